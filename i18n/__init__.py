@@ -1,0 +1,95 @@
+"""The one catalogue of user-facing text (Vietnamese first, English beside it) and
+the number and date formats users expect.
+
+Text lives in `i18n/catalogue/*.yaml` (one file per area of the app, loaded as one
+catalogue; a key may appear in only one file). Each entry is `key: {vi: ..., en: ...}`
+with `{name}` placeholders. Nothing here imports Streamlit, so the command line, the
+exporters and the pages share it.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+CATALOGUE_DIR = Path(__file__).parent / "catalogue"
+LANGUAGES: tuple[str, ...] = ("vi", "en")
+DEFAULT_LANG = "vi"
+
+
+class CatalogueError(RuntimeError):
+    """The catalogue itself is broken (duplicate key, missing language)."""
+
+
+@lru_cache(maxsize=1)
+def catalogue() -> dict[str, dict[str, str]]:
+    """All entries of every catalogue file, checked for duplicates and completeness."""
+    merged: dict[str, dict[str, str]] = {}
+    for path in sorted(CATALOGUE_DIR.glob("*.yaml")):
+        entries = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for key, texts in entries.items():
+            if key in merged:
+                raise CatalogueError(f"{path.name}: key {key!r} is defined twice")
+            if not isinstance(texts, dict) or any(texts.get(lang) is None for lang in LANGUAGES):
+                raise CatalogueError(f"{path.name}: key {key!r} needs both vi and en")
+            merged[key] = {lang: str(texts[lang]) for lang in LANGUAGES}
+    return merged
+
+
+def t(key: str, lang: str = DEFAULT_LANG, /, **values: object) -> str:
+    """The text for `key` in `lang`, with `{placeholders}` filled in.
+
+    An unknown key returns the key itself (visible, never a crash) so a missing
+    entry is noticed on screen and by the catalogue test.
+    """
+    entry = catalogue().get(key)
+    if entry is None:
+        return key
+    text = entry.get(lang) or entry[DEFAULT_LANG]
+    return text.format(**values) if values else text
+
+
+def normalise_lang(lang: object) -> str:
+    return lang if lang in LANGUAGES else DEFAULT_LANG  # type: ignore[return-value]
+
+
+def fmt_number(value: float | int | None, decimals: int | None = None, lang: str = DEFAULT_LANG) -> str:
+    """1.234,5 in Vietnamese, 1,234.5 in English; '–' for nothing.
+
+    With `decimals=None`, whole numbers print without decimals and others with one.
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if decimals is None:
+        decimals = 0 if float(value).is_integer() else 1
+    text = f"{float(value):,.{decimals}f}"
+    if text in ("-0", "-0.0", "-0.00"):
+        text = text[1:]
+    if lang == "en":
+        return text
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+UNIT_SUFFIX = {"percent": "unit_percent", "per_1000": "unit_per_1000", "per_100000": "unit_per_100000", "count": "unit_count"}
+
+
+def fmt_value(value: float | None, unit: str, lang: str = DEFAULT_LANG, decimals: int | None = None) -> str:
+    """A value in its unit: '82,4 %', '2,1 ‰ trẻ em', '3 trẻ em'."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if decimals is None:
+        decimals = 0 if unit == "count" and float(value).is_integer() else 1
+    return f"{fmt_number(value, decimals, lang)}{t(UNIT_SUFFIX.get(unit, 'unit_count'), lang)}"
+
+
+def fmt_date(value: date | datetime | None, lang: str = DEFAULT_LANG, with_time: bool = False) -> str:
+    """dd/mm/yyyy (and HH:MM), the way Vietnamese offices write dates."""
+    if value is None:
+        return "–"
+    if with_time and isinstance(value, datetime):
+        return value.strftime("%d/%m/%Y %H:%M")
+    return value.strftime("%d/%m/%Y")
