@@ -142,3 +142,16 @@ class Plan:
                 if de in self.data_elements and de not in out:
                     out.append(de)
         return out
+
+
+@dataclass(frozen=True)
+class OrgUnitRef:
+    """An org unit as the rules and pages see it (no geometry)."""
+
+    code: str
+    name: str  # "An Châu"
+    full_name: str  # "Thị trấn An Châu"
+    type: str  # "xã", "phường", "thị trấn", "huyện", "tỉnh", "quốc gia"
+    level: str  # "country" | "province" | "district" | "commune"
+    parent_code: str | None = None
+    depth: int = 0  # 0 = root of the tree; higher = further down
