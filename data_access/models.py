@@ -1,0 +1,132 @@
+"""SQLAlchemy 2 models: the org-unit tree, data elements, data values and their audit.
+
+The schema itself is created and changed only by the Alembic migrations in
+`data_access/migrations/`; these classes describe it for queries and writes.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class OrgUnit(Base):
+    """A node of the administrative tree: country, province, district, commune.
+
+    `path` holds the codes from the root down (`/24/220/07615/`) so a subtree is one
+    indexed prefix match, whatever its depth.
+    """
+
+    __tablename__ = "org_unit"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    full_name: Mapped[str] = mapped_column(String(250))
+    type: Mapped[str] = mapped_column(String(30))
+    level: Mapped[str] = mapped_column(String(20), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"), index=True)
+    path: Mapped[str] = mapped_column(String(400), index=True)
+    depth: Mapped[int] = mapped_column(Integer, default=0)
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+    boundary: Mapped[str | None] = mapped_column(Text)  # GeoJSON geometry
+    centroid_lat: Mapped[float | None] = mapped_column(Float)
+    centroid_lon: Mapped[float | None] = mapped_column(Float)
+
+
+class OrgUnitMerger(Base):
+    """Which old commune went into which new one, so years either side can be compared."""
+
+    __tablename__ = "org_unit_merger"
+
+    old_unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), primary_key=True)
+    new_unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), primary_key=True)
+    effective_date: Mapped[date] = mapped_column(Date)
+    share: Mapped[float] = mapped_column(Float, default=1.0)  # of the old unit's population
+
+
+class DataElementRow(Base):
+    """A raw figure communes report (standard catalogue or added by a plan)."""
+
+    __tablename__ = "data_element"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name_vi: Mapped[str] = mapped_column(String(300))
+    name_en: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(10))
+    value_type: Mapped[str] = mapped_column(String(10))
+    standard: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class DataValue(Base):
+    """One figure: (commune, data element, year, period) → value, with its provenance."""
+
+    __tablename__ = "data_value"
+    __table_args__ = (
+        CheckConstraint("period IN ('H1', 'FY')", name="ck_data_value_period"),
+        Index("ix_data_value_year_period", "year", "period", "data_element_id"),
+    )
+
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), primary_key=True)
+    data_element_id: Mapped[str] = mapped_column(ForeignKey("data_element.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    period: Mapped[str] = mapped_column(String(2), primary_key=True)
+    value: Mapped[float] = mapped_column(Float)
+    source: Mapped[str | None] = mapped_column(String(300))
+    updated_by: Mapped[str | None] = mapped_column(String(120))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(Integer, default=1)  # optimistic concurrency
+
+
+class ImportBatch(Base):
+    """One file (or seed) loaded into the database."""
+
+    __tablename__ = "import_batch"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    filename: Mapped[str] = mapped_column(String(300))
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    imported_by: Mapped[str] = mapped_column(String(120))
+    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    inserted: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AuditEntry(Base):
+    """Every change to a figure: old value, new value, who, when, from which file."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_unit_element", "org_unit_id", "data_element_id", "year", "period"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"))
+    data_element_id: Mapped[str] = mapped_column(String(64))
+    year: Mapped[int] = mapped_column(Integer)
+    period: Mapped[str] = mapped_column(String(2))
+    action: Mapped[str] = mapped_column(String(20))  # insert | update | delete
+    old_value: Mapped[float | None] = mapped_column(Float)
+    new_value: Mapped[float | None] = mapped_column(Float)
+    changed_by: Mapped[str] = mapped_column(String(120))
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    source: Mapped[str | None] = mapped_column(String(300))
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"))

@@ -1,0 +1,146 @@
+"""Plan × figures → progress rows: the one computation behind pages, CLI and exports.
+
+Reads the figures an area needs for a period and the same period a year earlier in
+one query, then hands plain data to `rules.evaluate_plan`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Engine
+
+from data_access import queries
+from data_access.targets import match_area
+from rules import ProgressRow, evaluate_plan
+from rules.model import OrgUnitRef, Plan
+
+
+class AreaNotFound(LookupError):
+    """The plan's area (or the area asked for) is not an org unit in the database."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.text = text
+
+
+@dataclass(frozen=True)
+class Progress:
+    plan: Plan
+    year: int
+    period: str
+    area: OrgUnitRef
+    communes: tuple[OrgUnitRef, ...]
+    rows: tuple[ProgressRow, ...]
+    figures: dict[str, dict[str, float]]
+    previous_figures: dict[str, dict[str, float]]
+    latest_update: datetime | None
+
+    @property
+    def area_rows(self) -> list[ProgressRow]:
+        return [r for r in self.rows if r.is_area]
+
+    @property
+    def commune_rows(self) -> list[ProgressRow]:
+        return [r for r in self.rows if not r.is_area]
+
+    @property
+    def communes_reported(self) -> int:
+        """Communes with at least one figure for this period."""
+        return sum(1 for c in self.communes if self.figures.get(c.code))
+
+    def row(self, indicator_id: str, area_code: str | None = None) -> ProgressRow:
+        code = area_code or self.area.code
+        for r in self.rows:
+            if r.indicator_id == indicator_id and r.area_code == code and (r.is_area or area_code is not None):
+                return r
+        raise KeyError((indicator_id, code))
+
+
+def resolve_area(engine: Engine, text: str) -> OrgUnitRef:
+    """The org unit a plan's `area` (or a URL `area=`) names, by code or name."""
+    units = queries.list_org_units(engine)
+    found = match_area(text, units)
+    if found is None:
+        raise AreaNotFound(text)
+    return found
+
+
+def compute_progress(engine: Engine, plan: Plan, year: int, period: str, area_code: str | None = None) -> Progress:
+    """Every indicator of the plan for the area and each of its communes."""
+    area = queries.org_unit(engine, area_code) if area_code else None
+    if area is None:
+        area = resolve_area(engine, plan.area)
+    communes = queries.communes_in(engine, area.code, year)
+    needed = plan.used_data_elements()
+    figures = queries.figures_in_area(engine, area.code, [(year, period), (year - 1, period)], needed)
+    current, previous = figures[(year, period)], figures[(year - 1, period)]
+    rows = evaluate_plan(plan, year, period, area, communes, current, previous)
+    return Progress(
+        plan=plan,
+        year=year,
+        period=period,
+        area=area,
+        communes=tuple(communes),
+        rows=tuple(rows),
+        figures=current,
+        previous_figures=previous,
+        latest_update=queries.latest_update(engine, area.code, year, period),
+    )
+
+
+CSV_COLUMNS = (
+    "area_code",
+    "area_name",
+    "area_level",
+    "indicator_id",
+    "period",
+    "year",
+    "value",
+    "target",
+    "status",
+    "numerator",
+    "denominator",
+    "communes_reported",
+    "communes_total",
+    "previous_value",
+    "note",
+)
+
+
+def _num(value: float | None) -> str:
+    """Stable text for a number: the same on SQLite and PostgreSQL, no float noise."""
+    if value is None:
+        return ""
+    text = f"{value:.4f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def progress_records(progress: Progress) -> list[dict[str, str]]:
+    """One record per (area, indicator) with the spec's CSV columns and a few more."""
+    out = []
+    for r in progress.rows:
+        note = ""
+        if r.blocking:
+            note = "; ".join(f"{de}={_num(v) if v is not None else 'missing'}" for de, v in r.blocking)
+        out.append(
+            {
+                "area_code": r.area_code,
+                "area_name": r.area_name,
+                "area_level": r.area_level,
+                "indicator_id": r.indicator_id,
+                "period": r.period,
+                "year": str(r.year),
+                "value": _num(r.value),
+                "target": r.target_text,
+                "status": r.status,
+                "numerator": _num(r.numerator),
+                "denominator": _num(r.denominator),
+                "communes_reported": str(r.reported),
+                "communes_total": str(r.total),
+                "previous_value": _num(r.previous_value),
+                "note": note,
+            }
+        )
+    return out

@@ -1,0 +1,253 @@
+"""Reads, all with bound parameters: org units, figures for an area, history, freshness.
+
+Subtrees are prefix matches on `org_unit.path`, so one query serves a district, a
+province or the whole country without a list of ten thousand codes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import Engine, bindparam, func, select
+
+from data_access.models import (
+    AuditEntry,
+    DataElementRow,
+    DataValue,
+    ImportBatch,
+    OrgUnit,
+)
+from rules.model import OrgUnitRef
+
+# (year, period) -> commune code -> data element -> value
+FiguresByPeriod = dict[tuple[int, str], dict[str, dict[str, float]]]
+
+
+def _ref(row: OrgUnit | object, parent_code: str | None = None) -> OrgUnitRef:
+    return OrgUnitRef(
+        code=row.code,
+        name=row.name,
+        full_name=row.full_name,
+        type=row.type,
+        level=row.level,
+        parent_code=parent_code,
+        depth=row.depth,
+    )
+
+
+def _parent_code(path: str) -> str | None:
+    parts = [p for p in path.split("/") if p]
+    return parts[-2] if len(parts) > 1 else None
+
+
+def list_org_units(engine: Engine) -> list[OrgUnitRef]:
+    """Every org unit, roots first (used to resolve `plan.area` and area pickers)."""
+    stmt = select(OrgUnit).order_by(OrgUnit.depth, OrgUnit.code)
+    with engine.connect() as conn:
+        rows = conn.execute(stmt).all()
+    return [_ref(r, _parent_code(r.path)) for r in rows]
+
+
+def org_unit(engine: Engine, code: str) -> OrgUnitRef | None:
+    with engine.connect() as conn:
+        row = conn.execute(select(OrgUnit).where(OrgUnit.code == code)).first()
+    return _ref(row, _parent_code(row.path)) if row else None
+
+
+def _year_filter(year: int | None):  # noqa: ANN202 - SQLAlchemy clause
+    if year is None:
+        return True
+    start, end = date(year, 1, 1), date(year, 12, 31)
+    return (func.coalesce(OrgUnit.valid_from, start) <= end) & (
+        (OrgUnit.valid_to.is_(None)) | (OrgUnit.valid_to >= start)
+    )
+
+
+def _path_of(conn, code: str) -> str | None:  # noqa: ANN001
+    return conn.execute(select(OrgUnit.path).where(OrgUnit.code == code)).scalar()
+
+
+def communes_in(engine: Engine, area_code: str, year: int | None = None) -> list[OrgUnitRef]:
+    """The communes (leaves) under `area_code`, or the unit itself if it is a commune."""
+    with engine.connect() as conn:
+        path = _path_of(conn, area_code)
+        if path is None:
+            return []
+        stmt = (
+            select(OrgUnit)
+            .where(
+                OrgUnit.path.like(bindparam("prefix")),
+                OrgUnit.level == "commune",
+                _year_filter(year),
+            )
+            .order_by(OrgUnit.code)
+        )
+        rows = conn.execute(stmt, {"prefix": path + "%"}).all()
+    return [_ref(r, _parent_code(r.path)) for r in rows]
+
+
+def children_of(engine: Engine, area_code: str) -> list[OrgUnitRef]:
+    """The direct children of an org unit (for drilling down an area picker)."""
+    with engine.connect() as conn:
+        parent = conn.execute(select(OrgUnit.id).where(OrgUnit.code == area_code)).scalar()
+        rows = conn.execute(select(OrgUnit).where(OrgUnit.parent_id == parent).order_by(OrgUnit.name)).all()
+    return [_ref(r, area_code) for r in rows]
+
+
+def figures_in_area(
+    engine: Engine,
+    area_code: str,
+    periods: Iterable[tuple[int, str]],
+    data_elements: Sequence[str] | None = None,
+) -> FiguresByPeriod:
+    """Figures for every commune under `area_code` for the given (year, period)s."""
+    wanted = sorted(set(periods))
+    out: FiguresByPeriod = {key: {} for key in wanted}
+    if not wanted:
+        return out
+    years = sorted({y for y, _ in wanted})
+    period_names = sorted({p for _, p in wanted})
+    with engine.connect() as conn:
+        path = _path_of(conn, area_code)
+        if path is None:
+            return out
+        stmt = (
+            select(
+                OrgUnit.code,
+                DataValue.data_element_id,
+                DataValue.year,
+                DataValue.period,
+                DataValue.value,
+            )
+            .join(OrgUnit, OrgUnit.id == DataValue.org_unit_id)
+            .where(
+                OrgUnit.path.like(bindparam("prefix")),
+                DataValue.year.in_(bindparam("years", expanding=True)),
+                DataValue.period.in_(bindparam("periods", expanding=True)),
+            )
+        )
+        params: dict[str, object] = {
+            "prefix": path + "%",
+            "years": years,
+            "periods": period_names,
+        }
+        if data_elements:
+            stmt = stmt.where(DataValue.data_element_id.in_(bindparam("des", expanding=True)))
+            params["des"] = list(data_elements)
+        for code, de, year, period, value in conn.execute(stmt, params):
+            bucket = out.get((year, period))
+            if bucket is not None:
+                bucket.setdefault(code, {})[de] = float(value)
+    return out
+
+
+def latest_update(engine: Engine, area_code: str, year: int, period: str) -> datetime | None:
+    """When the newest figure for this area and period was written."""
+    with engine.connect() as conn:
+        path = _path_of(conn, area_code)
+        if path is None:
+            return None
+        stmt = (
+            select(func.max(DataValue.updated_at))
+            .join(OrgUnit, OrgUnit.id == DataValue.org_unit_id)
+            .where(
+                OrgUnit.path.like(bindparam("prefix")),
+                DataValue.year == year,
+                DataValue.period == period,
+            )
+        )
+        return conn.execute(stmt, {"prefix": path + "%"}).scalar()
+
+
+def years_with_data(engine: Engine) -> list[int]:
+    with engine.connect() as conn:
+        return [r[0] for r in conn.execute(select(DataValue.year).distinct().order_by(DataValue.year))]
+
+
+def data_version(engine: Engine) -> int:
+    """A number that changes whenever figures change: the key for shared caches."""
+    with engine.connect() as conn:
+        audit = conn.execute(select(func.max(AuditEntry.id))).scalar() or 0
+        batches = conn.execute(select(func.max(ImportBatch.id))).scalar() or 0
+    return int(audit) * 1_000_003 + int(batches)
+
+
+def data_element_names(engine: Engine) -> dict[str, tuple[str, str]]:
+    with engine.connect() as conn:
+        return {r.id: (r.name_vi, r.name_en) for r in conn.execute(select(DataElementRow))}
+
+
+@dataclass(frozen=True)
+class Boundary:
+    code: str
+    name: str
+    full_name: str
+    geometry: dict
+    centroid: tuple[float, float] | None
+
+
+def boundaries_in(engine: Engine, area_code: str, level: str = "commune") -> list[Boundary]:
+    """Boundaries (GeoJSON geometry) of the units at `level` under `area_code`."""
+    with engine.connect() as conn:
+        path = _path_of(conn, area_code)
+        if path is None:
+            return []
+        stmt = (
+            select(
+                OrgUnit.code,
+                OrgUnit.name,
+                OrgUnit.full_name,
+                OrgUnit.boundary,
+                OrgUnit.centroid_lat,
+                OrgUnit.centroid_lon,
+            )
+            .where(
+                OrgUnit.path.like(bindparam("prefix")),
+                OrgUnit.level == level,
+                OrgUnit.boundary.is_not(None),
+            )
+            .order_by(OrgUnit.code)
+        )
+        rows = conn.execute(stmt, {"prefix": path + "%"}).all()
+    return [
+        Boundary(
+            r.code,
+            r.name,
+            r.full_name,
+            json.loads(r.boundary),
+            (r.centroid_lat, r.centroid_lon) if r.centroid_lat is not None else None,
+        )
+        for r in rows
+    ]
+
+
+def value_counts_by_commune(engine: Engine, area_code: str, year: int, period: str) -> dict[str, int]:
+    """How many figures each commune under the area has for one period (completeness)."""
+    with engine.connect() as conn:
+        path = _path_of(conn, area_code)
+        if path is None:
+            return {}
+        stmt = (
+            select(OrgUnit.code, func.count())
+            .join(OrgUnit, OrgUnit.id == DataValue.org_unit_id)
+            .where(
+                OrgUnit.path.like(bindparam("prefix")),
+                DataValue.year == year,
+                DataValue.period == period,
+            )
+            .group_by(OrgUnit.code)
+        )
+        return {code: int(n) for code, n in conn.execute(stmt, {"prefix": path + "%"})}
+
+
+def group_by_commune(
+    rows: Iterable[tuple[str, str, float]],
+) -> dict[str, dict[str, float]]:
+    out: dict[str, dict[str, float]] = defaultdict(dict)
+    for code, de, value in rows:
+        out[code][de] = value
+    return dict(out)

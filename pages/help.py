@@ -1,0 +1,8 @@
+"""Placeholder until this page is built."""
+
+import streamlit as st
+
+from ui.frame import page_context
+
+ctx = page_context("help")
+st.title(ctx.t("nav_help"))

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Run every test: lint, rules, data access on SQLite and PostgreSQL, pages in AppTest,
+# and the real-browser tests in Chromium. Installs what it needs on a fresh machine.
+set -euo pipefail
+cd "$(dirname "$0")"
+if [ ! -x .venv/bin/python ]; then
+  python3 -m venv .venv
+fi
+.venv/bin/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+
+# Debian's Chromium for the browser tests (Playwright cannot download browsers here).
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null
+  else
+    echo "Install Debian's chromium package (sudo apt-get install chromium) for the browser tests." >&2
+    exit 1
+  fi
+fi
+
+# A PostgreSQL server for the data-access tests (TEST_POSTGRES_URL, default local trust auth).
+if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+  if command -v pg_ctlcluster >/dev/null 2>&1; then
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true
+  fi
+  for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+fi
+
+.venv/bin/ruff check .
+.venv/bin/python -m pytest "$@"

@@ -1,0 +1,145 @@
+"""Real-browser fixtures: a fresh Streamlit server on a free port, Debian's Chromium.
+
+Screenshots go to test-artifacts/screenshots/ (git-ignored) so a person can look at
+every page at 1280x720 and 1920x1080 after a run.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    # WebGL (pydeck) in headless Chromium needs SwiftShader explicitly since Chrome 144.
+    "--use-angle=swiftshader",
+    "--enable-unsafe-swiftshader",
+]
+VIEWPORTS = {"1280x720": (1280, 720), "1920x1080": (1920, 1080)}
+READY = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class AppServer:
+    """`streamlit run app.py` in a subprocess, stopped at teardown."""
+
+    def __init__(self, db_url: str, env: dict[str, str] | None = None) -> None:
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        full_env = {**os.environ, "DATABASE_URL": db_url, **(env or {})}
+        self.log = open(REPO / "test-artifacts" / f"server-{self.port}.log", "w")  # noqa: SIM115
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(self.port),
+             "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+            cwd=REPO, env=full_env, stdout=self.log, stderr=subprocess.STDOUT,
+        )
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"streamlit exited early; see {self.log.name}")
+            try:
+                with urllib.request.urlopen(self.url + "/_stcore/health", timeout=1) as resp:
+                    if resp.read() == b"ok":
+                        return
+            except OSError:
+                time.sleep(0.3)
+        raise RuntimeError("streamlit did not become healthy in 30 s")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self.log.close()
+
+
+@pytest.fixture(scope="session")
+def browser():  # noqa: ANN201
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's chromium package")
+    (REPO / "test-artifacts").mkdir(exist_ok=True)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="session")
+def browser_db_url(_seeded_templates, db_factory) -> str:
+    """A seeded SQLite copy for the servers under test."""
+    return db_factory.new("sqlite", template=_seeded_templates["sqlite"])
+
+
+@pytest.fixture
+def fresh_server(browser_db_url) -> Iterator[AppServer]:
+    """A server nobody has visited yet (deep links behave differently on a cold one)."""
+    server = AppServer(browser_db_url)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def server(browser_db_url) -> Iterator[AppServer]:
+    server = AppServer(browser_db_url)
+    yield server
+    server.stop()
+
+
+def open_page(browser, url: str, viewport: str = "1280x720", timeout: float = 30_000):  # noqa: ANN001, ANN201
+    """A new page at `url`, waited for until the script has finished running."""
+    width, height = VIEWPORTS[viewport]
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.goto(url)
+    wait_ready(page, timeout)
+    return page
+
+
+def wait_ready(page, timeout: float = 30_000) -> None:  # noqa: ANN001
+    page.wait_for_selector(READY, timeout=timeout)
+    # A rerun can start right after the first run ends (bound widgets syncing the URL).
+    page.wait_for_timeout(400)
+    page.wait_for_selector(READY, timeout=timeout)
+
+
+def screenshot(page, name: str) -> Path:  # noqa: ANN001
+    size = page.viewport_size
+    path = SCREENSHOTS / f"{name}_{size['width']}x{size['height']}.png"
+    page.screenshot(path=str(path), full_page=False)
+    return path
+
+
+def page_text(page) -> str:  # noqa: ANN001
+    return page.inner_text('[data-testid="stApp"]')
+
+
+def assert_no_error(page) -> None:  # noqa: ANN001
+    """No exception box and no traceback on the page."""
+    assert page.locator('[data-testid="stException"]').count() == 0, page_text(page)[:2000]
+    assert "Traceback" not in page_text(page)

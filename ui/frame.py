@@ -1,0 +1,214 @@
+"""The frame every page stands in: page config, navigation, global filters, language.
+
+`app.py` calls `start()` and runs the chosen page. Because the pages live in `pages/`,
+Streamlit runs a page file directly (without `app.py`) when a deep link is the first
+request a fresh server sees; each page therefore begins with `page_context()`, which
+draws the frame itself when `app.py` did not. Either way the page gets the same
+filters, language and navigation, and the URL carries every filter so any view can be
+shared as a link.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import streamlit as st
+
+from data_access.db import DatabaseUnavailable
+from i18n import DEFAULT_LANG, LANGUAGES, t
+from rules.model import OrgUnitRef, Plan
+from ui import data
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    key: str  # url path and catalogue key suffix (nav_<key>)
+    path: str
+    icon: str
+    section: str
+    default: bool = False
+
+
+PAGES: tuple[PageSpec, ...] = (
+    PageSpec("overview", "pages/overview.py", ":material/dashboard:", "follow", default=True),
+    PageSpec("map", "pages/map.py", ":material/map:", "follow"),
+    PageSpec("commune", "pages/commune.py", ":material/location_city:", "follow"),
+    PageSpec("indicator", "pages/indicator.py", ":material/monitoring:", "follow"),
+    PageSpec("whatif", "pages/whatif.py", ":material/science:", "follow"),
+    PageSpec("projector", "pages/projector.py", ":material/slideshow:", "follow"),
+    PageSpec("import", "pages/import.py", ":material/upload_file:", "data"),
+    PageSpec("completeness", "pages/completeness.py", ":material/fact_check:", "data"),
+    PageSpec("quality", "pages/quality.py", ":material/rule:", "data"),
+    PageSpec("audit", "pages/audit.py", ":material/history:", "data"),
+    PageSpec("reports", "pages/reports.py", ":material/description:", "data"),
+    PageSpec("help", "pages/help.py", ":material/help:", "help"),
+)
+PERIODS = ("FY", "H1")
+COMPARE_PREVIOUS = "prev"
+
+
+@dataclass(frozen=True)
+class PageContext:
+    """What every page needs: the filters, the plan and where the data is."""
+
+    lang: str
+    year: int
+    period: str
+    compare_year: int
+    area: OrgUnitRef
+    plan: Plan
+    db_url: str
+    page: str
+
+    def t(self, key: str, **values: object) -> str:
+        return t(key, self.lang, **values)
+
+    def link_params(self, **extra: object) -> dict[str, str]:
+        """The global filters as URL parameters, for links that keep them."""
+        params = {"year": str(self.year), "period": self.period, "lang": self.lang, "area": self.area.code}
+        params.update({k: str(v) for k, v in extra.items() if v is not None})
+        return params
+
+
+_FRAME_FLAG = "_frame_drawn_for_run"
+
+
+def current_lang() -> str:
+    lang = st.session_state.get("lang") or st.query_params.get("lang") or DEFAULT_LANG
+    return lang if lang in LANGUAGES else DEFAULT_LANG
+
+
+def _navigation(lang: str, current: str | None):  # noqa: ANN202 - st.Page
+    sections: dict[str, list] = {}
+    for spec in PAGES:
+        page = st.Page(
+            spec.path,
+            title=t(f"nav_{spec.key}", lang),
+            icon=spec.icon,
+            url_path=spec.key,
+            default=spec.default,
+        )
+        sections.setdefault(t(f"nav_section_{spec.section}", lang), []).append(page)
+    hidden = current == "projector"
+    return st.navigation(sections, position="hidden" if hidden else "sidebar")
+
+
+def start(current: str | None = None):  # noqa: ANN201 - returns st.Page
+    """Draw the frame. `current` is the page key when a page draws it itself."""
+    lang = current_lang()
+    st.set_page_config(
+        page_title=t("app_title", lang),
+        page_icon=":material/child_care:",
+        layout="wide",
+        initial_sidebar_state="collapsed" if current == "projector" else "auto",
+    )
+    page = _navigation(lang, current)
+    if current is None:
+        current = page.url_path or "overview"
+    st.session_state["_current_page"] = current
+    return page
+
+
+def _sidebar_filters(lang: str, plan: Plan, years: list[int], areas: list[OrgUnitRef], default_area: str) -> None:
+    sb = st.sidebar
+    sb.radio(
+        t("filter_language", lang),
+        LANGUAGES,
+        format_func=lambda code: {"vi": "Tiếng Việt", "en": "English"}[code],
+        key="lang",
+        bind="query-params",
+        horizontal=True,
+    )
+    lang = current_lang()
+    default_year = data.default_year(plan, years)
+    sb.selectbox(t("filter_year", lang), years, index=years.index(default_year), key="year", bind="query-params")
+    sb.radio(
+        t("filter_period", lang),
+        PERIODS,
+        format_func=lambda p: t(f"period_{p}", lang),
+        key="period",
+        bind="query-params",
+        horizontal=True,
+    )
+    compare_options = [COMPARE_PREVIOUS, *[str(y) for y in years]]
+    sb.selectbox(
+        t("filter_compare", lang),
+        compare_options,
+        format_func=lambda v: t("filter_compare_previous", lang) if v == COMPARE_PREVIOUS else v,
+        key="compare",
+        bind="query-params",
+    )
+    codes = [a.code for a in areas]
+    names = {a.code: a.full_name for a in areas}
+    sb.selectbox(
+        t("filter_area", lang),
+        codes,
+        index=codes.index(default_area) if default_area in codes else 0,
+        format_func=lambda c: names.get(c, c),
+        key="area",
+        bind="query-params",
+    )
+
+
+def page_context(page_key: str) -> PageContext:
+    """Every page's first line: the frame (if app.py did not draw it) and the filters.
+
+    Stops the page with a plain message when the targets file or the database cannot
+    be used, so no page ever shows a traceback for them.
+    """
+    if not st.session_state.get(_FRAME_FLAG):
+        start(page_key)
+    lang = current_lang()
+    try:
+        plan = data.load_plan_or_errors()
+    except data.PlanErrors as errors:
+        _show_plan_errors(errors, lang)
+        st.stop()
+    try:
+        url = data.database_url_ready()
+        years = data.year_options(url, plan)
+        areas = data.area_options(url, plan)
+        default_area = data.plan_area(url, plan)
+    except DatabaseUnavailable as exc:
+        key = "db_needs_init" if exc.needs_init else "db_unavailable"
+        st.error(t(key, lang, url=exc.url, reason=exc.reason), icon=":material/cloud_off:")
+        st.stop()
+    except data.PlanAreaMissing as exc:
+        st.error(t("plan_area_missing", lang, area=exc.args[0]), icon=":material/error:")
+        st.stop()
+    if page_key != "projector":
+        _sidebar_filters(lang, plan, years, areas, default_area.code)
+    lang = current_lang()
+    year = int(st.session_state.get("year") or data.default_year(plan, years))
+    period = st.session_state.get("period") or "FY"
+    compare = st.session_state.get("compare") or COMPARE_PREVIOUS
+    compare_year = year - 1 if compare == COMPARE_PREVIOUS else int(compare)
+    area_code = st.session_state.get("area") or default_area.code
+    area = next((a for a in areas if a.code == area_code), default_area)
+    if page_key != "projector":
+        st.sidebar.caption(t("sidebar_plan", lang, title=plan.title))
+        st.sidebar.caption(t("sidebar_today", lang, today=date.today().strftime("%d/%m/%Y")))
+    return PageContext(lang, year, period, compare_year, area, plan, url, page_key)
+
+
+def _show_plan_errors(errors: data.PlanErrors, lang: str) -> None:
+    st.error(t("plan_invalid_title", lang, file=errors.filename, count=len(errors.issues)), icon=":material/error:")
+    st.markdown("\n".join(f"- {_escape_md(issue.message(lang))}" for issue in errors.issues))
+    st.info(t("plan_invalid_hint", lang), icon=":material/info:")
+
+
+def _escape_md(text: str) -> str:
+    """Plan text is data: show it as plain text, never as markup."""
+    for ch in "\\`*_{}[]()#+-.!<>|~$":
+        text = text.replace(ch, "\\" + ch)
+    return text
+
+
+def run_in_frame(page) -> None:  # noqa: ANN001
+    """app.py: run the chosen page inside the frame already drawn."""
+    st.session_state[_FRAME_FLAG] = True
+    try:
+        page.run()
+    finally:
+        st.session_state[_FRAME_FLAG] = False
