@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import os
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -162,6 +163,8 @@ EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    if hasattr(signal, "SIGPIPE"):
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `progress | head` ends quietly
     _load_extra_commands()
     parser = build_parser()
     args = parser.parse_args(argv)
