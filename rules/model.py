@@ -114,6 +114,7 @@ class Plan:
     document: str | None = None
     # Report deadlines as (day, month) per period, e.g. {"H1": (15, 5), "FY": (15, 11)}.
     deadlines: dict[str, tuple[int, int]] = field(default_factory=lambda: {"H1": (15, 5), "FY": (15, 11)})
+    area_line: int = 0  # line of `plan.area` in the targets file, for the area check's message
 
     def indicator(self, indicator_id: str) -> Indicator:
         for ind in self.indicators:

@@ -10,8 +10,10 @@ shared as a link.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import streamlit as st
 
@@ -75,7 +77,7 @@ _FRAME_FLAG = "_frame_drawn_for_run"
 
 
 def current_lang() -> str:
-    lang = st.session_state.get("lang") or st.query_params.get("lang") or DEFAULT_LANG
+    lang = st.session_state.get("filter_lang") or st.query_params.get("lang") or DEFAULT_LANG
     return lang if lang in LANGUAGES else DEFAULT_LANG
 
 
@@ -110,45 +112,121 @@ def start(current: str | None = None):  # noqa: ANN201 - returns st.Page
     return page
 
 
+def url_widget(
+    widget,  # noqa: ANN001 - st.selectbox, st.radio, st.multiselect... (or a container's)
+    label: str,
+    options: Sequence[Any],
+    key: str,
+    default: Any,
+    *,
+    format_func: Callable[[Any], str] = str,
+    parse: Callable[[str], Any] = str,
+    **kwargs: Any,
+) -> Any:
+    """A widget whose value lives in the URL as `?key=<code>`, not as its label.
+
+    Streamlit's own `bind="query-params"` writes the *formatted* option into the URL
+    ("?area=Huyện Sơn Động"), which breaks links when the language changes; here the
+    URL carries the code ("?area=220", "?period=H1"). A value in the URL that is not
+    an option falls back to the default. The value is kept in `filter_<key>` (not a
+    widget key) so it survives pages that do not draw the widget.
+    """
+    state = st.session_state
+    canon, widget_key = f"filter_{key}", f"w_{key}"
+    seen: dict[str, str | None] = state.setdefault("_url_seen", {})
+    raw = st.query_params.get(key)
+    by_text = {str(o): o for o in options}
+    if raw is not None and raw != seen.get(key) and raw in by_text:
+        state[canon] = by_text[raw]  # the URL changed (a link, a page switch): it wins
+    elif raw is None and seen.get(key) not in (None, str(default)) and canon in state:
+        state[canon] = default  # the parameter was removed from the URL
+    if state.get(canon) not in options:
+        state[canon] = default if default in options else (options[0] if options else None)
+    state[widget_key] = state[canon]
+
+    def _remember() -> None:
+        state[canon] = state[widget_key]
+
+    widget(label, options, key=widget_key, format_func=format_func, on_change=_remember, **kwargs)
+    value = state[canon]
+    _write_url(key, value, default)
+    return value
+
+
+def keep_in_url(key: str, value: Any, default: Any) -> None:
+    """Put a value a page shows without a widget (e.g. a slide number) in the URL."""
+    _write_url(key, value, default)
+
+
+def _write_url(key: str, value: Any, default: Any) -> None:
+    seen: dict[str, str | None] = st.session_state.setdefault("_url_seen", {})
+    if value is None or value == default:
+        if key in st.query_params:
+            del st.query_params[key]
+        seen[key] = None
+    else:
+        if st.query_params.get(key) != str(value):
+            st.query_params[key] = str(value)
+        seen[key] = str(value)
+
+
 def _sidebar_filters(lang: str, plan: Plan, years: list[int], areas: list[OrgUnitRef], default_area: str) -> None:
     sb = st.sidebar
-    sb.radio(
+    url_widget(
+        sb.radio,
         t("filter_language", lang),
         LANGUAGES,
+        "lang",
+        DEFAULT_LANG,
         format_func=lambda code: {"vi": "Tiếng Việt", "en": "English"}[code],
-        key="lang",
-        bind="query-params",
         horizontal=True,
     )
     lang = current_lang()
-    default_year = data.default_year(plan, years)
-    sb.selectbox(t("filter_year", lang), years, index=years.index(default_year), key="year", bind="query-params")
-    sb.radio(
+    url_widget(sb.selectbox, t("filter_year", lang), years, "year", data.default_year(plan, years))
+    url_widget(
+        sb.radio,
         t("filter_period", lang),
         PERIODS,
+        "period",
+        "FY",
         format_func=lambda p: t(f"period_{p}", lang),
-        key="period",
-        bind="query-params",
         horizontal=True,
     )
-    compare_options = [COMPARE_PREVIOUS, *[str(y) for y in years]]
-    sb.selectbox(
+    url_widget(
+        sb.selectbox,
         t("filter_compare", lang),
-        compare_options,
+        [COMPARE_PREVIOUS, *[str(y) for y in years]],
+        "compare",
+        COMPARE_PREVIOUS,
         format_func=lambda v: t("filter_compare_previous", lang) if v == COMPARE_PREVIOUS else v,
-        key="compare",
-        bind="query-params",
     )
-    codes = [a.code for a in areas]
     names = {a.code: a.full_name for a in areas}
-    sb.selectbox(
+    url_widget(
+        sb.selectbox,
         t("filter_area", lang),
-        codes,
-        index=codes.index(default_area) if default_area in codes else 0,
+        [a.code for a in areas],
+        "area",
+        default_area,
         format_func=lambda c: names.get(c, c),
-        key="area",
-        bind="query-params",
     )
+
+
+def _filters_from_url_only(plan: Plan, years: list[int], areas: list[OrgUnitRef], default_area: str) -> None:
+    """Pages without a sidebar (projector) still honour the URL's filters."""
+    choices = {
+        "lang": (LANGUAGES, DEFAULT_LANG),
+        "year": (years, data.default_year(plan, years)),
+        "period": (PERIODS, "FY"),
+        "compare": ([COMPARE_PREVIOUS, *[str(y) for y in years]], COMPARE_PREVIOUS),
+        "area": ([a.code for a in areas], default_area),
+    }
+    for key, (options, default) in choices.items():
+        raw = st.query_params.get(key)
+        by_text = {str(o): o for o in options}
+        if raw in by_text:
+            st.session_state[f"filter_{key}"] = by_text[raw]
+        elif st.session_state.get(f"filter_{key}") not in options:
+            st.session_state[f"filter_{key}"] = default
 
 
 def page_context(page_key: str) -> PageContext:
@@ -179,12 +257,15 @@ def page_context(page_key: str) -> PageContext:
         st.stop()
     if page_key != "projector":
         _sidebar_filters(lang, plan, years, areas, default_area.code)
+    else:
+        _filters_from_url_only(plan, years, areas, default_area.code)
+    state = st.session_state
     lang = current_lang()
-    year = int(st.session_state.get("year") or data.default_year(plan, years))
-    period = st.session_state.get("period") or "FY"
-    compare = st.session_state.get("compare") or COMPARE_PREVIOUS
+    year = int(state.get("filter_year") or data.default_year(plan, years))
+    period = state.get("filter_period") or "FY"
+    compare = state.get("filter_compare") or COMPARE_PREVIOUS
     compare_year = year - 1 if compare == COMPARE_PREVIOUS else int(compare)
-    area_code = st.session_state.get("area") or default_area.code
+    area_code = state.get("filter_area") or default_area.code
     area = next((a for a in areas if a.code == area_code), default_area)
     if page_key != "projector":
         st.sidebar.caption(t("sidebar_plan", lang, title=plan.title))
