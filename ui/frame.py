@@ -83,17 +83,23 @@ def current_lang() -> str:
 
 def _navigation(lang: str, current: str | None):  # noqa: ANN202 - st.Page
     sections: dict[str, list] = {}
+    first = None
     for spec in PAGES:
-        page = st.Page(
-            spec.path,
-            title=t(f"nav_{spec.key}", lang),
-            icon=spec.icon,
-            url_path=spec.key,
-            default=spec.default,
-        )
+        page = st.Page(spec.path, title=t(f"nav_{spec.key}", lang), icon=spec.icon, url_path=spec.key)
+        first = first or page
         sections.setdefault(t(f"nav_section_{spec.section}", lang), []).append(page)
-    hidden = current == "projector"
-    return st.navigation(sections, position="hidden" if hidden else "sidebar")
+
+    def home() -> None:
+        # The app's root opens the overview at its own address (/overview), so that
+        # a link to /overview works like a link to any other page.
+        st.switch_page(first, query_params=dict(st.query_params))
+
+    sections[next(iter(sections))].insert(
+        0, st.Page(home, title=t("nav_overview", lang), url_path="home", default=True, visibility="hidden")
+    )
+    # Streamlit's own menu has English chrome ("5 more") and drops the filters from
+    # links; `nav_bar` draws a Vietnamese one whose links keep them.
+    return st.navigation(sections, position="hidden")
 
 
 def start(current: str | None = None):  # noqa: ANN201 - returns st.Page
@@ -270,7 +276,26 @@ def page_context(page_key: str) -> PageContext:
     if page_key != "projector":
         st.sidebar.caption(t("sidebar_plan", lang, title=plan.title))
         st.sidebar.caption(t("sidebar_today", lang, today=date.today().strftime("%d/%m/%Y")))
-    return PageContext(lang, year, period, compare_year, area, plan, url, page_key)
+    ctx = PageContext(lang, year, period, compare_year, area, plan, url, page_key)
+    if page_key != "projector":
+        nav_bar(ctx)
+    return ctx
+
+
+def nav_bar(ctx: PageContext) -> None:
+    """The page menu: daily pages in a row, the officer's tools in one menu; every
+    link carries the current filters."""
+    params = ctx.link_params()
+    # Static CSS only (never data): less empty space above the menu on small screens.
+    st.html("<style>.block-container{padding-top:1.5rem}</style>")
+    bar = st.container(horizontal=True, gap="small")
+    for spec in PAGES:
+        if spec.section != "data":
+            bar.page_link(spec.path, label=ctx.t(f"nav_{spec.key}"), icon=spec.icon, query_params=params)
+    with bar.popover(ctx.t("nav_data_menu"), icon=":material/folder_open:"):
+        for spec in PAGES:
+            if spec.section == "data":
+                st.page_link(spec.path, label=ctx.t(f"nav_{spec.key}"), icon=spec.icon, query_params=params)
 
 
 def _show_plan_errors(errors: data.PlanErrors, lang: str) -> None:

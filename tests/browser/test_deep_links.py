@@ -16,8 +16,8 @@ pytestmark = pytest.mark.browser
 def test_deep_link_on_a_fresh_server_gets_the_whole_frame(browser, fresh_server, page_key):
     page = open_page(browser, f"{fresh_server.url}/{page_key}?year=2024&period=H1&lang=vi")
     assert_no_error(page)
-    nav = page.get_by_test_id("stSidebarNav").inner_text()
-    assert "Tổng quan" in nav and "Bản đồ" in nav  # navigation titles, not file names
+    nav = page.get_by_test_id("stMain").inner_text()
+    assert "Tổng quan" in nav and "Bản đồ" in nav and "Số liệu" in nav  # the Vietnamese menu
     sidebar = page.get_by_test_id("stSidebar").inner_text()
     assert "2024" in sidebar and "6 tháng đầu năm" in sidebar  # the URL's filters are applied
     assert "year=2024" in page.url and "period=H1" in page.url
@@ -34,7 +34,7 @@ def test_language_switch_changes_every_label(browser, server):
     page.get_by_test_id("stSidebar").get_by_text("English").click()
     wait_ready(page)
     assert "lang=en" in page.url
-    nav = page.get_by_test_id("stSidebarNav").inner_text()
+    nav = page.get_by_test_id("stMain").inner_text()
     assert "Overview" in nav and "Tổng quan" not in nav
     sidebar = page.get_by_test_id("stSidebar").inner_text()
     assert "Year" in sidebar and "Năm" not in sidebar.replace("Ngôn ngữ / Language", "")
