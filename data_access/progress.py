@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from data_access import queries
 from data_access.targets import match_area
 from rules import ProgressRow, evaluate_plan
+from rules.lineage import Merger, carry_forward
 from rules.model import OrgUnitRef, Plan
 
 
@@ -76,6 +77,7 @@ def compute_progress(engine: Engine, plan: Plan, year: int, period: str, area_co
     needed = plan.used_data_elements()
     figures = queries.figures_in_area(engine, area.code, [(year, period), (year - 1, period)], needed)
     current, previous = figures[(year, period)], figures[(year - 1, period)]
+    previous = _previous_across_mergers(engine, plan, area.code, year - 1, period, communes, previous)
     rows = evaluate_plan(plan, year, period, area, communes, current, previous)
     return Progress(
         plan=plan,
@@ -88,6 +90,20 @@ def compute_progress(engine: Engine, plan: Plan, year: int, period: str, area_co
         previous_figures=previous,
         latest_update=queries.latest_update(engine, area.code, year, period),
     )
+
+
+def _previous_across_mergers(
+    engine: Engine, plan: Plan, area_code: str, year: int, period: str, communes: list[OrgUnitRef], previous: dict
+) -> dict:
+    """Last year's figures for communes formed by a merger come from their predecessors."""
+    mergers = [Merger(o, n, s) for o, n, s in queries.mergers_into(engine, area_code)]
+    codes = {c.code for c in communes}
+    relevant = [m for m in mergers if m.new_code in codes and m.new_code not in previous]
+    if not relevant:
+        return previous
+    old = queries.figures_for_codes(engine, [m.old_code for m in relevant], [(year, period)], plan.used_data_elements())
+    carried = carry_forward(old[(year, period)], relevant, plan.data_elements)
+    return {**previous, **{m.new_code: carried[m.new_code] for m in relevant if m.new_code in carried}}
 
 
 CSV_COLUMNS = (

@@ -251,3 +251,53 @@ def group_by_commune(
     for code, de, value in rows:
         out[code][de] = value
     return dict(out)
+
+
+def mergers_into(engine: Engine, area_code: str) -> list[tuple[str, str, float]]:
+    """(old code, new code, share) for every merger whose new commune is under the area."""
+    from data_access.models import OrgUnitMerger
+
+    old, new = OrgUnit.__table__.alias("old"), OrgUnit.__table__.alias("new")
+    with engine.connect() as conn:
+        path = _path_of(conn, area_code)
+        if path is None:
+            return []
+        stmt = (
+            select(old.c.code, new.c.code, OrgUnitMerger.share)
+            .join(old, old.c.id == OrgUnitMerger.old_unit_id)
+            .join(new, new.c.id == OrgUnitMerger.new_unit_id)
+            .where(new.c.path.like(bindparam("prefix")))
+        )
+        return [(o, n, float(s)) for o, n, s in conn.execute(stmt, {"prefix": path + "%"})]
+
+
+def figures_for_codes(
+    engine: Engine, codes: Sequence[str], periods: Iterable[tuple[int, str]], data_elements: Sequence[str] | None = None
+) -> FiguresByPeriod:
+    """Figures of named communes (e.g. the predecessors of merged communes)."""
+    wanted = sorted(set(periods))
+    out: FiguresByPeriod = {key: {} for key in wanted}
+    if not wanted or not codes:
+        return out
+    stmt = (
+        select(OrgUnit.code, DataValue.data_element_id, DataValue.year, DataValue.period, DataValue.value)
+        .join(OrgUnit, OrgUnit.id == DataValue.org_unit_id)
+        .where(
+            OrgUnit.code.in_(bindparam("codes", expanding=True)),
+            DataValue.year.in_(bindparam("years", expanding=True)),
+            DataValue.period.in_(bindparam("periods", expanding=True)),
+        )
+    )
+    params: dict[str, object] = {
+        "codes": list(codes),
+        "years": sorted({y for y, _ in wanted}),
+        "periods": sorted({p for _, p in wanted}),
+    }
+    if data_elements:
+        stmt = stmt.where(DataValue.data_element_id.in_(bindparam("des", expanding=True)))
+        params["des"] = list(data_elements)
+    with engine.connect() as conn:
+        for code, de, year, period, value in conn.execute(stmt, params):
+            if (year, period) in out:
+                out[(year, period)].setdefault(code, {})[de] = float(value)
+    return out
