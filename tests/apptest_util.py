@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 REPO = Path(__file__).resolve().parent.parent
 
 
-def run_app(monkeypatch, db_url: str, page: str | None = None, timeout: float = 60, **params: str) -> AppTest:  # noqa: ANN001
+def run_app(monkeypatch, db_url: str, page: str | None = None, timeout: float = 60, **params: str) -> AppTest:
     """The app as a user opening `/<page>?<params>`; fails on any exception."""
     monkeypatch.setenv("DATABASE_URL", db_url)
     monkeypatch.chdir(REPO)

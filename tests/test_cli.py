@@ -21,7 +21,12 @@ def cli(*args: str, db_url: str | None = None, env: dict[str, str] | None = None
     if db_url:
         full_env["DATABASE_URL"] = db_url
     return subprocess.run(
-        [sys.executable, "-m", "data_access", *args], cwd=REPO, env=full_env, capture_output=True, text=True, timeout=300
+        [sys.executable, "-m", "data_access", *args],
+        cwd=REPO,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
 
@@ -61,7 +66,17 @@ def test_progress_csv_covers_the_district_and_every_commune(shared_seeded_url):
 
     plan = load_plan(REPO / "targets.yaml")
     rows = _progress_csv(shared_seeded_url)
-    assert {"area_code", "area_name", "area_level", "indicator_id", "period", "year", "value", "target", "status"} <= set(rows[0])
+    assert {
+        "area_code",
+        "area_name",
+        "area_level",
+        "indicator_id",
+        "period",
+        "year",
+        "value",
+        "target",
+        "status",
+    } <= set(rows[0])
     for ind in plan.indicators:
         mine = [r for r in rows if r["indicator_id"] == ind.id]
         assert [r["area_level"] for r in mine].count("district") == 1
@@ -79,7 +94,12 @@ def test_progress_csv_child_friendly_rate_is_recognised_and_eligible_over_all(sh
     sample: dict[str, dict[str, float]] = {}
     with (REPO / "sample_data" / "data_values.csv").open(encoding="utf-8") as fh:
         for r in csv.DictReader(fh):
-            if r["year"] == "2024" and r["period"] == "FY" and r["commune_code"].startswith("07") and r["commune_code"] <= "07700":
+            if (
+                r["year"] == "2024"
+                and r["period"] == "FY"
+                and r["commune_code"].startswith("07")
+                and r["commune_code"] <= "07700"
+            ):
                 sample.setdefault(r["commune_code"], {})[r["data_element"]] = float(r["value"])
     rows = _progress_csv(shared_seeded_url)
     communes = {r["area_code"] for r in rows if r["area_level"] == "commune"}
@@ -113,7 +133,15 @@ def test_progress_for_another_districts_plan_without_code_change(shared_seeded_u
 
 def test_progress_when_the_plan_area_is_one_commune(shared_seeded_url):
     plan = REPO / "sample_data" / "plans" / "thang_2024.yaml"
-    rows = list(csv.DictReader(io.StringIO(cli("progress", "--year", "2024", "--targets", str(plan), "--format", "csv", db_url=shared_seeded_url).stdout)))
+    rows = list(
+        csv.DictReader(
+            io.StringIO(
+                cli(
+                    "progress", "--year", "2024", "--targets", str(plan), "--format", "csv", db_url=shared_seeded_url
+                ).stdout
+            )
+        )
+    )
     assert rows and {r["area_level"] for r in rows} == {"commune"}
     assert len(rows) == len({r["indicator_id"] for r in rows})
 

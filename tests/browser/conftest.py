@@ -50,11 +50,27 @@ class AppServer:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         full_env = {**os.environ, "DATABASE_URL": db_url, **(env or {})}
-        self.log = open(REPO / "test-artifacts" / f"server-{self.port}.log", "w")  # noqa: SIM115
+        self.log = open(REPO / "test-artifacts" / f"server-{self.port}.log", "w")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(self.port),
-             "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-            cwd=REPO, env=full_env, stdout=self.log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.port",
+                str(self.port),
+                "--server.address",
+                "127.0.0.1",
+                "--server.headless",
+                "true",
+                "--browser.gatherUsageStats",
+                "false",
+            ],
+            cwd=REPO,
+            env=full_env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
         )
         deadline = time.time() + 30
         while time.time() < deadline:
@@ -78,7 +94,7 @@ class AppServer:
 
 
 @pytest.fixture(scope="session")
-def browser():  # noqa: ANN201
+def browser():
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
@@ -112,7 +128,7 @@ def server(browser_db_url) -> Iterator[AppServer]:
     server.stop()
 
 
-def open_page(browser, url: str, viewport: str = "1280x720", timeout: float = 30_000):  # noqa: ANN001, ANN201
+def open_page(browser, url: str, viewport: str = "1280x720", timeout: float = 30_000):
     """A new page at `url`, waited for until the script has finished running."""
     width, height = VIEWPORTS[viewport]
     page = browser.new_page(viewport={"width": width, "height": height})
@@ -121,25 +137,25 @@ def open_page(browser, url: str, viewport: str = "1280x720", timeout: float = 30
     return page
 
 
-def wait_ready(page, timeout: float = 30_000) -> None:  # noqa: ANN001
+def wait_ready(page, timeout: float = 30_000) -> None:
     page.wait_for_selector(READY, timeout=timeout)
     # A rerun can start right after the first run ends (bound widgets syncing the URL).
     page.wait_for_timeout(400)
     page.wait_for_selector(READY, timeout=timeout)
 
 
-def screenshot(page, name: str) -> Path:  # noqa: ANN001
+def screenshot(page, name: str) -> Path:
     size = page.viewport_size
     path = SCREENSHOTS / f"{name}_{size['width']}x{size['height']}.png"
     page.screenshot(path=str(path), full_page=False)
     return path
 
 
-def page_text(page) -> str:  # noqa: ANN001
+def page_text(page) -> str:
     return page.inner_text('[data-testid="stApp"]')
 
 
-def assert_no_error(page) -> None:  # noqa: ANN001
+def assert_no_error(page) -> None:
     """No exception box and no traceback on the page."""
     assert page.locator('[data-testid="stException"]').count() == 0, page_text(page)[:2000]
     assert "Traceback" not in page_text(page)
