@@ -27,4 +27,7 @@ if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
 fi
 
 .venv/bin/ruff check .
+# Known vulnerabilities in the installed packages (pip-audit); says "skipped: no network"
+# and does not fail when the vulnerability database cannot be reached.
+.venv/bin/python tools/dependency_audit.py
 .venv/bin/python -m pytest "$@"

@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from data_access import db, migrations, queries
-from data_access.progress import CSV_COLUMNS, AreaNotFound, compute_progress, progress_records
+from data_access.progress import CSV_COLUMNS, AreaNotFound, progress_records, resolve_area
 from data_access.seed import seed_sample
 from data_access.targets import TargetsFileError, check_area, load_plan, validate_plan_file
 from i18n import fmt_number, t
@@ -89,7 +89,7 @@ def cmd_validate_targets(args: argparse.Namespace) -> int:
 def cmd_progress(args: argparse.Namespace) -> int:
     plan = load_plan(targets_path(args.targets))
     engine = db.ready_engine()
-    progress = compute_progress(engine, plan, args.year, args.period, args.area)
+    progress = _scoped_progress(engine, plan, args.year, args.period, args.area)
     records = progress_records(progress)
     if args.format == "csv":
         buf = io.StringIO()
@@ -103,6 +103,19 @@ def cmd_progress(args: argparse.Namespace) -> int:
     else:
         _print_table(progress, args.lang)
     return EXIT_OK
+
+
+def _scoped_progress(engine, plan, year: int, period: str, area: str | None):  # noqa: ANN001, ANN202
+    """Progress for an area the acting scope may read (`--as`), small counts masked
+    for an aggregate-only account."""
+    from data_access import access
+    from data_access.protect import protect_progress
+
+    code = resolve_area(engine, area).code if area else None
+    progress = access.compute_progress(engine, None, plan, year, period, code)
+    if access.must_protect():
+        progress = protect_progress(progress, access.sensitive_elements())
+    return progress
 
 
 def _print_table(progress, lang: str) -> None:  # noqa: ANN001
@@ -140,6 +153,9 @@ def _print_table(progress, lang: str) -> None:  # noqa: ANN001
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m data_access", description=t("cli_description"))
     parser.add_argument("--lang", choices=["vi", "en"], default=os.environ.get("APP_LANG", "vi"))
+    # Run as an account: its grants decide what the command may read or change
+    # (data_access/cli_access.py); without it, the operator's full access.
+    parser.add_argument("--as", dest="as_user", metavar="USER", default=None, help=t("access_cli_help_as"))
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("init-db", help=t("cli_help_init_db")).set_defaults(func=cmd_init_db)
     sub.add_parser("seed", help=t("cli_help_seed")).set_defaults(func=cmd_seed)
@@ -168,8 +184,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     _load_extra_commands()
     parser = build_parser()
     args = parser.parse_args(argv)
+    from data_access.access import AccessDenied
+    from data_access.cli_access import apply_as_user
+    from data_access.locks import PeriodLocked
+
     try:
+        apply_as_user(getattr(args, "as_user", None))
         return args.func(args)
+    except (AccessDenied, PeriodLocked) as exc:
+        print(exc.message(args.lang), file=sys.stderr)
     except TargetsFileError as exc:
         print(
             t(
@@ -194,7 +217,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _load_extra_commands() -> None:
     import importlib
 
-    for module in ("data_access.importer", "data_access.exports", "data_access.generate"):
+    for module in (
+        "data_access.importer",
+        "data_access.cli_intake",
+        "data_access.exports",
+        "data_access.generate",
+        "data_access.cli_access",
+    ):
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as exc:

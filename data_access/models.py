@@ -19,6 +19,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -82,7 +83,16 @@ class DataValue(Base):
     __tablename__ = "data_value"
     __table_args__ = (
         CheckConstraint("period IN ('H1', 'FY')", name="ck_data_value_period"),
-        Index("ix_data_value_year_period", "year", "period", "data_element_id"),
+        # Migration 0003: covering, so an area's figures for a period are read from the
+        # index alone (SQLite has no INCLUDE: value and updated_at are key columns there).
+        Index(
+            "ix_data_value_cover",
+            "year",
+            "period",
+            "data_element_id",
+            "org_unit_id",
+            postgresql_include=["value", "updated_at"],
+        ),
     )
 
     org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), primary_key=True)
@@ -130,3 +140,77 @@ class AuditEntry(Base):
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     source: Mapped[str | None] = mapped_column(String(300))
     import_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"))
+
+
+# --------------------------------------------------------------------------- access control
+# Added by migration 0002: who may log in, where each person may read or write, which
+# periods are closed, and every login attempt (for lockout and for the record).
+
+
+class AppUser(Base):
+    """A person who logs in (mode "db": with a password; mode "oidc": by e-mail)."""
+
+    __tablename__ = "app_user"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(120), unique=True)
+    display_name: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254), index=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))  # argon2id; None for OIDC-only users
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    aggregates_only: Mapped[bool] = mapped_column(Boolean, default=False)  # small counts masked for them
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    password_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class UserScope(Base):
+    """One grant: a role (viewer, editor, admin) over an org-unit subtree.
+
+    `org_unit_id` NULL means the whole tree (the national department).
+    """
+
+    __tablename__ = "user_scope"
+    __table_args__ = (
+        CheckConstraint("role IN ('viewer', 'editor', 'admin')", name="ck_user_scope_role"),
+        UniqueConstraint("user_id", "org_unit_id", name="uq_user_scope_user_unit"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    org_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"))
+    role: Mapped[str] = mapped_column(String(10))
+    granted_by: Mapped[str] = mapped_column(String(120))
+    granted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PeriodLock(Base):
+    """A closed (year, period) for an org-unit subtree: imports into it are refused."""
+
+    __tablename__ = "period_lock"
+    __table_args__ = (
+        CheckConstraint("period IN ('H1', 'FY')", name="ck_period_lock_period"),
+        UniqueConstraint("year", "period", "org_unit_id", name="uq_period_lock"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    period: Mapped[str] = mapped_column(String(2))
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"))
+    locked_by: Mapped[str] = mapped_column(String(120))
+    locked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    reason: Mapped[str | None] = mapped_column(String(300))
+
+
+class LoginAttempt(Base):
+    """Every login attempt, good or bad; failures since the last success lock a name out."""
+
+    __tablename__ = "login_attempt"
+    __table_args__ = (Index("ix_login_attempt_user_at", "username", "attempted_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(120))
+    attempted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    success: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str] = mapped_column(String(30))  # ok | bad_password | locked | disabled | reset

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 from sqlalchemy import Engine
 
@@ -40,11 +41,16 @@ class Progress:
 
     @property
     def area_rows(self) -> list[ProgressRow]:
-        return [r for r in self.rows if r.is_area]
+        return list(self._split_rows[0])
 
     @property
     def commune_rows(self) -> list[ProgressRow]:
-        return [r for r in self.rows if not r.is_area]
+        return list(self._split_rows[1])
+
+    @cached_property
+    def _split_rows(self) -> tuple[tuple[ProgressRow, ...], tuple[ProgressRow, ...]]:
+        # Split once: pages ask for the commune rows per indicator, ~250,000 rows nationally.
+        return tuple(r for r in self.rows if r.is_area), tuple(r for r in self.rows if not r.is_area)
 
     @property
     def communes_reported(self) -> int:
@@ -53,10 +59,27 @@ class Progress:
 
     def row(self, indicator_id: str, area_code: str | None = None) -> ProgressRow:
         code = area_code or self.area.code
+        index = self._row_index[0 if area_code is not None else 1]
+        found = index.get((indicator_id, code))
+        if found is None:
+            raise KeyError((indicator_id, code))
+        return found
+
+    @cached_property
+    def _row_index(self) -> tuple[dict[tuple[str, str], ProgressRow], dict[tuple[str, str], ProgressRow]]:
+        """(first row of each (indicator, code), first area row of each), built once.
+
+        `row()` used to scan every row: a map of 10,600 communes asked 10,600 times
+        over ~250,000 rows (minutes). Same answer as the scan, found by key.
+        """
+        first: dict[tuple[str, str], ProgressRow] = {}
+        first_area: dict[tuple[str, str], ProgressRow] = {}
         for r in self.rows:
-            if r.indicator_id == indicator_id and r.area_code == code and (r.is_area or area_code is not None):
-                return r
-        raise KeyError((indicator_id, code))
+            key = (r.indicator_id, r.area_code)
+            first.setdefault(key, r)
+            if r.is_area:
+                first_area.setdefault(key, r)
+        return first, first_area
 
 
 def resolve_area(engine: Engine, text: str) -> OrgUnitRef:

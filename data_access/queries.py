@@ -98,6 +98,23 @@ def children_of(engine: Engine, area_code: str) -> list[OrgUnitRef]:
     return [_ref(r, area_code) for r in rows]
 
 
+def _marks(values: Sequence[object]) -> str:
+    return ", ".join("?" * len(values))
+
+
+def _driver_rows(conn, sql: str, params: Sequence[object]) -> list[tuple]:  # noqa: ANN001 - a Connection
+    """Rows as plain tuples from the DB-API cursor; `sql` uses `?` placeholders and
+    only bound values (never text from outside) are passed in."""
+    if conn.dialect.paramstyle in ("format", "pyformat"):
+        sql = sql.replace("?", "%s")
+    cursor = conn.connection.dbapi_connection.cursor()
+    try:
+        cursor.execute(sql, tuple(params))
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
 def figures_in_area(
     engine: Engine,
     area_code: str,
@@ -115,33 +132,24 @@ def figures_in_area(
         path = _path_of(conn, area_code)
         if path is None:
             return out
-        stmt = (
-            select(
-                OrgUnit.code,
-                DataValue.data_element_id,
-                DataValue.year,
-                DataValue.period,
-                DataValue.value,
-            )
-            .join(OrgUnit, OrgUnit.id == DataValue.org_unit_id)
-            .where(
-                OrgUnit.path.like(bindparam("prefix")),
-                DataValue.year.in_(bindparam("years", expanding=True)),
-                DataValue.period.in_(bindparam("periods", expanding=True)),
-            )
+        # Straight from the driver's cursor: at national scale this is ~700,000 rows,
+        # and SQLAlchemy Row objects alone would cost seconds (benchmarks/RESULTS.md).
+        des = list(data_elements or [])
+        sql = (
+            "SELECT ou.code, dv.data_element_id, dv.year, dv.period, dv.value "
+            "FROM data_value dv JOIN org_unit ou ON ou.id = dv.org_unit_id "
+            f"WHERE ou.path LIKE ? AND dv.year IN ({_marks(years)}) AND dv.period IN ({_marks(period_names)})"
         )
-        params: dict[str, object] = {
-            "prefix": path + "%",
-            "years": years,
-            "periods": period_names,
-        }
-        if data_elements:
-            stmt = stmt.where(DataValue.data_element_id.in_(bindparam("des", expanding=True)))
-            params["des"] = list(data_elements)
-        for code, de, year, period, value in conn.execute(stmt, params):
-            bucket = out.get((year, period))
-            if bucket is not None:
-                bucket.setdefault(code, {})[de] = float(value)
+        if des:
+            sql += f" AND dv.data_element_id IN ({_marks(des)})"
+        rows = _driver_rows(conn, sql, [path + "%", *years, *period_names, *des])
+    for code, de, year, period, value in rows:
+        bucket = out.get((year, period))
+        if bucket is not None:
+            figures = bucket.get(code)
+            if figures is None:
+                figures = bucket[code] = {}
+            figures[de] = float(value)
     return out
 
 

@@ -61,7 +61,11 @@ def fmt_number(value: float | int | None, decimals: int | None = None, lang: str
     """1.234,5 in Vietnamese, 1,234.5 in English; '–' for nothing.
 
     With `decimals=None`, whole numbers print without decimals and others with one.
+    A protected small count (rules.suppression.Masked) prints its mask, "<5" or "*".
     """
+    mask = getattr(value, "mask_text", None)
+    if mask:
+        return mask
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     if decimals is None:
@@ -79,6 +83,9 @@ UNIT_SUFFIX = {"percent": "unit_percent", "per_1000": "unit_per_1000", "per_1000
 
 def fmt_value(value: float | None, unit: str, lang: str = DEFAULT_LANG, decimals: int | None = None) -> str:
     """A value in its unit: '82,4 %', '2,1 ‰ trẻ em', '3 trẻ em'."""
+    mask = getattr(value, "mask_text", None)
+    if mask:  # a protected small count: "<5" (with its unit word for counts) or "*"
+        return f"{mask}{t(UNIT_SUFFIX['count'], lang)}" if unit == "count" else mask
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     if decimals is None:

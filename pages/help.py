@@ -1,8 +1,64 @@
-"""Placeholder until this page is built."""
+"""Help: how to read the scorecard, what each status means, how each indicator of the
+current plan is computed (generated from the targets file), sharing links, sources."""
+
+from urllib.parse import urlencode
 
 import streamlit as st
 
+from ui import data
 from ui.frame import page_context
+from ui.help_view import indicators_section, status_legend
+from ui.plan_text import md_escape
 
 ctx = page_context("help")
-st.title(ctx.t("nav_help"))
+plan = ctx.plan
+
+st.title(ctx.t("help_title"))
+st.markdown(ctx.t("help_intro", plan=md_escape(plan.title)))
+links = st.columns(3)
+links[0].page_link(
+    "pages/overview.py", label=ctx.t("help_open_overview"), icon=":material/dashboard:", query_params=ctx.link_params()
+)
+links[1].page_link(
+    "pages/projector.py",
+    label=ctx.t("help_open_projector"),
+    icon=":material/slideshow:",
+    query_params=ctx.link_params(),
+)
+links[2].page_link(
+    "pages/whatif.py", label=ctx.t("help_open_whatif"), icon=":material/science:", query_params=ctx.link_params()
+)
+
+st.header(ctx.t("help_read_title"))
+st.markdown(ctx.t("help_read_body"))
+
+st.header(ctx.t("help_status_title"))
+status_legend(ctx)
+
+st.header(ctx.t("help_indicators_title"))
+indicators_section(ctx, data.targets_file().name)
+
+st.header(ctx.t("help_share_title"))
+st.markdown(ctx.t("help_share_body"))
+st.markdown(ctx.t("help_share_example"))
+st.code(f"/overview?{urlencode(ctx.link_params())}", language=None)
+st.markdown(ctx.t("help_share_projector"))
+
+st.header(ctx.t("help_sources_title"))
+h1_day, h1_month = plan.deadlines.get("H1", (15, 5))
+fy_day, fy_month = plan.deadlines.get("FY", (15, 11))
+issuer = ""
+if plan.issued_by:
+    issuer = ctx.t("help_sources_issuer", issued_by=md_escape(plan.issued_by), document=md_escape(plan.document or "–"))
+st.markdown(
+    ctx.t(
+        "help_sources_body",
+        h1=f"{h1_day:02d}/{h1_month:02d}",
+        fy=f"{fy_day:02d}/{fy_month:02d}",
+        plan=md_escape(plan.title),
+        issuer=issuer,
+    )
+)
+
+st.header(ctx.t("help_sample_title"))
+st.warning(ctx.t("help_sample_body"), icon=":material/info:")

@@ -1,8 +1,54 @@
-"""Placeholder until this page is built."""
+"""Chỉ tiêu: one indicator across the communes — how it is computed, where the area
+stands against the target, the communes ranked, the trend, and who is off track.
+
+The chosen indicator is in the URL (`indicator=<id>`), so a view can be shared as a link.
+"""
 
 import streamlit as st
 
-from ui.frame import page_context
+from rules.scorecard import indicator_numbers
+from ui import data
+from ui import indicator_view as view
+from ui import scorecard as sc
+from ui.frame import page_context, url_widget
 
 ctx = page_context("indicator")
-st.title(ctx.t("nav_indicator"))
+t = ctx.t
+plan = ctx.plan
+numbers = indicator_numbers(plan)
+by_id = {ind.id: ind for ind in plan.indicators}
+# The URL carries the indicator's id (?indicator=cfc_rate), not its label.
+chosen = url_widget(
+    st.selectbox,
+    t("indicator_pick"),
+    list(by_id),
+    "indicator",
+    plan.indicators[0].id,
+    format_func=lambda i: view.option_label(numbers, by_id[i], ctx.lang),
+)
+ind = by_id[chosen]
+when = sc.when_text(ctx.period, ctx.year, ctx.lang)
+st.title(view.option_label(numbers, ind, ctx.lang), anchor=False)
+st.caption(t("indicator_subtitle", group=view.group_name(ind, ctx.lang), area=ctx.area.full_name, when=when))
+
+progress = data.progress(ctx.db_url, ctx.year, ctx.period, ctx.area.code)
+with st.expander(t("indicator_how_computed"), expanded=False):
+    view.definition(ctx, ind)
+if not progress.communes_reported:
+    st.info(t("indicator_no_data", when=when, area=ctx.area.full_name), icon=":material/info:")
+    st.stop()
+
+view.standing(ctx, ind, progress, view.change_text(ctx, ind, progress))
+
+left, right = st.columns([3, 2], gap="large")
+with left:
+    st.subheader(t("indicator_ranked_header", n=len(progress.communes)), anchor=False)
+    view.ranked(ctx, ind, progress)
+with right:
+    st.subheader(t("indicator_trend_header", period=t(f"period_{ctx.period}")), anchor=False)
+    view.trend(ctx, ind, progress)
+
+st.subheader(t("indicator_off_track_header"), anchor=False)
+view.off_track(ctx, ind, progress)
+st.subheader(t("indicator_missing_header"), anchor=False)
+view.missing(ctx, ind, progress)

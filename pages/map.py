@@ -1,8 +1,90 @@
-"""Placeholder until this page is built."""
+"""Bản đồ: the area's communes coloured by one indicator's status (or value), a legend
+beside the map, and the same communes as a table under it. Choosing a commune on the
+map or in the table opens its page; the indicator and colouring are in the URL.
+"""
 
 import streamlit as st
 
-from ui.frame import page_context
+from rules.scorecard import indicator_numbers
+from ui import data
+from ui import map as mapview
+from ui.frame import page_context, url_widget
+from ui.scorecard import escape_md, when_text
 
 ctx = page_context("map")
-st.title(ctx.t("nav_map"))
+t, plan, lang = ctx.t, ctx.plan, ctx.lang
+when = when_text(ctx.period, ctx.year, lang)
+st.title(t("map_title", area=escape_md(ctx.area.name), when=when), anchor=False)
+
+numbers = indicator_numbers(plan)
+by_id = {ind.id: ind for ind in plan.indicators}
+# Controls and legend beside the map, so the whole map fits a 1280x720 screen.
+map_col, side_col = st.columns([2.7, 1.2], gap="medium")
+with side_col:
+    ind_id = url_widget(
+        st.selectbox,
+        t("map_indicator"),
+        list(by_id),
+        "indicator",
+        plan.indicators[0].id,
+        format_func=lambda i: f"{numbers[i]}. {by_id[i].name.get(lang)}",
+    )
+    mode = url_widget(
+        st.radio,
+        t("map_colour_by"),
+        ["status", "value"],
+        "color",
+        "status",
+        format_func=lambda m: t(f"map_colour_{m}"),
+    )
+ind = by_id[ind_id]
+ind_label = f"{numbers[ind.id]}. {ind.name.get(lang)}"
+
+progress = data.progress(ctx.db_url, ctx.year, ctx.period, ctx.area.code)
+if not progress.communes:
+    st.info(t("map_no_communes", area=escape_md(ctx.area.full_name)), icon=":material/info:")
+    st.stop()
+if not progress.communes_reported:
+    map_col.info(t("map_no_data", when=when, area=escape_md(ctx.area.full_name)), icon=":material/info:")
+if not ind.applies_to_communes:
+    side_col.caption(t("map_area_only"))
+
+whole = ind.unit == "count"
+values = [progress.row(ind.id, c.code).value for c in progress.communes]
+classes = mapview.value_classes(values, whole=whole) if mode == "value" else []
+painted = mapview.paint_communes(ind, progress, mode, lang, classes)
+shapes = mapview.commune_shapes(ctx.db_url, ctx.area.code)
+extra = mapview.extra_areas(ctx.db_url, ctx.area)
+deck, view = mapview.build_deck(shapes, painted, extra, mode, ind_label, lang)
+
+with map_col:
+    if view is None:  # no commune of the area has a boundary: the table below still works
+        st.info(t("map_no_shapes", area=escape_md(ctx.area.full_name)), icon=":material/wrong_location:")
+    else:
+        event = st.pydeck_chart(
+            deck,
+            height=mapview.MAP_HEIGHT,
+            on_select="rerun",
+            selection_mode="single-object",
+            key="map",
+        )
+        # Item access (not attributes): AppTest seeds this state as a plain dict.
+        picked = event["selection"]["objects"].get("communes", [])
+        if picked:
+            st.switch_page("pages/commune.py", query_params=ctx.link_params(commune=picked[0]["code"]))
+        st.caption(t("map_hint_click") + " " + t("map_disclaimer"))
+with side_col:
+    st.markdown(f"**{escape_md(ind_label)}**")
+    mapview.legend(painted, mode, ind, classes, whole, extra, lang)
+    st.page_link("pages/indicator.py", label=t("map_link_indicator"), query_params=ctx.link_params(indicator=ind.id))
+
+no_shape = [c.full_name for c in progress.communes if not shapes.get(c.code, ([], None))[0]]
+if no_shape:
+    st.warning(t("map_no_boundary", names=escape_md(", ".join(no_shape))), icon=":material/wrong_location:")
+
+st.subheader(t("map_table_header", indicator=escape_md(ind_label)), anchor=False)
+st.caption(t("map_table_hint"))
+frame, codes, statuses = mapview.commune_table(painted, lang)
+chosen = mapview.show_table(frame, statuses, key="map_table")
+if chosen:
+    st.switch_page("pages/commune.py", query_params=ctx.link_params(commune=codes[chosen[0]]))

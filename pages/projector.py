@@ -1,8 +1,13 @@
-"""Placeholder until this page is built."""
+"""Projector mode for steering-committee meetings: four slides, large text, no sidebar.
 
-import streamlit as st
+Filters come from the URL (year, period, area, lang), as do the slide (`slide`), the
+auto-advance interval in seconds (`every`, default 20) and `play=0` to open paused.
+"""
 
+from ui import projector as proj
 from ui.frame import page_context
 
 ctx = page_context("projector")
-st.title(ctx.t("nav_projector"))
+proj.style()
+proj.start()
+proj.show(ctx)

@@ -1,8 +1,52 @@
-"""Placeholder until this page is built."""
+"""Chất lượng số liệu: findings a person can work through, worst first, each leading to its commune."""
 
 import streamlit as st
 
+from rules.quality import quality_findings
+from ui import data, intake
 from ui.frame import page_context
+
+PAGE_SIZE = 20
 
 ctx = page_context("quality")
 st.title(ctx.t("nav_quality"))
+label = intake.period_label(ctx.period, ctx.year, ctx.lang)
+st.caption(ctx.t("intake_q_intro", area=ctx.area.full_name, period=label))
+
+elements = ctx.plan.used_data_elements()
+years = [y for y in data.year_options(ctx.db_url, ctx.plan) if y <= ctx.year]
+figures = dict(data.history(ctx.db_url, ctx.area.code, years, ctx.period, elements))
+figures.update(data.history(ctx.db_url, ctx.area.code, [ctx.year], "FY" if ctx.period == "H1" else "H1", elements))
+if not figures.get((ctx.year, ctx.period)):
+    st.info(ctx.t("intake_q_no_data", period=label), icon=":material/info:")
+    st.stop()
+
+findings = quality_findings(ctx.plan, figures, ctx.year, ctx.period)
+names = {c.code: c.full_name for c in data.communes_of(ctx.db_url, ctx.area.code)}
+errors = sum(1 for f in findings if f.severity == "error")
+c1, c2, c3 = st.columns(3)
+c1.metric(intake.severity_label("error", ctx.lang), errors)
+c2.metric(intake.severity_label("warning", ctx.lang), len(findings) - errors)
+c3.metric(ctx.t("intake_q_communes"), f"{len({f.commune_code for f in findings})}/{len(names)}")
+if not findings:
+    st.success(ctx.t("intake_q_none", period=label), icon=":material/check_circle:")
+    st.stop()
+
+pages = (len(findings) + PAGE_SIZE - 1) // PAGE_SIZE
+page = st.pagination(pages, key="quality_page") if pages > 1 else 1
+for f in findings[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]:
+    with st.container(border=True):
+        left, right = st.columns([5, 2], vertical_alignment="center")
+        commune = names.get(f.commune_code, f.commune_code)
+        badge_color = intake.SEVERITY_STYLE[f.severity][1]
+        left.markdown(
+            f":{badge_color}-badge[{intake.severity_label(f.severity, ctx.lang)}] "
+            f"**{intake.escape_md(commune)}** · {intake.escape_md(intake.period_label(f.period, f.year, ctx.lang))}"
+        )
+        left.markdown(intake.escape_md(intake.finding_text(f, ctx.plan, ctx.lang)))
+        right.page_link(
+            "pages/commune.py",
+            label=ctx.t("intake_q_open_commune"),
+            icon=":material/location_city:",
+            query_params=ctx.link_params(commune=f.commune_code),
+        )

@@ -20,6 +20,9 @@ from sqlalchemy.engine import make_url
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+# The test databases are not the embedded sample: allow mode AUTH_MODE=none on them
+# (the app refuses that in a real deployment; see data_access/auth.py check_startup).
+os.environ.setdefault("ALLOW_NO_LOGIN", "1")
 
 from data_access import db, migrations  # noqa: E402
 from data_access.seed import seed_sample  # noqa: E402

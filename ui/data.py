@@ -3,6 +3,12 @@
 Every cache key includes the database URL and a data version (which changes on every
 import) or the targets file's modification time, so what one person imports, everyone
 sees on their next click, and nobody recomputes what another session just computed.
+
+Two Streamlit rules matter here (benchmarks/RESULTS.md): a parameter whose name starts
+with "_" is left OUT of the cache key, so the version is passed as `version`; and
+`st.cache_data` pickles the value on every hit, which for a national Progress (~250,000
+rows) costs seconds per page, so progress and history live in `st.cache_resource`,
+shared read-only by every session (nothing may change what they return).
 """
 
 from __future__ import annotations
@@ -12,10 +18,12 @@ from pathlib import Path
 
 import streamlit as st
 
-from data_access import db, queries
+from data_access import access, db, queries
 from data_access.progress import AreaNotFound, Progress, compute_progress, resolve_area
+from data_access.protect import load_tree_suppression, mask_history, protect_progress
 from data_access.targets import TargetsIssue, validate_plan_file
 from rules.model import OrgUnitRef, Plan
+from ui import auth as ui_auth
 
 
 class PlanErrors(Exception):
@@ -41,7 +49,7 @@ def _file_key(path: Path) -> tuple[str, float]:
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _validated_plan(path: str, _mtime: float) -> tuple[Plan | None, list[TargetsIssue]]:
+def _validated_plan(path: str, mtime: float) -> tuple[Plan | None, list[TargetsIssue]]:
     result = validate_plan_file(Path(path))
     return result.plan, list(result.errors)
 
@@ -66,8 +74,8 @@ def data_version(url: str) -> int:
     return queries.data_version(db.get_engine(url))
 
 
-@st.cache_data(ttl="1h", show_spinner=False, max_entries=16)
-def _org_units(url: str, _version: int) -> list[OrgUnitRef]:
+@st.cache_resource(ttl="1h", show_spinner=False, max_entries=16)
+def _org_units(url: str, version: int) -> list[OrgUnitRef]:
     return queries.list_org_units(db.get_engine(url))
 
 
@@ -76,7 +84,7 @@ def org_units(url: str) -> list[OrgUnitRef]:
 
 
 @st.cache_data(ttl="1h", show_spinner=False, max_entries=16)
-def _years(url: str, _version: int) -> list[int]:
+def _years(url: str, version: int) -> list[int]:
     return queries.years_with_data(db.get_engine(url))
 
 
@@ -91,7 +99,7 @@ def default_year(plan: Plan, years: list[int]) -> int:
 
 
 @st.cache_data(ttl="1h", show_spinner=False, max_entries=16)
-def _plan_area(url: str, area_text: str, _version: int) -> OrgUnitRef:
+def _plan_area(url: str, area_text: str, version: int) -> OrgUnitRef:
     try:
         return resolve_area(db.get_engine(url), area_text)
     except AreaNotFound as exc:
@@ -102,6 +110,65 @@ def plan_area(url: str, plan: Plan) -> OrgUnitRef:
     return _plan_area(url, plan.area, data_version(url))
 
 
+# --------------------------------------------------------------------------- access
+# Every loader below checks the scope of this run (ui/auth.py) BEFORE its cache: the
+# cached values are the same for everyone who may see them, and nobody else reaches
+# them. Masked (small-count protected) results are cached under their own key.
+
+
+@st.cache_resource(ttl="1h", show_spinner=False, max_entries=16)
+def _unit_paths(url: str, version: int) -> dict[str, str]:
+    return access.unit_paths(db.get_engine(url))
+
+
+def is_unit(url: str, code: str) -> bool:
+    return code in _unit_paths(url, data_version(url))
+
+
+def can_read(url: str, code: str, role: str = "viewer") -> bool:
+    """Whether the person of this run may read (`role`) the unit `code`."""
+    return ui_auth.scope().allows(_unit_paths(url, data_version(url)).get(code), role)
+
+
+def require_read(url: str, code: str) -> None:
+    """Stop the page with "không có quyền" when `code` is outside the scope."""
+    if not can_read(url, code):
+        ui_auth.deny(code)
+
+
+def protected() -> bool:
+    """Whether small sensitive counts are masked in this view (projector, aggregate-only
+    users, or PROTECT_SMALL_COUNTS=always)."""
+    return access.must_protect(ui_auth.scope(), projector=ui_auth.current_page() == "projector")
+
+
+def scoped_areas(url: str, plan: Plan) -> tuple[list[OrgUnitRef], OrgUnitRef]:
+    """The area choices of this person and the default one.
+
+    The plan's area and the units above commune level they may read; a person whose
+    scope is one commune (or a few) gets those communes as areas.
+    """
+    # One scope check per unit on one dict: calling can_read per unit read the cached
+    # paths back 2 x 11,000 times at national scale (16 s of unpickling per page).
+    scope, paths = ui_auth.scope(), _unit_paths(url, data_version(url))
+    readable = {code for code, path in paths.items() if scope.allows(path, "viewer")}
+    units = org_units(url)
+    try:
+        home: OrgUnitRef | None = plan_area(url, plan)
+    except PlanAreaMissing:
+        if ui_auth.scope().whole_tree:
+            raise
+        home = None
+    options = [u for u in ([home] if home else []) + [u for u in units if u.level != "commune"] if u.code in readable]
+    options = list({u.code: u for u in options}.values())
+    if not options:
+        options = [u for u in access.top_units(units, readable)]
+    if not options:
+        return [], home or units[0]
+    default = home if home is not None and home.code in readable else options[0]
+    return options, default
+
+
 def area_options(url: str, plan: Plan) -> list[OrgUnitRef]:
     """The plan's area first, then every other unit above commune level."""
     home = plan_area(url, plan)
@@ -110,6 +177,12 @@ def area_options(url: str, plan: Plan) -> list[OrgUnitRef]:
 
 
 def communes_of(url: str, area_code: str) -> list[OrgUnitRef]:
+    require_read(url, area_code)
+    scope, paths = ui_auth.scope(), _unit_paths(url, data_version(url))
+    return [u for u in _communes_of(url, area_code) if scope.allows(paths.get(u.code), "viewer")]
+
+
+def _communes_of(url: str, area_code: str) -> list[OrgUnitRef]:
     prefix_units = org_units(url)
     by_code = {u.code: u for u in prefix_units}
     out = []
@@ -124,40 +197,95 @@ def communes_of(url: str, area_code: str) -> list[OrgUnitRef]:
     return sorted(out, key=lambda u: u.code)
 
 
-@st.cache_data(ttl="1h", show_spinner=False, max_entries=256)
+@st.cache_resource(ttl="1h", show_spinner=False, max_entries=32)
 def _progress(
-    url: str, plan_path: str, plan_mtime: float, year: int, period: str, area_code: str, _version: int
+    url: str, plan_path: str, plan_mtime: float, year: int, period: str, area_code: str, version: int
 ) -> Progress:
     plan, _ = _validated_plan(plan_path, plan_mtime)
     assert plan is not None
     return compute_progress(db.get_engine(url), plan, year, period, area_code)
 
 
+@st.cache_data(ttl="1h", show_spinner=False, max_entries=64)
+def _tree_suppression(url: str, year: int, period: str, sensitive: tuple[str, ...], version: int):  # noqa: ANN202
+    """Which cells are hidden in (year, period), decided once for the whole tree."""
+    return load_tree_suppression(db.get_engine(url), year, period, sensitive)
+
+
+@st.cache_resource(ttl="1h", show_spinner=False, max_entries=32)
+def _protected_progress(
+    url: str,
+    plan_path: str,
+    plan_mtime: float,
+    year: int,
+    period: str,
+    area_code: str,
+    sensitive: tuple[str, ...],
+    version: int,
+) -> Progress:
+    raw = _progress(url, plan_path, plan_mtime, year, period, area_code, version)
+    now = _tree_suppression(url, year, period, sensitive, version)
+    before = _tree_suppression(url, year - 1, period, sensitive, version)
+    return protect_progress(raw, sensitive, now, before)
+
+
 def progress(url: str, year: int, period: str, area_code: str) -> Progress:
-    """Every indicator for the area and its communes, cached across sessions."""
+    """Every indicator for the area and its communes, cached across sessions.
+
+    Refused outside the person's scope; small sensitive counts masked when `protected()`.
+    """
+    require_read(url, area_code)
     path, mtime = _file_key(targets_file())
+    if protected():
+        return _protected_progress(
+            url, path, mtime, year, period, area_code, access.sensitive_elements(), data_version(url)
+        )
     return _progress(url, path, mtime, year, period, area_code, data_version(url))
 
 
-@st.cache_data(ttl="1h", show_spinner=False, max_entries=64)
-def _history(url: str, area_code: str, years: tuple[int, ...], period: str, elements: tuple[str, ...], _version: int):  # noqa: ANN202
+@st.cache_resource(ttl="1h", show_spinner=False, max_entries=32)
+def _history(url: str, area_code: str, years: tuple[int, ...], period: str, elements: tuple[str, ...], version: int):  # noqa: ANN202
     return queries.figures_in_area(db.get_engine(url), area_code, [(y, period) for y in years], elements)
 
 
+@st.cache_resource(ttl="1h", show_spinner=False, max_entries=32)
+def _protected_history(
+    url: str,
+    area_code: str,
+    years: tuple[int, ...],
+    period: str,
+    elements: tuple[str, ...],
+    sensitive: tuple[str, ...],
+    version: int,
+) -> dict:
+    decisions = {(y, period): _tree_suppression(url, y, period, sensitive, version) for y in years}
+    return mask_history(_history(url, area_code, years, period, elements, version), sensitive, decisions)
+
+
 def history(url: str, area_code: str, years: list[int], period: str, elements: list[str]) -> dict:
-    """Figures for several years of one period: (year, period) -> commune -> element -> value."""
-    return _history(url, area_code, tuple(sorted(years)), period, tuple(elements), data_version(url))
+    """Figures for several years of one period: (year, period) -> commune -> element -> value.
+
+    Refused outside the person's scope; small sensitive counts masked when `protected()`.
+    """
+    require_read(url, area_code)
+    key = (url, area_code, tuple(sorted(years)), period, tuple(elements))
+    if protected():
+        return _protected_history(*key, access.sensitive_elements(), data_version(url))
+    return _history(*key, data_version(url))
 
 
-@st.cache_data(ttl="1h", show_spinner=False, max_entries=16)
-def _boundaries(url: str, area_code: str, _version: int) -> list[queries.Boundary]:
+@st.cache_resource(ttl="1h", show_spinner=False, max_entries=16)
+def _boundaries(url: str, area_code: str, version: int) -> list[queries.Boundary]:
     return queries.boundaries_in(db.get_engine(url), area_code)
 
 
 def boundaries(url: str, area_code: str) -> list[queries.Boundary]:
+    require_read(url, area_code)
     return _boundaries(url, area_code, data_version(url))
 
 
 def clear_after_import() -> None:
     """Imports change the data version, but clearing also frees memory at once."""
     st.cache_data.clear()
+    for shared in (_org_units, _unit_paths, _boundaries, _progress, _protected_progress, _history, _protected_history):
+        shared.clear()

@@ -20,6 +20,7 @@ import streamlit as st
 from data_access.db import DatabaseUnavailable
 from i18n import DEFAULT_LANG, LANGUAGES, t
 from rules.model import OrgUnitRef, Plan
+from ui import auth as ui_auth
 from ui import data
 
 
@@ -43,6 +44,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("completeness", "pages/completeness.py", ":material/fact_check:", "data"),
     PageSpec("quality", "pages/quality.py", ":material/rule:", "data"),
     PageSpec("audit", "pages/audit.py", ":material/history:", "data"),
+    PageSpec("locks", "pages/locks.py", ":material/lock_clock:", "data"),
     PageSpec("reports", "pages/reports.py", ":material/description:", "data"),
     PageSpec("help", "pages/help.py", ":material/help:", "help"),
 )
@@ -244,6 +246,9 @@ def page_context(page_key: str) -> PageContext:
     if not st.session_state.get(_FRAME_FLAG):
         start(page_key)
     lang = current_lang()
+    # Login and scope first (ui/auth.py): stops with the login form, or with "không có
+    # quyền" for a page this person's role may not open.
+    ui_auth.gate(page_key, lang)
     try:
         plan = data.load_plan_or_errors()
     except data.PlanErrors as errors:
@@ -252,8 +257,7 @@ def page_context(page_key: str) -> PageContext:
     try:
         url = data.database_url_ready()
         years = data.year_options(url, plan)
-        areas = data.area_options(url, plan)
-        default_area = data.plan_area(url, plan)
+        areas, default_area = data.scoped_areas(url, plan)
     except DatabaseUnavailable as exc:
         key = "db_needs_init" if exc.needs_init else "db_unavailable"
         st.error(t(key, lang, url=exc.url, reason=exc.reason), icon=":material/cloud_off:")
@@ -261,6 +265,13 @@ def page_context(page_key: str) -> PageContext:
     except data.PlanAreaMissing as exc:
         st.error(t("plan_area_missing", lang, area=exc.args[0]), icon=":material/error:")
         st.stop()
+    if not areas:
+        st.warning(t("access_no_scope", lang), icon=":material/block:")
+        st.stop()
+    for key in ("area", "commune"):  # a shared link to a place outside the scope
+        raw = st.query_params.get(key)
+        if raw and data.is_unit(url, raw) and not data.can_read(url, raw):
+            ui_auth.deny(raw)
     if page_key != "projector":
         _sidebar_filters(lang, plan, years, areas, default_area.code)
     else:
@@ -279,6 +290,9 @@ def page_context(page_key: str) -> PageContext:
     ctx = PageContext(lang, year, period, compare_year, area, plan, url, page_key)
     if page_key != "projector":
         nav_bar(ctx)
+    ui_auth.banner(lang)  # mode none: "Chế độ mẫu — không đăng nhập, chỉ dùng dữ liệu mẫu"
+    if data.protected():
+        st.caption(t("access_protected_note", lang))
     return ctx
 
 
@@ -289,11 +303,12 @@ def nav_bar(ctx: PageContext) -> None:
     # Static CSS only (never data): less empty space above the menu on small screens.
     st.html("<style>.block-container{padding-top:1.5rem}</style>")
     bar = st.container(horizontal=True, gap="small")
-    for spec in PAGES:
+    allowed = [spec for spec in PAGES if ui_auth.page_allowed(spec.key)]  # viewers: no import, audit, locks
+    for spec in allowed:
         if spec.section != "data":
             bar.page_link(spec.path, label=ctx.t(f"nav_{spec.key}"), icon=spec.icon, query_params=params)
     with bar.popover(ctx.t("nav_data_menu"), icon=":material/folder_open:"):
-        for spec in PAGES:
+        for spec in allowed:
             if spec.section == "data":
                 st.page_link(spec.path, label=ctx.t(f"nav_{spec.key}"), icon=spec.icon, query_params=params)
 

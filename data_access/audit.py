@@ -1,0 +1,222 @@
+"""Reads for the audit trail, the reporting status and import history (bound parameters).
+
+- `audit_entries(...)`: changes to figures in an area, newest first, filtered and paged.
+- `report_counts(...)`: per commune and (year, period), how many of a list of data
+  elements it reported and when its newest figure arrived (one grouped query).
+- `recent_imports(...)`: the latest import batches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+
+from sqlalchemy import Engine, bindparam, func, select
+
+from data_access.models import AuditEntry, DataValue, ImportBatch, OrgUnit
+
+# Vietnam keeps UTC+7 all year (no daylight saving), so a fixed offset is exact.
+LOCAL_TZ = timezone(timedelta(hours=7), "ICT")
+
+
+def local_time(value: datetime | None) -> datetime | None:
+    """A stored timestamp in Vietnamese local time (SQLite hands back naive UTC)."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(LOCAL_TZ)
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    id: int
+    changed_at: datetime  # local time
+    commune_code: str
+    commune_name: str
+    data_element: str
+    year: int
+    period: str
+    action: str
+    old_value: float | None
+    new_value: float | None
+    changed_by: str
+    source: str | None
+    import_id: int | None
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    rows: list[AuditRow]
+    total: int
+
+
+def _area_path(conn, area_code: str) -> str | None:  # noqa: ANN001
+    return conn.execute(select(OrgUnit.path).where(OrgUnit.code == area_code)).scalar()
+
+
+def audit_entries(
+    engine: Engine,
+    area_code: str,
+    *,
+    commune: str | None = None,
+    data_element: str | None = None,
+    year: int | None = None,
+    period: str | None = None,
+    import_id: int | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> AuditPage:
+    """Changes to figures of communes under `area_code`, newest first."""
+    with engine.connect() as conn:
+        path = _area_path(conn, area_code)
+        if path is None:
+            return AuditPage([], 0)
+        conds = [OrgUnit.path.like(bindparam("prefix"))]
+        params: dict[str, object] = {"prefix": path + "%"}
+        if commune:
+            conds.append(OrgUnit.code == bindparam("commune"))
+            params["commune"] = commune
+        if data_element:
+            conds.append(AuditEntry.data_element_id == bindparam("de"))
+            params["de"] = data_element
+        if year is not None:
+            conds.append(AuditEntry.year == bindparam("year"))
+            params["year"] = year
+        if period:
+            conds.append(AuditEntry.period == bindparam("period"))
+            params["period"] = period
+        if import_id is not None:
+            conds.append(AuditEntry.import_id == bindparam("import_id"))
+            params["import_id"] = import_id
+        base = select(
+            AuditEntry.id,
+            AuditEntry.changed_at,
+            OrgUnit.code,
+            OrgUnit.full_name,
+            AuditEntry.data_element_id,
+            AuditEntry.year,
+            AuditEntry.period,
+            AuditEntry.action,
+            AuditEntry.old_value,
+            AuditEntry.new_value,
+            AuditEntry.changed_by,
+            AuditEntry.source,
+            AuditEntry.import_id,
+        ).join(OrgUnit, OrgUnit.id == AuditEntry.org_unit_id)
+        total = conn.execute(
+            select(func.count())
+            .select_from(AuditEntry)
+            .join(OrgUnit, OrgUnit.id == AuditEntry.org_unit_id)
+            .where(*conds),
+            params,
+        ).scalar_one()
+        stmt = (
+            base.where(*conds)
+            .order_by(AuditEntry.changed_at.desc(), AuditEntry.id.desc())
+            .limit(bindparam("limit"))
+            .offset(bindparam("offset"))
+        )
+        rows = conn.execute(stmt, {**params, "limit": int(limit), "offset": int(offset)}).all()
+    return AuditPage(
+        [
+            AuditRow(
+                id=r.id,
+                changed_at=local_time(r.changed_at),  # type: ignore[arg-type]
+                commune_code=r.code,
+                commune_name=r.full_name,
+                data_element=r.data_element_id,
+                year=r.year,
+                period=r.period,
+                action=r.action,
+                old_value=r.old_value,
+                new_value=r.new_value,
+                changed_by=r.changed_by,
+                source=r.source,
+                import_id=r.import_id,
+            )
+            for r in rows
+        ],
+        int(total),
+    )
+
+
+@dataclass(frozen=True)
+class ReportCount:
+    reported: int  # how many of the wanted data elements
+    last_update: datetime | None  # local time
+
+
+def report_counts(
+    engine: Engine, area_code: str, periods: Iterable[tuple[int, str]], elements: Sequence[str]
+) -> dict[tuple[int, str], dict[str, ReportCount]]:
+    """(year, period) -> commune code -> how much of its report is in (one query)."""
+    wanted = sorted(set(periods))
+    out: dict[tuple[int, str], dict[str, ReportCount]] = {key: {} for key in wanted}
+    if not wanted or not elements:
+        return out
+    with engine.connect() as conn:
+        path = _area_path(conn, area_code)
+        if path is None:
+            return out
+        stmt = (
+            select(
+                OrgUnit.code,
+                DataValue.year,
+                DataValue.period,
+                func.count(),
+                func.max(DataValue.updated_at),
+            )
+            .join(OrgUnit, OrgUnit.id == DataValue.org_unit_id)
+            .where(
+                OrgUnit.path.like(bindparam("prefix")),
+                DataValue.year.in_(bindparam("years", expanding=True)),
+                DataValue.data_element_id.in_(bindparam("des", expanding=True)),
+            )
+            .group_by(OrgUnit.code, DataValue.year, DataValue.period)
+        )
+        params = {"prefix": path + "%", "years": sorted({y for y, _ in wanted}), "des": list(elements)}
+        for code, year, period, n, last in conn.execute(stmt, params):
+            bucket = out.get((year, period))
+            if bucket is not None:
+                bucket[code] = ReportCount(int(n), local_time(last))
+    return out
+
+
+@dataclass(frozen=True)
+class BatchRow:
+    id: int
+    filename: str
+    imported_by: str
+    imported_at: datetime  # local time
+    inserted: int
+    updated: int
+    unchanged: int
+
+
+def recent_imports(engine: Engine, limit: int = 10, exclude_user: str | None = "sample_data") -> list[BatchRow]:
+    """The latest import batches (the sample-data seed left out by default)."""
+    stmt = (
+        select(
+            ImportBatch.id,
+            ImportBatch.filename,
+            ImportBatch.imported_by,
+            ImportBatch.imported_at,
+            ImportBatch.inserted,
+            ImportBatch.updated,
+            ImportBatch.unchanged,
+        )
+        .order_by(ImportBatch.imported_at.desc(), ImportBatch.id.desc())
+        .limit(bindparam("n"))
+    )
+    params: dict[str, object] = {"n": int(limit)}
+    if exclude_user:
+        stmt = stmt.where(ImportBatch.imported_by != bindparam("skip"))
+        params["skip"] = exclude_user
+    with engine.connect() as conn:
+        rows = conn.execute(stmt, params).all()
+    return [
+        BatchRow(b.id, b.filename, b.imported_by, local_time(b.imported_at), b.inserted, b.updated, b.unchanged)  # type: ignore[arg-type]
+        for b in rows
+    ]

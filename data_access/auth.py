@@ -1,0 +1,503 @@
+"""Logging in: configuration, argon2 passwords, lockout, sessions and user management.
+
+Configuration (environment variables):
+
+- `AUTH_MODE`: `none` (default: no login, the embedded sample only, a banner says so),
+  `db` (accounts in the database, passwords hashed with argon2id) or `oidc`
+  (`st.login` with the OpenID Connect provider configured under `[auth]` in
+  `.streamlit/secrets.toml`; the e-mail it returns must belong to an account here,
+  which carries the scope).
+- `APP_SECRET`: required when `AUTH_MODE` is not `none` (at least 32 characters, not a
+  known placeholder); it signs the session record, so a session cannot be forged.
+- `LOGIN_MAX_FAILURES` (default 5) failures in a row lock a name for
+  `LOGIN_LOCK_MINUTES` (default 15); `SESSION_IDLE_MINUTES` (default 30) and
+  `SESSION_MAX_HOURS` (default 12) end a session.
+
+Nothing here imports Streamlit; `ui/auth.py` draws the forms.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import re
+import secrets
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, update
+
+from data_access import db
+from data_access.access import ROLES, WHOLE_TREE, allow_no_login_on_database
+from data_access.models import AppUser, LoginAttempt, OrgUnit, UserScope
+from i18n import DEFAULT_LANG, t
+
+AUTH_MODES: tuple[str, ...] = ("none", "db", "oidc")
+MIN_SECRET_LENGTH = 32
+# Placeholders people paste from examples; a deployment with one of these is refused.
+KNOWN_DEFAULT_SECRETS = frozenset(
+    {
+        "changeme",
+        "change-me",
+        "change_me",
+        "secret",
+        "default",
+        "password",
+        "app_secret",
+        "appsecret",
+        "dev",
+        "development",
+        "test",
+        "xxx",
+        "your-secret-here",
+        "please-change-this-secret",
+        "replace-me-with-a-long-random-string",
+    }
+)
+MIN_PASSWORD_LENGTH = 10
+USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,119}$")
+
+_hasher = PasswordHasher()  # argon2id, RFC 9106 "low memory" parameters
+_dummy_hash: str | None = None
+
+
+class ConfigError(RuntimeError):
+    """The app is configured in a way that is not safe to start; `.message(lang)`."""
+
+    def __init__(self, key: str, **params: object) -> None:
+        super().__init__(key, params)
+        self.key = key
+        self.params = params
+
+    def message(self, lang: str = DEFAULT_LANG) -> str:
+        return t(self.key, lang, **{k: str(v) for k, v in self.params.items()})
+
+
+class UserError(ValueError):
+    """A user-management request that cannot be done (unknown user, weak password…)."""
+
+    def __init__(self, key: str, **params: object) -> None:
+        super().__init__(key, params)
+        self.key = key
+        self.params = params
+
+    def message(self, lang: str = DEFAULT_LANG) -> str:
+        return t(self.key, lang, **{k: str(v) for k, v in self.params.items()})
+
+
+# --------------------------------------------------------------------------- configuration
+
+
+def _int_env(name: str, default: int) -> int:
+    try:
+        return max(1, int(os.environ.get(name, "") or default))
+    except ValueError:
+        return default
+
+
+def auth_mode() -> str:
+    mode = os.environ.get("AUTH_MODE", "none").strip().lower() or "none"
+    if mode not in AUTH_MODES:
+        raise ConfigError("auth_error_mode", mode=mode)
+    return mode
+
+
+def max_failures() -> int:
+    return _int_env("LOGIN_MAX_FAILURES", 5)
+
+
+def lock_minutes() -> int:
+    return _int_env("LOGIN_LOCK_MINUTES", 15)
+
+
+def session_idle() -> timedelta:
+    return timedelta(minutes=_int_env("SESSION_IDLE_MINUTES", 30))
+
+
+def session_max() -> timedelta:
+    return timedelta(hours=_int_env("SESSION_MAX_HOURS", 12))
+
+
+def secret_problem(secret: str | None) -> str | None:
+    """Why a secret is not good enough (a catalogue key), or None."""
+    value = (secret or "").strip()
+    if not value:
+        return "auth_error_secret_missing"
+    if value.lower() in KNOWN_DEFAULT_SECRETS or len(set(value)) < 8:
+        return "auth_error_secret_default"
+    if len(value) < MIN_SECRET_LENGTH:
+        return "auth_error_secret_short"
+    return None
+
+
+def app_secret() -> str:
+    return os.environ.get("APP_SECRET", "")
+
+
+def check_startup(url: str | None = None) -> str:
+    """The auth mode, after refusing configurations that are unsafe to serve.
+
+    - any mode but `none` needs a real `APP_SECRET`;
+    - mode `none` runs only on the embedded sample database, unless `ALLOW_NO_LOGIN=1`
+      says an operator really wants an open dashboard on their own database.
+    """
+    mode = auth_mode()
+    if mode != "none":
+        problem = secret_problem(app_secret())
+        if problem:
+            raise ConfigError(problem, min=MIN_SECRET_LENGTH)
+    else:
+        url = url or db.database_url()
+        if not db.is_embedded(url) and not allow_no_login_on_database():
+            raise ConfigError("auth_error_none_database", url=db.masked_url(url))
+    return mode
+
+
+# --------------------------------------------------------------------------- passwords
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def _dummy() -> str:
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = _hasher.hash(secrets.token_urlsafe(16))
+    return _dummy_hash
+
+
+def verify_password(stored: str | None, password: str) -> bool:
+    """argon2 verification; an account without a hash still costs one verification
+    (so timing does not say whether a name exists)."""
+    try:
+        return _hasher.verify(stored or _dummy(), password) and stored is not None
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def password_problem(password: str, username: str = "") -> str | None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return "auth_error_password_short"
+    if username and password.strip().lower() == username.strip().lower():
+        return "auth_error_password_username"
+    if len(set(password)) < 4:
+        return "auth_error_password_weak"
+    return None
+
+
+def normalise_username(username: str) -> str:
+    return (username or "").strip().lower()
+
+
+# --------------------------------------------------------------------------- login and lockout
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _record(conn: Connection, username: str, success: bool, reason: str, now: datetime) -> None:
+    conn.execute(insert(LoginAttempt).values(username=username[:120], attempted_at=now, success=success, reason=reason))
+
+
+def _failures_since_success(conn: Connection, username: str) -> tuple[int, datetime | None]:
+    last_ok = conn.execute(
+        select(func.max(LoginAttempt.id)).where(
+            LoginAttempt.username == bindparam("u"), LoginAttempt.success.is_(True)
+        ),
+        {"u": username},
+    ).scalar()
+    stmt = select(func.count(), func.max(LoginAttempt.attempted_at)).where(
+        LoginAttempt.username == bindparam("u"),
+        LoginAttempt.success.is_(False),
+        LoginAttempt.reason == "bad_password",
+    )
+    params: dict[str, object] = {"u": username}
+    if last_ok is not None:
+        stmt = stmt.where(LoginAttempt.id > bindparam("last_ok"))
+        params["last_ok"] = last_ok
+    count, latest = conn.execute(stmt, params).one()
+    return int(count or 0), _utc(latest)
+
+
+def locked_until(bind: Engine | Connection, username: str, now: datetime | None = None) -> datetime | None:
+    """When the lockout of `username` ends, or None when it may try now."""
+    now = now or datetime.now(UTC)
+    username = normalise_username(username)
+    if isinstance(bind, Engine):
+        with bind.connect() as conn:
+            return locked_until(conn, username, now)
+    count, latest = _failures_since_success(bind, username)
+    if count < max_failures() or latest is None:
+        return None
+    until = latest + timedelta(minutes=lock_minutes())
+    return until if until > now else None
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    ok: bool
+    username: str
+    reason: str  # ok | bad | locked | disabled
+    locked_until: datetime | None = None
+    must_change_password: bool = False
+
+    def message(self, lang: str = DEFAULT_LANG) -> str:
+        if self.reason == "locked" and self.locked_until is not None:
+            minutes = max(1, int((self.locked_until - datetime.now(UTC)).total_seconds() // 60) + 1)
+            return t("auth_login_locked", lang, minutes=minutes)
+        return t(f"auth_login_{self.reason}", lang)
+
+
+def authenticate(engine: Engine, username: str, password: str, *, now: datetime | None = None) -> LoginResult:
+    """Check a name and password; every attempt is recorded; repeated failures lock.
+
+    Unknown names and wrong passwords get the same answer and the same work (one
+    argon2 verification), and lock out the same way.
+    """
+    now = now or datetime.now(UTC)
+    name = normalise_username(username)[:120]
+    with engine.begin() as conn:
+        until = locked_until(conn, name, now)
+        if until is not None:
+            _record(conn, name, False, "locked", now)
+            return LoginResult(False, name, "locked", until)
+        user = conn.execute(select(AppUser).where(AppUser.username == bindparam("u")), {"u": name}).first()
+        good = verify_password(user.password_hash if user else None, password or "")
+        if not good:
+            _record(conn, name, False, "bad_password", now)
+            until = locked_until(conn, name, now)
+            if until is not None:
+                return LoginResult(False, name, "locked", until)
+            return LoginResult(False, name, "bad")
+        assert user is not None
+        if not user.active:
+            _record(conn, name, False, "disabled", now)
+            return LoginResult(False, name, "disabled")
+        _record(conn, name, True, "ok", now)
+        values: dict[str, object] = {"last_login_at": now}
+        if user.password_hash and _hasher.check_needs_rehash(user.password_hash):
+            values["password_hash"] = hash_password(password)
+        conn.execute(update(AppUser).where(AppUser.id == user.id).values(**values))
+        return LoginResult(True, name, "ok", must_change_password=bool(user.must_change_password))
+
+
+def record_oidc_login(engine: Engine, username: str, *, now: datetime | None = None) -> None:
+    now = now or datetime.now(UTC)
+    with engine.begin() as conn:
+        _record(conn, username, True, "oidc", now)
+        conn.execute(
+            update(AppUser).where(AppUser.username == bindparam("u")).values(last_login_at=now), {"u": username}
+        )
+
+
+# --------------------------------------------------------------------------- sessions
+
+
+@dataclass(frozen=True)
+class Session:
+    """A logged-in session, kept in the server-side session state and signed."""
+
+    username: str
+    mode: str
+    login_at: float  # epoch seconds
+    last_seen: float
+    signature: str = ""
+
+    def _payload(self) -> bytes:
+        return f"{self.username}\x1f{self.mode}\x1f{self.login_at:.3f}".encode()
+
+
+def _sign(session: Session, secret: str) -> str:
+    return hmac.new(secret.encode(), session._payload(), hashlib.sha256).hexdigest()
+
+
+def new_session(username: str, mode: str, *, now: datetime | None = None, secret: str | None = None) -> Session:
+    stamp = (now or datetime.now(UTC)).timestamp()
+    session = Session(username, mode, stamp, stamp)
+    return replace(session, signature=_sign(session, secret if secret is not None else app_secret()))
+
+
+def session_problem(session: object, *, now: datetime | None = None, secret: str | None = None) -> str | None:
+    """Why a session may not be used any more (a catalogue key), or None."""
+    if not isinstance(session, Session):
+        return "auth_session_missing"
+    expected = _sign(session, secret if secret is not None else app_secret())
+    if not hmac.compare_digest(expected, session.signature):
+        return "auth_session_invalid"
+    stamp = (now or datetime.now(UTC)).timestamp()
+    if stamp - session.last_seen > session_idle().total_seconds():
+        return "auth_session_expired"
+    if stamp - session.login_at > session_max().total_seconds():
+        return "auth_session_expired"
+    return None
+
+
+def touch(session: Session, *, now: datetime | None = None) -> Session:
+    return replace(session, last_seen=(now or datetime.now(UTC)).timestamp())
+
+
+# --------------------------------------------------------------------------- user management
+
+
+def _user(conn: Connection, username: str) -> AppUser:
+    user = conn.execute(select(AppUser).where(AppUser.username == bindparam("u")), {"u": username}).first()
+    if user is None:
+        raise UserError("auth_error_unknown_user", user=username)
+    return user
+
+
+def add_user(
+    engine: Engine,
+    username: str,
+    password: str | None,
+    *,
+    display_name: str | None = None,
+    email: str | None = None,
+    aggregates_only: bool = False,
+    must_change_password: bool = False,
+    now: datetime | None = None,
+) -> None:
+    """Create an account (no grants yet: it sees nothing until `grant`)."""
+    name = normalise_username(username)
+    if not USERNAME_RE.match(name):
+        raise UserError("auth_error_username", user=username)
+    if password is not None:
+        problem = password_problem(password, name)
+        if problem:
+            raise UserError(problem, min=MIN_PASSWORD_LENGTH)
+    now = now or datetime.now(UTC)
+    with engine.begin() as conn:
+        exists = conn.execute(select(AppUser.id).where(AppUser.username == bindparam("u")), {"u": name}).scalar()
+        if exists is not None:
+            raise UserError("auth_error_user_exists", user=name)
+        conn.execute(
+            insert(AppUser).values(
+                username=name,
+                display_name=(display_name or "").strip()[:200] or None,
+                email=(email or "").strip().lower()[:254] or None,
+                password_hash=hash_password(password) if password is not None else None,
+                active=True,
+                aggregates_only=aggregates_only,
+                must_change_password=must_change_password,
+                created_at=now,
+                password_changed_at=now if password is not None else None,
+            )
+        )
+
+
+def set_password(engine: Engine, username: str, password: str, *, must_change: bool = False) -> None:
+    name = normalise_username(username)
+    problem = password_problem(password, name)
+    if problem:
+        raise UserError(problem, min=MIN_PASSWORD_LENGTH)
+    now = datetime.now(UTC)
+    with engine.begin() as conn:
+        user = _user(conn, name)
+        conn.execute(
+            update(AppUser)
+            .where(AppUser.id == user.id)
+            .values(password_hash=hash_password(password), must_change_password=must_change, password_changed_at=now)
+        )
+
+
+def reset_password(engine: Engine, username: str, password: str | None = None) -> str:
+    """Give an account a new password (generated when not given; the person must change
+    it at the next login) and lift any lockout. Returns the new password."""
+    name = normalise_username(username)
+    new = password or secrets.token_urlsafe(12)
+    set_password(engine, name, new, must_change=password is None)
+    with engine.begin() as conn:
+        _record(conn, name, True, "reset", datetime.now(UTC))  # failures before this no longer count
+    return new
+
+
+def set_active(engine: Engine, username: str, active: bool) -> None:
+    with engine.begin() as conn:
+        user = _user(conn, normalise_username(username))
+        conn.execute(update(AppUser).where(AppUser.id == user.id).values(active=active))
+
+
+def set_aggregates_only(engine: Engine, username: str, value: bool) -> None:
+    with engine.begin() as conn:
+        user = _user(conn, normalise_username(username))
+        conn.execute(update(AppUser).where(AppUser.id == user.id).values(aggregates_only=value))
+
+
+def _unit_id(conn: Connection, area_code: str) -> int | None:
+    if area_code == WHOLE_TREE:
+        return None
+    unit = conn.execute(select(OrgUnit.id).where(OrgUnit.code == bindparam("c")), {"c": area_code}).scalar()
+    if unit is None:
+        raise UserError("auth_error_unknown_area", area=area_code)
+    return unit
+
+
+def grant(engine: Engine, username: str, area_code: str, role: str, *, by: str = "system") -> None:
+    """Give `role` over the subtree of `area_code` (`*` = everything); replaces the
+    account's earlier role on that same unit."""
+    if role not in ROLES:
+        raise UserError("auth_error_role", role=role)
+    with engine.begin() as conn:
+        user = _user(conn, normalise_username(username))
+        unit_id = _unit_id(conn, area_code)
+        cond = UserScope.org_unit_id.is_(None) if unit_id is None else UserScope.org_unit_id == unit_id
+        conn.execute(delete(UserScope).where(UserScope.user_id == user.id, cond))
+        conn.execute(
+            insert(UserScope).values(
+                user_id=user.id, org_unit_id=unit_id, role=role, granted_by=by[:120], granted_at=datetime.now(UTC)
+            )
+        )
+
+
+def revoke(engine: Engine, username: str, area_code: str) -> int:
+    """Remove the account's grant on `area_code`; returns how many were removed."""
+    with engine.begin() as conn:
+        user = _user(conn, normalise_username(username))
+        unit_id = _unit_id(conn, area_code)
+        cond = UserScope.org_unit_id.is_(None) if unit_id is None else UserScope.org_unit_id == unit_id
+        return conn.execute(delete(UserScope).where(UserScope.user_id == user.id, cond)).rowcount or 0
+
+
+@dataclass(frozen=True)
+class UserRow:
+    username: str
+    display_name: str | None
+    email: str | None
+    active: bool
+    aggregates_only: bool
+    grants: tuple[tuple[str, str, str], ...]  # (area code, area name, role)
+    last_login_at: datetime | None
+    locked_until: datetime | None
+
+
+def list_users(engine: Engine) -> list[UserRow]:
+    with engine.connect() as conn:
+        users = conn.execute(select(AppUser).order_by(AppUser.username)).all()
+        grants = conn.execute(
+            select(UserScope.user_id, OrgUnit.code, OrgUnit.full_name, UserScope.role)
+            .outerjoin(OrgUnit, OrgUnit.id == UserScope.org_unit_id)
+            .order_by(UserScope.user_id, OrgUnit.code)
+        ).all()
+        by_user: dict[int, list[tuple[str, str, str]]] = {}
+        for uid, code, name, role in grants:
+            by_user.setdefault(uid, []).append((code or WHOLE_TREE, name or "", role))
+        return [
+            UserRow(
+                u.username,
+                u.display_name,
+                u.email,
+                bool(u.active),
+                bool(u.aggregates_only),
+                tuple(by_user.get(u.id, [])),
+                _utc(u.last_login_at),
+                locked_until(conn, u.username),
+            )
+            for u in users
+        ]

@@ -1,0 +1,473 @@
+"""The report's appendix (.xlsx): every indicator for the area and every commune.
+
+Sheets: a summary of the area, one sheet per section of the plan (communes × indicators
+with value, target and status), the raw figures behind every rate (numerator and
+denominator per commune) and a key. Numbers are numbers (never text) with a
+Vietnamese-locale number format, headers frozen and repeated on every printed page, A4
+landscape fitted to the width. Text that a spreadsheet would read as a formula (a
+commune or plan label starting with = + - @) is written with a leading apostrophe.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+from collections.abc import Sequence
+from copy import copy
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from data_access.exports import (
+    ExportInputs,
+    denominator_noun,
+    fmt_date,
+    fmt_target,
+    group_of,
+    indicators_by_group,
+    is_masked,
+    mask_text,
+    no_case,
+    period_text,
+    row_status_text,
+    status_tint,
+)
+from i18n import t
+from rules import ProgressRow
+from rules.model import COMMUNES, Indicator
+
+# The [$-42A] locale tag makes LibreOffice show 1.234,5 (Vietnamese) whatever the
+# machine's locale; Excel keeps the tag and uses the Windows separators.
+FMT_RATE = "[$-42A]#,##0.0"
+FMT_RATE2 = "[$-42A]#,##0.00"
+FMT_COUNT = "[$-42A]#,##0"
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+THIN = Side(style="thin", color="999999")
+BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+HEADER_FILL = PatternFill("solid", fgColor="D9D9D9")
+AREA_FILL = PatternFill("solid", fgColor="F2F2F2")
+FONT = "Times New Roman"
+
+
+def safe_text(value: str) -> str:
+    """Neutralise formula injection: a leading apostrophe keeps '=HYPERLINK(…)' as text."""
+    return "'" + value if value.startswith(FORMULA_START) else value
+
+
+def _put(
+    ws: Worksheet,
+    row: int,
+    col: int,
+    value: object,
+    *,
+    fmt: str | None = None,
+    bold: bool = False,
+    fill: str | None = None,
+    wrap: bool = False,
+    align: str | None = None,
+    size: float = 11,
+) -> Cell:
+    cell = ws.cell(row=row, column=col)
+    if wrap and isinstance(value, str) and value:
+        _grow(ws, row, col, value, size)
+    if isinstance(value, str):
+        cell.value = safe_text(value)
+        cell.data_type = "s"  # never a formula, whatever the text
+    else:
+        cell.value = value
+    number_format = fmt if fmt and isinstance(value, int | float) else None
+    # Building openpyxl style objects per cell is slow (they are hashed on every
+    # assignment); style one cell per combination and copy its style array after.
+    key = (number_format, bold, fill, wrap, align, size)
+    cache = ws.parent.__dict__.setdefault("_style_cache", {})
+    if key in cache:
+        cell._style = copy(cache[key])
+        return cell
+    if number_format:
+        cell.number_format = number_format
+    cell.font = Font(name=FONT, bold=bold, size=size)
+    if fill:
+        cell.fill = PatternFill("solid", fgColor=fill)
+    cell.alignment = Alignment(wrap_text=wrap, vertical="center", horizontal=align)
+    cell.border = BORDER
+    cache[key] = copy(cell._style)
+    return cell
+
+
+def _grow(ws: Worksheet, row: int, col: int, text: str, size: float) -> None:
+    """Set the row tall enough for wrapped text: spreadsheets do not always fit it on open."""
+    width = ws.column_dimensions[get_column_letter(col)].width or 10
+    per_line = max(int(width * 1.15 * 11 / size), 4)
+    lines = sum(max(1, math.ceil(len(part) / per_line)) for part in text.split("\n"))
+    height = 15 * size / 11 * lines + 2
+    current = ws.row_dimensions[row].height or 15
+    if height > current:
+        ws.row_dimensions[row].height = height
+
+
+def _title(ws: Worksheet, lines: Sequence[str], width: int) -> None:
+    for k, text in enumerate(lines, start=1):
+        cell = ws.cell(row=k, column=1, value=safe_text(text))
+        cell.data_type = "s"
+        cell.font = Font(name=FONT, bold=k == 1, italic=k > 1, size=13 if k == 1 else 11)
+        cell.alignment = Alignment(horizontal="left", vertical="center")
+        ws.merge_cells(start_row=k, start_column=1, end_row=k, end_column=max(width, 1))
+
+
+def _print_setup(ws: Worksheet, header_rows: str, freeze: str) -> None:
+    ws.freeze_panes = freeze
+    ws.print_title_rows = header_rows
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.oddFooter.center.text = "&P/&N"
+    ws.oddFooter.center.size = 9
+
+
+def _value_format(ind: Indicator, row: ProgressRow | None = None) -> str:
+    if ind.unit == "count":
+        return FMT_COUNT
+    from data_access.exports import decimals_for
+
+    return FMT_RATE2 if row is not None and decimals_for(ind, row) == 2 else FMT_RATE
+
+
+def _num(value: float | None) -> float | str | None:
+    """Whole numbers as ints (so 12 shows as 12 everywhere), others as floats; a figure
+    hidden by small-count protection as its mask ("<5", "*"), never NaN."""
+    if value is None:
+        return None
+    if is_masked(value):
+        return mask_text(value)
+    return int(value) if float(value).is_integer() else float(value)
+
+
+def _sheet_name(k: int, text: str, used: set[str]) -> str:
+    name = re.sub(r"[\[\]:*?/\\]", " ", f"{k}. {text}").strip()
+    if len(name) > 31:
+        name = name[:30].rstrip(" ,.") + "…"
+    base, n = name, 2
+    while name in used:
+        name = f"{base[:28]}({n})"
+        n += 1
+    used.add(name)
+    return name
+
+
+class AppendixWriter:
+    def __init__(self, inputs: ExportInputs) -> None:
+        self.i = inputs
+        self.lang = inputs.lang
+        self.plan = inputs.plan
+        self.wb = Workbook()
+        self.used_names: set[str] = set()
+
+    def t(self, key: str, **values: object) -> str:
+        return t(key, self.lang, **values)
+
+    def headings(self, what: str) -> list[str]:
+        progress = self.i.progress
+        return [
+            self.t("reports_xlsx_title", what=what, period=period_text(self.i.period, self.i.year, self.lang).upper()),
+            self.t(
+                "reports_xlsx_subtitle",
+                area=self.i.area.full_name,
+                plan=self.plan.title,
+                reported=progress.communes_reported,
+                total=len(progress.communes),
+                date=fmt_date(progress.latest_update, self.lang) if progress.latest_update else "–",
+                today=fmt_date(self.i.today, self.lang),
+            ),
+        ]
+
+    def build(self) -> bytes:
+        self.summary(self.wb.active)
+        for k, (group, indicators) in enumerate(indicators_by_group(self.plan), start=1):
+            self.group_sheet(k, group.get(self.lang), indicators)
+        self.raw_sheet()
+        self.key_sheet()
+        self.wb.properties.title = self.headings(self.t("reports_xlsx_what_summary"))[0]
+        self.wb.properties.language = "vi-VN" if self.lang == "vi" else "en-GB"
+        buf = io.BytesIO()
+        self.wb.save(buf)
+        return buf.getvalue()
+
+    # ------------------------------------------------------------------ summary
+
+    def summary(self, ws: Worksheet) -> None:
+        ws.title = _sheet_name(0, self.t("reports_xlsx_sheet_summary"), self.used_names).split(". ", 1)[1]
+        y1 = self.i.year - 1
+        cols = [
+            (self.t("reports_col_no"), 5),
+            (self.t("reports_xlsx_col_group"), 22),
+            (self.t("reports_xlsx_col_id"), 16),
+            (self.t("reports_col_indicator"), 48),
+            (self.t("reports_xlsx_col_unit"), 12),
+            (
+                self.t("reports_col_result", period=self.t(f"reports_short_period_{self.i.period}", year=self.i.year)),
+                12,
+            ),
+            (self.t("reports_col_target"), 15),
+            (self.t("reports_col_status"), 16),
+            (self.t("reports_col_same_period", year=y1), 12),
+            (self.t("reports_xlsx_col_numerator"), 12),
+            (self.t("reports_xlsx_col_denominator"), 12),
+            (self.t("reports_col_communes_met"), 10),
+            (self.t("reports_xlsx_col_reported"), 10),
+            (self.t("reports_xlsx_col_note"), 40),
+        ]
+        _title(ws, self.headings(self.t("reports_xlsx_what_summary")), len(cols))
+        hr = 4
+        for c, (text, width) in enumerate(cols, start=1):
+            _put(ws, hr, c, text, bold=True, fill="D9D9D9", wrap=True, align="center")
+            ws.column_dimensions[get_column_letter(c)].width = width
+        ws.row_dimensions[hr].height = 45
+        r = hr
+        for k, ind in enumerate(self.plan.indicators, start=1):
+            row = self.i.row(ind.id)
+            r += 1
+            fmt = _value_format(ind, row)
+            judged = [x for x in self.i.commune_rows(ind.id) if x.status != "no_target" and not no_case(x)]
+            values: list[tuple[object, str | None]] = [
+                (k, None),
+                (group_of(ind).get(self.lang), None),
+                (ind.id, None),
+                (ind.name.get(self.lang), None),
+                (self.t(f"reports_unit_short_{ind.unit}"), None),
+                (_num(row.value), fmt),
+                (fmt_target(ind, row.target_text, self.lang), None),
+                (row_status_text(row, self.lang), None),
+                (_num(row.previous_value), _value_format(ind)),
+                (_num(row.numerator), FMT_COUNT),
+                (
+                    _num(row.denominator) if ind.denominator not in (None, COMMUNES) or ind.unit != "count" else None,
+                    FMT_COUNT,
+                ),
+                (sum(1 for x in judged if x.status == "met") if ind.applies_to_communes else None, FMT_COUNT),
+                (row.reported, FMT_COUNT),
+                (self.note(ind, row), None),
+            ]
+            for c, (value, f) in enumerate(values, start=1):
+                fill = status_tint(row.status, 0.35) if c == 8 else None
+                _put(ws, r, c, value, fmt=f, wrap=c in (2, 4, 7, 14), align="right" if f else None, fill=fill)
+        _print_setup(ws, f"{hr}:{hr}", f"E{hr + 1}")
+        ws.auto_filter.ref = f"A{hr}:{get_column_letter(len(cols))}{r}"
+
+    def note(self, ind: Indicator, row: ProgressRow) -> str:
+        parts = []
+        if no_case(row):
+            parts.append(self.t("reports_xlsx_note_no_case"))
+        if row.prorated:
+            parts.append(self.t("reports_xlsx_note_prorated"))
+        if row.not_reported:
+            names = ", ".join(self.i.commune(c).name for c in row.not_reported)
+            parts.append(self.t("reports_xlsx_note_not_reported", names=names))
+        if row.ineligible:
+            names = ", ".join(self.i.commune(c).name for c in row.ineligible)
+            parts.append(self.t("reports_xlsx_note_ineligible", names=names))
+        if not ind.applies_to_communes:
+            parts.append(self.t("reports_xlsx_note_area_only"))
+        return "; ".join(parts)
+
+    # ------------------------------------------------------------------ one sheet per section
+
+    def group_sheet(self, k: int, group_name: str, indicators: list[Indicator]) -> None:
+        ws = self.wb.create_sheet(_sheet_name(k, group_name, self.used_names))
+        width = 2 + 3 * len(indicators)
+        _title(ws, [*self.headings(f"{k}. {group_name}".upper())], width)
+        r_name, r_id, r_sub = 4, 5, 6
+        _put(ws, r_name, 1, self.t("reports_xlsx_col_code"), bold=True, fill="D9D9D9", align="center", wrap=True)
+        _put(ws, r_name, 2, self.t("reports_col_commune"), bold=True, fill="D9D9D9", align="center", wrap=True)
+        for r in (r_id, r_sub):
+            _put(ws, r, 1, "", fill="D9D9D9")
+            _put(ws, r, 2, "", fill="D9D9D9")
+        ws.merge_cells(start_row=r_name, start_column=1, end_row=r_sub, end_column=1)
+        ws.merge_cells(start_row=r_name, start_column=2, end_row=r_sub, end_column=2)
+        ws.column_dimensions["A"].width = 9
+        ws.column_dimensions["B"].width = 24
+        for j, ind in enumerate(indicators):
+            c = 3 + 3 * j
+            _put(ws, r_name, c, ind.name.get(self.lang), bold=True, fill="D9D9D9", wrap=True, align="center")
+            for extra in (1, 2):
+                _put(ws, r_name, c + extra, "", fill="D9D9D9")
+            ws.merge_cells(start_row=r_name, start_column=c, end_row=r_name, end_column=c + 2)
+            _put(ws, r_id, c, ind.id, fill="F2F2F2", align="center", size=8)
+            for extra in (1, 2):
+                _put(ws, r_id, c + extra, "", fill="F2F2F2")
+            ws.merge_cells(start_row=r_id, start_column=c, end_row=r_id, end_column=c + 2)
+            for extra, key in enumerate(("reports_xlsx_col_value", "reports_col_target", "reports_col_status")):
+                _put(ws, r_sub, c + extra, self.t(key), bold=True, fill="D9D9D9", align="center", wrap=True)
+            unit = self.t(f"reports_unit_short_{ind.unit}")
+            ws.cell(row=r_sub, column=c).value = f"{self.t('reports_xlsx_col_value')} ({unit})"
+            ws.column_dimensions[get_column_letter(c)].width = 12
+            ws.column_dimensions[get_column_letter(c + 1)].width = 11
+            ws.column_dimensions[get_column_letter(c + 2)].width = 15
+        ws.row_dimensions[r_name].height = 60
+        ws.row_dimensions[r_sub].height = 32
+        r = r_sub
+        units = [(self.i.area, None), *[(c, c.code) for c in self.i.progress.communes]]
+        for unit, code in units:
+            r += 1
+            is_area = code is None
+            _put(ws, r, 1, unit.code, bold=is_area, fill="F2F2F2" if is_area else None)
+            _put(ws, r, 2, unit.full_name, bold=is_area, fill="F2F2F2" if is_area else None)
+            for j, ind in enumerate(indicators):
+                c = 3 + 3 * j
+                row = self.i.row(ind.id, code)
+                _put(ws, r, c, _num(row.value), fmt=_value_format(ind, row), bold=is_area, align="right")
+                _put(
+                    ws,
+                    r,
+                    c + 1,
+                    fmt_target(ind, row.target_text, self.lang) if row.target_text else "–",
+                    align="center",
+                    wrap=True,
+                )
+                _put(ws, r, c + 2, row_status_text(row, self.lang), bold=is_area, fill=status_tint(row.status, 0.35))
+        _print_setup(ws, f"{r_name}:{r_sub}", f"C{r_sub + 1}")
+
+    # ------------------------------------------------------------------ raw figures
+
+    def raw_sheet(self) -> None:
+        ws = self.wb.create_sheet(_sheet_name(0, self.t("reports_xlsx_sheet_raw"), self.used_names).split(". ", 1)[1])
+        cols = [
+            (self.t("reports_xlsx_col_id"), 16),
+            (self.t("reports_col_indicator"), 40),
+            (self.t("reports_xlsx_col_code"), 9),
+            (self.t("reports_col_commune"), 24),
+            (self.t("reports_xlsx_col_numerator_name"), 36),
+            (self.t("reports_xlsx_col_numerator"), 12),
+            (self.t("reports_xlsx_col_denominator_name"), 30),
+            (self.t("reports_xlsx_col_denominator"), 12),
+            (self.t("reports_xlsx_col_value"), 11),
+            (self.t("reports_xlsx_col_unit"), 12),
+            (self.t("reports_col_status"), 16),
+            (self.t("reports_xlsx_col_note"), 36),
+        ]
+        _title(ws, self.headings(self.t("reports_xlsx_what_raw")), len(cols))
+        hr = 4
+        for c, (text, width) in enumerate(cols, start=1):
+            _put(ws, hr, c, text, bold=True, fill="D9D9D9", wrap=True, align="center")
+            ws.column_dimensions[get_column_letter(c)].width = width
+        ws.row_dimensions[hr].height = 32
+        r = hr
+        des = self.plan.data_elements
+        for ind in self.plan.indicators:
+            num_name = des[ind.numerator].name.get(self.lang) if ind.numerator in des else ind.numerator
+            if ind.unit == "count" or ind.denominator is None:
+                den_name = ""
+            elif ind.denominator == COMMUNES:
+                den_name = self.t("reports_xlsx_one_per_commune")
+            else:
+                den_name = des[ind.denominator].name.get(self.lang) if ind.denominator in des else ind.denominator
+            units = [(self.i.area, None), *[(c, c.code) for c in self.i.progress.communes]]
+            for unit, code in units:
+                row = self.i.row(ind.id, code)
+                r += 1
+                is_area = code is None
+                fill = "F2F2F2" if is_area else None
+                note = self.note(ind, row) if is_area else self.commune_note(row)
+                values: list[tuple[object, str | None]] = [
+                    (ind.id, None),
+                    (ind.name.get(self.lang), None),
+                    (unit.code, None),
+                    (unit.full_name, None),
+                    (num_name, None),
+                    (_num(row.numerator), FMT_COUNT),
+                    (den_name, None),
+                    (_num(row.denominator) if den_name else None, FMT_COUNT),
+                    (_num(row.value), _value_format(ind, row)),
+                    (self.t(f"reports_unit_short_{ind.unit}"), None),
+                    (row_status_text(row, self.lang), None),
+                    (note, None),
+                ]
+                for c, (value, f) in enumerate(values, start=1):
+                    _put(
+                        ws,
+                        r,
+                        c,
+                        value,
+                        fmt=f,
+                        bold=is_area,
+                        fill=fill,
+                        align="right" if f else None,
+                        wrap=c in (2, 5, 7, 12),
+                    )
+        _print_setup(ws, f"{hr}:{hr}", f"E{hr + 1}")
+        ws.auto_filter.ref = f"A{hr}:{get_column_letter(len(cols))}{r}"
+
+    def commune_note(self, row: ProgressRow) -> str:
+        from data_access.exports import blocking_text
+
+        parts = []
+        if row.blocking:
+            parts.append(self.t("reports_xlsx_note_blocking", why=blocking_text(row, self.plan, self.lang)))
+        if no_case(row):
+            parts.append(self.t("reports_xlsx_note_no_case"))
+        elif not row.reported:
+            parts.append(self.t("reports_xlsx_note_not_reported_one"))
+        return "; ".join(parts)
+
+    # ------------------------------------------------------------------ key
+
+    def key_sheet(self) -> None:
+        ws = self.wb.create_sheet(_sheet_name(0, self.t("reports_xlsx_sheet_key"), self.used_names).split(". ", 1)[1])
+        ws.column_dimensions["A"].width = 24
+        ws.column_dimensions["B"].width = 90
+        _title(ws, self.headings(self.t("reports_xlsx_what_key")), 2)
+        r = 4
+        for status in ("met", "at_risk", "not_met", "no_data", "no_target"):
+            _put(ws, r, 1, row_status_text(_fake(status), self.lang), fill=status_tint(status, 0.35))
+            _put(ws, r, 2, self.t(f"reports_xlsx_key_{status}"), wrap=True)
+            r += 1
+        for key in ("reports_xlsx_key_no_case", "reports_xlsx_key_values", "reports_xlsx_key_text"):
+            r += 1
+            _put(ws, r, 1, "")
+            _put(ws, r, 2, self.t(key), wrap=True)
+        r += 2
+        _put(ws, r, 1, self.t("reports_xlsx_key_source"), bold=True)
+        _put(ws, r, 2, self.plan.document or self.plan.title, wrap=True)
+        _print_setup(ws, "4:4", "A4")
+
+
+def _fake(status: str) -> ProgressRow:
+    """A row with only a status, for the key's labels."""
+    return ProgressRow(
+        area_code="",
+        area_name="",
+        area_level="",
+        indicator_id="",
+        year=0,
+        period="FY",
+        value=0.0,
+        target_text="",
+        status=status,
+        numerator=None,
+        denominator=None,
+        reported=0,
+        total=0,
+        previous_value=None,
+        expected=None,
+        gap=None,
+        communes_met=None,
+        communes_with_target=None,
+        blocking=(),
+        is_area=True,
+    )
+
+
+def write_appendix(inputs: ExportInputs) -> bytes:
+    """The appendix as .xlsx bytes."""
+    return AppendixWriter(inputs).build()
+
+
+__all__ = ["denominator_noun", "safe_text", "write_appendix"]

@@ -1,0 +1,1254 @@
+"""Commune report files in: read (CSV or XLSX), validate, compare with what is stored, apply.
+
+The contract is `../shared/spec/reports-and-cli.md`. Three steps, each usable alone:
+
+1. `read_report(data, filename)` turns the bytes of a long CSV or a wide XLSX into raw
+   figures (text as written) and file-level problems. The format is told by content
+   (ZIP magic bytes for XLSX), never by the file name; the CSV's encoding (UTF-8 with or
+   without BOM, UTF-16, cp1258, cp1252) and separator (comma, semicolon, tab) are sniffed.
+2. `prepare_import(engine, plan, data, filename)` validates every figure, reads the stored
+   values in bulk (one query per 500 communes), runs the plan's `checks` and the FY ≥ H1
+   rule on the figures the file would produce, and returns an `ImportPreview`: every
+   error with its row and column, or the changes (new, changed old → new, unchanged) with
+   the version of each stored value it saw. Nothing is written.
+3. `apply_import(engine, preview, by)` writes the preview in ONE transaction: all or
+   nothing. It re-reads the stored values under a lock (`SELECT … FOR UPDATE` on
+   PostgreSQL, `BEGIN IMMEDIATE` on SQLite) and raises `ImportConflict` when any of them
+   changed since the preview; inserts use `ON CONFLICT DO NOTHING` and updates match the
+   version they saw, so nothing is ever silently overwritten. Each change gets an
+   `AuditEntry`, the file an `ImportBatch`.
+
+An empty value means "not reported": it is skipped, never stored as 0. A commune code
+that lost its leading zero in Excel (`7615`) is restored when the padded code is known.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import difflib
+import hashlib
+import io
+import math
+import re
+import tomllib
+import unicodedata
+import zipfile
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, bindparam, insert, select, update
+from sqlalchemy.dialects import postgresql as pg_dialect
+from sqlalchemy.dialects import sqlite as sqlite_dialect
+
+from data_access import access, locks
+from data_access.db import REPO_ROOT
+from data_access.models import AuditEntry, DataElementRow, DataValue, ImportBatch, OrgUnit
+from i18n import DEFAULT_LANG, fmt_date, fmt_number, t
+from rules.checks import flow_consistency, run_checks
+from rules.model import PERIODS, DataElement, LocalText, Plan
+
+ProgressCallback = Callable[[float, str], None]  # (fraction 0..1, catalogue key of the stage)
+
+CODE_WIDTH = 5  # GSO commune codes are 5 digits
+MIN_YEAR = 2000
+_CHUNK = 500  # ids per IN (...) list: well under SQLite's variable limit
+_WRITE_CHUNK = 5000
+_EPS = 1e-9
+
+# Long CSV columns and the other spellings people (and Excel) give them.
+CSV_FIELDS = ("commune_code", "commune_name", "year", "period", "data_element", "value")
+REQUIRED_FIELDS = ("commune_code", "year", "period", "data_element", "value")
+_FIELD_ALIASES = {
+    "commune_code": ("commune_code", "code", "ma_xa", "mã xã", "ma xa", "mã_xã", "orgunit", "org_unit"),
+    "commune_name": ("commune_name", "name", "ten_xa", "tên xã", "ten xa", "tên_xã", "xã"),
+    "year": ("year", "nam", "năm"),
+    "period": ("period", "ky", "kỳ", "kỳ báo cáo", "ky_bao_cao"),
+    "data_element": ("data_element", "dataelement", "element", "chi_so", "chỉ số", "ma_chi_so", "mã chỉ số"),
+    "value": ("value", "gia_tri", "giá trị", "so_lieu", "số liệu"),
+}
+_PERIOD_ALIASES = {
+    "h1": "H1",
+    "6t": "H1",
+    "6 tháng": "H1",
+    "6 thang": "H1",
+    "6 tháng đầu năm": "H1",
+    "fy": "FY",
+    "năm": "FY",
+    "nam": "FY",
+    "cả năm": "FY",
+    "ca nam": "FY",
+    "cn": "FY",
+}
+_COMMUNE_PREFIXES = ("thị trấn", "thi tran", "phường", "phuong", "xã", "xa", "tt.", "tt", "p.", "x.")
+
+
+# --------------------------------------------------------------------------- problems
+
+
+@dataclass(frozen=True)
+class ImportIssue:
+    """One problem with a file: a catalogue key, its values, and where it is.
+
+    `row` is the row a person sees in Excel (the header is row 1 of a CSV); `column`
+    is a CSV column name or an Excel column letter with its header.
+    """
+
+    key: str
+    params: Mapping[str, object] = field(default_factory=dict)
+    row: int | None = None
+    column: str | None = None
+
+    def reason(self, lang: str = DEFAULT_LANG) -> str:
+        """The reason alone, in `lang` (numbers and names in that language)."""
+        values = {k: _param_text(v, lang) for k, v in self.params.items()}
+        return t(self.key, lang, **values)
+
+    def where(self, lang: str = DEFAULT_LANG) -> str:
+        if self.row is not None and self.column:
+            return t("intake_where_row_col", lang, row=self.row, column=self.column)
+        if self.row is not None:
+            return t("intake_where_row", lang, row=self.row)
+        if self.column:
+            return t("intake_where_col", lang, column=self.column)
+        return ""
+
+    def message(self, lang: str = DEFAULT_LANG) -> str:
+        """'Dòng 5, cột value: giá trị âm (-3) …' / 'Row 5, column value: negative value …'."""
+        where = self.where(lang)
+        reason = self.reason(lang)
+        return f"{where}: {reason}" if where else reason[:1].upper() + reason[1:]
+
+
+def _param_text(value: object, lang: str) -> str:
+    if isinstance(value, LocalText):
+        return value.get(lang)
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float | int):
+        return fmt_number(value, lang=lang)
+    if isinstance(value, date):
+        return fmt_date(value, lang, with_time=isinstance(value, datetime))
+    return str(value)
+
+
+class ImportRefused(ValueError):
+    """`apply_import` was given a preview that has errors (nothing was written)."""
+
+
+class ImportConflict(RuntimeError):
+    """Stored figures changed since the dry run; nothing was written.
+
+    `keys` are (commune_code, data_element, year, period) of the figures that changed.
+    """
+
+    def __init__(self, keys: Sequence[tuple[str, str, int, str]]) -> None:
+        super().__init__(f"{len(keys)} figure(s) changed since the dry run")
+        self.keys = list(keys)
+
+    def message(self, lang: str = DEFAULT_LANG) -> str:
+        shown = ", ".join(f"{c}/{de}/{p} {y}" for c, de, y, p in self.keys[:5])
+        more = len(self.keys) - 5
+        return t("intake_conflict", lang, count=len(self.keys), figures=shown) + (
+            t("intake_conflict_more", lang, count=more) if more > 0 else ""
+        )
+
+
+# --------------------------------------------------------------------------- reading files
+
+
+@dataclass(slots=True)
+class RawFigure:
+    """One figure as written in the file, before validation."""
+
+    row: int
+    code: str
+    name: str | None
+    year: object
+    period: object
+    element: str
+    value: object  # text from a CSV; text, number or bool from an XLSX cell
+    value_column: str
+    element_column: str
+
+
+@dataclass
+class ParsedFile:
+    kind: str  # "csv" | "xlsx" | "unknown"
+    figures: list[RawFigure] = field(default_factory=list)
+    issues: list[ImportIssue] = field(default_factory=list)
+    encoding: str | None = None
+    delimiter: str | None = None
+    empty_skipped: int = 0
+    columns: dict[str, str] = field(default_factory=dict)  # field -> column label, for messages
+
+
+def file_kind(data: bytes) -> str:
+    """'xlsx' (a ZIP container), 'xls' (old binary Excel), 'csv' (anything textual)."""
+    if data[:4] == b"PK\x03\x04":
+        return "xlsx"
+    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        return "xls"
+    return "csv"
+
+
+def read_report(data: bytes, filename: str = "") -> ParsedFile:
+    """The raw figures of a report file and any problem that stops reading it."""
+    if not data or not data.strip():
+        return ParsedFile("unknown", issues=[ImportIssue("intake_error_empty_file")])
+    kind = file_kind(data)
+    try:
+        if kind == "xlsx":
+            return _read_xlsx(data)
+        if kind == "xls":
+            return ParsedFile("xls", issues=[ImportIssue("intake_error_old_xls")])
+        return _read_csv(data)
+    except Exception:  # any file we cannot parse gets a plain message, never a traceback
+        return ParsedFile(kind, issues=[ImportIssue("intake_error_unreadable", {"file": filename or "?"})])
+
+
+# -- text encodings
+
+_VIET_BASE = "aăâeêioôơuưy"
+_TONES = ("\u0300", "\u0301", "\u0303", "\u0309", "\u0323")
+
+
+def _viet_letters() -> frozenset[str]:
+    letters = set("đĐ")
+    for base in _VIET_BASE + _VIET_BASE.upper():
+        letters.add(unicodedata.normalize("NFC", base))
+        for tone in _TONES:
+            letters.add(unicodedata.normalize("NFC", base + tone))
+    return frozenset(letters)
+
+
+VIET_LETTERS = _viet_letters()
+
+
+def _plausibility(text: str) -> int:
+    """How Vietnamese a decoding looks: Vietnamese letters count for, other non-ASCII against."""
+    score = 0
+    for ch in text:
+        if ord(ch) < 128:
+            continue
+        score += 1 if ch in VIET_LETTERS else -3
+    return score
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """(text, encoding) for what Excel and Notepad save, NFC-normalised.
+
+    BOMs first (UTF-8, UTF-16 LE/BE); UTF-16 without a BOM by its NUL bytes; then strict
+    UTF-8; then the Windows code page that reads most like Vietnamese (cp1258 — which
+    writes tone marks as combining characters — or cp1252).
+    """
+    if data.startswith(codecs.BOM_UTF8):
+        return unicodedata.normalize("NFC", data[3:].decode("utf-8")), "utf-8-sig"
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return unicodedata.normalize("NFC", data.decode("utf-16")), "utf-16"
+    head = data[:4000]
+    if head.count(b"\x00") > len(head) // 4:
+        enc = "utf-16-le" if head[1:2] == b"\x00" else "utf-16-be"
+        return unicodedata.normalize("NFC", data.decode(enc)), enc
+    try:
+        return unicodedata.normalize("NFC", data.decode("utf-8")), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    candidates = []
+    for enc in ("cp1258", "cp1252"):
+        try:
+            text = unicodedata.normalize("NFC", data.decode(enc))
+        except UnicodeDecodeError:
+            continue
+        candidates.append((_plausibility(text), enc, text))
+    if not candidates:
+        return unicodedata.normalize("NFC", data.decode("latin-1")), "latin-1"
+    # Ties go to cp1258: this is a Vietnamese application.
+    _, enc, text = max(candidates, key=lambda c: (c[0], c[1] == "cp1258"))
+    return text, enc
+
+
+def _sniff_delimiter(header_line: str) -> str:
+    counts = {d: header_line.count(d) for d in (",", ";", "\t")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _fold_header(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text).strip().strip('"').lower().replace("\ufeff", "").split())
+
+
+def _map_header(header: Sequence[str]) -> tuple[dict[str, int], list[str]]:
+    """Field -> column index, and the header cells nobody understood."""
+    lookup = {alias: name for name, aliases in _FIELD_ALIASES.items() for alias in aliases}
+    mapping: dict[str, int] = {}
+    unknown: list[str] = []
+    for i, cell in enumerate(header):
+        folded = _fold_header(cell)
+        name = lookup.get(folded) or lookup.get(folded.replace(" ", "_"))
+        if name and name not in mapping:
+            mapping[name] = i
+        elif folded:
+            unknown.append(cell.strip())
+    return mapping, unknown
+
+
+_BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"\x1f\x8b", b"Rar!", b"7z\xbc\xaf")
+
+
+def _looks_binary(text: str) -> bool:
+    sample = text[:20000]
+    control = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\r\n\x0c")
+    return control > max(2, len(sample) // 100)
+
+
+def _read_csv(data: bytes) -> ParsedFile:
+    if data.startswith(_BINARY_MAGIC):
+        return ParsedFile("unknown", issues=[ImportIssue("intake_error_not_table")])
+    text, encoding = decode_text(data)
+    if _looks_binary(text):
+        return ParsedFile("unknown", issues=[ImportIssue("intake_error_not_table")])
+    first = next((ln for ln in text[:65536].splitlines() if ln.strip()), "")
+    delimiter = _sniff_delimiter(first)
+    parsed = ParsedFile("csv", encoding=encoding, delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header: list[str] | None = None
+    mapping: dict[str, int] = {}
+    for cells in reader:
+        if header is None:
+            if not any(c.strip() for c in cells):
+                continue
+            header = cells
+            mapping, _unknown = _map_header(header)
+            missing = [f for f in REQUIRED_FIELDS if f not in mapping]
+            if missing:
+                parsed.issues.append(
+                    ImportIssue(
+                        "intake_error_missing_columns",
+                        {"columns": ", ".join(missing), "expected": ",".join(CSV_FIELDS)},
+                        row=reader.line_num,
+                    )
+                )
+                return parsed
+            parsed.columns = {f: header[i].strip() or f for f, i in mapping.items()}
+            i_code, i_year, i_period = mapping["commune_code"], mapping["year"], mapping["period"]
+            i_de, i_value, i_name = mapping["data_element"], mapping["value"], mapping.get("commune_name")
+            need = max(mapping.values()) + 1
+            value_col, de_col = parsed.columns["value"], parsed.columns["data_element"]
+            continue
+        if len(cells) < need:
+            if not "".join(cells).strip():
+                continue  # a blank line
+            cells = cells + [""] * (need - len(cells))
+        value = cells[i_value].strip()
+        if not value:
+            if "".join(cells).strip():
+                parsed.empty_skipped += 1
+            continue
+        parsed.figures.append(
+            RawFigure(
+                reader.line_num,
+                cells[i_code].strip(),
+                (cells[i_name].strip() or None) if i_name is not None else None,
+                cells[i_year].strip(),
+                cells[i_period].strip(),
+                cells[i_de].strip(),
+                value,
+                value_col,
+                de_col,
+            )
+        )
+    if header is None:
+        parsed.issues.append(ImportIssue("intake_error_empty_file"))
+    return parsed
+
+
+# -- wide XLSX (the template)
+
+ID_ROW_MARKER = "commune_code"
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return unicodedata.normalize("NFC", str(value)).strip()
+
+
+def _read_xlsx(data: bytes) -> ParsedFile:
+    import openpyxl
+    from openpyxl.utils import get_column_letter
+
+    try:
+        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
+        return ParsedFile("xlsx", issues=[ImportIssue("intake_error_not_xlsx")])
+    parsed = ParsedFile("xlsx")
+    try:
+        info = _xlsx_info(wb)
+        for ws in wb.worksheets:
+            rows = ws.iter_rows(values_only=True)
+            head: list[tuple] = []
+            for _ in range(6):
+                try:
+                    head.append(next(rows))
+                except StopIteration:
+                    break
+            id_row = next((i for i, r in enumerate(head) if r and _cell_text(r[0]).lower() == ID_ROW_MARKER), None)
+            if id_row is None:
+                continue
+            ids = [_cell_text(v) for v in head[id_row]]
+            labels = [_cell_text(v) for v in head[id_row - 1]] if id_row > 0 else ids
+            col = {name: i for i, name in enumerate(ids) if name in ("commune_code", "commune_name", "year", "period")}
+            elements = [
+                (i, ids[i]) for i in range(len(ids)) if ids[i] and ids[i] not in col and ids[i] not in ("", "note")
+            ]
+
+            def label(i: int, labels: list[str] = labels, ids: list[str] = ids) -> str:
+                name = labels[i] if i < len(labels) and labels[i] else ids[i]
+                return f"{get_column_letter(i + 1)} ({name})"
+
+            parsed.columns = {"commune_code": label(col["commune_code"])}
+            if "commune_name" in col:
+                parsed.columns["commune_name"] = label(col["commune_name"])
+            year_default = info.get("year", "")
+            period_default = info.get("period", "")
+            if ("year" not in col and not year_default) or ("period" not in col and not period_default):
+                parsed.issues.append(ImportIssue("intake_error_xlsx_no_period"))
+                return parsed
+            sheet = str(info.get("sheet", ""))
+            parsed.columns["year"] = label(col["year"]) if "year" in col else sheet
+            parsed.columns["period"] = label(col["period"]) if "period" in col else sheet
+            # Rows above the data rows that a person might have added keep their numbers.
+            for offset, values in enumerate(_rest(head, id_row + 1, rows), start=id_row + 2):
+                if not values or not any(v not in (None, "") for v in values):
+                    continue
+                code = _cell_text(values[col["commune_code"]]) if col["commune_code"] < len(values) else ""
+                name = _cell_text(values[col["commune_name"]]) if "commune_name" in col else None
+                year = values[col["year"]] if "year" in col else year_default
+                period = values[col["period"]] if "period" in col else period_default
+                for i, de in elements:
+                    v = values[i] if i < len(values) else None
+                    if v is None or (isinstance(v, str) and not v.strip()):
+                        parsed.empty_skipped += 1
+                        continue
+                    parsed.figures.append(
+                        RawFigure(offset, code, name or None, year, period, de, v, label(i), label(i))
+                    )
+            return parsed
+    finally:
+        wb.close()
+    parsed.issues.append(ImportIssue("intake_error_xlsx_no_ids"))
+    return parsed
+
+
+def _rest(head: list[tuple], start: int, rows: Iterable[tuple]) -> Iterable[tuple]:
+    yield from head[start:]
+    yield from rows
+
+
+def _xlsx_info(wb) -> dict[str, object]:  # noqa: ANN001 - openpyxl workbook
+    """Year and period from the template's information sheet (ids in column C)."""
+    out: dict[str, object] = {}
+    for ws in wb.worksheets:
+        for values in ws.iter_rows(min_row=1, max_row=40, max_col=3, values_only=True):
+            if len(values) >= 3 and _cell_text(values[2]) in ("year", "period", "area_code"):
+                out[_cell_text(values[2])] = values[1]
+        if out:
+            out["sheet"] = ws.title
+            break
+    return out
+
+
+# --------------------------------------------------------------------------- validation
+
+
+@dataclass(frozen=True)
+class _Unit:
+    id: int
+    code: str
+    name: str
+    full_name: str
+    valid_from: date | None
+    valid_to: date | None
+
+
+def fold_name(text: str) -> str:
+    """A commune name compared without case, Unicode form, spacing or the 'Xã/Thị trấn' prefix."""
+    folded = " ".join(unicodedata.normalize("NFC", text).casefold().split())
+    for prefix in _COMMUNE_PREFIXES:
+        if folded.startswith(prefix + " "):
+            folded = folded[len(prefix) + 1 :]
+            break
+    return folded
+
+
+def _strip_marks(text: str) -> str:
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def name_matches(given: str, unit_name: str, unit_full_name: str) -> bool:
+    """True when `given` names the unit: same letters ignoring case and prefix.
+
+    A name typed entirely without diacritics ("Le Vien") is accepted when it matches
+    the unit's name with its diacritics removed: it still names the same commune.
+    """
+    g = fold_name(given)
+    if g in (fold_name(unit_name), fold_name(unit_full_name)):
+        return True
+    if g.isascii():
+        return g in (_strip_marks(fold_name(unit_name)), _strip_marks(fold_name(unit_full_name)))
+    return False
+
+
+_THOUSANDS_DOT = re.compile(r"^-?\d{1,3}(\.\d{3})+(,\d+)?$")
+_THOUSANDS_COMMA = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
+
+
+def parse_number(value: object, decimal_comma: bool) -> float | None:
+    """A number from a cell, or None when it is not one.
+
+    `decimal_comma` (semicolon CSVs, text typed in Excel): '1,5' is 1.5 and '1.234' is
+    1234. Otherwise '1.5' is 1.5 and '1,234' is 1234. Spaces inside are ignored.
+    """
+    if isinstance(value, bool):
+        return float(value)
+    if isinstance(value, int | float):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, str) and value.isdigit():
+        return float(value)  # the common case, fast
+    text = str(value).strip().replace("\u00a0", "").replace(" ", "")
+    if not text:
+        return None
+    if decimal_comma:
+        if _THOUSANDS_DOT.match(text):
+            text = text.replace(".", "")
+        text = text.replace(",", ".") if text.count(",") == 1 else text
+    elif _THOUSANDS_COMMA.match(text):
+        text = text.replace(",", "")
+    elif text.count(",") == 1 and "." not in text:
+        text = text.replace(",", ".")  # '1,5' quoted in a comma file: still one and a half
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _parse_year(value: object, max_year: int) -> int | None:
+    number = parse_number(value, decimal_comma=False)
+    if number is None or not number.is_integer():
+        return None
+    year = int(number)
+    return year if MIN_YEAR <= year <= max_year else None
+
+
+def _parse_period(value: object) -> str | None:
+    text = " ".join(str(value or "").strip().split())
+    if text.upper() in PERIODS:
+        return text.upper()
+    return _PERIOD_ALIASES.get(text.casefold())
+
+
+@dataclass(slots=True)
+class Figure:
+    """A validated figure from the file."""
+
+    row: int
+    column: str
+    code: str
+    year: int
+    period: str
+    element: str
+    value: float
+
+
+# --------------------------------------------------------------------------- preview
+
+
+@dataclass(slots=True)
+class Change:
+    """What importing one figure would do: new, changed (old → new) or unchanged."""
+
+    row: int
+    code: str
+    commune: str
+    year: int
+    period: str
+    element: str
+    old: float | None
+    new: float
+    version: int | None  # the stored version the dry run saw (None = not stored)
+
+    @property
+    def action(self) -> str:
+        if self.old is None:
+            return "new"
+        return "unchanged" if abs(self.old - self.new) <= _EPS else "changed"
+
+
+@dataclass
+class ImportPreview:
+    """The dry run: what a file would change, or every reason it cannot be imported."""
+
+    filename: str
+    sha256: str
+    size: int
+    kind: str
+    encoding: str | None = None
+    delimiter: str | None = None
+    figures_read: int = 0
+    empty_skipped: int = 0
+    issues: list[ImportIssue] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
+    unit_ids: dict[str, int] = field(default_factory=dict)
+    missing_elements: list[DataElement] = field(default_factory=list)  # plan elements the database lacks
+    previous_imports: list[tuple[datetime, str]] = field(default_factory=list)  # same file before: (when, who)
+
+    @property
+    def ok(self) -> bool:
+        return not self.issues
+
+    def count(self, action: str) -> int:
+        return sum(1 for c in self.changes if c.action == action)
+
+    @property
+    def new(self) -> int:
+        return self.count("new")
+
+    @property
+    def changed(self) -> int:
+        return self.count("changed")
+
+    @property
+    def unchanged(self) -> int:
+        return self.count("unchanged")
+
+    @property
+    def writes(self) -> list[Change]:
+        return [c for c in self.changes if c.action != "unchanged"]
+
+    def periods(self) -> list[tuple[int, str]]:
+        return sorted({(c.year, c.period) for c in self.changes})
+
+    def communes(self) -> list[str]:
+        return sorted({c.code for c in self.changes})
+
+
+def upload_limit_bytes() -> int:
+    """The upload size limit: `server.maxUploadSize` (MB) in .streamlit/config.toml, else 20 MB."""
+    try:
+        with (REPO_ROOT / ".streamlit" / "config.toml").open("rb") as fh:
+            mb = tomllib.load(fh).get("server", {}).get("maxUploadSize", 20)
+        return int(float(mb) * 1024 * 1024)
+    except (OSError, tomllib.TOMLDecodeError, ValueError, TypeError):
+        return 20 * 1024 * 1024
+
+
+def _chunks(items: Sequence, size: int = _CHUNK) -> Iterable[Sequence]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _load_units(conn: Connection) -> dict[str, _Unit]:
+    stmt = select(
+        OrgUnit.id, OrgUnit.code, OrgUnit.name, OrgUnit.full_name, OrgUnit.valid_from, OrgUnit.valid_to
+    ).where(OrgUnit.level == "commune")
+    return {r.code: _Unit(r.id, r.code, r.name, r.full_name, r.valid_from, r.valid_to) for r in conn.execute(stmt)}
+
+
+def _stored_values(
+    conn: Connection,
+    unit_ids: Sequence[int],
+    years: Sequence[int],
+    elements: Sequence[str] | None = None,
+    *,
+    lock: bool = False,
+) -> dict[tuple[int, str, int, str], tuple[float, int]]:
+    """(unit id, element, year, period) -> (value, version), in chunks of communes."""
+    out: dict[tuple[int, str, int, str], tuple[float, int]] = {}
+    if not unit_ids or not years:
+        return out
+    stmt = select(
+        DataValue.org_unit_id,
+        DataValue.data_element_id,
+        DataValue.year,
+        DataValue.period,
+        DataValue.value,
+        DataValue.version,
+    ).where(
+        DataValue.org_unit_id.in_(bindparam("ids", expanding=True)),
+        DataValue.year.in_(bindparam("years", expanding=True)),
+    )
+    params: dict[str, object] = {"years": list(years)}
+    if elements is not None:
+        stmt = stmt.where(DataValue.data_element_id.in_(bindparam("des", expanding=True)))
+        params["des"] = list(elements)
+    if lock and conn.dialect.name == "postgresql":
+        # Rows stay locked until commit: a concurrent import of the same figures waits,
+        # then sees the new versions and reports a conflict.
+        stmt = stmt.with_for_update()
+    for chunk in _chunks(list(unit_ids)):
+        for uid, de, year, period, value, version in conn.execute(stmt, {**params, "ids": list(chunk)}).all():
+            out[(uid, de, year, period)] = (float(value), int(version))
+    return out
+
+
+def _element_suggestion(word: str, known: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(known), n=1, cutoff=0.75)
+    return close[0] if close else ""
+
+
+def prepare_import(
+    engine: Engine,
+    plan: Plan,
+    data: bytes,
+    filename: str,
+    *,
+    on_progress: ProgressCallback | None = None,
+    max_bytes: int | None = None,
+    today: date | None = None,
+) -> ImportPreview:
+    """Validate a file against the database and the plan and work out what it would change.
+
+    Never writes. Every problem becomes an `ImportIssue` in `preview.issues`.
+    """
+    report = on_progress or (lambda _f, _k: None)
+    limit = max_bytes if max_bytes is not None else upload_limit_bytes()
+    preview = ImportPreview(filename=filename, sha256=hashlib.sha256(data).hexdigest(), size=len(data), kind="unknown")
+    if len(data) > limit:
+        preview.issues.append(
+            ImportIssue(
+                "intake_error_too_large", {"size": round(len(data) / 1048576, 1), "limit": round(limit / 1048576, 1)}
+            )
+        )
+        return preview
+    report(0.05, "intake_stage_reading")
+    parsed = read_report(data, filename)
+    preview.kind, preview.encoding, preview.delimiter = parsed.kind, parsed.encoding, parsed.delimiter
+    preview.empty_skipped = parsed.empty_skipped
+    preview.figures_read = len(parsed.figures)
+    preview.issues.extend(parsed.issues)
+    if parsed.issues:
+        return preview
+    if not parsed.figures:
+        preview.issues.append(ImportIssue("intake_error_no_figures"))
+        return preview
+
+    report(0.2, "intake_stage_validating")
+    with engine.connect() as conn:
+        units = _load_units(conn)
+        db_elements = {
+            r.id: DataElement(r.id, LocalText(r.name_vi, r.name_en), r.kind, r.value_type)  # type: ignore[arg-type]
+            for r in conn.execute(select(DataElementRow))
+        }
+        batches = conn.execute(
+            select(ImportBatch.imported_at, ImportBatch.imported_by)
+            .where(ImportBatch.sha256 == preview.sha256)
+            .order_by(ImportBatch.imported_at)
+        ).all()
+    preview.previous_imports = [(when, who) for when, who in batches]
+    elements: dict[str, DataElement] = {**db_elements, **plan.data_elements}
+    preview.missing_elements = [de for de_id, de in plan.data_elements.items() if de_id not in db_elements]
+    figures = _validate(parsed, units, elements, preview.issues, today or date.today(), report)
+    preview.issues = _unique(preview.issues)
+    if not figures:
+        return preview
+
+    # Checks run on the valid figures even when others are wrong, so that the person
+    # sees every problem of the file at once.
+    report(0.7, "intake_stage_comparing")
+    used_units = sorted({units[f.code].id for f in figures})
+    years = sorted({f.year for f in figures})
+    with engine.connect() as conn:
+        stored = _stored_values(conn, used_units, years)
+        preview.issues.extend(_permission_issues(conn, figures))
+    preview.unit_ids = {f.code: units[f.code].id for f in figures}
+
+    report(0.85, "intake_stage_checking")
+    found = _consistency(plan, figures, stored, preview.unit_ids, elements)
+    if preview.issues or found:
+        preview.issues = sorted([*preview.issues, *found], key=lambda i: (i.row or 0, i.column or ""))
+        preview.unit_ids = {}
+        return preview
+    for f in figures:
+        old = stored.get((preview.unit_ids[f.code], f.element, f.year, f.period))
+        preview.changes.append(
+            Change(
+                f.row,
+                f.code,
+                units[f.code].full_name,
+                f.year,
+                f.period,
+                f.element,
+                old[0] if old else None,
+                f.value,
+                old[1] if old else None,
+            )
+        )
+    report(1.0, "intake_stage_done")
+    return preview
+
+
+def _validate(
+    parsed: ParsedFile,
+    units: Mapping[str, _Unit],
+    elements: Mapping[str, DataElement],
+    issues: list[ImportIssue],
+    today: date,
+    report: ProgressCallback,
+) -> list[Figure]:
+    """Every figure checked on its own; problems go to `issues` (all of them)."""
+    cols = parsed.columns
+    decimal_comma = parsed.kind == "xlsx" or parsed.delimiter in (";", "\t")
+    max_year = today.year + 1
+    seen: dict[tuple[str, int, str, str], int] = {}
+    code_cache: dict[str, str | None] = {}
+    year_cache: dict[object, int | None] = {}
+    period_cache: dict[object, str | None] = {}
+    name_ok: dict[tuple[str, str], bool] = {}
+    bad_rows_code: set[int] = set()
+    out: list[Figure] = []
+    total = len(parsed.figures)
+    for n, raw in enumerate(parsed.figures):
+        if n and n % 20000 == 0:
+            report(0.2 + 0.5 * n / total, "intake_stage_validating")
+        row_ok = True
+        # Commune: codes that lost their leading zero in Excel are padded back.
+        if raw.code not in code_cache:
+            code_cache[raw.code] = _resolve_code(raw.code, units)
+        code = code_cache[raw.code]
+        if code is None:
+            row_ok = False
+            if raw.row not in bad_rows_code:  # a wide row has many figures, one message
+                bad_rows_code.add(raw.row)
+                key = "intake_error_no_code" if not raw.code else "intake_error_unknown_commune"
+                issues.append(ImportIssue(key, {"code": raw.code}, raw.row, cols.get("commune_code")))
+        elif raw.name:
+            unit = units[code]
+            ok = name_ok.get((code, raw.name))
+            if ok is None:
+                ok = name_ok[(code, raw.name)] = name_matches(raw.name, unit.name, unit.full_name)
+            if not ok:
+                row_ok = False
+                if raw.row not in bad_rows_code:
+                    bad_rows_code.add(raw.row)
+                    issues.append(
+                        ImportIssue(
+                            "intake_error_name_mismatch",
+                            {"name": raw.name, "code": code, "expected": unit.full_name},
+                            raw.row,
+                            cols.get("commune_name"),
+                        )
+                    )
+        year = year_cache.get(raw.year, -1)
+        if year == -1:
+            year = year_cache[raw.year] = _parse_year(raw.year, max_year)
+        if year is None:
+            row_ok = False
+            issues.append(
+                ImportIssue(
+                    "intake_error_year",
+                    {"value": _cell_text(raw.year), "max": str(max_year)},
+                    raw.row,
+                    cols.get("year"),
+                )
+            )
+        period = period_cache.get(raw.period, "?")
+        if period == "?":
+            period = period_cache[raw.period] = _parse_period(raw.period)
+        if period is None:
+            row_ok = False
+            issues.append(
+                ImportIssue("intake_error_period", {"value": _cell_text(raw.period)}, raw.row, cols.get("period"))
+            )
+        if code is not None and year is not None:
+            unit = units[code]
+            if (unit.valid_from and unit.valid_from.year > year) or (unit.valid_to and unit.valid_to.year < year):
+                row_ok = False
+                issues.append(
+                    ImportIssue(
+                        "intake_error_commune_not_valid",
+                        {"code": code, "year": str(year)},
+                        raw.row,
+                        cols.get("commune_code"),
+                    )
+                )
+        de = elements.get(raw.element)
+        if de is None:
+            row_ok = False
+            hint = _element_suggestion(raw.element, elements)
+            issues.append(
+                ImportIssue(
+                    "intake_error_unknown_element_hint" if hint else "intake_error_unknown_element",
+                    {"element": raw.element, "hint": hint},
+                    raw.row,
+                    raw.element_column,
+                )
+            )
+        value = parse_number(raw.value, decimal_comma)
+        text = raw.value if isinstance(raw.value, str) else _cell_text(raw.value)
+        if value is None:
+            row_ok = False
+            issues.append(ImportIssue("intake_error_not_number", {"value": text}, raw.row, raw.value_column))
+        elif value < 0:
+            row_ok = False
+            issues.append(ImportIssue("intake_error_negative", {"value": text}, raw.row, raw.value_column))
+        elif de is not None and de.type == "yes_no" and value not in (0.0, 1.0):
+            row_ok = False
+            issues.append(ImportIssue("intake_error_yes_no", {"value": text}, raw.row, raw.value_column))
+        elif de is not None and de.type == "count" and abs(value - round(value)) > _EPS:
+            row_ok = False
+            issues.append(ImportIssue("intake_error_fraction", {"value": text}, raw.row, raw.value_column))
+        if not row_ok or code is None or year is None or period is None or value is None or de is None:
+            continue
+        key = (code, year, period, de.id)
+        first = seen.get(key)
+        if first is not None:
+            issues.append(
+                ImportIssue(
+                    "intake_error_duplicate",
+                    {"first": str(first), "code": code, "element": de.id, "period": period, "year": str(year)},
+                    raw.row,
+                    raw.value_column,
+                )
+            )
+            continue
+        seen[key] = raw.row
+        if de.type != "number":
+            value = float(round(value))
+        out.append(Figure(raw.row, raw.value_column, code, year, period, de.id, value))
+    return out
+
+
+def _permission_issues(conn: Connection, figures: Sequence[Figure]) -> list[ImportIssue]:
+    """Communes the current person may not load, and periods closed by an administrator.
+
+    Checked again inside the writing transaction (`_apply`), so a period closed while
+    someone looks at the dry run is still refused.
+    """
+    first_row: dict[str, Figure] = {}
+    by_period: dict[tuple[int, str], set[str]] = {}
+    for f in figures:
+        first_row.setdefault(f.code, f)
+        by_period.setdefault((f.year, f.period), set()).add(f.code)
+    issues = [
+        ImportIssue("intake_error_no_write", {"code": code}, first_row[code].row, None)
+        for code in access.denied_codes(conn, None, first_row, "editor")
+    ]
+    for (year, period), codes in sorted(by_period.items()):
+        lock = locks.find_lock(conn, year, period, sorted(codes))
+        if lock is not None:
+            row = min(f.row for f in figures if f.year == year and f.period == period)
+            issues.append(
+                ImportIssue(
+                    "intake_error_period_locked",
+                    {"period": period, "year": str(year), "area": lock.area_name, "by": lock.locked_by},
+                    row,
+                    None,
+                )
+            )
+    return issues
+
+
+def _unique(issues: Sequence[ImportIssue]) -> list[ImportIssue]:
+    """Each problem once (a bad year on the info sheet is one problem, not one per cell)."""
+    seen: set[tuple] = set()
+    out = []
+    for issue in issues:
+        key = (issue.key, issue.row, issue.column, tuple(sorted((k, str(v)) for k, v in issue.params.items())))
+        if key not in seen:
+            seen.add(key)
+            out.append(issue)
+    return out
+
+
+def _resolve_code(text: str, units: Mapping[str, _Unit]) -> str | None:
+    code = text.strip()
+    if code.endswith(".0") and code[:-2].isdigit():
+        code = code[:-2]
+    if code in units:
+        return code
+    if code.isdigit() and len(code) < CODE_WIDTH:
+        padded = code.zfill(CODE_WIDTH)
+        if padded in units:
+            return padded
+    return None
+
+
+def _consistency(
+    plan: Plan,
+    figures: Sequence[Figure],
+    stored: Mapping[tuple[int, str, int, str], tuple[float, int]],
+    unit_ids: Mapping[str, int],
+    elements: Mapping[str, DataElement],
+) -> list[ImportIssue]:
+    """The plan's checks and FY ≥ H1 on stored figures merged with the file's.
+
+    Only findings that involve at least one figure from the file are reported: the file
+    is not to blame for what was already stored.
+    """
+    code_of = {uid: code for code, uid in unit_ids.items()}
+    merged: dict[tuple[str, int, str], dict[str, float]] = {}
+    for (uid, de, year, period), (value, _version) in stored.items():
+        code = code_of.get(uid)
+        if code is not None:
+            merged.setdefault((code, year, period), {})[de] = value
+    in_file: dict[tuple[str, int, str], dict[str, Figure]] = {}
+    for f in figures:
+        merged.setdefault((f.code, f.year, f.period), {})[f.element] = f.value
+        in_file.setdefault((f.code, f.year, f.period), {})[f.element] = f
+    issues: list[ImportIssue] = []
+    for (code, year, period), from_file in sorted(in_file.items()):
+        for finding in run_checks(plan.checks, {code: merged[(code, year, period)]}, period=period):
+            chk = finding.check
+            fig = from_file.get(chk.left) or from_file.get(chk.right)
+            if fig is None:
+                continue
+            issues.append(
+                ImportIssue(
+                    "intake_error_check",
+                    {
+                        "rule": chk.text,
+                        "left": chk.left,
+                        "left_value": finding.left_value,
+                        "right": chk.right,
+                        "right_value": finding.right_value,
+                        "code": code,
+                        "period": period,
+                        "year": str(year),
+                    },
+                    fig.row,
+                    fig.column,
+                )
+            )
+    flow_elements = {k: v for k, v in elements.items() if v.kind == "flow"}
+    for code, year in sorted({(c, y) for c, y, _p in in_file}):
+        h1 = merged.get((code, year, "H1"))
+        fy = merged.get((code, year, "FY"))
+        if not h1 or not fy:
+            continue
+        for finding in flow_consistency(flow_elements, {code: h1}, {code: fy}):
+            fig = in_file.get((code, year, "FY"), {}).get(finding.data_element) or in_file.get(
+                (code, year, "H1"), {}
+            ).get(finding.data_element)
+            if fig is None:
+                continue
+            issues.append(
+                ImportIssue(
+                    "intake_error_flow",
+                    {
+                        "element": finding.data_element,
+                        "h1": finding.h1_value,
+                        "fy": finding.fy_value,
+                        "code": code,
+                        "year": str(year),
+                    },
+                    fig.row,
+                    fig.column,
+                )
+            )
+    return sorted(issues, key=lambda i: (i.row or 0, i.column or ""))
+
+
+# --------------------------------------------------------------------------- apply
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    batch_id: int
+    inserted: int
+    updated: int
+    unchanged: int
+
+    @property
+    def changes(self) -> int:
+        return self.inserted + self.updated
+
+
+def _insert_stmt(conn: Connection):  # noqa: ANN202 - dialect-specific insert
+    if conn.dialect.name == "postgresql":
+        return pg_dialect.insert(DataValue).on_conflict_do_nothing()
+    if conn.dialect.name == "sqlite":
+        return sqlite_dialect.insert(DataValue).on_conflict_do_nothing()
+    return insert(DataValue)
+
+
+def apply_import(engine: Engine, preview: ImportPreview, by: str, *, now: datetime | None = None) -> ImportResult:
+    """Write the preview's changes in one transaction, or nothing at all.
+
+    Raises `ImportRefused` for a preview with errors, `ImportConflict` when any figure
+    the preview looked at was changed by someone else since, `access.AccessDenied`
+    when the current person may not load one of the communes, and
+    `locks.PeriodLocked` when one of the periods was closed meanwhile.
+    """
+    if not preview.ok:
+        raise ImportRefused(preview.filename)
+    by = (by or "").strip()[:120] or "?"
+    now = now or datetime.now(UTC)
+    source = preview.filename[:300]
+    code_of = {uid: code for code, uid in preview.unit_ids.items()}
+    with engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            # Take the write lock before re-reading, so no other writer slips in between.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        try:
+            result = _apply(conn, preview, by, now, source, code_of)
+        except BaseException:
+            conn.rollback()
+            raise
+        conn.commit()
+    return result
+
+
+def _apply(
+    conn: Connection, preview: ImportPreview, by: str, now: datetime, source: str, code_of: Mapping[int, str]
+) -> ImportResult:
+    uid = preview.unit_ids
+    keys = {(uid[c.code], c.element, c.year, c.period): c for c in preview.changes}
+    # Permission and period locks again, inside the transaction that writes.
+    access.require_write_all(conn, None, preview.communes())
+    for year, period in preview.periods():
+        locks.ensure_period_open(
+            conn, year, period, sorted({c.code for c in preview.changes if (c.year, c.period) == (year, period)})
+        )
+    current = _stored_values(
+        conn,
+        sorted({k[0] for k in keys}),
+        sorted({k[2] for k in keys}),
+        sorted({k[1] for k in keys}),
+        lock=True,
+    )
+    conflicts = []
+    for key, change in keys.items():
+        now_stored = current.get(key)
+        seen_version = change.version
+        if (now_stored[1] if now_stored else None) != seen_version:
+            conflicts.append((code_of[key[0]], key[1], key[2], key[3]))
+    if conflicts:
+        raise ImportConflict(sorted(conflicts))
+
+    if preview.missing_elements:
+        known = set(conn.execute(select(DataElementRow.id)).scalars())
+        rows = [
+            {
+                "id": e.id,
+                "name_vi": e.name.vi,
+                "name_en": e.name.en,
+                "kind": e.kind,
+                "value_type": e.type,
+                "standard": e.standard,
+            }
+            for e in preview.missing_elements
+            if e.id not in known
+        ]
+        if rows:
+            conn.execute(insert(DataElementRow), rows)
+
+    batch_id = conn.execute(
+        insert(ImportBatch)
+        .values(
+            filename=source,
+            sha256=preview.sha256,
+            imported_by=by,
+            imported_at=now,
+            rows=len(preview.changes),
+            inserted=preview.new,
+            updated=preview.changed,
+            unchanged=preview.unchanged,
+        )
+        .returning(ImportBatch.id)
+    ).scalar_one()
+
+    new_rows, upd_rows, audits = [], [], []
+    for key, c in keys.items():
+        action = c.action
+        if action == "unchanged":
+            continue
+        base = {"org_unit_id": key[0], "data_element_id": c.element, "year": c.year, "period": c.period}
+        if action == "new":
+            new_rows.append(
+                {**base, "value": c.new, "source": source, "updated_by": by, "updated_at": now, "version": 1}
+            )
+        else:
+            upd_rows.append(
+                {
+                    "b_uid": key[0],
+                    "b_de": c.element,
+                    "b_year": c.year,
+                    "b_period": c.period,
+                    "b_version": c.version,
+                    "b_new_version": (c.version or 0) + 1,
+                    "b_value": c.new,
+                }
+            )
+        audits.append(
+            {
+                **base,
+                "action": "insert" if action == "new" else "update",
+                "old_value": c.old,
+                "new_value": c.new,
+                "changed_by": by,
+                "changed_at": now,
+                "source": source,
+                "import_id": batch_id,
+            }
+        )
+
+    pk = (DataValue.org_unit_id, DataValue.data_element_id, DataValue.year, DataValue.period)
+    stmt = _insert_stmt(conn).returning(*pk)
+    landed: set[tuple] = set()
+    for chunk in _chunks(new_rows, _WRITE_CHUNK):
+        landed.update(tuple(r) for r in conn.execute(stmt, list(chunk)).all())
+    if len(landed) != len(new_rows):
+        # Someone stored one of these figures after our re-read: report, never overwrite.
+        lost = [
+            (code_of[r["org_unit_id"]], r["data_element_id"], r["year"], r["period"])
+            for r in new_rows
+            if (r["org_unit_id"], r["data_element_id"], r["year"], r["period"]) not in landed
+        ]
+        raise ImportConflict(sorted(lost))
+    inserted = len(landed)
+
+    table = DataValue.__table__
+    upd = (
+        update(table)
+        .where(
+            table.c.org_unit_id == bindparam("b_uid"),
+            table.c.data_element_id == bindparam("b_de"),
+            table.c.year == bindparam("b_year"),
+            table.c.period == bindparam("b_period"),
+            table.c.version == bindparam("b_version"),
+        )
+        .values(
+            value=bindparam("b_value"),
+            version=bindparam("b_new_version"),
+            source=source,
+            updated_by=by,
+            updated_at=now,
+        )
+    )
+    updated = 0
+    for chunk in _chunks(upd_rows, _WRITE_CHUNK):
+        res = conn.execute(upd, list(chunk))
+        updated += res.rowcount if res.rowcount is not None and res.rowcount >= 0 else len(chunk)
+    if updated != len(upd_rows):
+        raise ImportConflict([(code_of[r["b_uid"]], r["b_de"], r["b_year"], r["b_period"]) for r in upd_rows])
+
+    for chunk in _chunks(audits, _WRITE_CHUNK):
+        conn.execute(insert(AuditEntry), list(chunk))
+    return ImportResult(batch_id, inserted, updated, preview.unchanged)
+
+
+def import_file(
+    engine: Engine, plan: Plan, path: Path, by: str, *, dry_run: bool = False
+) -> tuple[ImportPreview, ImportResult | None]:
+    """Read, check and (unless `dry_run` or it has errors) apply one file from disk."""
+    preview = prepare_import(engine, plan, path.read_bytes(), path.name)
+    if dry_run or not preview.ok:
+        return preview, None
+    return preview, apply_import(engine, preview, by)

@@ -1,0 +1,241 @@
+"""Period locking: figures that were reported and closed must not move afterwards.
+
+An admin closes a (year, period) for an org-unit subtree, e.g. the district after the
+report deadline; from then on imports touching any commune under it are refused with
+a plain message, until an admin reopens it. Both actions are written to the audit
+log (`audit_log.action` = `period_close` / `period_reopen`, `data_element_id` = `*`,
+on the closed unit), so the audit page shows them beside the figures' changes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+
+from sqlalchemy import Connection, Engine, bindparam, delete, insert, select
+
+from data_access.access import AccessScope, current_scope, require_admin, unit_paths
+from data_access.models import AuditEntry, OrgUnit, PeriodLock
+from i18n import DEFAULT_LANG, fmt_date, t
+
+LOCK_ELEMENT = "*"
+ACTION_CLOSE = "period_close"
+ACTION_REOPEN = "period_reopen"
+PERIODS = ("H1", "FY")
+_LOCAL = timezone(timedelta(hours=7), "ICT")  # Vietnam, no daylight saving
+
+
+def _local(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(_LOCAL)
+
+
+@dataclass(frozen=True)
+class LockRow:
+    year: int
+    period: str
+    area_code: str
+    area_name: str
+    locked_by: str
+    locked_at: datetime  # local time
+    reason: str | None
+
+
+class PeriodLocked(RuntimeError):
+    """An import or change touches a closed period; nothing was written."""
+
+    def __init__(self, lock: LockRow) -> None:
+        super().__init__(f"{lock.period} {lock.year} closed for {lock.area_code}")
+        self.lock = lock
+
+    def message(self, lang: str = DEFAULT_LANG) -> str:
+        lock = self.lock
+        return t(
+            "access_period_locked",
+            lang,
+            period=t(f"period_{lock.period}", lang),
+            year=lock.year,
+            area=lock.area_name,
+            by=lock.locked_by,
+            when=fmt_date(lock.locked_at, lang, with_time=True),
+        )
+
+
+class LockError(ValueError):
+    """Closing a closed period, reopening an open one, a bad period name."""
+
+    def __init__(self, key: str, **params: object) -> None:
+        super().__init__(key, params)
+        self.key = key
+        self.params = params
+
+    def message(self, lang: str = DEFAULT_LANG) -> str:
+        values = {k: (t(f"period_{v}", lang) if k == "period" else str(v)) for k, v in self.params.items()}
+        return t(self.key, lang, **values)
+
+
+def _connect(bind: Engine | Connection) -> contextlib.AbstractContextManager[Connection]:
+    return bind.connect() if isinstance(bind, Engine) else contextlib.nullcontext(bind)
+
+
+def _rows(conn: Connection, year: int | None = None, period: str | None = None) -> list[tuple[LockRow, str]]:
+    stmt = select(
+        PeriodLock.year,
+        PeriodLock.period,
+        PeriodLock.locked_by,
+        PeriodLock.locked_at,
+        PeriodLock.reason,
+        OrgUnit.code,
+        OrgUnit.full_name,
+        OrgUnit.path,
+    ).join(OrgUnit, OrgUnit.id == PeriodLock.org_unit_id)
+    params: dict[str, object] = {}
+    if year is not None:
+        stmt = stmt.where(PeriodLock.year == bindparam("year"))
+        params["year"] = int(year)
+    if period is not None:
+        stmt = stmt.where(PeriodLock.period == bindparam("period"))
+        params["period"] = period
+    stmt = stmt.order_by(PeriodLock.year.desc(), PeriodLock.period, OrgUnit.code)
+    out = []
+    for r in conn.execute(stmt, params):
+        out.append((LockRow(r.year, r.period, r.code, r.full_name, r.locked_by, _local(r.locked_at), r.reason), r.path))
+    return out
+
+
+def list_locks(bind: Engine | Connection, scope: AccessScope | None = None) -> list[LockRow]:
+    """The closed periods that concern `scope`: locks inside its subtrees or above them."""
+    scope = scope or current_scope()
+    with _connect(bind) as conn:
+        rows = _rows(conn)
+    out = []
+    for lock, path in rows:
+        inside = scope.allows(path)
+        above = any(g.path.startswith(path) for g in scope.grants)
+        if inside or above:
+            out.append(lock)
+    return out
+
+
+def find_lock(
+    bind: Engine | Connection, year: int, period: str, commune_codes: Iterable[str] | None = None
+) -> LockRow | None:
+    """The first lock of (year, period) covering any of `commune_codes` (None: any lock)."""
+    with _connect(bind) as conn:
+        rows = _rows(conn, year, period)
+        if not rows:
+            return None
+        if commune_codes is None:
+            return rows[0][0]
+        paths = unit_paths(conn, commune_codes)
+    for lock, lock_path in rows:
+        if any(p.startswith(lock_path) for p in paths.values()):
+            return lock
+    return None
+
+
+def ensure_period_open(
+    bind: Engine | Connection, year: int, period: str, commune_codes: Iterable[str] | None = None
+) -> None:
+    """Raise `PeriodLocked` when (year, period) is closed for any of the communes.
+
+    The importer calls this for every (year, period) of a file, in the transaction
+    that writes, so a period closed while someone was previewing is still refused.
+    """
+    lock = find_lock(bind, year, period, None if commune_codes is None else list(commune_codes))
+    if lock is not None:
+        raise PeriodLocked(lock)
+
+
+def _check_period(period: str) -> None:
+    if period not in PERIODS:
+        raise LockError("access_lock_bad_period", period=period)
+
+
+def close_period(
+    engine: Engine,
+    year: int,
+    period: str,
+    area_code: str,
+    by: str,
+    *,
+    reason: str | None = None,
+    scope: AccessScope | None = None,
+    now: datetime | None = None,
+) -> None:
+    """Close (year, period) for the subtree of `area_code` (admins of that area only)."""
+    _check_period(period)
+    now = now or datetime.now(UTC)
+    with engine.begin() as conn:
+        require_admin(conn, scope, area_code)
+        unit_id = conn.execute(select(OrgUnit.id).where(OrgUnit.code == bindparam("c")), {"c": area_code}).scalar()
+        exists = conn.execute(
+            select(PeriodLock.id).where(
+                PeriodLock.year == bindparam("y"),
+                PeriodLock.period == bindparam("p"),
+                PeriodLock.org_unit_id == unit_id,
+            ),
+            {"y": int(year), "p": period},
+        ).scalar()
+        if exists is not None:
+            raise LockError("access_lock_already_closed", period=period, year=year, area=area_code)
+        text = (reason or "").strip()[:300] or None
+        conn.execute(
+            insert(PeriodLock).values(
+                year=int(year), period=period, org_unit_id=unit_id, locked_by=by[:120], locked_at=now, reason=text
+            )
+        )
+        _audit(conn, unit_id, year, period, ACTION_CLOSE, by, now, text)
+
+
+def reopen_period(
+    engine: Engine,
+    year: int,
+    period: str,
+    area_code: str,
+    by: str,
+    *,
+    reason: str | None = None,
+    scope: AccessScope | None = None,
+    now: datetime | None = None,
+) -> None:
+    """Reopen a closed (year, period) of `area_code` (admins of that area only)."""
+    _check_period(period)
+    now = now or datetime.now(UTC)
+    with engine.begin() as conn:
+        require_admin(conn, scope, area_code)
+        unit_id = conn.execute(select(OrgUnit.id).where(OrgUnit.code == bindparam("c")), {"c": area_code}).scalar()
+        removed = conn.execute(
+            delete(PeriodLock).where(
+                PeriodLock.year == bindparam("y"),
+                PeriodLock.period == bindparam("p"),
+                PeriodLock.org_unit_id == unit_id,
+            ),
+            {"y": int(year), "p": period},
+        ).rowcount
+        if not removed:
+            raise LockError("access_lock_not_closed", period=period, year=year, area=area_code)
+        _audit(conn, unit_id, year, period, ACTION_REOPEN, by, now, (reason or "").strip()[:300] or None)
+
+
+def _audit(
+    conn: Connection, unit_id: int, year: int, period: str, action: str, by: str, now: datetime, reason: str | None
+) -> None:
+    conn.execute(
+        insert(AuditEntry).values(
+            org_unit_id=unit_id,
+            data_element_id=LOCK_ELEMENT,
+            year=int(year),
+            period=period,
+            action=action,
+            old_value=None,
+            new_value=None,
+            changed_by=by[:120],
+            changed_at=now,
+            source=reason,
+            import_id=None,
+        )
+    )

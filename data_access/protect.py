@@ -1,0 +1,254 @@
+"""Small-count protection applied to what the app reads: figures and progress rows.
+
+`rules.suppression` decides which cells to hide; this module replaces them, before
+anything reaches a page, an export or a command's output, by `SmallCount` ("<5") or
+`Hidden` ("*") values. Those are NaN floats: they cannot be summed back into a
+figure, a dataframe shows them as empty, JSON as NaN/null, and `i18n.fmt_number` /
+`fmt_value` print the mask. Every number derived from a hidden one (a rate, a gap to
+the target, the distance to it, the previous year's value) is hidden with it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Hashable, Mapping
+from dataclasses import replace
+
+from sqlalchemy import Engine, bindparam, select
+
+from data_access.models import DataValue, OrgUnit
+from data_access.progress import Progress
+from data_access.standard_elements import STANDARD_DATA_ELEMENTS
+from rules.indicators import has_denominator
+from rules.model import COMMUNES, Indicator, Plan
+from rules.suppression import (
+    PRIMARY,
+    SECONDARY,
+    TOTAL,
+    Group,
+    Hidden,
+    Suppression,
+    is_masked,
+    is_small,
+    masked,
+    protect_figures,
+    suppress,
+    unstable_rate,
+)
+
+Figures = Mapping[str, Mapping[str, float]]
+
+
+def tree_suppression(figures: Figures, units: Mapping[str, str | None], sensitive: Collection[str]) -> Suppression:
+    """What to hide in one period over a whole tree, so every view hides the same cells.
+
+    `figures` are the communes' figures (commune → element → value), `units` maps every
+    unit code to its parent code. Each unit with children is a group: its children add
+    up to it. Keys are `(unit_code, element)` for communes and areas alike. Deciding
+    once for the whole tree (not per page) matters: a cell hidden to protect a
+    neighbour in the district view must not be visible in the province view, or the
+    two views together would give the neighbour away.
+    """
+    children: dict[str, list[str]] = {}
+    for code, parent in units.items():
+        if parent is not None and parent in units:
+            children.setdefault(parent, []).append(code)
+    values: dict[Hashable, object] = {}
+    groups: list[Group] = []
+    elements = [de for de in sensitive if any(de in (f or {}) for f in figures.values())]
+
+    def total(code: str, de: str) -> float | None:
+        if code not in children:
+            value = (figures.get(code) or {}).get(de)
+            values[(code, de)] = value
+            return None if value is None or value != value else float(value)
+        parts = [total(child, de) for child in sorted(children[code])]
+        known = [v for v in parts if v is not None]
+        value = sum(known) if known else None
+        values[(code, de)] = value
+        groups.append(Group(tuple((child, de) for child in sorted(children[code])), (code, de)))
+        return value
+
+    roots = [code for code, parent in units.items() if parent is None or parent not in units]
+    for de in elements:
+        for root in sorted(roots):
+            total(root, de)
+    return suppress(values, lambda key: isinstance(key, tuple) and key[-1] in elements, groups)
+
+
+def area_suppression(figures: Figures, area_code: str, sensitive: Collection[str]) -> Suppression:
+    """What to hide in one area's figures when no whole-tree decision is at hand: keys
+    `(commune, element)` and `(area_code, element)` for the area's total."""
+    local = protect_figures(figures, sensitive)
+    rename = lambda key: (area_code, key[1]) if key[0] == TOTAL else key  # noqa: E731
+    return Suppression(frozenset(rename(k) for k in local.primary), frozenset(rename(k) for k in local.secondary))
+
+
+def mask_figures(
+    figures: Figures, sensitive: Collection[str], suppression: Suppression | None = None
+) -> tuple[dict[str, dict[str, float]], Suppression]:
+    """A copy of one period's figures with the hidden cells masked, and what was hidden."""
+    suppression = suppression if suppression is not None else protect_figures(figures, sensitive)
+    out: dict[str, dict[str, float]] = {}
+    for code, values in figures.items():
+        row = dict(values)
+        for de in list(row):
+            mask = masked(suppression.kind((code, de)))
+            if mask is not None:
+                row[de] = mask
+        out[code] = row
+    return out, suppression
+
+
+def mask_history(
+    history: Mapping[tuple[int, str], Figures],
+    sensitive: Collection[str],
+    suppressions: Mapping[tuple[int, str], Suppression] | None = None,
+) -> dict[tuple[int, str], dict[str, dict[str, float]]]:
+    """Each period of a history (`(year, period)` → figures) masked, with the whole-tree
+    decision of that period when given."""
+    given = suppressions or {}
+    return {key: mask_figures(figures, sensitive, given.get(key))[0] for key, figures in history.items()}
+
+
+def _kind(suppression: Suppression, key: tuple[str, str], sensitive: Collection[str], value: object) -> str | None:
+    kind = suppression.kind(key)
+    if kind is None and key[1] in sensitive and is_small(value):
+        return PRIMARY  # e.g. an area numerator summed over a subset of communes
+    return kind
+
+
+def _row_masks(
+    ind: Indicator, code: str, suppression: Suppression, sensitive: Collection[str], numerator: object
+) -> tuple[str | None, str | None]:
+    num = _kind(suppression, (code, ind.numerator), sensitive, numerator)
+    den = None
+    if ind.denominator and ind.denominator != COMMUNES:
+        den = suppression.kind((code, ind.denominator))
+    return num, den
+
+
+def _value_kind(ind: Indicator, num: str | None, den: str | None) -> str | None:
+    if not has_denominator(ind):
+        return num
+    return SECONDARY if (num or den) else None  # a rate on a hidden count is hidden
+
+
+def protect_progress(
+    progress: Progress,
+    sensitive: Collection[str],
+    current: Suppression | None = None,
+    previous_period: Suppression | None = None,
+) -> Progress:
+    """`progress` with every small sensitive count and what derives from it masked.
+
+    `current` / `previous_period` are the whole-tree decisions (`tree_suppression`) for
+    the period and the year before; without them the area is protected on its own.
+    """
+    sensitive = tuple(sensitive)
+    area = progress.area.code
+    now = current if current is not None else area_suppression(progress.figures, area, sensitive)
+    before = (
+        previous_period if previous_period is not None else area_suppression(progress.previous_figures, area, sensitive)
+    )
+    figures, _ = mask_figures(progress.figures, sensitive, now)
+    previous, _ = mask_figures(progress.previous_figures, sensitive, before)
+    rows = []
+    for r in progress.rows:
+        try:
+            ind = progress.plan.indicator(r.indicator_id)
+        except KeyError:
+            rows.append(r)
+            continue
+        key = area if r.is_area else r.area_code
+        num, den = _row_masks(ind, key, now, sensitive, r.numerator)
+        p_num, p_den = _row_masks(ind, key, before, sensitive, None)
+        value_kind = _value_kind(ind, num, den)
+        prev_kind = _value_kind(ind, p_num, p_den)
+        if r.previous_value is not None and ind.numerator in sensitive and not has_denominator(ind):
+            prev_kind = prev_kind or (PRIMARY if is_small(r.previous_value) else None)
+        changes: dict[str, object] = {}
+        if value_kind and r.value is not None:
+            changes["value"] = masked(value_kind)
+        if num and r.numerator is not None:
+            changes["numerator"] = masked(num)
+        if den and r.denominator is not None:
+            changes["denominator"] = masked(den)
+        if prev_kind and r.previous_value is not None:
+            changes["previous_value"] = masked(prev_kind)
+        if (value_kind or prev_kind) and r.gap is not None:
+            changes["gap"] = Hidden()
+        if (value_kind or prev_kind) and r.units_to_target is not None:
+            changes["units_to_target"] = Hidden()
+        target = ind.targets.get(r.year)
+        if prev_kind and r.expected is not None and target is not None and target.is_trend:
+            changes["expected"] = Hidden()  # a trend's "expected" is last year's value
+        if r.blocking and not r.is_area:
+            blocking = tuple(
+                (de, masked(now.kind((r.area_code, de))) or v if v is not None else v) for de, v in r.blocking
+            )
+            if blocking != r.blocking:
+                changes["blocking"] = blocking
+        rows.append(replace(r, **changes) if changes else r)  # type: ignore[arg-type]
+    return replace(progress, rows=tuple(rows), figures=figures, previous_figures=previous)
+
+
+def is_protected_value(value: object) -> bool:
+    return is_masked(value)
+
+
+def unstable(plan: Plan, row: object) -> bool:
+    """Whether a row's rate rests on too few events (or too small a base) to trust.
+
+    Only rates of counted events are flagged: a share of communes or a yes/no figure
+    is a complete count, not an estimate.
+    """
+    ind = plan.indicator(row.indicator_id)  # type: ignore[attr-defined]
+    if not has_denominator(ind) or ind.denominator in (None, COMMUNES):
+        return False
+    element = plan.data_elements.get(ind.numerator) or STANDARD_DATA_ELEMENTS.get(ind.numerator)
+    if element is not None and element.type != "count":
+        return False
+    num, den = row.numerator, row.denominator  # type: ignore[attr-defined]
+    if is_masked(num) or is_masked(den) or is_masked(row.value):  # type: ignore[attr-defined]
+        return False  # already hidden
+    return unstable_rate(num, den)
+
+
+def load_tree_suppression(engine: Engine, year: int, period: str, sensitive: Collection[str]) -> Suppression:
+    """`tree_suppression` of one (year, period) for the whole database (bound parameters)."""
+    wanted = sorted(set(sensitive))
+    with engine.connect() as conn:
+        units = {code: _parent(path) for code, path in conn.execute(select(OrgUnit.code, OrgUnit.path))}
+        if not wanted:
+            return Suppression()
+        stmt = (
+            select(OrgUnit.code, DataValue.data_element_id, DataValue.value)
+            .join(OrgUnit, OrgUnit.id == DataValue.org_unit_id)
+            .where(
+                DataValue.year == bindparam("year"),
+                DataValue.period == bindparam("period"),
+                DataValue.data_element_id.in_(bindparam("des", expanding=True)),
+            )
+        )
+        figures: dict[str, dict[str, float]] = {}
+        for code, de, value in conn.execute(stmt, {"year": int(year), "period": period, "des": wanted}):
+            figures.setdefault(code, {})[de] = float(value)
+    return tree_suppression(figures, units, wanted)
+
+
+def _parent(path: str) -> str | None:
+    parts = [p for p in path.split("/") if p]
+    return parts[-2] if len(parts) > 1 else None
+
+
+def tree_decisions(
+    url: str | None, periods: Collection[tuple[int, str]], sensitive: Collection[str]
+) -> dict[tuple[int, str], Suppression]:
+    """`load_tree_suppression` for each (year, period) of the database at `url` (none
+    without a URL: callers then protect each area on its own)."""
+    if not url:
+        return {}
+    from data_access import db
+
+    engine = db.get_engine(url)
+    return {key: load_tree_suppression(engine, key[0], key[1], sensitive) for key in sorted(set(periods))}

@@ -1,0 +1,133 @@
+"""Scorecard arithmetic for the Overview and Indicator pages: pure, plain data in and out.
+
+* **Numbers** ("1.2"): section number in plan order, then the indicator's place in it,
+  the short column names of the commune x indicator grid.
+* **Status counts** over area rows, "x/y communes met", the off-track sort key.
+* **Change** between two years for one indicator, with whether it is an improvement
+  (by `better_direction`) and, for shares of communes, the change in whole communes.
+* **Area history**: the indicator's area value for each year of a figures history.
+* **Ineligible but recognised**: communes whose reported numerator would have counted
+  but an eligibility figure (`requires_zero`) is not zero.
+
+No Streamlit, pandas or database here (see docs/ARCHITECTURE.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from rules.indicators import EPS, AreaValue, ProgressRow, area_value, better_direction, figure_value
+from rules.model import COMMUNES, Indicator, LocalText, Plan
+
+Figures = Mapping[str, Mapping[str, float]]
+OTHER_GROUP = LocalText("Chỉ tiêu khác", "Other indicators")
+
+
+def indicator_numbers(plan: Plan) -> dict[str, str]:
+    """'1.1', '1.2', '2.1' … by section (plan.groups() order) and place in the section."""
+    groups = plan.groups()
+    seen: dict[int, int] = {}
+    out: dict[str, str] = {}
+    for ind in plan.indicators:
+        g = groups.index(ind.group or OTHER_GROUP) + 1
+        seen[g] = seen.get(g, 0) + 1
+        out[ind.id] = f"{g}.{seen[g]}"
+    return out
+
+
+def indicators_in_group(plan: Plan, group: LocalText) -> list[Indicator]:
+    return [ind for ind in plan.indicators if (ind.group or OTHER_GROUP) == group]
+
+
+def status_counts(rows: Iterable[ProgressRow]) -> dict[str, int]:
+    """How many rows have each status (every status present as a key, 0 if none)."""
+    counts = {s: 0 for s in ("met", "at_risk", "not_met", "no_data", "no_target")}
+    for r in rows:
+        counts[r.status] = counts.get(r.status, 0) + 1
+    return counts
+
+
+def communes_met(rows: Iterable[ProgressRow]) -> tuple[int, int]:
+    """(met, assessed) over commune rows: assessed = met, at_risk or not_met.
+
+    A commune without data (not reported, or a denominator of 0) is neither, so
+    "1/1" for a rate only one commune could have is not shown as "1/17".
+    """
+    met = assessed = 0
+    for r in rows:
+        if r.is_area:
+            continue
+        if r.status in ("met", "at_risk", "not_met"):
+            assessed += 1
+            met += r.status == "met"
+    return met, assessed
+
+
+def off_track_key(statuses: Iterable[str], name: str = "") -> tuple[int, int, int, str]:
+    """Sort key putting the communes most off track first: most not_met, then at_risk, then no_data."""
+    counts = {"not_met": 0, "at_risk": 0, "no_data": 0}
+    for s in statuses:
+        if s in counts:
+            counts[s] += 1
+    return (-counts["not_met"], -counts["at_risk"], -counts["no_data"], name)
+
+
+@dataclass(frozen=True)
+class Change:
+    """Value now against value then (same period), in the indicator's unit."""
+
+    delta: float  # now - then, in the indicator's unit (percentage points for percent)
+    direction: Literal["up", "down", "same"]
+    good: bool | None  # None when unchanged
+    communes: float | None  # for shares of communes: the change in communes counted
+
+
+def change_between(ind: Indicator, now: AreaValue | None, then: AreaValue | None) -> Change | None:
+    """The change from `then` to `now`, or None when either has no value."""
+    if now is None or then is None or now.value is None or then.value is None:
+        return None
+    delta = now.value - then.value
+    if abs(delta) <= 1e-6:
+        return Change(0.0, "same", None, 0.0 if ind.denominator == COMMUNES else None)
+    direction: Literal["up", "down"] = "up" if delta > 0 else "down"
+    good = (direction == "up") == (better_direction(ind) == "higher")
+    communes = now.numerator - then.numerator if ind.denominator == COMMUNES else None
+    return Change(delta, direction, good, communes)
+
+
+def area_history(
+    ind: Indicator, communes: Sequence[str], history: Mapping[tuple[int, str], Figures], period: str
+) -> dict[int, AreaValue]:
+    """The indicator over `communes` for every year of `history` (one period), by year."""
+    out: dict[int, AreaValue] = {}
+    for (year, p), figures in sorted(history.items()):
+        if p == period:
+            out[year] = area_value(ind, communes, figures)
+    return out
+
+
+def ineligible_recognised(ind: Indicator, rows: Iterable[ProgressRow], figures: Figures) -> list[ProgressRow]:
+    """Commune rows whose reported numerator counted for nothing because of `requires_zero`.
+
+    Only communes that would otherwise have counted (a numerator above 0) are returned:
+    "recognised child-friendly, but a child drowned". A commune that was not recognised
+    anyway needs no such explanation.
+    """
+    out = []
+    for r in rows:
+        if r.is_area or r.indicator_id != ind.id or not r.blocking:
+            continue
+        raw = figure_value(figures.get(r.area_code), ind.numerator)
+        if raw is not None and raw > EPS:
+            out.append(r)
+    return out
+
+
+def communes_reported(figures: Figures, codes: Iterable[str]) -> tuple[list[str], list[str]]:
+    """(reported, not reported): a commune reported when it has at least one figure."""
+    yes, no = [], []
+    for code in codes:
+        (yes if figures.get(code) else no).append(code)
+    return yes, no

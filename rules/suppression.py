@@ -1,0 +1,303 @@
+"""Small-count protection: which figures to hide so that no child can be picked out.
+
+Pure functions over plain data (no Streamlit, no database, no pandas).
+
+* **Primary suppression.** A *sensitive* count (abuse, drowning, HIV, child labour…)
+  from 1 to 4 is shown as "<5". Zero stays visible: "nobody" identifies nobody.
+* **Secondary suppression.** Hiding one cell is not enough where a total is shown:
+  total − the visible cells = the hidden cell. More cells (marked "*") are hidden
+  until no hidden small count can be worked out *exactly* from what is shown.
+* **Unstable rates.** A rate on fewer than 5 events, or over a very small base, is
+  flagged so a page can say "không ổn định" (unstable) next to it.
+
+What a reader is assumed to know (the model behind `exposed_cells`): every visible
+number exactly; that a "<5" cell is between 1 and 4; that a "*" cell is not between
+1 and 4 (otherwise it would say "<5"), i.e. 0 or at least 5 — except a total, which
+may also be a small total hidden as "*" (so a "*" total can be anything); and that
+each group's cells add up to its total. A small count is protected when, under that
+knowledge, it could still take at least two values. When four communes show "<5"
+and the total is 4, "<5" on the total would give every commune away (1 each): the
+total is then shown as "*" instead. Differencing across periods (FY − H1) or years
+is not covered here: pages show such pairs only through protected values on both sides.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Collection, Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+SMALL_MIN = 1
+SMALL_MAX = 4  # "<5"
+MIN_EVENTS = 5  # a rate on fewer events than this is unstable
+MIN_BASE = 20  # ... and so is a rate over a base smaller than this
+PRIMARY = "primary"
+SECONDARY = "secondary"
+TOTAL = "__total__"  # the code under which an area's total sits in `protect_figures`
+
+# The figures about children that can identify a child in a small commune.
+DEFAULT_SENSITIVE: tuple[str, ...] = (
+    "abuse_cases",
+    "abuse_cases_with_plan",
+    "drowning_deaths",
+    "injury_deaths",
+    "new_hiv_children",
+    "child_labour_cases",
+    "child_labour_supported",
+)
+
+
+class Masked(float):
+    """A hidden figure: NaN to arithmetic (so it can never be summed back), its mask
+    ("*") as text. `fmt_number`/`fmt_value` print the mask; a dataframe sees NaN."""
+
+    mask_text = "*"
+    kind = SECONDARY
+
+    def __new__(cls, _value: object = None) -> Masked:
+        return super().__new__(cls, math.nan)
+
+    def __repr__(self) -> str:
+        return self.mask_text
+
+    __str__ = __repr__
+
+    def __format__(self, spec: str) -> str:
+        return self.mask_text
+
+    def __reduce__(self) -> tuple[type, tuple]:
+        return (type(self), ())
+
+
+class SmallCount(Masked):
+    """A sensitive count from 1 to 4, shown as "<5"."""
+
+    mask_text = "<5"
+    kind = PRIMARY
+
+
+class Hidden(Masked):
+    """A figure hidden so that a small count elsewhere cannot be worked out ("*")."""
+
+
+def masked(kind: str | None) -> Masked | None:
+    """The mask for a suppression kind ("primary" → "<5", "secondary" → "*")."""
+    if kind == PRIMARY:
+        return SmallCount()
+    if kind == SECONDARY:
+        return Hidden()
+    return None
+
+
+def is_masked(value: object) -> bool:
+    return isinstance(value, Masked)
+
+
+def _number(value: object) -> float | None:
+    if value is None:
+        return None
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(number) else number
+
+
+def is_small(value: object) -> bool:
+    """A count from 1 to 4 (what "<5" stands for); None, NaN and 0 are not small."""
+    number = _number(value)
+    return number is not None and SMALL_MIN <= number < SMALL_MAX + 1
+
+
+@dataclass(frozen=True)
+class Group:
+    """Cells that add up to a total that is (or may be) shown beside them.
+
+    `total` is the key of that total in the values, or None when no total is shown
+    (then the group constrains nothing).
+    """
+
+    cells: tuple[Hashable, ...]
+    total: Hashable | None = None
+
+
+@dataclass(frozen=True)
+class Suppression:
+    """Which keys to hide: `primary` ("<5") and `secondary` ("*")."""
+
+    primary: frozenset = field(default_factory=frozenset)
+    secondary: frozenset = field(default_factory=frozenset)
+
+    @property
+    def hidden(self) -> frozenset:
+        return self.primary | self.secondary
+
+    def kind(self, key: Hashable) -> str | None:
+        if key in self.primary:
+            return PRIMARY
+        if key in self.secondary:
+            return SECONDARY
+        return None
+
+    def __bool__(self) -> bool:
+        return bool(self.primary or self.secondary)
+
+
+def _whole(value: float | None) -> int:
+    return 0 if value is None else max(0, round(value))
+
+
+def _sums(allowed: Sequence[str], cap: int) -> int:
+    """A bitset of the sums the hidden cells can reach (bit i set = sum i possible).
+
+    A "<5" cell adds 1..4; a "*" cell adds 0 or anything from 5 up.
+    """
+    full = (1 << (cap + 1)) - 1
+    reach = 1  # the empty sum is 0
+    for kind in allowed:
+        if kind == PRIMARY:
+            reach = ((reach << 1) | (reach << 2) | (reach << 3) | (reach << 4)) & full
+        else:
+            low = (reach & -reach).bit_length() - 1  # the smallest reachable sum
+            from_low = full & ~((1 << min(low + 5, cap + 1)) - 1)
+            reach = (reach | from_low) & full
+    return reach
+
+
+def _allowed_totals(kind: str | None, value: int, cap: int) -> list[int]:
+    if kind is None:
+        return [value]
+    if kind == PRIMARY:
+        return list(range(SMALL_MIN, SMALL_MAX + 1))
+    return list(range(0, cap + 1))  # a "*" total may be a small one hidden
+
+
+def exposed_cells(group: Group, values: Mapping[Hashable, object], suppression: Suppression) -> list[Hashable]:
+    """The "<5" cells of `group` whose exact value follows from what is shown."""
+    if group.total is None:
+        return []
+    hidden = [c for c in group.cells if suppression.kind(c)]
+    primaries = [c for c in hidden if suppression.kind(c) == PRIMARY]
+    if not primaries:
+        return []
+    visible_sum = sum(_whole(_number(values.get(c))) for c in group.cells if not suppression.kind(c))
+    true_total = sum(_whole(_number(values.get(c))) for c in group.cells)
+    cap = max(true_total, _whole(_number(values.get(group.total)))) + 2 * (SMALL_MAX + 5)
+    totals = _allowed_totals(suppression.kind(group.total), _whole(_number(values.get(group.total))), cap)
+    out = []
+    for cell in primaries:
+        others = [suppression.kind(c) or SECONDARY for c in hidden if c != cell]
+        reach = _sums(others, cap)
+        feasible = 0
+        for x in range(SMALL_MIN, SMALL_MAX + 1):
+            if any(0 <= t - visible_sum - x <= cap and reach >> (t - visible_sum - x) & 1 for t in totals):
+                feasible += 1
+                if feasible > 1:
+                    break
+        if feasible <= 1:
+            out.append(cell)
+    return out
+
+
+def _next_candidate(group: Group, values: Mapping[Hashable, object], suppression: Suppression) -> Hashable | None:
+    """The cell to hide next: the smallest visible non-zero cell, else the total, else a zero."""
+    visible = [c for c in group.cells if not suppression.kind(c) and _number(values.get(c)) is not None]
+    nonzero = sorted(
+        (c for c in visible if _whole(_number(values.get(c))) > 0),
+        key=lambda c: (_whole(_number(values.get(c))), group.cells.index(c)),
+    )
+    if nonzero:
+        return nonzero[0]
+    if group.total is not None and suppression.kind(group.total) != SECONDARY:
+        return group.total  # hide the total ("*"), even a small one shown as "<5"
+    zeros = [c for c in visible]
+    return zeros[0] if zeros else None
+
+
+def suppress(
+    values: Mapping[Hashable, object],
+    sensitive: Collection[Hashable] | Callable[[Hashable], bool],
+    groups: Sequence[Group] = (),
+) -> Suppression:
+    """Primary suppression of sensitive small counts, then secondary across `groups`.
+
+    `values` holds every cell and every total of the groups (a missing or None cell
+    is "not reported" and counts as a visible 0 in its group's total). Groups may
+    overlap (rows and columns of a table, a district inside a province): the search
+    repeats until every group is safe.
+    """
+    is_sensitive = sensitive if callable(sensitive) else (lambda key, s=frozenset(sensitive): key in s)
+    keys = set(values)
+    for g in groups:
+        keys.update(g.cells)
+        if g.total is not None:
+            keys.add(g.total)
+    primary = {k for k in keys if is_sensitive(k) and is_small(values.get(k))}
+    secondary: set[Hashable] = set()
+    changed = True
+    while changed:
+        changed = False
+        for group in groups:
+            while exposed_cells(group, values, Suppression(frozenset(primary), frozenset(secondary))):
+                candidate = _next_candidate(group, values, Suppression(frozenset(primary), frozenset(secondary)))
+                if candidate is None:
+                    break
+                primary.discard(candidate)  # a small total moves from "<5" to "*"
+                secondary.add(candidate)
+                changed = True
+    return Suppression(frozenset(primary), frozenset(secondary))
+
+
+def element_totals(figures: Mapping[str, Mapping[str, float]], elements: Collection[str]) -> dict[str, float | None]:
+    """Sum of each element over the communes that reported it (None: nobody did)."""
+    out: dict[str, float | None] = {}
+    for de in elements:
+        reported = [_number(f.get(de)) for f in figures.values() if f and _number(f.get(de)) is not None]
+        out[de] = sum(v for v in reported if v is not None) if reported else None
+    return out
+
+
+def protect_figures(
+    figures: Mapping[str, Mapping[str, float]],
+    sensitive_elements: Collection[str],
+    subtotals: Mapping[str, Collection[str]] | None = None,
+) -> Suppression:
+    """What to hide in one period's figures (commune → element → value) for an area.
+
+    Keys are `(commune_code, element)` and `(TOTAL, element)` for the area's total;
+    with `subtotals` (name → commune codes, e.g. each district of a province) also
+    `(name, element)` for each subtotal shown.
+    """
+    values: dict[Hashable, object] = {}
+    groups: list[Group] = []
+    elements = [de for de in sensitive_elements if any(de in (f or {}) for f in figures.values())]
+    totals = element_totals(figures, elements)
+    for de in elements:
+        cells = tuple((code, de) for code in sorted(figures) if _number((figures[code] or {}).get(de)) is not None)
+        for code, _ in cells:
+            values[(code, de)] = figures[code][de]
+        values[(TOTAL, de)] = totals[de]
+        if subtotals:
+            parts = []
+            for name, codes in subtotals.items():
+                sub_cells = tuple(c for c in cells if c[0] in set(codes))
+                sub_total = sum(_whole(_number(values[c])) for c in sub_cells)
+                values[(name, de)] = sub_total
+                groups.append(Group(sub_cells, (name, de)))
+                parts.append((name, de))
+            groups.append(Group(tuple(parts), (TOTAL, de)))
+        groups.append(Group(cells, (TOTAL, de)))
+    return suppress(values, lambda key: isinstance(key, tuple) and key[-1] in elements, groups)
+
+
+def unstable_rate(
+    numerator: float | None, denominator: float | None, *, min_events: int = MIN_EVENTS, min_base: int = MIN_BASE
+) -> bool:
+    """A rate worth a warning: fewer than `min_events` events or a base under `min_base`.
+
+    No rate (a missing figure, a zero denominator) is not "unstable"; it is absent.
+    """
+    num, den = _number(numerator), _number(denominator)
+    if num is None or den is None or den <= 0:
+        return False
+    return num < min_events or den < min_base

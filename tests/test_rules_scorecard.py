@@ -1,0 +1,121 @@
+"""rules/scorecard.py: numbering, counts, change against another year, off-track order,
+history and ineligible-but-recognised communes. Expected values are worked out by hand."""
+
+from __future__ import annotations
+
+from rules import area_value, evaluate_plan
+from rules.model import COMMUNES, DataElement, Indicator, LocalText, OrgUnitRef, Plan, Target
+from rules.scorecard import (
+    area_history,
+    change_between,
+    communes_met,
+    communes_reported,
+    indicator_numbers,
+    ineligible_recognised,
+    off_track_key,
+    status_counts,
+)
+
+A = LocalText("Nhóm A", "Group A")
+B = LocalText("Nhóm B", "Group B")
+CFC = Indicator(
+    "cfc",
+    LocalText("Tỷ lệ xã phù hợp", "CFC"),
+    "cfc_recognised",
+    "percent",
+    COMMUNES,
+    group=A,
+    targets={2024: Target(">=", 80, ">= 80")},
+    requires_zero=("drowning_deaths",),
+)
+DEATHS = Indicator(
+    "deaths",
+    LocalText("Số trẻ tử vong", "Deaths"),
+    "drowning_deaths",
+    "count",
+    group=B,
+    better="lower",
+    targets={2024: Target("decrease", None, "decrease")},
+)
+SWIM = Indicator(
+    "swim", LocalText("Biết bơi", "Swim"), "swim", "percent", "kids", group=A, targets={2024: Target(">=", 50, ">= 50")}
+)
+DES = {
+    "cfc_recognised": DataElement("cfc_recognised", LocalText("Xã được công nhận", "Recognised"), "stock", "yes_no"),
+    "drowning_deaths": DataElement("drowning_deaths", LocalText("Số trẻ em tử vong do đuối nước", "Deaths"), "flow"),
+    "swim": DataElement("swim", LocalText("Số trẻ biết bơi", "Swim")),
+    "kids": DataElement("kids", LocalText("Số trẻ", "Kids")),
+}
+PLAN = Plan("p", "Plan", "D", (2024,), DES, (CFC, DEATHS, SWIM))
+AREA = OrgUnitRef("D", "D", "Huyện D", "huyện", "district")
+COMMUNE_REFS = [OrgUnitRef(c, c, c, "xã", "commune", "D") for c in ("c1", "c2", "c3")]
+NOW = {
+    "c1": {"cfc_recognised": 1, "drowning_deaths": 0, "swim": 30, "kids": 100},
+    "c2": {"cfc_recognised": 1, "drowning_deaths": 1, "swim": 60, "kids": 100},
+    "c3": {"cfc_recognised": 0, "drowning_deaths": 1},
+}
+BEFORE = {
+    "c1": {"cfc_recognised": 0, "drowning_deaths": 2, "swim": 20, "kids": 100},
+    "c2": {"cfc_recognised": 1, "drowning_deaths": 1, "swim": 50, "kids": 100},
+    "c3": {"cfc_recognised": 0, "drowning_deaths": 0, "swim": 10, "kids": 100},
+}
+CODES = ["c1", "c2", "c3"]
+
+
+def test_numbers_follow_sections_in_plan_order():
+    # cfc and swim are section A (first used), deaths section B.
+    assert indicator_numbers(PLAN) == {"cfc": "1.1", "deaths": "2.1", "swim": "1.2"}
+
+
+def test_change_says_whether_it_is_better_by_direction():
+    # CFC: now c1 counts (c2 blocked by a death) = 1 of 3; before c2 had a death too = 0 of 3.
+    ch = change_between(CFC, area_value(CFC, CODES, NOW), area_value(CFC, CODES, BEFORE))
+    assert ch is not None and (ch.direction, ch.good, ch.communes) == ("up", True, 1.0)
+    same = change_between(CFC, area_value(CFC, CODES, NOW), area_value(CFC, CODES, NOW))
+    assert same is not None and same.direction == "same" and same.good is None
+    # Deaths: 0+1+1 = 2 now, 2+1+0 = 3 before -> down 1, and lower is better.
+    ch = change_between(DEATHS, area_value(DEATHS, CODES, NOW), area_value(DEATHS, CODES, BEFORE))
+    assert ch is not None and (ch.direction, ch.good, ch.delta, ch.communes) == ("down", True, -1.0, None)
+    # Swim: (30+60)/200 = 45 % now, (20+50+10)/300 = 26,67 % before -> up, better.
+    ch = change_between(SWIM, area_value(SWIM, CODES, NOW), area_value(SWIM, CODES, BEFORE))
+    assert ch is not None and ch.direction == "up" and ch.good is True
+    assert abs(ch.delta - (45 - 80 / 3)) < 1e-9
+    assert change_between(SWIM, area_value(SWIM, CODES, NOW), area_value(SWIM, CODES, {})) is None
+
+
+def test_change_in_communes_for_a_share_of_communes():
+    before = {c: {"cfc_recognised": 1, "drowning_deaths": 0} for c in CODES}
+    ch = change_between(CFC, area_value(CFC, CODES, NOW), area_value(CFC, CODES, before))
+    assert ch is not None and ch.communes == -2.0 and (ch.direction, ch.good) == ("down", False)  # 3 -> 1
+
+
+def test_counts_and_communes_met_leave_out_no_data():
+    rows = evaluate_plan(PLAN, 2024, "FY", AREA, COMMUNE_REFS, NOW, BEFORE, data_elements=DES)
+    swim = [r for r in rows if r.indicator_id == "swim"]
+    # c1 30 % (not met, 50 - 5 tolerance = 45 > 30), c2 60 % met, c3 reported no swim figure.
+    assert communes_met(swim) == (1, 2)
+    counts = status_counts(r for r in rows if r.is_area)
+    assert sum(counts.values()) == 3 and set(counts) == {"met", "at_risk", "not_met", "no_data", "no_target"}
+
+
+def test_off_track_order():
+    worst = off_track_key(["not_met", "not_met", "met"], "Z")
+    risky = off_track_key(["not_met", "at_risk", "at_risk"], "A")
+    quiet = off_track_key(["not_met", "at_risk", "no_data"], "B")
+    assert sorted([quiet, risky, worst]) == [worst, risky, quiet]
+
+
+def test_ineligible_recognised_only_lists_communes_that_would_have_counted():
+    rows = evaluate_plan(PLAN, 2024, "FY", AREA, COMMUNE_REFS, NOW, BEFORE, data_elements=DES)
+    # c2 recognised with a death -> listed; c3 has a death too but was not recognised.
+    assert [r.area_code for r in ineligible_recognised(CFC, rows, NOW)] == ["c2"]
+
+
+def test_area_history_by_year():
+    history = {(2023, "FY"): BEFORE, (2024, "FY"): NOW, (2024, "H1"): {}}
+    values = area_history(DEATHS, CODES, history, "FY")
+    assert {y: v.value for y, v in values.items()} == {2023: 3.0, 2024: 2.0}
+
+
+def test_communes_reported():
+    assert communes_reported({"c1": {"x": 1}, "c2": {}}, CODES) == (["c1"], ["c2", "c3"])

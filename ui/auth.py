@@ -1,0 +1,261 @@
+"""The login gate every page passes through (`ui.frame.page_context` calls `gate`).
+
+- `AUTH_MODE=none`: no login; a banner says the app runs on the sample data only
+  (and `data_access.auth.check_startup` refuses a real database unless allowed).
+- `AUTH_MODE=db`: a name/password form (argon2 hashes, lockout, session expiry); a
+  temporary password must be changed first.
+- `AUTH_MODE=oidc`: `st.login` with the provider under `[auth]` in secrets; the
+  e-mail it returns must belong to an account, whose grants give the scope.
+
+The scope found here is stored for the run (`session_state`, and the context
+variable `data_access.access.current_scope`), so the cached loaders of `ui/data.py`,
+the importer and the exports all see it without the page passing it around.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from data_access import access, auth, db
+from data_access.access import ANONYMOUS_SAMPLE, NOBODY, AccessScope
+from i18n import t
+
+SESSION_KEY = "_auth_session"
+SCOPE_KEY = "_access_scope"
+PAGE_KEY = "_access_page"
+OIDC_SEEN_KEY = "_auth_oidc_seen"
+# Pages only some roles may open (and see in the menu); all others need "viewer".
+PAGE_ROLES: dict[str, str] = {"import": "editor", "audit": "editor", "locks": "admin"}
+
+
+def scope() -> AccessScope:
+    """The scope of this run (NOBODY before the gate ran, never the system's)."""
+    try:
+        value = st.session_state.get(SCOPE_KEY)
+    except Exception:  # outside a Streamlit run (plain scripts): the process's scope
+        return access.current_scope()
+    return value if isinstance(value, AccessScope) else NOBODY
+
+
+def current_page() -> str | None:
+    try:
+        return st.session_state.get(PAGE_KEY)
+    except Exception:  # outside a Streamlit run
+        return None
+
+
+def _lang() -> str:
+    lang = st.session_state.get("filter_lang") or st.query_params.get("lang") or "vi"
+    return lang if lang in ("vi", "en") else "vi"
+
+
+def deny(code: str, key: str = "access_denied_area") -> None:
+    """Say "không có quyền" and stop the page: nothing of the unit is drawn."""
+    st.error(t(key, _lang(), area=code), icon=":material/block:")
+    st.stop()
+
+
+def page_allowed(page_key: str, who: AccessScope | None = None) -> bool:
+    who = who or scope()
+    return who.has_role_anywhere(PAGE_ROLES.get(page_key, "viewer"))
+
+
+def _remember(found: AccessScope, page_key: str) -> AccessScope:
+    st.session_state[SCOPE_KEY] = found
+    st.session_state[PAGE_KEY] = page_key
+    access.set_current_scope(found)
+    return found
+
+
+def gate(page_key: str, lang: str) -> AccessScope:
+    """The scope for this run; draws the login form (and stops) when there is none."""
+    _remember(NOBODY, page_key)
+    url = db.database_url()
+    try:
+        mode = auth.check_startup(url)
+    except auth.ConfigError as exc:
+        st.error(exc.message(lang), icon=":material/gpp_bad:")
+        st.stop()
+    try:
+        if mode == "none":
+            found = ANONYMOUS_SAMPLE  # the frame shows `banner()` under its menu
+        elif mode == "db":
+            found = _db_gate(url, lang)
+        else:
+            found = _oidc_gate(url, lang)
+    except db.DatabaseUnavailable as exc:
+        key = "db_needs_init" if exc.needs_init else "db_unavailable"
+        st.error(t(key, lang, url=exc.url, reason=exc.reason), icon=":material/cloud_off:")
+        st.stop()
+    _remember(found, page_key)
+    if mode != "none":
+        _account_box(found, lang, mode)
+    if found.is_empty:
+        st.warning(t("access_no_scope", lang), icon=":material/block:")
+        st.stop()
+    if not page_allowed(page_key, found):
+        st.error(t("access_denied_page", lang), icon=":material/block:")
+        st.stop()
+    return found
+
+
+def banner(lang: str) -> None:
+    """Mode none: say on every page that nobody logged in and the data is the sample.
+
+    Drawn by the frame below its menu (the top of the page is under Streamlit's header).
+    """
+    if scope().kind == "anonymous":
+        st.badge(t("auth_banner_sample", lang), icon=":material/lock_open:", color="orange")
+
+
+# --------------------------------------------------------------------------- mode db
+
+
+def _db_gate(url: str, lang: str) -> AccessScope:
+    state = st.session_state
+    session = state.get(SESSION_KEY)
+    problem = auth.session_problem(session)
+    if problem is None:
+        found = access.scope_for_user(db.ready_engine(url), session.username)
+        if found.kind != "user":  # disabled (or removed) since the login
+            state.pop(SESSION_KEY, None)
+            _login_form(url, lang, t("auth_login_disabled", lang))
+        state[SESSION_KEY] = auth.touch(session)
+        if state.get("_auth_must_change"):
+            _change_password_form(url, session.username, lang)
+        return found
+    state.pop(SESSION_KEY, None)
+    notice = t(problem, lang) if session is not None else None
+    _login_form(url, lang, notice)
+    raise AssertionError("unreachable")  # _login_form stops the run
+
+
+def _login_form(url: str, lang: str, notice: str | None = None) -> None:
+    st.title(t("auth_login_title", lang))
+    st.write(t("auth_login_intro", lang))
+    if notice:
+        st.warning(notice, icon=":material/schedule:")
+    if st.session_state.pop("_auth_logged_out", False):
+        st.success(t("auth_logged_out", lang))
+    with st.form("auth_login", clear_on_submit=False, border=True, width=420):
+        name = st.text_input(t("auth_username", lang), key="auth_username", max_chars=120, autocomplete="username")
+        password = st.text_input(
+            t("auth_password", lang),
+            key="auth_password",
+            type="password",
+            max_chars=256,
+            autocomplete="current-password",
+        )
+        submitted = st.form_submit_button(t("auth_login_button", lang), type="primary")
+    if submitted:
+        result = auth.authenticate(db.ready_engine(url), name or "", password or "")
+        st.session_state.pop("auth_password", None)
+        if result.ok:
+            st.session_state[SESSION_KEY] = auth.new_session(result.username, "db")
+            st.session_state["_auth_must_change"] = result.must_change_password
+            st.rerun()
+        st.error(result.message(lang), icon=":material/error:")
+    st.stop()
+
+
+def _change_password_form(url: str, username: str, lang: str) -> None:
+    st.title(t("auth_change_password_title", lang))
+    st.write(t("auth_change_password_intro", lang, min=auth.MIN_PASSWORD_LENGTH))
+    with st.form("auth_change", border=True, width=420):
+        first = st.text_input(
+            t("auth_new_password", lang), type="password", key="auth_new1", autocomplete="new-password"
+        )
+        second = st.text_input(
+            t("auth_new_password_again", lang), type="password", key="auth_new2", autocomplete="new-password"
+        )
+        submitted = st.form_submit_button(t("auth_change_password_button", lang), type="primary")
+    if submitted:
+        if first != second:
+            st.error(t("auth_password_mismatch", lang))
+        else:
+            try:
+                auth.set_password(db.ready_engine(url), username, first or "")
+            except auth.UserError as exc:
+                st.error(exc.message(lang))
+            else:
+                st.session_state["_auth_must_change"] = False
+                st.rerun()
+    st.stop()
+
+
+# --------------------------------------------------------------------------- mode oidc
+
+
+def oidc_configured() -> bool:
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets file at all
+        return False
+
+
+def _oidc_gate(url: str, lang: str) -> AccessScope:
+    if not oidc_configured():
+        st.error(t("auth_oidc_not_configured", lang), icon=":material/gpp_bad:")
+        st.stop()
+    if not st.user.is_logged_in:
+        st.title(t("auth_login_title", lang))
+        st.write(t("auth_oidc_intro", lang))
+        st.button(t("auth_oidc_button", lang), on_click=st.login, type="primary", key="auth_oidc_login")
+        st.stop()
+    email = str(st.user.get("email") or "")
+    engine = db.ready_engine(url)
+    username = access.user_by_email(engine, email)
+    if username is None:
+        st.error(t("auth_oidc_no_account", lang, email=email), icon=":material/block:")
+        st.button(t("auth_logout", lang), on_click=st.logout, key="auth_oidc_logout")
+        st.stop()
+    # Streamlit's identity cookie lasts 30 days; our own expiry still applies.
+    session = st.session_state.get(OIDC_SEEN_KEY)
+    problem = auth.session_problem(session) if session is not None else None
+    if session is None or getattr(session, "username", None) != username:
+        auth.record_oidc_login(engine, username)
+        session = auth.new_session(username, "oidc")
+    elif problem is not None:
+        st.session_state.pop(OIDC_SEEN_KEY, None)
+        st.logout()
+        st.stop()
+    st.session_state[OIDC_SEEN_KEY] = auth.touch(session)
+    return access.scope_for_user(engine, username)
+
+
+# --------------------------------------------------------------------------- who is logged in
+
+
+def _logout(mode: str) -> None:
+    st.session_state.pop(SESSION_KEY, None)
+    st.session_state.pop(OIDC_SEEN_KEY, None)
+    st.session_state["_auth_logged_out"] = True
+    st.session_state[SCOPE_KEY] = NOBODY
+    if mode == "oidc":
+        st.logout()
+
+
+def grants_text(found: AccessScope, lang: str, names: dict[str, str] | None = None) -> str:
+    names = names or {}
+    parts = []
+    for g in found.grants:
+        place = t("access_whole_tree", lang) if g.code == access.WHOLE_TREE else names.get(g.code, g.code)
+        parts.append(f"{t('access_role_' + g.role, lang)}: {place}")
+    return "; ".join(parts)
+
+
+def _account_box(found: AccessScope, lang: str, mode: str) -> None:
+    if found.kind != "user":
+        return
+    sb = st.sidebar
+    # st.text: the display name is data, never markup.
+    sb.text(t("auth_signed_in_as", lang, name=found.display_name or found.user))
+    names = {}
+    try:
+        from ui import data
+
+        names = {u.code: u.full_name for u in data.org_units(db.database_url())}
+    except Exception:  # the names are a nicety; the codes are enough
+        names = {}
+    sb.text(t("auth_scope_line", lang, grants=grants_text(found, lang, names)))
+    sb.button(t("auth_logout", lang), key="auth_logout", on_click=_logout, args=(mode,), icon=":material/logout:")

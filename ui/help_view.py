@@ -1,0 +1,132 @@
+"""The parts of the help page generated from the plan: the status legend with an example
+taken from the current targets, and how each indicator is computed.
+
+A different targets file gives a different help page: nothing about the indicators is
+written into the catalogue, only the sentences around them.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from rules import better_direction, is_flow
+from rules.model import Indicator, LocalText, Plan
+from ui import status
+from ui.frame import PageContext
+from ui.plan_text import element_name, fmt_amount, fmt_target, fmt_target_words, formula, join_words, md_escape
+
+HIGHER_OPS = (">=", ">")
+# The section Plan.groups() gives indicators without a group.
+OTHER_GROUP = LocalText("Chỉ tiêu khác", "Other indicators")
+
+
+def prorated_indicators(plan: Plan) -> list[Indicator]:
+    """Indicators whose H1 expectation is half the year's (flow numerator, `>=` / `>` target)."""
+    return [
+        ind
+        for ind in plan.indicators
+        if is_flow(ind, plan.data_elements) and any(tg.op in HIGHER_OPS for tg in ind.targets.values())
+    ]
+
+
+def _tolerance_example(ctx: PageContext) -> str | None:
+    """The at-risk band of the first indicator with a number target, in the chosen year."""
+    # "≥ 80 %" reads more naturally than "< 2 %": take such a target first.
+    ordered = sorted(ctx.plan.indicators, key=lambda i: not any(tg.op in HIGHER_OPS for tg in i.targets.values()))
+    for ind in ordered:
+        year = ctx.year if ctx.year in ind.targets else (min(ind.targets) if ind.targets else None)
+        target = ind.targets.get(year) if year is not None else None
+        if target is None or target.is_trend or target.number is None:
+            continue
+        tol = ind.tolerance if ind.tolerance is not None else 0.1 * abs(target.number)
+        if tol <= 0:
+            continue
+        number = target.number
+        if target.op in HIGHER_OPS:
+            band = ctx.t(
+                "help_band_higher",
+                low=fmt_amount(number - tol, ind.unit, ctx.lang),
+                high=fmt_amount(number, ind.unit, ctx.lang),
+            )
+        else:
+            band = ctx.t(
+                "help_band_lower",
+                low=fmt_amount(number, ind.unit, ctx.lang),
+                high=fmt_amount(number + tol, ind.unit, ctx.lang),
+            )
+        return ctx.t(
+            "help_status_at_risk_example",
+            name=md_escape(ind.name.get(ctx.lang)),
+            year=year,
+            target=md_escape(fmt_target(target, ind.unit, ctx.lang)),
+            tolerance=md_escape(fmt_amount(tol, ind.unit, ctx.lang)),
+            band=md_escape(band),
+        )
+    return None
+
+
+def status_legend(ctx: PageContext) -> None:
+    """Each status with its badge (symbol, word, colour) and what it means."""
+    st.markdown(ctx.t("help_status_intro"))
+    for key in ("met", "at_risk", "not_met", "no_data", "no_target"):
+        with st.container(border=True, key=f"help_status_{key}"):
+            badge = f":{status.STATUS_BADGE_COLOR[key]}-badge[{status.status_label(key, ctx.lang)}]"
+            st.markdown(f"{badge} {ctx.t('help_status_' + key)}")
+            if key == "at_risk":
+                example = _tolerance_example(ctx)
+                if example:
+                    st.markdown(example)
+                st.markdown(ctx.t("help_status_prorate"))
+                halved = [md_escape(ind.name.get(ctx.lang)) for ind in prorated_indicators(ctx.plan)]
+                if halved:
+                    st.markdown(ctx.t("help_status_prorate_list") + "\n" + "\n".join(f"- {n}" for n in halved))
+                else:
+                    st.markdown(ctx.t("help_status_prorate_none"))
+            if key == "not_met":
+                st.markdown(ctx.t("help_status_trend"))
+
+
+def indicator_markdown(ctx: PageContext, ind: Indicator) -> str:
+    """One indicator as a short list: formula, unit, targets per year, condition, source."""
+    lang, plan = ctx.lang, ctx.plan
+    lines = [f"**{md_escape(ind.name.get(lang))}**", ""]
+
+    def item(label_key: str, text: str) -> None:
+        lines.append(f"- {ctx.t(label_key)}: {text}")
+
+    item("help_ind_formula", md_escape(formula(plan, ind, lang)))
+    item("help_ind_unit", ctx.t(f"unit_name_{ind.unit}"))
+    years = [
+        ctx.t("help_ind_target_year", year=y, target=md_escape(fmt_target_words(ind.targets[y], ind.unit, lang)))
+        for y in sorted(ind.targets)
+    ]
+    item("help_ind_targets", "; ".join(years) if years else ctx.t("help_no_target_short"))
+    item("help_ind_better", ctx.t(f"help_better_{better_direction(ind)}"))
+    if all(tg.is_trend for tg in ind.targets.values()):
+        item("help_ind_tolerance", ctx.t("help_ind_tolerance_trend"))
+    elif ind.tolerance is not None:
+        item("help_ind_tolerance", md_escape(fmt_amount(ind.tolerance, ind.unit, lang)))
+    else:
+        item("help_ind_tolerance", ctx.t("help_ind_tolerance_default"))
+    if ind.requires_zero:
+        names = join_words([f"“{md_escape(element_name(plan, de, lang))}”" for de in ind.requires_zero], lang)
+        item("help_ind_eligibility", ctx.t("help_ind_eligibility_text", names=names))
+    if not ind.applies_to_communes:
+        item("help_ind_scope", ctx.t("help_ind_scope_area"))
+    if ind in prorated_indicators(plan):
+        item("help_ind_prorate", ctx.t("help_ind_prorate_text"))
+    item("help_ind_source", md_escape(ind.source) if ind.source else ctx.t("help_ind_source_missing"))
+    return "\n".join(lines)
+
+
+def indicators_section(ctx: PageContext, filename: str) -> None:
+    """Every indicator of the plan, grouped as the plan groups them."""
+    plan = ctx.plan
+    years = ", ".join(str(y) for y in plan.years)
+    st.markdown(ctx.t("help_indicators_intro", file=md_escape(filename), count=len(plan.indicators), years=years))
+    for group in plan.groups():
+        members = [ind for ind in plan.indicators if (ind.group or OTHER_GROUP) == group]
+        with st.expander(f"{md_escape(group.get(ctx.lang))} ({len(members)})", expanded=False):
+            for ind in members:
+                with st.container(border=True):
+                    st.markdown(indicator_markdown(ctx, ind))

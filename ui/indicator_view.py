@@ -1,0 +1,220 @@
+"""The Indicator page's blocks: what the indicator is and how it is computed, where the
+area stands (value, target, status, the gap in real units), communes ranked against the
+target, the trend over the years, and who is off track or has not reported.
+
+Numbers come from the progress rows and `rules`; words from the catalogue.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from data_access.progress import Progress
+from i18n import t
+from rules import better_direction, evaluate, is_flow
+from rules.model import COMMUNES, Indicator, LocalText
+from rules.scorecard import area_history, communes_reported, ineligible_recognised
+from ui import charts, data
+from ui import scorecard as sc
+from ui.frame import PageContext
+from ui.status import STATUS_BADGE_COLOR, STATUS_ORDER, status_label
+
+
+def _quoted(ctx: PageContext, element: str | None) -> str:
+    return f"“{sc.element_name(ctx.plan, element, ctx.lang)}”"
+
+
+def definition(ctx: PageContext, ind: Indicator) -> None:
+    """Source line in the plan and the computation in words."""
+    lang, lines = ctx.lang, []
+    if ind.source:
+        lines.append(t("indicator_source", lang, source=ind.source))
+    unit = t(f"unit_name_{ind.unit}", lang)
+    if ind.unit == "count" or not ind.denominator:
+        lines.append(t("indicator_formula_count", lang, numerator=_quoted(ctx, ind.numerator)))
+    elif ind.denominator == COMMUNES:
+        lines.append(t("indicator_formula_communes", lang, numerator=_quoted(ctx, ind.numerator), unit=unit))
+    else:
+        scale = sc.fmt_plain(ind.scale, "count", lang)
+        lines.append(
+            t(
+                "indicator_formula_rate",
+                lang,
+                numerator=_quoted(ctx, ind.numerator),
+                denominator=_quoted(ctx, ind.denominator),
+                scale=scale,
+                unit=unit,
+            )
+        )
+    if ind.requires_zero:
+        names = t("scorecard_and", lang).join(_quoted(ctx, de) for de in ind.requires_zero)
+        lines.append(t("indicator_eligibility", lang, names=names))
+    if not ind.applies_to_communes:
+        lines.append(t("indicator_area_only", lang))
+    if ind.description:
+        lines.append(ind.description.get(lang))
+    st.markdown("\n".join(f"- {sc.escape_md(x)}" for x in lines))
+
+
+def standing(ctx: PageContext, ind: Indicator, progress: Progress, change: str) -> None:
+    """Value, target, status, communes met, communes reported; then the gap in words."""
+    lang = ctx.lang
+    row = progress.row(ind.id)
+    cols = st.columns([1.2, 1.5, 1.5, 1, 1])
+    cols[0].metric(t("indicator_metric_value", lang), sc.fmt_result(row.value, ind, lang, row.expected))
+    target = sc.fmt_target(ind, ind.targets.get(ctx.year), lang, row.expected, row.prorated, ctx.year)
+    with cols[1]:
+        # Words ("Giảm so với cùng kỳ 2023") wrap here, where a metric would cut them.
+        st.caption(t("indicator_metric_target", lang, year=ctx.year))
+        st.subheader(target, anchor=False)
+    with cols[2]:
+        # Symbol, word and colour, as large as the numbers beside it.
+        st.caption(t("scorecard_col_status", lang))
+        st.subheader(f":{STATUS_BADGE_COLOR[row.status]}[{status_label(row.status, lang)}]", anchor=False)
+    cols[3].metric(t("scorecard_col_communes_met", lang), sc.communes_met_text(progress, ind.id, lang))
+    cols[4].metric(t("scorecard_col_reported", lang), f"{row.reported}/{row.total}")
+    st.markdown(t("indicator_change", lang, year=ctx.compare_year, change=change))
+    gap = sc.gap_text(ind, row, ctx.plan, lang)
+    if row.status == "met":
+        st.success(
+            t("indicator_met", lang, when=sc.when_text(ctx.period, ctx.year, lang)), icon=":material/check_circle:"
+        )
+    elif gap:
+        st.warning(t("indicator_gap", lang, gap=gap), icon=":material/flag:")
+    elif row.status == "no_data":
+        st.info(t("indicator_no_value", lang), icon=":material/help:")
+
+
+def ranked(ctx: PageContext, ind: Indicator, progress: Progress) -> None:
+    """Communes as bars, best first, with the target line."""
+    lang = ctx.lang
+    rows = [r for r in progress.commune_rows if r.indicator_id == ind.id]
+    flagged = {r.area_code for r in ineligible_recognised(ind, rows, progress.figures)}
+    frame = pd.DataFrame(
+        {
+            "name": [f"{r.area_name} *" if r.area_code in flagged else r.area_name for r in rows],
+            "value": [r.value for r in rows],
+            "status": [r.status for r in rows],
+            "value_text": [sc.commune_value(ind, r, ctx.plan, progress.figures, lang) for r in rows],
+        }
+    )
+    if frame["value"].isna().all():
+        st.info(t("indicator_no_commune_values", lang), icon=":material/info:")
+        return
+    area_row = progress.row(ind.id)
+    target = ind.targets.get(ctx.year)
+    rule = area_row.expected if target is not None and not target.is_trend else None
+    chart = charts.ranked_bars(
+        frame,
+        ind.unit,
+        rule,
+        lang,
+        better=better_direction(ind),
+        target_text=t(
+            "charts_target_is", lang, target=sc.fmt_target(ind, target, lang, area_row.expected, area_row.prorated)
+        ),
+    )
+    st.altair_chart(chart, alt=t("indicator_bars_alt", lang, name=ind.name.get(lang)))
+    if flagged:
+        st.caption(t("indicator_flagged_note", lang))
+
+
+def trend(ctx: PageContext, ind: Indicator, progress: Progress) -> None:
+    """The area value for every year with figures (same period), with each year's target."""
+    lang = ctx.lang
+    years = data.year_options(ctx.db_url, ctx.plan)
+    elements = [e for e in (ind.numerator, ind.denominator, *ind.requires_zero) if e and e != COMMUNES]
+    history = data.history(ctx.db_url, ctx.area.code, years, ctx.period, elements)
+    codes = [c.code for c in progress.communes]
+    values = area_history(ind, codes, history, ctx.period)
+    flow = is_flow(ind, ctx.plan.data_elements)
+    records = []
+    for year, av in values.items():
+        if av.value is None:
+            continue
+        target = ind.targets.get(year)
+        expected = None
+        if target is not None and not target.is_trend:
+            expected = evaluate(ind, year, ctx.period, av.value, None, flow).expected
+        records.append({"year": year, "value": av.value, "target": expected})
+    if not records:
+        st.info(t("indicator_no_history", lang), icon=":material/info:")
+        return
+    frame = pd.DataFrame(records)
+    chart = charts.trend_chart(
+        frame, ind.unit, None, lang, value_label=t("indicator_series_area", lang, area=ctx.area.name)
+    )
+    st.altair_chart(chart, alt=t("indicator_trend_alt", lang, name=ind.name.get(lang)))
+    target = ind.targets.get(ctx.year)
+    if target is not None and target.is_trend:
+        st.caption(sc.fmt_target(ind, target, lang))
+
+
+def off_track(ctx: PageContext, ind: Indicator, progress: Progress) -> None:
+    """Communes not meeting the indicator, worst first, with their value and the reason."""
+    lang = ctx.lang
+    rows = [r for r in progress.commune_rows if r.indicator_id == ind.id and r.status in ("not_met", "at_risk")]
+    rows.sort(key=lambda r: (STATUS_ORDER.index(r.status), r.area_name))
+    if not rows:
+        st.success(t("indicator_all_communes_ok", lang), icon=":material/check_circle:")
+        return
+    records = []
+    for r in rows:
+        records.append(
+            {
+                t("scorecard_grid_commune", lang): r.area_name,
+                t("scorecard_col_value", lang): sc.commune_value(ind, r, ctx.plan, progress.figures, lang),
+                t("scorecard_col_status", lang): status_label(r.status, lang),
+                t("indicator_col_reason", lang): sc.commune_reason(ind, r, ctx.plan, progress.figures, lang),
+            }
+        )
+    st.dataframe(
+        pd.DataFrame(records),
+        hide_index=True,
+        row_height=sc.WRAP_ROW_HEIGHT,  # long reasons wrap instead of being cut
+        column_config={
+            t("scorecard_grid_commune", lang): st.column_config.TextColumn(width=130),
+            t("scorecard_col_value", lang): st.column_config.TextColumn(width=90),
+            t("scorecard_col_status", lang): st.column_config.TextColumn(width=120),
+            t("indicator_col_reason", lang): st.column_config.TextColumn(width=440),
+        },
+    )
+
+
+def missing(ctx: PageContext, ind: Indicator, progress: Progress) -> None:
+    """Communes that sent nothing, and those whose report lacks this indicator's figures."""
+    lang = ctx.lang
+    names = {c.code: c.name for c in progress.communes}
+    _, silent = communes_reported(progress.figures, names)
+    area_row = progress.row(ind.id)
+    partial = [c for c in area_row.not_reported if c not in silent]
+    zero = [r.area_name for r in progress.commune_rows if r.indicator_id == ind.id and r.reported and r.value is None]
+    when = sc.when_text(ctx.period, ctx.year, lang)
+    if not (silent or partial or zero):
+        st.caption(t("indicator_all_reported", lang, n=len(names), when=when))
+        return
+    if silent:
+        st.warning(
+            t("indicator_silent", lang, when=when, names=", ".join(names[c] for c in silent)),
+            icon=":material/schedule:",
+        )
+    if partial:
+        st.warning(t("indicator_partial", lang, names=", ".join(names[c] for c in partial)), icon=":material/rule:")
+    if zero:
+        denominator = sc.element_name(ctx.plan, ind.denominator, lang)
+        st.caption(t("indicator_zero_denominator", lang, names=", ".join(zero), denominator=denominator))
+
+
+def change_text(ctx: PageContext, ind: Indicator, progress: Progress) -> str:
+    now = sc.area_values(ctx, progress, ctx.year)
+    then = sc.area_values(ctx, progress, ctx.compare_year)
+    return sc.change_cell(ind, now.get(ind.id), then.get(ind.id), ctx.lang)
+
+
+def option_label(numbers: dict[str, str], ind: Indicator, lang: str) -> str:
+    return f"{numbers[ind.id]}. {ind.name.get(lang)}"
+
+
+def group_name(ind: Indicator, lang: str) -> str:
+    return (ind.group or LocalText("Chỉ tiêu khác", "Other indicators")).get(lang)

@@ -1,0 +1,591 @@
+"""The commune map: a pydeck Deck of commune polygons coloured by status or by value,
+the legend beside it, and the commune table under it for those who cannot see the map.
+
+* **Offline, no basemap.** `map_provider=None` and pydeck's default map style, which is
+  a sentinel the Streamlit frontend drops. (`map_style=None` would make Streamlit 1.67
+  fetch a Carto basemap from the internet.) The initial view is fitted to the area.
+* **District outline** without a geometry library: every commune is drawn first with a
+  thick dark edge, then filled opaque on top; inner edges are covered by the neighbours'
+  fills, so only the outer edge stays visible. Non-commune areas (a training ground)
+  are drawn in grey inside the outline.
+* **Labels** keep their Vietnamese diacritics: deck.gl's TextLayer builds its font
+  atlas from the text itself (`characterSet: "auto"`) with a font that has the glyphs.
+  pydeck turns every plain string into a JS expression, so literal strings go through
+  `pdk.types.String`.
+* **Status is never colour alone**: the label carries the status symbol, the tooltip
+  the word, the legend all three, and the table under the map the symbol and word.
+* **Small payload**: coordinates rounded to 5 decimals, only the properties the tooltip
+  and the drill-down need.
+
+The pure helpers (`polygons_of`, `fit_view`, `project`, `value_classes`, ...) have no
+Streamlit in them and are tested directly.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+import pydeck as pdk
+import streamlit as st
+from pydeck.bindings.json_tools import default_serialize
+
+from data_access.extra_areas import ExtraArea, non_commune_areas
+from data_access.progress import Progress
+from i18n import fmt_number, t
+from rules.indicators import EPS, better_direction
+from rules.model import Indicator, OrgUnitRef
+from ui import data
+from ui.scorecard import STATUS_TINT, commune_value, fmt_target
+from ui.status import STATUS_COLOR, STATUS_ORDER, STATUS_SYMBOL, status_label, status_rank
+
+MAP_HEIGHT = 500
+# Above this many communes (a large province, the country) each commune is drawn as a
+# dot at its centroid instead of a polygon: a national map would otherwise send
+# ~6 MB of polygons, labels and outlines, and draw 10,600 labels (benchmarks/RESULTS.md).
+MAX_POLYGONS = 1000
+# The view is fitted for the narrowest map we expect (1280 px screen, sidebar open);
+# wider screens show a little more margin around the district.
+FIT_WIDTH = 640
+TILE_SIZE = 512  # deck.gl's Web Mercator world is 512 px wide at zoom 0
+FONT_FAMILY = "DejaVu Sans, Arial, sans-serif"
+LABEL_SIZE = 14
+# ColorBrewer "Blues" (without its near-white step): one hue from light to dark reads
+# the same with every colour-vision deficiency and never looks like a status colour.
+VALUE_RAMP = ("#C6DBEF", "#9ECAE1", "#6BAED6", "#3182BD", "#08519C")
+OUTLINE_RGB = [30, 30, 30]
+BORDER_RGB = [255, 255, 255]
+NON_COMMUNE_RGB = [205, 205, 205]
+LABEL_RGB = [17, 17, 17]
+
+
+def hex_rgb(color: str) -> list[int]:
+    return [int(color[i : i + 2], 16) for i in (1, 3, 5)]
+
+
+# --------------------------------------------------------------------------- geometry
+
+
+def polygons_of(geometry: Mapping | None, digits: int = 5) -> list[list[list[list[float]]]]:
+    """A GeoJSON Polygon or MultiPolygon as a list of polygons (rings of [lon, lat]), rounded."""
+    if not geometry:
+        return []
+    kind = geometry.get("type")
+    coords = geometry.get("coordinates") or []
+    parts = [coords] if kind == "Polygon" else coords if kind == "MultiPolygon" else []
+    return [
+        [[[round(float(x), digits), round(float(y), digits)] for x, y, *_ in ring] for ring in part] for part in parts
+    ]
+
+
+def bounds_of(polygons: Iterable[list[list[list[float]]]]) -> tuple[float, float, float, float] | None:
+    """(min_lon, min_lat, max_lon, max_lat) over the outer rings, or None when empty."""
+    xs: list[float] = []
+    ys: list[float] = []
+    for polygon in polygons:
+        if polygon:
+            xs.extend(p[0] for p in polygon[0])
+            ys.extend(p[1] for p in polygon[0])
+    if not xs:
+        return None
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def _merc_y(lat: float) -> float:
+    return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+
+def _merc_lat(y: float) -> float:
+    return math.degrees(2 * math.atan(math.exp(y)) - math.pi / 2)
+
+
+def fit_view(
+    bounds: tuple[float, float, float, float],
+    width: float = FIT_WIDTH,
+    height: float = MAP_HEIGHT,
+    padding: float = 0.03,
+) -> dict[str, float]:
+    """Centre and zoom that fit `bounds` in a `width` x `height` pixel Web Mercator view."""
+    min_lon, min_lat, max_lon, max_lat = bounds
+    y0, y1 = _merc_y(min_lat), _merc_y(max_lat)
+    dx = max(max_lon - min_lon, 1e-6) / 360.0  # fraction of the world width
+    dy = max(y1 - y0, 1e-6) / (2 * math.pi)
+    usable = 1 - 2 * padding
+    zoom = math.log2(min(width * usable / (TILE_SIZE * dx), height * usable / (TILE_SIZE * dy)))
+    return {
+        "longitude": round((min_lon + max_lon) / 2, 5),
+        "latitude": round(_merc_lat((y0 + y1) / 2), 5),
+        "zoom": round(zoom, 3),
+    }
+
+
+def project(lon: float, lat: float, view: Mapping[str, float], width: float, height: float) -> tuple[float, float]:
+    """Where (lon, lat) lands, in pixels from the top-left of a `width` x `height` map."""
+    scale = TILE_SIZE * 2 ** view["zoom"]
+    x = width / 2 + (lon - view["longitude"]) / 360.0 * scale
+    y = height / 2 - (_merc_y(lat) - _merc_y(view["latitude"])) / (2 * math.pi) * scale
+    return x, y
+
+
+# --------------------------------------------------------------------------- value classes
+
+
+@dataclass(frozen=True)
+class ValueClass:
+    low: float
+    high: float
+    color: str
+
+
+def value_classes(values: Iterable[float | None], whole: bool = False, n: int = len(VALUE_RAMP)) -> list[ValueClass]:
+    """Up to `n` equal-interval classes from the smallest to the largest value.
+
+    Whole-number values (counts) get whole-number classes, one per value when there are
+    few ("0", "1", "2"). Colours spread over the whole ramp whatever the class count.
+    """
+    vals = sorted({float(v) for v in values if v is not None and not math.isnan(float(v))})
+    if not vals:
+        return []
+    low, high = vals[0], vals[-1]
+    bounds: list[tuple[float, float]]
+    if high - low <= EPS:
+        bounds = [(low, high)]
+    elif whole:
+        lo, hi = math.floor(low), math.ceil(high)
+        step = max(1, math.ceil((hi - lo + 1) / n))
+        bounds = [(float(a), float(min(a + step - 1, hi))) for a in range(lo, hi + 1, step)]
+    else:
+        step = (high - low) / n
+        bounds = [(low + i * step, high if i == n - 1 else low + (i + 1) * step) for i in range(n)]
+    k = len(bounds)
+    picks = [VALUE_RAMP[round(i * (len(VALUE_RAMP) - 1) / (k - 1))] if k > 1 else VALUE_RAMP[2] for i in range(k)]
+    return [ValueClass(a, b, c) for (a, b), c in zip(bounds, picks, strict=True)]
+
+
+def class_of(value: float | None, classes: Sequence[ValueClass]) -> ValueClass | None:
+    if value is None or not classes:
+        return None
+    for cls in classes:
+        if value <= cls.high + EPS:
+            return cls
+    return classes[-1]
+
+
+def class_label(cls: ValueClass, unit: str, whole: bool, lang: str) -> str:
+    """'3', '3–5', '12,5 – 25,0 %'."""
+    decimals = 0 if whole else 1
+    suffix = t(f"unit_{unit}", lang) if unit in ("percent", "per_1000", "per_100000") else ""
+    low = fmt_number(cls.low, decimals, lang)
+    if abs(cls.high - cls.low) <= EPS:
+        return f"{low}{suffix}"
+    return f"{low} – {fmt_number(cls.high, decimals, lang)}{suffix}"
+
+
+# --------------------------------------------------------------------------- what is drawn
+
+
+class CompactDeck(pdk.Deck):
+    """pydeck's JSON is indented and escapes non-ASCII; compact UTF-8 is about 3x smaller."""
+
+    def to_json(self) -> str:
+        # One pass with pydeck's own serializer (sorted keys, as pydeck writes them):
+        # the same text as re-encoding pydeck's indented JSON, in half the time.
+        return json.dumps(self, sort_keys=True, default=default_serialize, ensure_ascii=False, separators=(",", ":"))
+
+
+@dataclass(frozen=True)
+class CommunePaint:
+    """One commune as the map and the table show it for the chosen indicator."""
+
+    code: str
+    name: str
+    full_name: str
+    status: str
+    value: float | None
+    value_text: str
+    target_text: str
+    fill: str  # hex colour
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _extra_areas(district_names: tuple[str, ...]) -> list[ExtraArea]:
+    return non_commune_areas(district_names)
+
+
+def district_names(url: str, area: OrgUnitRef) -> tuple[str, ...]:
+    """The area itself and every district under it (to find their non-commune areas)."""
+    units = data.org_units(url)
+    by_code = {u.code: u for u in units}
+    names = {area.name} if area.level == "district" else set()
+    for u in units:
+        if u.level != "district":
+            continue
+        parent = u.parent_code
+        while parent and parent != area.code:
+            parent = by_code[parent].parent_code if parent in by_code else None
+        if parent == area.code:
+            names.add(u.name)
+    return tuple(sorted(names))
+
+
+def paint_communes(
+    ind: Indicator, progress: Progress, mode: str, lang: str, classes: Sequence[ValueClass]
+) -> list[CommunePaint]:
+    """Status, value, target and fill colour of every commune for one indicator."""
+    out = []
+    for c in progress.communes:
+        row = progress.row(ind.id, c.code)
+        if mode == "value":
+            cls = class_of(row.value, classes)
+            fill = cls.color if cls else STATUS_COLOR["no_data"]
+        else:
+            fill = STATUS_COLOR[row.status]
+        out.append(
+            CommunePaint(
+                code=c.code,
+                name=c.name,
+                full_name=c.full_name,
+                status=row.status,
+                value=row.value,
+                value_text=commune_value(ind, row, progress.plan, progress.figures, lang),
+                target_text=fmt_target(
+                    ind,
+                    ind.targets.get(progress.year),
+                    lang,
+                    expected=row.expected,
+                    prorated=row.prorated,
+                    year=progress.year,
+                ),
+                fill=fill,
+            )
+        )
+    return out
+
+
+def _label(p: CommunePaint, mode: str) -> str:
+    if mode == "value":
+        return f"{p.name}\n{p.value_text}" if p.value is not None else f"{p.name}\n{STATUS_SYMBOL['no_data']}"
+    return f"{STATUS_SYMBOL[p.status]} {p.name}"
+
+
+def _safe(text: str) -> str:
+    """Catalogue or plan text placed in the tooltip template: escaped, and braces kept literal."""
+    return html.escape(text).replace("{", "&#123;").replace("}", "&#125;")
+
+
+def build_deck(
+    shapes: Mapping[str, tuple[list, tuple[float, float] | None]],
+    painted: Sequence[CommunePaint],
+    extra: Sequence[ExtraArea],
+    mode: str,
+    indicator_name: str,
+    lang: str,
+) -> tuple[pdk.Deck, dict[str, float] | None]:
+    """The Deck (layers outline, non-commune areas, communes, labels) and its initial view.
+
+    `shapes` maps a commune code to (polygons, centroid as (lat, lon) or None).
+    """
+    if len(painted) > MAX_POLYGONS:
+        return _dot_deck(shapes, painted, indicator_name, lang)
+    rows, labels = [], []
+    for p in painted:
+        polygons, centroid = shapes.get(p.code, ([], None))
+        for polygon in polygons:
+            rows.append(
+                {
+                    "code": p.code,
+                    "full_name": p.full_name,
+                    "polygon": polygon,
+                    "fill": hex_rgb(p.fill),
+                    "value_text": p.value_text,
+                    "target_text": p.target_text,
+                    "status_text": status_label(p.status, lang),
+                }
+            )
+        if polygons:
+            if centroid is None:
+                b = bounds_of(polygons)
+                centroid = ((b[1] + b[3]) / 2, (b[0] + b[2]) / 2) if b else None
+            if centroid is not None:
+                labels.append({"position": [round(centroid[1], 5), round(centroid[0], 5)], "label": _label(p, mode)})
+    extra_polys = [{"polygon": poly, "name": a.name} for a in extra for poly in polygons_of(a.geometry)]
+    extra_labels = []
+    for a in extra:
+        b = bounds_of(polygons_of(a.geometry))
+        if b:
+            extra_labels.append(
+                {"position": [round((b[0] + b[2]) / 2, 5), round((b[1] + b[3]) / 2, 5)], "label": a.name}
+            )
+    every = [r["polygon"] for r in rows] + [r["polygon"] for r in extra_polys]
+    box = bounds_of(every)
+    view = fit_view(box) if box else None
+    text_style = {
+        "font_family": pdk.types.String(FONT_FAMILY),
+        "character_set": pdk.types.String("auto"),
+        "get_position": "position",
+        "get_text": "label",
+        "background": True,
+        "background_padding": [4, 2, 4, 2],
+        "line_height": 1.15,
+    }
+    layers = [
+        # Drawn first and thick: only its outer half survives the opaque fills on top.
+        pdk.Layer(
+            "PolygonLayer",
+            [{"polygon": poly} for poly in every],
+            id="outline",
+            get_polygon="polygon",
+            filled=False,
+            stroked=True,
+            get_line_color=OUTLINE_RGB,
+            get_line_width=0,
+            line_width_min_pixels=6,
+        ),
+        pdk.Layer(
+            "PolygonLayer",
+            extra_polys,
+            id="non_commune",
+            get_polygon="polygon",
+            get_fill_color=NON_COMMUNE_RGB,
+            get_line_color=BORDER_RGB,
+            line_width_min_pixels=1,
+        ),
+        pdk.Layer(
+            "PolygonLayer",
+            rows,
+            id="communes",
+            get_polygon="polygon",
+            get_fill_color="fill",
+            get_line_color=BORDER_RGB,
+            get_line_width=0,
+            line_width_min_pixels=1.5,
+            pickable=True,
+            auto_highlight=True,
+            highlight_color=[0, 0, 0, 60],
+        ),
+        pdk.Layer(
+            "TextLayer",
+            extra_labels,
+            id="non_commune_labels",
+            get_color=[90, 90, 90],
+            get_size=LABEL_SIZE - 2,
+            get_background_color=[235, 235, 235, 200],
+            **text_style,
+        ),
+        pdk.Layer(
+            "TextLayer",
+            labels,
+            id="labels",
+            get_color=LABEL_RGB,
+            get_size=LABEL_SIZE,
+            get_background_color=[255, 255, 255, 210],
+            **text_style,
+        ),
+    ]
+    tooltip = _tooltip(indicator_name, lang)
+    deck = CompactDeck(
+        layers=layers,
+        initial_view_state=pdk.ViewState(**view, min_zoom=6, max_zoom=14) if view else None,
+        # No scroll zoom: scrolling the page over the map must scroll the page.
+        views=[pdk.View(type="MapView", controller={"scrollZoom": False, "doubleClickZoom": True, "dragPan": True})],
+        map_provider=None,  # default map style = a sentinel meaning "no basemap"
+        tooltip=tooltip,
+    )
+    return deck, view
+
+
+def _tooltip(indicator_name: str, lang: str) -> dict:
+    """The tooltip of a commune: name, indicator, value, target and status in words."""
+    tip = (
+        "<b>{full_name}</b><br/>"
+        f"{_safe(indicator_name)}<br/>"
+        f"{_safe(t('map_tip_value', lang))}: <b>{{value_text}}</b><br/>"
+        f"{_safe(t('map_tip_target', lang))}: {{target_text}}<br/>"
+        f"{_safe(t('map_tip_status', lang))}: <b>{{status_text}}</b>"
+    )
+    tooltip = {
+        "html": tip,
+        "style": {
+            "backgroundColor": "#FFFFFF",
+            "color": "#111111",
+            "fontSize": "15px",
+            "border": "1px solid #888888",
+            "borderRadius": "4px",
+            "padding": "8px 10px",
+            "maxWidth": "320px",
+        },
+    }
+    return tooltip
+
+
+def _dot_deck(
+    shapes: Mapping[str, tuple[list, tuple[float, float] | None]],
+    painted: Sequence[CommunePaint],
+    indicator_name: str,
+    lang: str,
+) -> tuple[pdk.Deck, dict[str, float] | None]:
+    """Many communes: one dot per commune at its centroid, same colours, tooltip and
+    click (layer id "communes", objects with "code") as the polygon map; no labels
+    (unreadable at this scale; the table under the map has every name and status)."""
+    points = []
+    for p in painted:
+        polygons, centroid = shapes.get(p.code, ([], None))
+        if centroid is None and polygons:
+            b = bounds_of(polygons)
+            centroid = ((b[1] + b[3]) / 2, (b[0] + b[2]) / 2) if b else None
+        if centroid is None:
+            continue
+        points.append(
+            {
+                "code": p.code,
+                "full_name": p.full_name,
+                "position": [round(centroid[1], 4), round(centroid[0], 4)],
+                "fill": hex_rgb(p.fill),
+                "value_text": p.value_text,
+                "target_text": p.target_text,
+                "status_text": status_label(p.status, lang),
+            }
+        )
+    xs = [q["position"][0] for q in points]
+    ys = [q["position"][1] for q in points]
+    view = fit_view((min(xs), min(ys), max(xs), max(ys))) if points else None
+    layer = pdk.Layer(
+        "ScatterplotLayer",
+        points,
+        id="communes",
+        get_position="position",
+        get_fill_color="fill",
+        get_line_color=OUTLINE_RGB,
+        stroked=True,
+        line_width_min_pixels=0.5,
+        get_radius=1200,  # metres; clamped to a few pixels at every zoom
+        radius_min_pixels=2.5,
+        radius_max_pixels=9,
+        pickable=True,
+        auto_highlight=True,
+        highlight_color=[0, 0, 0, 60],
+    )
+    deck = CompactDeck(
+        layers=[layer],
+        initial_view_state=pdk.ViewState(**view, min_zoom=min(view["zoom"], 6), max_zoom=14) if view else None,
+        views=[pdk.View(type="MapView", controller={"scrollZoom": False, "doubleClickZoom": True, "dragPan": True})],
+        map_provider=None,
+        tooltip=_tooltip(indicator_name, lang),
+    )
+    return deck, view
+
+
+# --------------------------------------------------------------------------- Streamlit blocks
+
+
+def _swatch(color: str, border: str = "#666666", height: int = 18) -> str:
+    return (
+        f'<span style="display:inline-block;width:26px;height:{height}px;background:{color};'
+        f'border:1px solid {border};vertical-align:middle;margin-right:8px"></span>'
+    )
+
+
+def legend(
+    painted: Sequence[CommunePaint],
+    mode: str,
+    ind: Indicator,
+    classes: Sequence[ValueClass],
+    whole: bool,
+    extra: Sequence[ExtraArea],
+    lang: str,
+) -> None:
+    """The legend beside the map: swatch + symbol + word (+ how many communes).
+
+    Built as HTML only from catalogue words, numbers and colour codes, all escaped; no
+    data text (commune or plan names) goes into it.
+    """
+
+    def item(swatch: str, text: str) -> str:
+        return f"<div style='margin:6px 0;line-height:1.3'>{swatch}{html.escape(text)}</div>"
+
+    def count(what: str, n: int) -> str:
+        return t("map_legend_count_one" if n == 1 else "map_legend_count", lang, what=what, n=n)
+
+    lines = [f"<div style='font-size:1rem'><div><b>{html.escape(t('map_legend_title', lang))}</b></div>"]
+    if mode == "value":
+        lines.append(item("", t("map_legend_unit", lang, unit=t(f"unit_name_{ind.unit}", lang))))
+        for cls in classes:
+            n = sum(1 for p in painted if p.value is not None and class_of(p.value, classes) == cls)
+            lines.append(item(_swatch(cls.color), count(class_label(cls, ind.unit, whole, lang), n)))
+        missing = sum(1 for p in painted if p.value is None)
+        if missing:
+            lines.append(item(_swatch(STATUS_COLOR["no_data"]), count(status_label("no_data", lang), missing)))
+    else:
+        for status in STATUS_ORDER:
+            n = sum(1 for p in painted if p.status == status)
+            if n:
+                lines.append(item(_swatch(STATUS_COLOR[status]), count(status_label(status, lang), n)))
+    outline = _swatch("#FFFFFF", border="#1E1E1E", height=8).replace("border:1px", "border:3px")
+    lines.append(item(outline, t("map_legend_outline", lang)))
+    if extra:
+        lines.append(item(_swatch("#CDCDCD"), t("map_legend_non_commune", lang)))
+    if mode == "value":
+        key = "map_legend_darker_lower" if better_direction(ind) == "lower" else "map_legend_darker_higher"
+        lines.append(f"<div style='font-size:0.9rem;line-height:1.35;margin-top:8px'>{html.escape(t(key, lang))}</div>")
+    lines.append("</div>")
+    st.markdown("".join(lines), unsafe_allow_html=True)
+
+
+def commune_table(painted: Sequence[CommunePaint], lang: str) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """The map as a table, communes off track first: (frame, commune codes, statuses) by row."""
+    ordered = sorted(painted, key=lambda p: (status_rank(p.status), p.name))
+    cols = {k: t(f"map_col_{k}", lang) for k in ("commune", "status", "value", "target")}
+    return (
+        pd.DataFrame(
+            {
+                cols["commune"]: [p.full_name for p in ordered],
+                cols["status"]: [status_label(p.status, lang) for p in ordered],
+                cols["value"]: [p.value_text for p in ordered],
+                cols["target"]: [p.target_text for p in ordered],
+            }
+        ),
+        [p.code for p in ordered],
+        [p.status for p in ordered],
+    )
+
+
+def show_table(frame: pd.DataFrame, statuses: Sequence[str], key: str) -> list[int]:
+    """The commune table with status tints; returns the chosen row positions."""
+    status_col = frame.columns[1]
+
+    def tint(df: pd.DataFrame) -> pd.DataFrame:
+        out = pd.DataFrame("", index=df.index, columns=df.columns)
+        out[status_col] = [f"background-color: {STATUS_TINT[s]}; color: #111111" for s in statuses]
+        return out
+
+    event = st.dataframe(
+        frame.style.apply(tint, axis=None),
+        key=key,
+        on_select="rerun",
+        selection_mode="single-row",
+        hide_index=True,
+        row_height=36,
+        height=36 * (len(frame) + 1) + 3,
+        width="stretch",
+    )
+    return list(event["selection"]["rows"])
+
+
+def commune_shapes(url: str, area_code: str) -> dict[str, tuple[list, tuple[float, float] | None]]:
+    """Commune code -> (polygons rounded to 5 decimals, centroid (lat, lon) or None)."""
+    data.require_read(url, area_code)
+    return _commune_shapes(url, area_code, data.data_version(url))
+
+
+@st.cache_resource(ttl="1h", show_spinner=False, max_entries=16)
+def _commune_shapes(url: str, area_code: str, version: int) -> dict[str, tuple[list, tuple[float, float] | None]]:
+    # Shared by every session, read-only: rounding 10,600 boundaries per run cost ~0.3 s.
+    return {b.code: (polygons_of(b.geometry), b.centroid) for b in data.boundaries(url, area_code)}
+
+
+def extra_areas(url: str, area: OrgUnitRef) -> list[ExtraArea]:
+    return _extra_areas(district_names(url, area))

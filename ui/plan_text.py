@@ -1,0 +1,91 @@
+"""Plan entries as words: a target ("≥ 80 %", "giảm so với cùng kỳ năm trước"), a data
+element's name, an indicator's formula. Used by the what-if, projector and help pages.
+
+No Streamlit here, so the texts can be tested and reused anywhere; every word comes from
+the catalogue (i18n/catalogue/help.yaml, keys `help_op_*`, `help_trend_*`, ...).
+"""
+
+from __future__ import annotations
+
+from i18n import UNIT_SUFFIX, fmt_number, fmt_value, t
+from rules.model import COMMUNES, Indicator, Plan, Target
+from rules.suppression import is_masked
+
+OP_SYMBOL = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "="}
+OP_WORD_KEY = {">=": "help_op_ge", ">": "help_op_gt", "<=": "help_op_le", "<": "help_op_lt", "==": "help_op_eq"}
+
+
+def fmt_amount(number: float | None, unit: str, lang: str) -> str:
+    """A number in the indicator's unit without forced decimals: '80 %', '2,5 ‰', '16 /100.000'."""
+    if number is None:
+        return "–"
+    return f"{fmt_number(number, None, lang)}{t(UNIT_SUFFIX.get(unit, 'unit_count'), lang)}"
+
+
+def fmt_target(target: Target | None, unit: str, lang: str) -> str:
+    """A target in short form: '≥ 80 %', '< 3 ‰', '= 0', or the trend in words."""
+    if target is None:
+        return t("help_no_target_short", lang)
+    if target.is_trend:
+        return t(f"help_trend_{target.op}", lang)
+    return f"{OP_SYMBOL.get(target.op, target.op)} {fmt_amount(target.number, unit, lang)}"
+
+
+def fmt_target_words(target: Target | None, unit: str, lang: str) -> str:
+    """A target in a sentence: 'từ 80 % trở lên', 'dưới 3 ‰', 'giảm so với cùng kỳ năm trước'."""
+    if target is None:
+        return t("help_no_target_short", lang)
+    if target.is_trend:
+        return t(f"help_trend_{target.op}", lang)
+    return t(OP_WORD_KEY[target.op], lang, n=fmt_amount(target.number, unit, lang))
+
+
+def element_name(plan: Plan, de_id: str, lang: str) -> str:
+    """What communes report, by name; `communes` is the built-in 'each commune counts 1'."""
+    if de_id == COMMUNES:
+        return t("help_communes_denominator", lang)
+    de = plan.data_elements.get(de_id)
+    return de.name.get(lang) if de is not None else de_id
+
+
+def indicator_name(ind: Indicator, lang: str) -> str:
+    return ind.name.get(lang)
+
+
+def formula(plan: Plan, ind: Indicator, lang: str) -> str:
+    """'Tổng (A) của các xã ÷ tổng (B) của các xã × 100' or 'Tổng (A) của các xã'."""
+    num = element_name(plan, ind.numerator, lang)
+    if ind.unit == "count" or ind.denominator is None:
+        return t("help_formula_count", lang, numerator=num)
+    scale = fmt_number(ind.scale, 0, lang)
+    return t(
+        "help_formula_rate", lang, numerator=num, denominator=element_name(plan, ind.denominator, lang), scale=scale
+    )
+
+
+def md_escape(text: str) -> str:
+    """Plan text is data: shown as plain text inside markdown, never as markup."""
+    for ch in "\\`*_{}[]()#+-.!<>|~$:":
+        text = text.replace(ch, "\\" + ch)
+    return text
+
+
+def join_words(items: list[str], lang: str) -> str:
+    """'a, b và c' / 'a, b and c'."""
+    if len(items) <= 1:
+        return "".join(items)
+    return t("help_list_separator", lang).join(items[:-1]) + t("help_list_last", lang) + items[-1]
+
+
+def fmt_shown(value: float | None, unit: str, lang: str, decimals: int | None = None) -> str:
+    """`fmt_value`, but a figure hidden by small-count protection prints its mask ("<5", "*")."""
+    if is_masked(value):
+        return str(value)
+    return fmt_value(value, unit, lang, decimals)
+
+
+def fmt_count(value: float | None, lang: str) -> str:
+    """A plain count (1.234), or its mask when it is hidden."""
+    if is_masked(value):
+        return str(value)
+    return fmt_number(value, None, lang)

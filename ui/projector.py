@@ -1,0 +1,704 @@
+"""Projector mode: four slides for a steering-committee meeting, one message each.
+
+1. scorecard — how many indicators are met / at risk / not met, and the worst ones;
+2. map — the communes coloured *and* marked (✔ ▲ ✖ ?) by one indicator's status;
+3. off track — the communes with the most indicators not met, names large;
+4. trends — child drowning deaths and injuries over the years.
+
+Small sensitive counts (drowning deaths…) arrive masked ("<5", "*") from `ui.data` on
+the projector and are shown as such, never summed back.
+
+The slide number lives in the URL (`?slide=3` opens slide 3); `?every=30` sets the
+auto-advance interval in seconds (default 20) and `?play=0` opens paused. The timer is
+an `st.fragment(run_every=...)`, never a sleeping loop. Text sizes follow the screen
+height (vh) so a slide fits 1920x1080 and stays readable at 1280x720; the CSS below is
+static (built from constants only, never from data).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from itertools import pairwise
+
+import altair as alt
+import pandas as pd
+import pydeck as pdk
+import streamlit as st
+
+from data_access.progress import Progress
+from i18n import fmt_date, fmt_number
+from rules import ProgressRow
+from rules.model import Indicator
+from rules.suppression import Hidden, is_masked
+from ui import data
+from ui.charts import axis_label_expr
+from ui.frame import PageContext, keep_in_url
+from ui.plan_text import fmt_count, fmt_shown, fmt_target, md_escape
+from ui.status import STATUS_COLOR, STATUS_RGB, STATUS_SYMBOL, status_label, status_rank
+
+SLIDES: tuple[str, ...] = ("scorecard", "map", "offtrack", "trends")
+DEFAULT_EVERY = 20
+MIN_EVERY, MAX_EVERY = 3, 600
+TREND_ELEMENTS: tuple[str, ...] = ("drowning_deaths", "injury_cases")  # standard element ids
+OFF_TRACK = ("not_met", "at_risk")
+# Two renderings of the map (the zoom is fixed when the page is drawn): one sized for
+# screens up to 1280x720-ish, one for 1920x1080; CSS shows the one that fits the screen.
+# Each: (name, pixels the district must fit in, label size in pixels).
+MAP_SIZES = (("s", (820, 400), 18), ("l", (1250, 600), 24))
+VALUE_COLOR, VALUE_COLOR_LIGHT = "#0072B2", "#8DBFE0"  # Okabe-Ito blue: the selected year darker
+
+# Session keys.
+SLIDE, PLAY, EVERY, SHOWN_AT, RERUN_APP = "proj_slide", "proj_play", "proj_every", "proj_shown_at", "proj_rerun_app"
+URL_WRITTEN = "proj_url_slide"  # the `slide` value this session last put in the URL
+
+_CARDS = "\n".join(
+    f".st-key-proj_card_{s}, .st-key-proj_legend_{s} {{ background: {c}24; border-left: 1.1vw solid {c}; }}"
+    for s, c in STATUS_COLOR.items()
+)
+STYLE = f"""<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"],
+[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"] {{ display: none !important; }}
+[data-testid="stMainBlockContainer"] {{ padding: 1.6vh 2.4vw 6vh 2.4vw; max-width: 100%; }}
+.st-key-proj_title p {{ font-size: clamp(26px, 5.4vh, 80px); font-weight: 800; line-height: 1.1; margin: 0; }}
+.st-key-proj_subtitle p {{ font-size: clamp(16px, 2.8vh, 42px); color: #333; margin: 0; }}
+[class*="st-key-proj_num_"] p {{ font-size: clamp(48px, 13vh, 190px); font-weight: 800; line-height: 1.05; margin: 0; }}
+[class*="st-key-proj_word_"] p {{ font-size: clamp(22px, 4.6vh, 66px); font-weight: 700; line-height: 1.25; margin: 0; }}
+[class*="st-key-proj_card_"], [class*="st-key-proj_legend_"], [class*="st-key-proj_commune_"] {{
+  border-radius: 10px; padding: 1.6vh 1.2vw 2.2vh 1.4vw;
+}}
+[class*="st-key-proj_commune_"] {{ background: #F2F2F2; border-left: 1.1vw solid {STATUS_COLOR["not_met"]}; }}
+[class*="st-key-proj_name_"] p {{ font-size: clamp(30px, 5.8vh, 84px); font-weight: 800; line-height: 1.1; margin: 0; }}
+[class*="st-key-proj_line_"] p {{ font-size: clamp(18px, 3.2vh, 46px); font-weight: 700; line-height: 1.25; margin: 0; }}
+[class*="st-key-proj_detail_"] p, [class*="st-key-proj_detail_"] li {{ font-size: clamp(15px, 2.3vh, 34px); margin: 0; }}
+[class*="st-key-proj_detail_"] ul {{ padding-left: 1.2em; margin: 0; }}
+[class*="st-key-proj_detail_s_"] {{ display: none !important; }}
+@media (max-height: 800px) {{  /* small screens: one indicator per commune card, then "and N more" */
+  [class*="st-key-proj_detail_s_"] {{ display: flex !important; }}
+  [class*="st-key-proj_detail_l_"] {{ display: none !important; }}
+}}
+.st-key-proj_list p, .st-key-proj_list li {{ font-size: clamp(18px, 3.6vh, 52px); line-height: 1.3; margin: 0 0 0.4vh 0; }}
+.st-key-proj_list h3 {{ font-size: clamp(20px, 4vh, 58px); padding: 0.6vh 0; }}
+.st-key-proj_summary p, .st-key-proj_note p {{ font-size: clamp(15px, 2.6vh, 38px); margin: 0; }}
+[class*="st-key-proj_legend_"] p {{ font-size: clamp(18px, 3.4vh, 50px); font-weight: 700; margin: 0; }}
+[class*="st-key-proj_mapbox_"] {{ height: 60vh !important; min-height: 60vh; }}
+.st-key-proj_mapbox_l {{ display: none !important; }}
+@media (min-height: 1000px) and (min-width: 1700px) {{
+  .st-key-proj_mapbox_s {{ display: none !important; }}
+  .st-key-proj_mapbox_l {{ display: flex !important; }}
+}}
+[class*="st-key-proj_chartbox_"] {{ height: 52vh !important; min-height: 52vh; }}
+.st-key-proj_controls button {{ min-height: 5vh; min-width: 0; padding: 0 0.8vw; }}
+.st-key-proj_controls button p, .st-key-proj_controls button span {{ font-size: clamp(15px, 2.4vh, 34px); }}
+.st-key-proj_footer {{
+  position: fixed; left: 0; right: 0; bottom: 0; z-index: 10; background: #FFFFFF;
+  padding: 0.8vh 2.4vw; border-top: 1px solid #DDDDDD;
+}}
+.st-key-proj_footer p {{ font-size: clamp(13px, 2vh, 30px); color: #333; margin: 0; }}
+.st-key-proj_footer a p {{ font-size: clamp(13px, 2vh, 30px); }}
+{_CARDS}
+</style>"""
+
+
+def style() -> None:
+    """Hide the sidebar and toolbar, and size the text for the room (static CSS)."""
+    st.html(STYLE)
+
+
+# --------------------------------------------------------------------------- state and URL
+
+
+def _int_param(name: str, default: int, low: int, high: int) -> int:
+    raw = st.query_params.get(name)
+    try:
+        value = int(str(raw))
+    except (TypeError, ValueError):
+        return default
+    return min(max(value, low), high)
+
+
+def start() -> None:
+    """Full runs only: take the slide, interval and play state from the URL."""
+    state = st.session_state
+    raw = st.query_params.get("slide")
+    # Only a URL changed from outside (a link, back/forward) moves the slide; otherwise
+    # the buttons and the timer have moved it and the URL follows.
+    if SLIDE not in state or raw != state.get(URL_WRITTEN):
+        slide = _int_param("slide", 1, 1, len(SLIDES))
+        if str(slide) != (raw or "1"):
+            slide = 1  # out of range or not a number: the first slide
+        state[SLIDE] = slide
+        state[SHOWN_AT] = time.time()
+    state[EVERY] = _int_param("every", DEFAULT_EVERY, MIN_EVERY, MAX_EVERY)
+    if PLAY not in state:
+        state[PLAY] = st.query_params.get("play") != "0"
+    state.setdefault(SHOWN_AT, time.time())
+
+
+def _go(step: int) -> None:
+    state = st.session_state
+    state[SLIDE] = (state[SLIDE] - 1 + step) % len(SLIDES) + 1
+    state[SHOWN_AT] = time.time()
+
+
+def _go_to(n: int) -> None:
+    st.session_state[SLIDE] = n
+    st.session_state[SHOWN_AT] = time.time()
+
+
+def _toggle_play() -> None:
+    state = st.session_state
+    state[PLAY] = not state[PLAY]
+    state[SHOWN_AT] = time.time()
+    state[RERUN_APP] = True  # the timer is set when the fragment is defined: a full run
+
+
+def show(ctx: PageContext) -> None:
+    """The deck: a fragment that reruns on its own every `every` seconds while playing."""
+    state = st.session_state
+    every = state[EVERY] if state[PLAY] else None
+    st.fragment(_deck, run_every=every)(ctx)
+
+
+def _deck(ctx: PageContext) -> None:
+    state = st.session_state
+    # Read on every tick (cached): figures imported during the meeting show up on the next slide.
+    progress = data.progress(ctx.db_url, ctx.year, ctx.period, ctx.area.code)
+    if state.pop(RERUN_APP, False):
+        st.rerun()
+    # A timer tick: move on once the slide has been up for (nearly) the interval.
+    if state[PLAY] and time.time() - state[SHOWN_AT] >= state[EVERY] * 0.8:
+        _go(1)
+    n = state[SLIDE]
+    keep_in_url("slide", n, 1)
+    state[URL_WRITTEN] = None if n == 1 else str(n)
+    slide = SLIDES[n - 1]
+
+    head, controls = st.columns([5, 3], vertical_alignment="center")
+    with head:
+        with st.container(key="proj_title"):
+            st.markdown(ctx.t(f"projector_slide_{slide}"))
+        with st.container(key="proj_subtitle"):
+            st.markdown(_subtitle(ctx))
+    with controls:
+        _controls(ctx, n)
+    with st.container(key=f"proj_body_{slide}"):
+        DRAW[slide](ctx, progress)
+    _footer(ctx, n)
+
+
+def _subtitle(ctx: PageContext) -> str:
+    return md_escape(
+        ctx.t("projector_subtitle", area=ctx.area.full_name, year=ctx.year, period=ctx.t(f"period_{ctx.period}"))
+    )
+
+
+def _controls(ctx: PageContext, n: int) -> None:
+    playing = st.session_state[PLAY]
+    bar = st.container(horizontal=True, horizontal_alignment="right", key="proj_controls", gap="small")
+    bar.button("◀", key="proj_btn_prev", help=ctx.t("projector_prev"), on_click=_go, args=(-1,))
+    bar.button(
+        ctx.t("projector_pause") if playing else ctx.t("projector_play"),
+        key="proj_btn_play",
+        icon=":material/pause:" if playing else ":material/play_arrow:",
+        on_click=_toggle_play,
+    )
+    bar.button("▶", key="proj_btn_next", help=ctx.t("projector_next"), on_click=_go, args=(1,))
+    for i, key in enumerate(SLIDES, start=1):
+        bar.button(
+            str(i),
+            key=f"proj_btn_goto_{i}",
+            type="primary" if i == n else "secondary",
+            help=ctx.t("projector_goto", n=i, title=ctx.t(f"projector_slide_{key}")),
+            on_click=_go_to,
+            args=(i,),
+        )
+
+
+def _footer(ctx: PageContext, n: int) -> None:
+    state = st.session_state
+    playing = ctx.t("projector_state_playing", every=state[EVERY]) if state[PLAY] else ctx.t("projector_state_paused")
+    text = ctx.t(
+        "projector_footer",
+        area=ctx.area.full_name,
+        year=ctx.year,
+        period=ctx.t(f"period_{ctx.period}"),
+        n=n,
+        total=len(SLIDES),
+        state=playing,
+        today=fmt_date(date.today(), ctx.lang),
+    )
+    with st.container(key="proj_footer", horizontal=True, vertical_alignment="center"):
+        st.markdown(md_escape(text), width="stretch")
+        st.page_link(
+            "pages/overview.py", label=ctx.t("projector_exit"), icon=":material/close:", query_params=ctx.link_params()
+        )
+
+
+# --------------------------------------------------------------------------- slide 1: scorecard
+
+
+def status_counts(rows: list[ProgressRow]) -> dict[str, int]:
+    """Area rows by status (every status present, 0 when none)."""
+    counts = dict.fromkeys(STATUS_COLOR, 0)
+    for r in rows:
+        counts[r.status] += 1
+    return counts
+
+
+def _relative_gap(row: ProgressRow) -> float:
+    if row.gap is None or is_masked(row.gap) or math.isnan(row.gap):
+        return 0.0  # hidden by small-count protection: no ranking by it
+    return row.gap / abs(row.expected) if row.expected else row.gap
+
+
+def worst_rows(progress: Progress, limit: int = 5) -> list[ProgressRow]:
+    """Area rows not met first, then at risk; within each, the furthest from target first."""
+    off = [r for r in progress.area_rows if r.status in OFF_TRACK]
+    return sorted(off, key=lambda r: (status_rank(r.status), -_relative_gap(r)))[:limit]
+
+
+def _has_figures(progress: Progress) -> bool:
+    return any(progress.figures.get(c.code) for c in progress.communes)
+
+
+def _no_data(ctx: PageContext) -> None:
+    period = ctx.t(f"period_{ctx.period}")
+    with st.container(key="proj_list"):
+        st.markdown(ctx.t("projector_no_data", period=period, year=ctx.year, area=md_escape(ctx.area.full_name)))
+
+
+def _count_card(ctx: PageContext, status: str, count: int) -> None:
+    with st.container(key=f"proj_card_{status}"):
+        with st.container(key=f"proj_num_{status}"):
+            st.markdown(f"{STATUS_SYMBOL[status]} {count}")
+        with st.container(key=f"proj_word_{status}"):
+            st.markdown(f"{ctx.t('status_' + status)}")
+
+
+def _indicator_line(ctx: PageContext, row: ProgressRow) -> str:
+    ind = ctx.plan.indicator(row.indicator_id)
+    return ctx.t(
+        "projector_worst_line",
+        name=md_escape(ind.name.get(ctx.lang)),
+        value=md_escape(fmt_shown(row.value, ind.unit, ctx.lang)),
+        target=md_escape(fmt_target(ind.targets.get(ctx.year), ind.unit, ctx.lang)),
+    )
+
+
+def scorecard_slide(ctx: PageContext, progress: Progress) -> None:
+    if not _has_figures(progress):
+        _no_data(ctx)
+        return
+    counts = status_counts(progress.area_rows)
+    cols = st.columns(3, gap="medium")
+    for col, key in zip(cols, ("met", "at_risk", "not_met"), strict=True):
+        with col:
+            _count_card(ctx, key, counts[key])
+    with st.container(key="proj_summary"):
+        st.markdown(
+            ctx.t(
+                "projector_counts_summary",
+                total=len(progress.area_rows),
+                met=counts["met"],
+                at_risk=counts["at_risk"],
+                not_met=counts["not_met"],
+                no_data=counts["no_data"],
+                no_target=counts["no_target"],
+            )
+        )
+        if counts["no_target"] == len(progress.area_rows):
+            st.markdown(ctx.t("projector_no_targets", year=ctx.year))
+    worst = worst_rows(progress)
+    with st.container(key="proj_list"):
+        st.markdown(f"### {ctx.t('projector_worst_title')}")
+        if not worst:
+            st.markdown(ctx.t("projector_worst_none"))
+        for row in worst:
+            st.markdown(f"{STATUS_SYMBOL[row.status]} {_indicator_line(ctx, row)}")
+
+
+# --------------------------------------------------------------------------- slide 2: map
+
+
+def headline_indicator(ctx: PageContext, progress: Progress) -> Indicator:
+    """`?indicator=` if valid, else the worst indicator judged per commune, else the first."""
+    ids = [ind.id for ind in ctx.plan.indicators]
+    wanted = st.query_params.get("indicator")
+    if wanted in ids:
+        return ctx.plan.indicator(wanted)
+    per_commune = [ind for ind in ctx.plan.indicators if ind.applies_to_communes]
+    for row in worst_rows(progress, limit=len(ids)):
+        ind = ctx.plan.indicator(row.indicator_id)
+        if ind.applies_to_communes:
+            return ind
+    return (per_commune or list(ctx.plan.indicators))[0]
+
+
+def _view(geometries: list[dict], fit: tuple[int, int]) -> pdk.ViewState:
+    """Centre and zoom that fit every boundary in `fit` (width, height) pixels."""
+    lons, lats = [], []
+
+    def walk(coords: object) -> None:
+        if isinstance(coords, (list, tuple)) and coords and isinstance(coords[0], (int, float)):
+            lons.append(float(coords[0]))
+            lats.append(float(coords[1]))
+        elif isinstance(coords, (list, tuple)):
+            for c in coords:
+                walk(c)
+
+    for g in geometries:
+        walk(g.get("coordinates"))
+    if not lons:
+        return pdk.ViewState(latitude=21.0, longitude=106.0, zoom=6)
+    dx = max(max(lons) - min(lons), 0.01)
+    dy = max(max(lats) - min(lats), 0.01) / math.cos(math.radians((max(lats) + min(lats)) / 2))
+    zoom = min(math.log2(fit[0] * 360 / (512 * dx)), math.log2(fit[1] * 360 / (512 * dy)))  # 512-px world at zoom 0
+    return pdk.ViewState(latitude=(max(lats) + min(lats)) / 2, longitude=(max(lons) + min(lons)) / 2, zoom=zoom)
+
+
+def _mercator(lon: float, lat: float, zoom: float) -> tuple[float, float]:
+    """Pixel position at `zoom` (deck.gl's 512-pixel world at zoom 0)."""
+    world = 512 * 2**zoom
+    x = (lon + 180) / 360 * world
+    y = (1 - math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)) / math.pi) / 2 * world
+    return x, y
+
+
+def _area(geometry: dict) -> float:
+    """Rough size of a (multi)polygon in square degrees (outer rings, shoelace)."""
+    polygons = geometry.get("coordinates") or []
+    if geometry.get("type") == "Polygon":
+        polygons = [polygons]
+    total = 0.0
+    for poly in polygons:
+        ring = poly[0] if poly else []
+        total += abs(sum(x1 * y2 - x2 * y1 for (x1, y1, *_), (x2, y2, *_) in pairwise(ring))) / 2
+    return total
+
+
+def label_offsets(labels: list[dict], zoom: float, size: int) -> list[list[int]]:
+    """A pixel offset [dx, dy] per label so no two labels overlap (greedy).
+
+    The zoom is fixed (see `_view`), so label distances in pixels are the same on every
+    screen. Smaller communes choose first (they have the least room to move a label
+    within); a label keeps its place if free, else moves up or down by a line or two.
+    """
+    height = size + 6
+    points = [_mercator(label["lon"], label["lat"], zoom) for label in labels]
+    top = min((y for _, y in points), default=0.0) - height / 2  # stay within the labels' own band
+    bottom = max((y for _, y in points), default=0.0) + height / 2
+    boxes: list[tuple[float, float, float, float]] = []
+    offsets: list[list[int]] = [[0, 0] for _ in labels]
+    order = sorted(range(len(labels)), key=lambda i: (labels[i].get("area", 0.0), -labels[i]["lat"]))
+    for i in order:
+        x, y = points[i]
+        half = len(labels[i]["text"]) * size * 0.3 + 6
+        moves = [(0, 0)] + [(dx, dy) for dy in (height, -height, 2 * height, -2 * height) for dx in (0, -half, half)]
+        chosen = moves[0]
+        for dx, dy in moves:
+            box = (x + dx - half, y + dy - height / 2, x + dx + half, y + dy + height / 2)
+            inside = box[1] >= top and box[3] <= bottom
+            if inside and all(box[2] <= b[0] or box[0] >= b[2] or box[3] <= b[1] or box[1] >= b[3] for b in boxes):
+                chosen = (dx, dy)
+                break
+        dx, dy = chosen
+        boxes.append((x + dx - half, y + dy - height / 2, x + dx + half, y + dy + height / 2))
+        offsets[i] = [int(dx), int(dy)]
+    return offsets
+
+
+def commune_map(rows: dict[str, ProgressRow], bounds: list, fit: tuple[int, int], label_size: int) -> pdk.Deck:
+    """Communes filled with their status colour and labelled with symbol and name."""
+    features, labels = [], []
+    for b in bounds:
+        s = rows[b.code].status if b.code in rows else "no_data"
+        features.append({"type": "Feature", "geometry": b.geometry, "properties": {"fill": [*STATUS_RGB[s], 210]}})
+        if b.centroid:
+            text = f"{STATUS_SYMBOL[s]} {b.name}"
+            labels.append({"lat": b.centroid[0], "lon": b.centroid[1], "text": text, "area": _area(b.geometry)})
+    view = _view([b.geometry for b in bounds], fit)
+    for label, offset in zip(labels, label_offsets(labels, view.zoom, label_size), strict=True):
+        label["offset"] = offset
+        del label["area"]
+    layers = [
+        pdk.Layer(
+            "GeoJsonLayer",
+            {"type": "FeatureCollection", "features": features},
+            id="proj_communes",
+            filled=True,
+            stroked=True,
+            get_fill_color="properties.fill",
+            get_line_color=[255, 255, 255],
+            line_width_min_pixels=2,
+        ),
+        pdk.Layer(
+            "TextLayer",
+            pd.DataFrame(labels),
+            id="proj_labels",
+            get_position=["lon", "lat"],
+            get_text="text",
+            get_pixel_offset="offset",
+            get_size=label_size,
+            get_color=[20, 20, 20],
+            # pydeck turns bare strings into accessors; quoted ones stay literal.
+            font_family="'sans-serif'",
+            font_weight=700,
+            # Every character the labels use (Vietnamese letters, status symbols).
+            character_set='"' + "".join(sorted({ch for item in labels for ch in item["text"]} - {'"'})) + '"',
+            background=True,
+            get_background_color=[255, 255, 255, 225],
+            background_padding=[4, 2],
+        ),
+    ]
+    # No basemap and no tile requests: map_provider=None with pydeck's default map_style
+    # sentinel (map_style=None makes Streamlit fetch a Carto style from the internet).
+    return pdk.Deck(layers=layers, initial_view_state=view, map_provider=None, tooltip=False)
+
+
+def map_slide(ctx: PageContext, progress: Progress) -> None:
+    ind = headline_indicator(ctx, progress)
+    rows = {r.area_code: r for r in progress.commune_rows if r.indicator_id == ind.id}
+    bounds = data.boundaries(ctx.db_url, ctx.area.code)
+    with st.container(key="proj_list"):
+        st.markdown(f"### {md_escape(ind.name.get(ctx.lang))}")
+    left, right = st.columns([3, 1], gap="medium")
+    with left:
+        if not bounds:
+            st.info(ctx.t("projector_map_missing", area=ctx.area.full_name))
+        else:
+            # Each box's height follows the screen (CSS, 60vh) and its map stretches to
+            # fill it; CSS shows the rendering whose fixed zoom fits this screen.
+            for size, fit, label_size in MAP_SIZES:
+                with st.container(key=f"proj_mapbox_{size}"):
+                    st.pydeck_chart(
+                        commune_map(rows, bounds, fit, label_size),
+                        height="stretch",
+                        key=f"proj_map_{size}",
+                        alt=ctx.t("projector_map_alt", indicator=ind.name.get(ctx.lang)),
+                    )
+    with right:
+        _legend(ctx, ind, rows, progress.row(ind.id))
+
+
+def _legend(ctx: PageContext, ind: Indicator, rows: dict[str, ProgressRow], area_row: ProgressRow) -> None:
+    counts = status_counts(list(rows.values()))
+    for s in ("met", "at_risk", "not_met", "no_data", "no_target"):
+        if counts[s] or s in ("met", "at_risk", "not_met"):
+            with st.container(key=f"proj_legend_{s}"):
+                st.markdown(f"{status_label(s, ctx.lang)}: {ctx.t('projector_map_legend_count', count=counts[s])}")
+    with st.container(key="proj_summary"):
+        text = ctx.t(
+            "projector_map_area",
+            value=fmt_shown(area_row.value, ind.unit, ctx.lang),
+            target=fmt_target(ind.targets.get(ctx.year), ind.unit, ctx.lang),
+            status=status_label(area_row.status, ctx.lang),
+        )
+        st.markdown(md_escape(text))
+        if not ind.applies_to_communes:
+            st.markdown(ctx.t("projector_map_area_only"))
+    with st.container(key="proj_note"):
+        st.markdown(ctx.t("projector_map_note"))
+
+
+# --------------------------------------------------------------------------- slide 3: off track
+
+
+@dataclass(frozen=True)
+class OffTrack:
+    code: str
+    name: str
+    not_met: int
+    at_risk: int
+    indicators: tuple[str, ...]  # ids not met, worst first
+
+
+def communes_off_track(progress: Progress, limit: int = 6) -> list[OffTrack]:
+    """Communes with the most indicators not met (then at risk), most first."""
+    by_code: dict[str, list[ProgressRow]] = {}
+    for r in progress.commune_rows:
+        by_code.setdefault(r.area_code, []).append(r)
+    out = []
+    for c in progress.communes:
+        rows = by_code.get(c.code, [])
+        not_met = [r for r in rows if r.status == "not_met"]
+        at_risk = sum(1 for r in rows if r.status == "at_risk")
+        if not not_met and not at_risk:
+            continue
+        worst = sorted(not_met, key=lambda r: -_relative_gap(r))
+        out.append(OffTrack(c.code, c.name, len(not_met), at_risk, tuple(r.indicator_id for r in worst)))
+    out.sort(key=lambda o: (-o.not_met, -o.at_risk, o.name))
+    return out[:limit]
+
+
+def offtrack_slide(ctx: PageContext, progress: Progress) -> None:
+    if not _has_figures(progress):
+        _no_data(ctx)
+        return
+    silent = [c.name for c in progress.communes if not progress.figures.get(c.code)]
+    if silent:  # above the cards, so it never meets the footer
+        with st.container(key="proj_summary"):
+            st.markdown(md_escape(ctx.t("projector_not_reported", names=", ".join(silent))))
+    communes = communes_off_track(progress)
+    if not communes:
+        with st.container(key="proj_list"):
+            st.markdown(ctx.t("projector_offtrack_none"))
+    for start_at in range(0, len(communes), 3):
+        cols = st.columns(3, gap="medium")
+        for col, item in zip(cols, communes[start_at : start_at + 3], strict=False):
+            with col, st.container(key=f"proj_commune_{item.code}"):
+                with st.container(key=f"proj_name_{item.code}"):
+                    st.markdown(md_escape(item.name))
+                with st.container(key=f"proj_line_{item.code}"):
+                    line = f"{STATUS_SYMBOL['not_met']} {item.not_met} {ctx.t('status_not_met').lower()}"
+                    if item.at_risk:
+                        line += f" · {STATUS_SYMBOL['at_risk']} {item.at_risk} {ctx.t('status_at_risk').lower()}"
+                    st.markdown(line)
+                # Two indicators by name on large screens, one on small ones (CSS picks).
+                for size, shown in (("l", 2), ("s", 1)):
+                    with st.container(key=f"proj_detail_{size}_{item.code}"):
+                        st.markdown(_indicator_list(ctx, item.indicators, shown))
+
+
+def _indicator_list(ctx: PageContext, ids: tuple[str, ...], shown: int) -> str:
+    lines = [f"- {md_escape(ctx.plan.indicator(i).name.get(ctx.lang))}" for i in ids[:shown]]
+    if len(ids) > shown:
+        lines.append(f"- {ctx.t('projector_offtrack_more', count=len(ids) - shown)}")
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- slide 4: trends
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    year: int
+    value: float  # may be a mask ("<5", "*") on the projector: small counts are protected
+    reported: int
+    total: int
+
+
+def _trend_indicator(ctx: PageContext, element: str) -> Indicator | None:
+    """The plan indicator counting `element` (a count first, else a rate on it)."""
+    found = [ind for ind in ctx.plan.indicators if ind.numerator == element]
+    found.sort(key=lambda ind: ind.unit != "count")
+    return found[0] if found else None
+
+
+def trend_points(ctx: PageContext, element: str, years: list[int], total: int) -> list[TrendPoint]:
+    """The area's total of `element` per year with figures.
+
+    Taken from the progress rows of an indicator counting it, which `ui.data` protects
+    on the projector (a small sensitive total arrives as "<5"); without such an
+    indicator, summed from the communes' figures, and hidden ("*") if any is hidden.
+    """
+    ind = _trend_indicator(ctx, element)
+    out = []
+    if ind is not None:
+        for y in years:
+            row = data.progress(ctx.db_url, y, ctx.period, ctx.area.code).row(ind.id)
+            if row.reported and row.numerator is not None:
+                out.append(TrendPoint(y, row.numerator, row.reported, row.total))
+        return out
+    history = data.history(ctx.db_url, ctx.area.code, years, ctx.period, [element])
+    for y in years:
+        values = [figs[element] for figs in history.get((y, ctx.period), {}).values() if element in figs]
+        if values:
+            value = Hidden() if any(is_masked(v) for v in values) else float(sum(values))
+            out.append(TrendPoint(y, value, len(values), total))
+    return out
+
+
+def _bar_chart(ctx: PageContext, points: list[TrendPoint]) -> alt.Chart:
+    df = pd.DataFrame(
+        {
+            "year": [str(p.year) for p in points],
+            # A hidden total has no bar: its mask ("<5") sits on the axis instead.
+            "value": [0.0 if is_masked(p.value) else p.value for p in points],
+            "text": [fmt_count(p.value, ctx.lang) for p in points],
+            "colour": [VALUE_COLOR if p.year == ctx.year else VALUE_COLOR_LIGHT for p in points],
+        }
+    )
+    top = max([*df["value"].tolist(), 4.0])
+    base = alt.Chart(df).encode(
+        x=alt.X("year:O", title=ctx.t("projector_axis_year"), axis=alt.Axis(labelAngle=0)),
+        y=alt.Y(
+            "value:Q",
+            title=ctx.t("projector_axis_children"),
+            scale=alt.Scale(domain=[0, top * 1.25]),
+            # Every total hidden ("<5"): a scale would only suggest numbers nobody may see.
+            axis=None
+            if all(is_masked(p.value) for p in points)
+            else alt.Axis(labelExpr=axis_label_expr(ctx.lang), tickMinStep=1, tickCount=5),
+        ),
+    )
+    bars = base.mark_bar(cornerRadiusTopLeft=4, cornerRadiusTopRight=4).encode(
+        color=alt.Color("colour:N", scale=None),
+        tooltip=[
+            alt.Tooltip("year:N", title=ctx.t("projector_axis_year")),
+            alt.Tooltip("text:N", title=ctx.t("projector_axis_children")),
+        ],
+    )
+    labels = base.mark_text(dy=-18, fontSize=34, fontWeight="bold", color="#111111").encode(text="text:N")
+    return (
+        alt.layer(bars, labels)
+        .configure(font="Source Sans, Source Sans Pro, sans-serif")
+        .configure_axis(
+            labelFontSize=24, titleFontSize=24, titleFontWeight="normal", labelColor="#222222", titleColor="#222222"
+        )
+        .configure_axisY(grid=True, gridColor="#E6E6E6")
+        .configure_view(strokeWidth=0)
+    )
+
+
+def trends_slide(ctx: PageContext, progress: Progress) -> None:
+    years = [y for y in data.year_options(ctx.db_url, ctx.plan) if y <= ctx.year]
+    cols = st.columns(len(TREND_ELEMENTS), gap="large")
+    for col, element in zip(cols, TREND_ELEMENTS, strict=True):
+        de = ctx.plan.data_elements.get(element)
+        name = de.name.get(ctx.lang) if de else element
+        points = trend_points(ctx, element, years, len(progress.communes))
+        with col:
+            with st.container(key=f"proj_line_{element}"):
+                st.markdown(md_escape(name))
+            if not points:
+                st.markdown(ctx.t("projector_trend_empty"))
+                continue
+            # The box's height follows the screen (CSS, 52vh); the chart stretches to fill it.
+            with st.container(key=f"proj_chartbox_{element}"):
+                st.altair_chart(
+                    _bar_chart(ctx, points),
+                    width="stretch",
+                    height="stretch",
+                    theme=None,
+                    alt=ctx.t("projector_trend_alt", name=name),
+                )
+            with st.container(key=f"proj_detail_{element}"):
+                st.markdown(md_escape(_trend_sentence(ctx, points)))
+
+
+def _trend_sentence(ctx: PageContext, points: list[TrendPoint]) -> str:
+    last = points[-1]
+    text = ctx.t("projector_trend_total", year=last.year, value=fmt_count(last.value, ctx.lang))
+    if len(points) > 1 and not is_masked(last.value) and not is_masked(points[-2].value):
+        prev = points[-2]
+        diff = last.value - prev.value
+        if abs(diff) < 1e-9:
+            text += " · " + ctx.t("projector_trend_change_same", year=prev.year)
+        else:
+            key = "projector_trend_change_down" if diff < 0 else "projector_trend_change_up"
+            text += " · " + ctx.t(key, n=fmt_number(abs(diff), None, ctx.lang), year=prev.year)
+    if last.reported < last.total:
+        text += " · " + ctx.t("projector_trend_partial", year=last.year, reported=last.reported, total=last.total)
+    return text
+
+
+DRAW: dict[str, Callable[[PageContext, Progress], None]] = {
+    "scorecard": scorecard_slide,
+    "map": map_slide,
+    "offtrack": offtrack_slide,
+    "trends": trends_slide,
+}

@@ -1,0 +1,457 @@
+"""The scorecard pieces of the Overview page (and the words the Indicator page shares).
+
+* Text helpers: a target as a leader reads it ("≥ 80 %", "Giảm so với cùng kỳ năm
+  trước"), a result with enough decimals not to look like its target, the change
+  against the compare year ("↓ 2 xã · xấu đi"), the gap in real units ("Cần thêm 3 xã
+  được công nhận phù hợp với trẻ em") and why an eligible-looking commune does not count.
+* Streamlit blocks: the 5-second headline, the per-section indicator tables, and the
+  commune x indicator traffic-light grid; rows and cells lead to the drill-down pages.
+
+Numbers come from `rules` (progress rows, `rules.scorecard`); nothing here decides a
+status. Data (commune names, plan labels) only reaches the screen through dataframes,
+metrics and escaped markdown, never as HTML.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+import pandas as pd
+import streamlit as st
+
+from data_access.progress import Progress
+from i18n import fmt_date, fmt_number, fmt_value, t
+from rules import AreaValue, ProgressRow, area_value
+from rules.model import COMMUNES, Indicator, LocalText, Plan, Target
+from rules.scorecard import (
+    change_between,
+    communes_met,
+    indicator_numbers,
+    indicators_in_group,
+    ineligible_recognised,
+    off_track_key,
+    status_counts,
+)
+from ui import data
+from ui.frame import PageContext
+from ui.status import STATUS_SYMBOL, status_label
+
+OPS = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "="}
+# Light tints of the Okabe-Ito status colours: dark text stays readable on a projector.
+STATUS_TINT = {
+    "met": "#CCEBDF",
+    "at_risk": "#FBE5B8",
+    "not_met": "#F6CDB5",
+    "no_data": "#E4E4E4",
+    "no_target": "#DCEEF9",
+}
+ROW_HEIGHT = 38
+# Above 4rem Streamlit's grid wraps long text (indicator names, trend targets) in the cell.
+WRAP_ROW_HEIGHT = 68
+
+
+# --------------------------------------------------------------------------- words
+
+
+def escape_md(text: str) -> str:
+    """Data shown inside markdown stays text (a commune called '*A*' is not italic)."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!<>|~$])", r"\\\1", text)
+
+
+def phrase(name: LocalText, lang: str) -> str:
+    """A data element's name as a noun phrase: 'Số trẻ em tử vong…' -> 'trẻ em tử vong…'."""
+    text = re.sub(r"\s*\([^)]*\)\s*$", "", name.get(lang)).strip()
+    if lang == "vi":
+        for prefix in ("Số ", "Xã "):
+            if text.startswith(prefix):
+                return text[len(prefix) :]
+    return text
+
+
+def element_name(plan: Plan, element: str | None, lang: str) -> str:
+    if element == COMMUNES:
+        return t("scorecard_communes_in_scope", lang)
+    de = plan.data_elements.get(element or "")
+    return de.name.get(lang) if de else (element or "")
+
+
+def when_text(period: str, year: int, lang: str) -> str:
+    """'năm 2024' / '6 tháng đầu năm 2025'."""
+    return t(f"scorecard_when_{period}", lang, year=year)
+
+
+def fmt_target(
+    ind: Indicator,
+    target: Target | None,
+    lang: str,
+    expected: float | None = None,
+    prorated: bool = False,
+    year: int | None = None,
+) -> str:
+    """'≥ 80 %', '< 3 ‰', 'Giảm so với cùng kỳ 2023' (with `year`, the target's year) or
+    'Giảm so với cùng kỳ năm trước'; H1 pro-rating spelled out."""
+    if target is None:
+        return t("scorecard_no_target", lang)
+    if target.is_trend:
+        if year is not None:
+            return t(f"scorecard_target_{target.op}_year", lang, year=year - 1)
+        return t(f"scorecard_target_{target.op}", lang)
+    text = f"{OPS.get(target.op, target.op)} {fmt_plain(target.number, ind.unit, lang)}"
+    if prorated and expected is not None:
+        half = f"{OPS.get(target.op, target.op)} {fmt_plain(expected, ind.unit, lang)}"
+        return t("scorecard_target_half", lang, half=half, year_target=text)
+    return text
+
+
+def fmt_plain(value: float | None, unit: str, lang: str) -> str:
+    """A number as the plan writes it: '80 %', '2,5 ‰' (no trailing ',0')."""
+    if value is None:
+        return "–"
+    return fmt_value(value, unit, lang, decimals=0 if float(value).is_integer() else None)
+
+
+def fmt_result(value: float | None, ind: Indicator, lang: str, expected: float | None = None) -> str:
+    """The value in its unit, with a second decimal when one decimal would equal the target
+    (2,0 % 'at risk' against '< 2' reads as a mistake; 2,04 % does not)."""
+    if value is None:
+        return "–"
+    text = fmt_value(value, ind.unit, lang)
+    if expected is not None and ind.unit != "count" and abs(value - expected) > 1e-9:
+        if abs(round(value, 1) - expected) < 1e-9:
+            text = fmt_value(value, ind.unit, lang, decimals=2)
+    return text
+
+
+def delta_text(ind: Indicator, delta: float, communes: float | None, lang: str) -> str:
+    """A difference in real units: '2 xã', '5,9 điểm %', '0,4 ‰', '3'."""
+    if communes is not None:
+        return t("scorecard_n_communes", lang, n=fmt_number(abs(communes), lang=lang))
+    # Two decimals when one would print a real change as 0,0.
+    decimals = 2 if round(abs(delta), 1) == 0 else 1
+    if ind.unit == "percent":
+        return t("scorecard_points", lang, n=fmt_number(abs(delta), decimals, lang))
+    if ind.unit == "count":
+        return fmt_number(abs(delta), lang=lang)
+    return fmt_value(abs(delta), ind.unit, lang, decimals=decimals)
+
+
+def change_cell(ind: Indicator, now: AreaValue | None, then: AreaValue | None, lang: str) -> str:
+    """'↓ 2 · tốt lên' (the arrow is the direction, the word says whether that is good)."""
+    ch = change_between(ind, now, then)
+    if ch is None:
+        return "–"
+    if ch.direction == "same":
+        return t("scorecard_unchanged", lang)
+    arrow = "↑" if ch.direction == "up" else "↓"
+    word = t("scorecard_better" if ch.good else "scorecard_worse", lang)
+    return f"{arrow} {delta_text(ind, ch.delta, ch.communes, lang)} · {word}"
+
+
+def gap_text(ind: Indicator, row: ProgressRow, plan: Plan, lang: str) -> str | None:
+    """How far from the target in the numerator's units, or None when nothing is missing."""
+    if row.status in ("met", "no_data", "no_target"):
+        return None
+    n = row.units_to_target
+    if n is None or abs(n) < 1e-9:
+        return t("scorecard_gap_unreachable", lang) if n is None and not row.blocking else None
+    de = plan.data_elements.get(ind.numerator)
+    name = de.name if de else LocalText(ind.numerator, ind.numerator)
+    amount = fmt_number(abs(n), lang=lang)
+    if de is not None and de.type == "yes_no":
+        text = t(
+            "scorecard_gap_more_communes" if n > 0 else "scorecard_gap_fewer_communes",
+            lang,
+            n=amount,
+            what=phrase(name, lang),
+        )
+    else:
+        text = t("scorecard_gap_more" if n > 0 else "scorecard_gap_fewer", lang, n=amount, what=phrase(name, lang))
+    target = ind.targets.get(row.year)
+    if target is not None and target.is_trend:
+        text += " " + t(f"scorecard_gap_vs_previous_{target.op}", lang, year=row.year - 1)
+    return text
+
+
+def ineligible_reason(ind: Indicator, row: ProgressRow, plan: Plan, figures: Mapping, lang: str) -> str:
+    """'Lệ Viễn: được công nhận phù hợp với trẻ em nhưng có 1 trẻ em tử vong do đuối nước năm 2024'."""
+    de = plan.data_elements.get(ind.numerator)
+    if de is not None and de.type == "yes_no":
+        claim = phrase(de.name, lang) if lang == "vi" else de.name.get(lang)
+    else:
+        raw = (figures.get(row.area_code) or {}).get(ind.numerator)
+        claim = f"{element_name(plan, ind.numerator, lang)}: {fmt_number(raw, lang=lang)}"
+    parts = []
+    for element, value in row.blocking:
+        ename = plan.data_elements[element].name if element in plan.data_elements else LocalText(element, element)
+        if value is None:
+            parts.append(t("scorecard_blocker_missing", lang, what=ename.get(lang)))
+        else:
+            parts.append(t("scorecard_blocker", lang, n=fmt_number(value, lang=lang), what=phrase(ename, lang)))
+    return t(
+        "scorecard_ineligible",
+        lang,
+        commune=row.area_name,
+        claim=claim,
+        blockers=t("scorecard_and", lang).join(parts),
+        when=when_text(row.period, row.year, lang),
+    )
+
+
+def communes_met_text(progress: Progress, indicator_id: str, lang: str) -> str:
+    """'12/17': communes meeting the target out of those assessed (a status other than no data)."""
+    rows = [r for r in progress.commune_rows if r.indicator_id == indicator_id]
+    if not any(r.status != "no_target" for r in rows):
+        return t("scorecard_area_only", lang)
+    met, assessed = communes_met(rows)
+    return f"{met}/{assessed}"
+
+
+def is_commune_flag(ind: Indicator, plan: Plan) -> bool:
+    """A share of communes whose numerator is yes/no: for one commune it is yes or no."""
+    de = plan.data_elements.get(ind.numerator)
+    return ind.denominator == COMMUNES and de is not None and de.type == "yes_no"
+
+
+def commune_value(
+    ind: Indicator, row: ProgressRow, plan: Plan, figures: Mapping, lang: str, compact: bool = False
+) -> str:
+    """A commune's value as a leader reads it: '95,3 %', 'Có', 'Không', or 'Có*' when it
+    was recognised but does not qualify (see `ineligible_note`)."""
+    if row.value is None:
+        return "–"
+    if is_commune_flag(ind, plan):
+        raw = (figures.get(row.area_code) or {}).get(ind.numerator)
+        if row.blocking and raw:
+            return t("scorecard_yes", lang) + "*"
+        return t("scorecard_yes" if row.value > 0 else "scorecard_no", lang)
+    if compact and ind.unit == "per_100000":
+        return fmt_number(row.value, lang=lang)  # the unit is in the column's help
+    return fmt_result(row.value, ind, lang, row.expected)
+
+
+def commune_cell(ind: Indicator, row: ProgressRow | None, plan: Plan, figures: Mapping, lang: str) -> str:
+    """A grid cell: the status symbol and a compact value ('✔ 95,3 %', '✖ Có*', '?')."""
+    if row is None or (row.status == "no_data" and row.value is None):
+        # Reported, but the denominator is 0 (no abuse case, so no plan to count): 0/0.
+        zero = row is not None and row.reported and row.denominator == 0
+        return f"{STATUS_SYMBOL['no_data']} 0/0" if zero else STATUS_SYMBOL["no_data"]
+    if row.value is None:
+        return STATUS_SYMBOL[row.status]
+    return f"{STATUS_SYMBOL[row.status]} {commune_value(ind, row, plan, figures, lang, compact=True)}"
+
+
+def commune_reason(ind: Indicator, row: ProgressRow, plan: Plan, figures: Mapping, lang: str) -> str:
+    """Why a commune is off track, in words (the ineligibility, or what it lacks)."""
+    raw = (figures.get(row.area_code) or {}).get(ind.numerator)
+    if row.blocking and raw:
+        reason = ineligible_reason(ind, row, plan, figures, lang).split(": ", 1)[-1]
+        return reason[:1].upper() + reason[1:]
+    parts = []
+    de = plan.data_elements.get(ind.numerator)
+    if is_commune_flag(ind, plan) and de is not None:
+        parts.append(t("scorecard_not_yet", lang, what=phrase(de.name, lang)))
+    else:
+        gap = gap_text(ind, row, plan, lang)
+        if gap:
+            parts.append(gap)
+    for element, value in row.blocking:
+        ename = plan.data_elements[element].name if element in plan.data_elements else LocalText(element, element)
+        if value is None:
+            parts.append(t("scorecard_blocker_missing", lang, what=ename.get(lang)))
+        else:
+            parts.append(t("scorecard_blocker", lang, n=fmt_number(value, lang=lang), what=phrase(ename, lang)))
+    return "; ".join(parts)
+
+
+# --------------------------------------------------------------------------- data
+
+
+def area_values(ctx: PageContext, progress: Progress, year: int) -> dict[str, AreaValue]:
+    """Each indicator's area value for `year` (same period), over the current communes."""
+    codes = [c.code for c in progress.communes]
+    if year == progress.year:
+        figures = progress.figures
+    elif year == progress.year - 1:
+        figures = progress.previous_figures
+    else:
+        history = data.history(ctx.db_url, ctx.area.code, [year], ctx.period, ctx.plan.used_data_elements())
+        figures = history.get((year, ctx.period), {})
+    return {ind.id: area_value(ind, codes, figures) for ind in ctx.plan.indicators}
+
+
+# --------------------------------------------------------------------------- blocks
+
+
+def headline(ctx: PageContext, progress: Progress) -> None:
+    """One line a leader reads in five seconds, then the same numbers big."""
+    rows = progress.area_rows
+    counts = status_counts(rows)
+    total = len(rows)
+    n_communes = len(progress.communes)
+    reported = progress.communes_reported
+    when = when_text(ctx.period, ctx.year, ctx.lang)
+    if counts["no_target"] == total:
+        years = ", ".join(str(y) for y in ctx.plan.years)
+        st.info(t("scorecard_no_targets_year", ctx.lang, year=ctx.year, years=years), icon=":material/info:")
+    parts = [t("scorecard_head_met", ctx.lang, n=counts["met"], total=total)]
+    for status in ("at_risk", "not_met", "no_data", "no_target"):
+        if counts[status]:
+            parts.append(t(f"scorecard_head_{status}", ctx.lang, n=counts[status]))
+    line = ", ".join(parts) + " — " + t("scorecard_head_reported", ctx.lang, n=reported, total=n_communes, when=when)
+    st.subheader(line, anchor=False)
+    cols = st.columns(4)
+    cols[0].metric(status_label("met", ctx.lang), f"{counts['met']}/{total}")
+    cols[1].metric(status_label("at_risk", ctx.lang), str(counts["at_risk"]))
+    cols[2].metric(status_label("not_met", ctx.lang), str(counts["not_met"]))
+    cols[3].metric(t("scorecard_metric_reported", ctx.lang), f"{reported}/{n_communes}")
+    st.caption(t("scorecard_updated", ctx.lang, date=fmt_date(progress.latest_update, ctx.lang), n=n_communes))
+
+
+def _tint(status_frame: pd.DataFrame) -> pd.DataFrame:
+    # Cells without a status (names, counts) get dark text too: the pinned column is faded otherwise.
+    return status_frame.map(
+        lambda s: f"background-color: {STATUS_TINT[s]}; color: #111111" if s in STATUS_TINT else "color: #111111"
+    )
+
+
+def indicator_tables(
+    ctx: PageContext, progress: Progress, now: Mapping[str, AreaValue], then: Mapping[str, AreaValue]
+) -> None:
+    """One table per plan section; choosing a row opens that indicator's page."""
+    plan, lang = ctx.plan, ctx.lang
+    numbers = indicator_numbers(plan)
+    cols = {
+        "no": t("scorecard_col_no", lang),
+        "name": t("scorecard_col_indicator", lang),
+        "value": t("scorecard_col_value", lang),
+        "target": t("scorecard_col_target", lang),
+        "status": t("scorecard_col_status", lang),
+        "met": t("scorecard_col_communes_met", lang),
+        "change": t("scorecard_col_change", lang, year=ctx.compare_year),
+        "reported": t("scorecard_col_reported", lang),
+    }
+    for g_index, group in enumerate(plan.groups(), start=1):
+        st.markdown(f"#### {g_index}. {escape_md(group.get(lang))}")
+        inds = indicators_in_group(plan, group)
+        records, statuses = [], []
+        for ind in inds:
+            r = progress.row(ind.id)
+            met = communes_met_text(progress, ind.id, lang)
+            records.append(
+                {
+                    cols["no"]: numbers[ind.id],
+                    cols["name"]: ind.name.get(lang),
+                    cols["value"]: fmt_result(r.value, ind, lang, r.expected),
+                    cols["target"]: fmt_target(ind, ind.targets.get(ctx.year), lang, r.expected, r.prorated, ctx.year),
+                    cols["status"]: status_label(r.status, lang),
+                    cols["met"]: met,
+                    cols["change"]: change_cell(ind, now.get(ind.id), then.get(ind.id), lang),
+                    cols["reported"]: f"{r.reported}/{r.total}",
+                }
+            )
+            statuses.append(r.status)
+        frame = pd.DataFrame(records)
+        status_frame = pd.DataFrame("", index=frame.index, columns=frame.columns)
+        status_frame[cols["status"]] = statuses
+        event = st.dataframe(
+            frame.style.apply(lambda _df, sf=status_frame: _tint(sf), axis=None),
+            key=f"overview_group_{g_index}",
+            on_select="rerun",
+            selection_mode="single-row",
+            hide_index=True,
+            row_height=WRAP_ROW_HEIGHT,
+            height=WRAP_ROW_HEIGHT * len(frame) + ROW_HEIGHT + 3,
+            column_config={
+                cols["no"]: st.column_config.TextColumn(width=40),
+                cols["name"]: st.column_config.TextColumn(width=200),
+                cols["value"]: st.column_config.TextColumn(width=76),
+                cols["target"]: st.column_config.TextColumn(width=106),
+                cols["status"]: st.column_config.TextColumn(width=100),
+                cols["met"]: st.column_config.TextColumn(help=t("scorecard_help_communes_met", lang), width=64),
+                cols["change"]: st.column_config.TextColumn(
+                    help=t("scorecard_help_change", lang, year=ctx.compare_year), width=110
+                ),
+                cols["reported"]: st.column_config.TextColumn(help=t("scorecard_help_reported", lang), width=80),
+            },
+        )
+        chosen = event["selection"]["rows"]
+        if chosen:
+            st.switch_page("pages/indicator.py", query_params=ctx.link_params(indicator=inds[chosen[0]].id))
+
+
+def commune_grid(ctx: PageContext, progress: Progress, off_track_first: bool) -> None:
+    """Communes x indicators with traffic lights; a cell opens the commune, a header the indicator."""
+    plan, lang = ctx.plan, ctx.lang
+    numbers = indicator_numbers(plan)
+    by_commune: dict[str, dict[str, ProgressRow]] = {}
+    for r in progress.commune_rows:
+        by_commune.setdefault(r.area_code, {})[r.indicator_id] = r
+    communes = list(progress.communes)
+    if off_track_first:
+        communes.sort(key=lambda c: off_track_key((r.status for r in by_commune.get(c.code, {}).values()), c.name))
+    name_col, nm_col, ar_col = (
+        t("scorecard_grid_commune", lang),
+        t("scorecard_grid_not_met", lang),
+        t("scorecard_grid_at_risk", lang),
+    )
+    column_of = {ind.id: numbers[ind.id] for ind in plan.indicators}
+    records, statuses = [], []
+    for c in communes:
+        rows = by_commune.get(c.code, {})
+        rec: dict[str, object] = {name_col: c.name}
+        st_rec: dict[str, str] = {name_col: ""}
+        rec[nm_col] = sum(1 for r in rows.values() if r.status == "not_met")
+        rec[ar_col] = sum(1 for r in rows.values() if r.status == "at_risk")
+        st_rec[nm_col] = st_rec[ar_col] = ""
+        for ind in plan.indicators:
+            r = rows.get(ind.id)
+            rec[column_of[ind.id]] = commune_cell(ind, r, plan, progress.figures, lang)
+            st_rec[column_of[ind.id]] = r.status if r else "no_data"
+        records.append(rec)
+        statuses.append(st_rec)
+    frame = pd.DataFrame(records)
+    status_frame = pd.DataFrame(statuses, index=frame.index)
+    config: dict[str, object] = {
+        name_col: st.column_config.TextColumn(pinned=True, width=130),
+        nm_col: st.column_config.NumberColumn(help=t("scorecard_help_grid_not_met", lang), width=80),
+        ar_col: st.column_config.NumberColumn(help=t("scorecard_help_grid_at_risk", lang), width=80),
+    }
+    for ind in plan.indicators:
+        target = fmt_target(ind, ind.targets.get(ctx.year), lang, year=ctx.year)
+        help_text = f"{numbers[ind.id]}. {ind.name.get(lang)} — {t('charts_target_is', lang, target=target)}"
+        config[column_of[ind.id]] = st.column_config.TextColumn(help=help_text, width=86)
+    event = st.dataframe(
+        frame.style.apply(lambda _df: _tint(status_frame), axis=None),
+        key="overview_grid",
+        on_select="rerun",
+        selection_mode=["single-cell", "single-column"],
+        hide_index=True,
+        row_height=ROW_HEIGHT,
+        height=ROW_HEIGHT * (len(frame) + 1) + 3,
+        column_config=config,
+        alt=t("scorecard_grid_alt", lang),
+    )
+    cells = event["selection"]["cells"]
+    columns = event["selection"]["columns"]
+    if cells:
+        position = int(cells[0][0])
+        if 0 <= position < len(communes):
+            st.switch_page("pages/commune.py", query_params=ctx.link_params(commune=communes[position].code))
+    if columns:
+        by_column = {v: k for k, v in column_of.items()}
+        if columns[0] in by_column:
+            st.switch_page("pages/indicator.py", query_params=ctx.link_params(indicator=by_column[columns[0]]))
+
+
+def ineligible_note(ctx: PageContext, progress: Progress) -> None:
+    """Communes recognised but not counted, in words, under the grid."""
+    lines = []
+    for ind in ctx.plan.indicators:
+        for r in ineligible_recognised(ind, progress.commune_rows, progress.figures):
+            lines.append(ineligible_reason(ind, r, ctx.plan, progress.figures, ctx.lang))
+    if lines:
+        st.warning(
+            t("scorecard_ineligible_title", ctx.lang) + "\n\n" + "\n".join(f"- {escape_md(x)}" for x in lines),
+            icon=":material/info:",
+        )

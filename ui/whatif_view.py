@@ -1,0 +1,278 @@
+"""What-if building blocks: the indicator picker, the target lever, the communes lever,
+and the before/after view of a `rules.Simulation` (which writes nothing).
+
+Keys: the indicator lives in the URL (`?indicator=<id>`); the target input's key names
+the indicator and year (`target_key`) so it is prefilled with that plan target each time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+import streamlit as st
+
+from data_access.progress import Progress
+from i18n import fmt_number, fmt_value
+from rules import Simulation, better_direction
+from rules.model import Indicator, Target
+from rules.suppression import is_masked
+from ui import status
+from ui.frame import PageContext, url_widget
+from ui.plan_text import OP_SYMBOL, element_name, fmt_amount, fmt_target, md_escape
+
+OFF_TRACK = ("not_met", "at_risk")
+# Static CSS (no data): larger numbers in the two before/after cards.
+STYLE = """<style>
+.st-key-whatif_before [data-testid="stMetricValue"], .st-key-whatif_after [data-testid="stMetricValue"] {
+  font-size: 3.4rem; line-height: 1.1;
+}
+</style>"""
+
+
+def target_key(ind_id: str, year: int) -> str:
+    """The target input's widget key (one per indicator and year, so each is prefilled)."""
+    return f"whatif_target_{ind_id}_{year}"
+
+
+def communes_key(area_code: str) -> str:
+    return f"whatif_communes_{area_code}"
+
+
+def indicator_picker(ctx: PageContext) -> Indicator:
+    ids = [ind.id for ind in ctx.plan.indicators]
+    chosen = url_widget(
+        st.selectbox,
+        ctx.t("whatif_indicator"),
+        ids,
+        "indicator",
+        ids[0],
+        format_func=lambda i: ctx.plan.indicator(i).name.get(ctx.lang),
+    )
+    return ctx.plan.indicator(chosen)
+
+
+def _input_format(ind: Indicator) -> tuple[float, str]:
+    """Step and display format of the target input, by unit."""
+    if ind.unit == "per_1000":
+        return 0.1, "%.1f"
+    return 1.0, "%.0f"
+
+
+def target_lever(ctx: PageContext, ind: Indicator) -> Target | None:
+    """The year's target as the user sets it (prefilled from the plan); None without one."""
+    plan_target = ind.targets.get(ctx.year)
+    st.markdown(f"**{ctx.t('whatif_step1', year=ctx.year)}**")
+    if plan_target is None:
+        st.info(ctx.t("whatif_target_none", year=ctx.year), icon=":material/info:")
+        return None
+    if plan_target.is_trend:
+        op = st.segmented_control(
+            ctx.t("whatif_target_trend"),
+            ("decrease", "increase", "maintain"),
+            default=plan_target.op,
+            required=True,
+            format_func=lambda o: ctx.t(f"help_trend_{o}"),
+            key=target_key(ind.id, ctx.year),
+        )
+        target = Target(op, None, op)
+    else:
+        step, fmt = _input_format(ind)
+        number = st.number_input(
+            ctx.t("whatif_target_number", op=OP_SYMBOL[plan_target.op], unit=ctx.t(f"unit_name_{ind.unit}")),
+            min_value=0.0,
+            max_value=100.0 if ind.unit == "percent" else None,
+            value=float(plan_target.number or 0.0),
+            step=step,
+            format=fmt,
+            key=target_key(ind.id, ctx.year),
+        )
+        target = Target(plan_target.op, float(number), f"{plan_target.op} {number:g}")
+    st.caption(ctx.t("whatif_target_plan", target=md_escape(fmt_target(plan_target, ind.unit, ctx.lang))))
+    return target
+
+
+def changed_target(ind: Indicator, year: int, target: Target | None) -> Target | None:
+    """The override to simulate: None when the user left the plan's target as it is."""
+    plan_target = ind.targets.get(year)
+    if target is None or plan_target is None:
+        return None
+    if target.op == plan_target.op and target.number == plan_target.number:
+        return None
+    return target
+
+
+def communes_lever(ctx: PageContext, ind: Indicator, progress: Progress) -> list[str]:
+    """The communes assumed to meet the target (codes), with a shortcut for the off-track ones."""
+    st.markdown(f"**{ctx.t('whatif_step2')}**")
+    if not ind.applies_to_communes:
+        st.caption(ctx.t("whatif_area_only"))
+    rows = {r.area_code: r for r in progress.commune_rows if r.indicator_id == ind.id}
+    names = {c.code: c.name for c in progress.communes}
+    options = [c.code for c in sorted(progress.communes, key=lambda c: c.name)]
+    key = communes_key(ctx.area.code)
+
+    def pick_off_track() -> None:
+        st.session_state[key] = [c for c in options if c in rows and rows[c].status in OFF_TRACK]
+
+    def clear() -> None:
+        st.session_state[key] = []
+
+    chosen = st.multiselect(
+        ctx.t("whatif_communes"),
+        options,
+        format_func=lambda c: (
+            ctx.t("whatif_commune_option", name=names.get(c, c), status=status.status_label(rows[c].status, ctx.lang))
+            if c in rows
+            else names.get(c, c)
+        ),
+        placeholder=ctx.t("whatif_communes_placeholder"),
+        help=ctx.t("whatif_communes_help"),
+        key=key,
+    )
+    buttons = st.container(horizontal=True)
+    buttons.button(ctx.t("whatif_pick_off_track"), on_click=pick_off_track, icon=":material/select_all:")
+    buttons.button(ctx.t("whatif_clear"), on_click=clear, icon=":material/clear:")
+    return list(chosen)
+
+
+def _card(ctx: PageContext, ind: Indicator, sim: Simulation, after: bool) -> None:
+    row = sim.after if after else sim.before
+    target = sim.target if after else ind.targets.get(ctx.year)
+    with st.container(border=True, key="whatif_after" if after else "whatif_before"):
+        st.subheader(ctx.t("whatif_after" if after else "whatif_before"))
+        delta, delta_color = None, "normal"
+        if (
+            after
+            and row.value is not None
+            and sim.before.value is not None
+            and abs(row.value - sim.before.value) > 1e-9
+        ):
+            diff = row.value - sim.before.value
+            delta = ("-" if diff < 0 else "+") + fmt_amount(abs(diff), ind.unit, ctx.lang)
+            delta_color = "normal" if better_direction(ind) == "higher" else "inverse"
+        st.metric(
+            ctx.t("whatif_value_label", target=fmt_target(target, ind.unit, ctx.lang)),
+            fmt_value(row.value, ind.unit, ctx.lang),
+            delta=delta,
+            delta_color=delta_color,
+        )
+        color = status.STATUS_BADGE_COLOR[row.status]
+        st.markdown(f"### :{color}-background[{status.status_label(row.status, ctx.lang)}]")
+        if row.communes_with_target:
+            st.markdown(ctx.t("whatif_communes_met", met=row.communes_met, total=row.communes_with_target))
+
+
+def before_after(ctx: PageContext, ind: Indicator, sim: Simulation, changed: bool) -> None:
+    """Side by side: the area as it stands and in the simulation, with the verdict."""
+    st.html(STYLE)
+    left, right = st.columns(2)
+    with left:
+        _card(ctx, ind, sim, after=False)
+    with right:
+        _card(ctx, ind, sim, after=True)
+    if not changed:
+        st.info(ctx.t("whatif_nothing_changed"), icon=":material/touch_app:")
+        return
+    area = md_escape(ctx.area.full_name)
+    before, after = sim.before.status, sim.after.status
+    if before != after:
+        text = ctx.t(
+            "whatif_verdict_changed",
+            area=area,
+            before=status.status_label(before, ctx.lang),
+            after=status.status_label(after, ctx.lang),
+        )
+        (st.success if after == "met" else st.warning)(text, icon=status.STATUS_MATERIAL_ICON[after])
+    else:
+        st.info(ctx.t("whatif_verdict_same", area=area, status=status.status_label(after, ctx.lang)))
+
+
+def _value_pair(before: float | None, after: float | None, unit: str, lang: str) -> str:
+    a, b = fmt_value(before, unit, lang), fmt_value(after, unit, lang)
+    return a if a == b else f"{a} → {b}"
+
+
+def commune_table(
+    ctx: PageContext, ind: Indicator, sim: Simulation, names: dict[str, str], only_flipped: bool
+) -> pd.DataFrame:
+    before = {r.area_code: r for r in sim.rows_before if not r.is_area}
+    after = {r.area_code: r for r in sim.rows_after if not r.is_area}
+    flipped = {code for code, _, _ in sim.flipped}
+    codes = [c for c in sorted(before, key=lambda c: names.get(c, c)) if not only_flipped or c in flipped]
+    return pd.DataFrame(
+        {
+            ctx.t("whatif_col_commune"): [names.get(c, c) for c in codes],
+            ctx.t("whatif_col_before"): [status.status_label(before[c].status, ctx.lang) for c in codes],
+            ctx.t("whatif_col_after"): [status.status_label(after[c].status, ctx.lang) for c in codes],
+            ctx.t("whatif_col_value"): [
+                _value_pair(before[c].value, after[c].value, ind.unit, ctx.lang) for c in codes
+            ],
+        }
+    )
+
+
+def flipped_communes(ctx: PageContext, ind: Indicator, sim: Simulation, names: dict[str, str]) -> None:
+    st.subheader(ctx.t("whatif_flipped_title", count=len(sim.flipped)))
+    if sim.flipped:
+        st.dataframe(commune_table(ctx, ind, sim, names, only_flipped=True), hide_index=True, width="stretch")
+    else:
+        st.caption(ctx.t("whatif_flipped_none"))
+    with st.expander(ctx.t("whatif_all_communes")):
+        st.dataframe(commune_table(ctx, ind, sim, names, only_flipped=False), hide_index=True, width="stretch")
+
+
+def assumed_figures(ctx: PageContext, sim: Simulation, names: dict[str, str]) -> None:
+    """The figures the simulation set, so nobody mistakes them for reported ones."""
+    if not sim.changes:
+        return
+    st.subheader(ctx.t("whatif_changes_title"))
+    missing = ctx.t("whatif_not_reported")
+    st.dataframe(
+        pd.DataFrame(
+            {
+                ctx.t("whatif_col_commune"): [names.get(c.commune_code, c.commune_code) for c in sim.changes],
+                ctx.t("whatif_col_element"): [element_name(ctx.plan, c.data_element, ctx.lang) for c in sim.changes],
+                ctx.t("whatif_col_figure_before"): [
+                    missing if c.before is None else fmt_number(c.before, None, ctx.lang) for c in sim.changes
+                ],
+                ctx.t("whatif_col_figure_after"): [fmt_number(c.after, None, ctx.lang) for c in sim.changes],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+
+
+def notes(ctx: PageContext, sim: Simulation, names: dict[str, str]) -> None:
+    """Simulation.notes in words: what had to be assumed or could not be done."""
+    if not sim.notes:
+        return
+    st.subheader(ctx.t("whatif_notes_title"))
+    lines = []
+    for note in sim.notes:
+        commune = md_escape(names.get(note.commune_code or "", note.commune_code or ctx.area.full_name))
+        value = fmt_number(note.value, None, ctx.lang) if note.value is not None else "–"
+        lines.append("- " + ctx.t(f"whatif_note_{note.key}", commune=commune, value=value))
+    st.markdown("\n".join(lines))
+
+
+def commune_names(progress: Progress) -> dict[str, str]:
+    return {c.code: c.name for c in progress.communes}
+
+
+def hides_figures(progress: Progress, ind: Indicator) -> bool:
+    """Whether small-count protection hid some of the figures this indicator needs: a
+    simulation on hidden figures would be wrong, so the page says so instead."""
+    needed = {ind.numerator, ind.denominator, *ind.requires_zero}
+    return any(
+        is_masked(value)
+        for figures in (progress.figures, progress.previous_figures)
+        for values in figures.values()
+        for de, value in values.items()
+        if de in needed
+    )
+
+
+def has_figures(progress: Progress, codes: Sequence[str] | None = None) -> bool:
+    return any(progress.figures.get(c) for c in (codes or [c.code for c in progress.communes]))
