@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import streamlit as st
@@ -76,6 +77,7 @@ class PageContext:
 
 
 _FRAME_FLAG = "_frame_drawn_for_run"
+FAVICON = Path(__file__).resolve().parent.parent / "assets" / "favicon.png"
 
 
 def current_lang() -> str:
@@ -109,7 +111,7 @@ def start(current: str | None = None):  # noqa: ANN201 - returns st.Page
     lang = current_lang()
     st.set_page_config(
         page_title=t("app_title", lang),
-        page_icon=":material/child_care:",
+        page_icon=str(FAVICON),  # a local file: a Material icon would be fetched from Google
         layout="wide",
         initial_sidebar_state="collapsed" if current == "projector" else "auto",
     )
@@ -245,6 +247,13 @@ def page_context(page_key: str) -> PageContext:
     """
     if not st.session_state.get(_FRAME_FLAG):
         start(page_key)
+        if not st.session_state.get("_cold_link_rerouted"):
+            # Streamlit ran this file in its legacy `pages/` mode (a deep link to a fresh
+            # server). Go round once through app.py, or the first click on this page
+            # would be lost when the widgets get their app.py identities.
+            st.session_state["_cold_link_rerouted"] = True
+            spec = next(p for p in PAGES if p.key == page_key)
+            st.switch_page(spec.path, query_params=dict(st.query_params))
     lang = current_lang()
     # Login and scope first (ui/auth.py): stops with the login form, or with "không có
     # quyền" for a page this person's role may not open.

@@ -151,10 +151,6 @@ def test_indicator_deep_link_in_english(browser, server):
     page.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="frame: the first session on a cold server (deep link, pages/ legacy mode) loses its first widget event",
-)
 def test_first_click_on_a_cold_server(browser, fresh_server):
     page = open_page(browser, f"{fresh_server.url}/overview?year=2024&period=FY", viewport="1920x1080")
     click_grid_cell(page, 0)
