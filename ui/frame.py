@@ -309,8 +309,8 @@ def nav_bar(ctx: PageContext) -> None:
     """The page menu: daily pages in a row, the officer's tools in one menu; every
     link carries the current filters."""
     params = ctx.link_params()
-    # Static CSS only (never data): less empty space above the menu on small screens.
-    st.html("<style>.block-container{padding-top:1.5rem}</style>")
+    # Static CSS only (never data): less empty space above the menu, but clear of the header bar.
+    st.html("<style>.block-container{padding-top:3.6rem}</style>")
     bar = st.container(horizontal=True, gap="small")
     allowed = [spec for spec in PAGES if ui_auth.page_allowed(spec.key)]  # viewers: no import, audit, locks
     for spec in allowed:
