@@ -514,10 +514,11 @@ def _open(browser, server: Server, page_key: str, params: dict[str, str], timeou
     tab.wait_for_selector(READY, timeout=timeout_s * 1000)
     shown = time.perf_counter() - t0
     out = {"shown_s": round(shown, 2)}
-    deck = tab.locator('[data-testid="stDeckGlJsonChart"] canvas')
-    if deck.count():
-        # drawn: the canvas exists and two animation frames have passed with the layers loaded
-        deck.first.wait_for(state="visible", timeout=timeout_s * 1000)
+    if tab.locator('[data-testid="stDeckGlJsonChart"]').count():
+        # drawn: deck.gl's canvas is there and two animation frames have passed
+        tab.locator('[data-testid="stDeckGlJsonChart"] canvas').first.wait_for(
+            state="visible", timeout=timeout_s * 1000
+        )
         tab.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
         out["drawn_s"] = round(time.perf_counter() - t0, 2)
     out["ws_kb"] = round(received["bytes"] / 1024, 1)

@@ -603,3 +603,18 @@ def test_an_editor_cannot_open_the_lock_page(monkeypatch, seeded_url):
     at = open_page_as(monkeypatch, seeded_url, "ed.leviem", "locks")
     assert "không có quyền mở trang này" in all_text(at)
     assert not at.get("form")
+
+
+def test_an_aggregate_only_account_gets_masked_figures(monkeypatch, seeded_url):
+    make_user(seeded_url, "hoi.dong", [(DISTRICT, "viewer")], aggregates_only=True)
+    make_user(seeded_url, "lan", [(DISTRICT, "viewer")])
+    params = {"year": "2024", "period": "FY", "indicator": "drowning_deaths", "color": "value"}
+    masked = open_page_as(monkeypatch, seeded_url, "hoi.dong", "map", **params)
+    plain = open_page_as(monkeypatch, seeded_url, "lan", "map", **params)
+    texts = {
+        who: {r["code"]: r["value_text"] for r in _deck_records(at) if "value_text" in r}
+        for who, at in (("masked", masked), ("plain", plain))
+    }
+    assert texts["masked"][MINE] == "<5" and texts["masked"][OTHER] == "<5"
+    assert texts["plain"][MINE] != "<5"  # an ordinary viewer sees the figure
+    assert "số nhỏ từ 1 đến 4" in all_text(masked) and "số nhỏ từ 1 đến 4" not in all_text(plain)

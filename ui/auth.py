@@ -34,7 +34,10 @@ def scope() -> AccessScope:
         value = st.session_state.get(SCOPE_KEY)
     except Exception:  # outside a Streamlit run (plain scripts): the process's scope
         return access.current_scope()
-    return value if isinstance(value, AccessScope) else NOBODY
+    found = value if isinstance(value, AccessScope) else NOBODY
+    # A fragment rerun may run in a fresh thread: keep data_access's context in step.
+    access.set_current_scope(found)
+    return found
 
 
 def current_page() -> str | None:
