@@ -239,6 +239,16 @@ def _filters_from_url_only(plan: Plan, years: list[int], areas: list[OrgUnitRef]
             st.session_state[f"filter_{key}"] = default
 
 
+def _served_by_a_server() -> bool:
+    """True under `streamlit run` (a browser at the other end), False under AppTest,
+    which runs a page file on its own and needs no rerouting."""
+    from streamlit import runtime
+
+    if not runtime.exists():
+        return False
+    return type(runtime.get_instance()).__name__ == "Runtime"
+
+
 def page_context(page_key: str) -> PageContext:
     """Every page's first line: the frame (if app.py did not draw it) and the filters.
 
@@ -247,7 +257,7 @@ def page_context(page_key: str) -> PageContext:
     """
     if not st.session_state.get(_FRAME_FLAG):
         start(page_key)
-        if not st.session_state.get("_cold_link_rerouted"):
+        if not st.session_state.get("_cold_link_rerouted") and _served_by_a_server():
             # Streamlit ran this file in its legacy `pages/` mode (a deep link to a fresh
             # server). Go round once through app.py, or the first click on this page
             # would be lost when the widgets get their app.py identities.
