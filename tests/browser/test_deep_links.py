@@ -17,7 +17,7 @@ def test_deep_link_on_a_fresh_server_gets_the_whole_frame(browser, fresh_server,
     page = open_page(browser, f"{fresh_server.url}/{page_key}?year=2024&period=H1&lang=vi")
     assert_no_error(page)
     # the Vietnamese menu (a cold link goes round once through app.py: wait for it)
-    page.get_by_test_id("stPageLink").filter(has_text="Tổng quan").wait_for(timeout=20_000)
+    page.get_by_test_id("stPageLink").filter(has_text="Tổng quan").first.wait_for(timeout=20_000)
     nav = page.get_by_test_id("stMain").inner_text()
     assert "Tổng quan" in nav and "Bản đồ" in nav and "Số liệu" in nav
     sidebar = page.get_by_test_id("stSidebar").inner_text()
