@@ -15,7 +15,6 @@ import io
 import re
 import shutil
 import subprocess
-import time
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -359,16 +358,6 @@ def test_export_report_command_picks_the_kind_by_extension(monkeypatch, capsys, 
     assert main(["export-report", "--year", "2024", "--out", str(tmp_path / "x.docx"), "--commune", "07648"]) == 1
     err = capsys.readouterr().err
     assert ".txt" in err and "99999" in err and ".pdf" in err
-
-
-def test_generation_is_fast_for_the_sample_district(_shared_copies):
-    """CPU time, not wall time: other test workers may share the machine."""
-    inputs = _inputs(_shared_copies["sqlite"])
-    report_docx(inputs)  # first use: imports, fonts
-    for writer in (report_docx, appendix_xlsx, meeting_pdf, commune_sheets_pdf):
-        start = time.process_time()
-        writer(inputs)
-        assert time.process_time() - start < 5, writer.__name__
 
 
 def test_every_text_is_in_the_catalogue():
