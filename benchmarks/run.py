@@ -55,6 +55,17 @@ CHROMIUM_ARGS = [
     "--enable-unsafe-swiftshader",
 ]
 READY = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+READY_WATCH = """
+window.__lastReady = null;
+window.__deckAt = null;
+new MutationObserver(() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (app && app.getAttribute('data-test-script-state') === 'notRunning') window.__lastReady = performance.now();
+  if (window.__deckAt === null && document.querySelector('[data-testid="stDeckGlJsonChart"] canvas')) {
+    window.__deckAt = performance.now();
+  }
+}).observe(document, {subtree: true, childList: true, attributes: true, attributeFilter: ['data-test-script-state']});
+"""
 
 
 @dataclass(frozen=True)
@@ -82,6 +93,8 @@ GOALS = {
 }
 WARM_RUNS = 3
 FLOOR_RUNS = 5
+RATIO_MIN_FLOOR_MS = 10  # the "cold ≤ 1.5× floor" goal is judged on pages whose floor is at least this
+PAGE_TIMEOUT_S = 90  # the browser waits this long for a page, then records a time-out
 
 
 # --- the databases ----------------------------------------------------------------------
@@ -294,6 +307,7 @@ def floor_queries(v: View) -> dict[str, tuple[str, dict]]:
         ),
         "audit": ("SELECT * FROM audit_log ORDER BY changed_at DESC LIMIT 200", {}),
         "import": ("SELECT * FROM import_batch ORDER BY imported_at DESC LIMIT 20", {}),
+        "locks": ("SELECT * FROM period_lock ORDER BY year DESC, period", {}),
         "help": ("SELECT 1", {}),
         "_area_sums": area_sums_2y,
     }
@@ -492,9 +506,15 @@ class Server:
         self.log.close()
 
 
-def _open(browser, server: Server, page_key: str, params: dict[str, str], timeout_s: float = 600) -> dict:
-    """Open a page in a new tab; WebSocket bytes received and seconds until it is shown."""
+def _open(where, server: Server, page_key: str, params: dict[str, str], timeout_s: float = PAGE_TIMEOUT_S) -> dict:
+    """Open a page in a new tab; WebSocket bytes received and seconds until it is shown.
+
+    A page not shown within `timeout_s` is recorded as timed out (`shown_s` None), so a
+    very slow page cannot stretch the whole run.
+    """
     from urllib.parse import urlencode
+
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     received = {"bytes": 0, "frames": 0}
 
@@ -505,24 +525,38 @@ def _open(browser, server: Server, page_key: str, params: dict[str, str], timeou
 
         ws.on("framereceived", on_frame)
 
-    tab = browser.new_page(viewport={"width": 1920, "height": 1080})
+    # `where`: the browser (a new context: nothing cached, a first visit) or a context
+    # shared by the visits (the app's scripts cached, as for someone who has used it before)
+    tab = where.new_page() if hasattr(where, "browser") else where.new_page(viewport={"width": 1920, "height": 1080})
     tab.on("websocket", on_ws)
-    t0 = time.perf_counter()
-    tab.goto(f"{server.base}/{page_key}?{urlencode(params)}")
-    tab.wait_for_selector(READY, timeout=timeout_s * 1000)
-    tab.wait_for_timeout(300)  # a rerun may follow at once (URL-bound widgets)
-    tab.wait_for_selector(READY, timeout=timeout_s * 1000)
-    shown = time.perf_counter() - t0
-    out = {"shown_s": round(shown, 2)}
-    if tab.locator('[data-testid="stDeckGlJsonChart"]').count():
-        # drawn: deck.gl's canvas is there and two animation frames have passed
-        tab.locator('[data-testid="stDeckGlJsonChart"] canvas').first.wait_for(
-            state="visible", timeout=timeout_s * 1000
-        )
-        tab.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
-        out["drawn_s"] = round(time.perf_counter() - t0, 2)
+    # The page notes, on its own clock (ms since navigation started), when its script
+    # last finished; so the harness's polling and settling waits do not count.
+    tab.add_init_script(READY_WATCH)
+    out: dict = {}
+    try:
+        tab.goto(f"{server.base}/{page_key}?{urlencode(params)}")
+        tab.wait_for_selector(READY, timeout=timeout_s * 1000)
+        tab.wait_for_timeout(300)  # a rerun may follow at once (URL-bound widgets, a deep link's reroute)
+        tab.wait_for_selector(READY, timeout=timeout_s * 1000)
+        shown = tab.evaluate("() => window.__lastReady")
+        out["shown_s"] = round(shown / 1000, 2)
+        if tab.locator('[data-testid="stDeckGlJsonChart"]').count():
+            # drawn: a visible deck.gl canvas is there (the projector keeps one rendering
+            # per screen size and hides the others) and two animation frames have passed
+            tab.locator('[data-testid="stDeckGlJsonChart"] canvas:visible').first.wait_for(
+                state="visible", timeout=timeout_s * 1000
+            )
+            frames = tab.evaluate(
+                "() => new Promise(r => { const a = performance.now(); "
+                "requestAnimationFrame(() => requestAnimationFrame(() => r(performance.now() - a))) })"
+            )
+            deck_at = tab.evaluate("() => window.__deckAt") or shown
+            out["drawn_s"] = round((max(shown, deck_at) + frames) / 1000, 2)
+        out["errors"] = tab.locator('[data-testid="stException"]').count()
+    except PlaywrightTimeout:
+        out["shown_s"] = None
+        out["timeout_s"] = timeout_s
     out["ws_kb"] = round(received["bytes"] / 1024, 1)
-    out["errors"] = tab.locator('[data-testid="stException"]').count()
     return out | {"_tab": tab}
 
 
@@ -545,11 +579,16 @@ def worker_browser(size: Size, backend: str) -> dict:
                 r = _open(browser, server, key, params)
                 r.pop("_tab").close()
                 out["pages"].setdefault(key, {})["cold"] = r
-            for spec in PAGES:
-                r = _open(browser, server, spec.key, params)
+            # the projector paused (play=0) on its first slide, and once more on its map slide
+            visits = [(spec.key, spec.key, {"play": "0"} if spec.key == "projector" else {}) for spec in PAGES]
+            visits.append(("projector_map", "projector", {"play": "0", "slide": "2"}))
+            context = browser.new_context(viewport={"width": 1920, "height": 1080})
+            for name, key, extra in visits:
+                r = _open(context, server, key, params | extra)
                 r.pop("_tab").close()
-                out["pages"].setdefault(spec.key, {})["warm"] = r
-                print(f"    browser {spec.key:13s} {r}", file=sys.stderr)
+                out["pages"].setdefault(name, {})["warm"] = r
+                print(f"    browser {name:13s} {r}", file=sys.stderr)
+            context.close()
         finally:
             server.stop()
         # 2. memory: a fresh server, 1 session, then 10
@@ -634,6 +673,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backends", default=",".join(BACKENDS))
     parser.add_argument("--skip", default="", help="comma-separated parts to skip: apptest,import,browser")
     parser.add_argument("--rebuild", action="store_true", help="build the cached databases again")
+    parser.add_argument("--render", action="store_true", help="only write RESULTS.md again from work/results.json")
     parser.add_argument("--worker", choices=["apptest", "import", "browser"], help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     # The generated data is synthetic: open it without logins (AUTH_MODE=none), as the
@@ -644,6 +684,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.worker:
         fn = {"apptest": worker_apptest, "import": worker_import, "browser": worker_browser}[args.worker]
         print(json.dumps(fn(sizes[0], backends[0])))
+        return 0
+    if args.render:
+        RESULTS_MD.write_text(render(json.loads((WORK / "results.json").read_text())), encoding="utf-8")
         return 0
     skip = set(filter(None, args.skip.split(",")))
     started = time.perf_counter()
@@ -714,8 +757,10 @@ def render(run: dict) -> str:
         "Server time is one AppTest run of the page: *cold* with every data cache cleared (a server just "
         "started, or right after an import), *warm* the median of 3 new sessions opening the same view. "
         "*Floor* is the database alone answering the page's question (the SQL for the rows the page shows, "
-        "executed and fetched by the driver, best of 5). Browser columns: WebSocket bytes the page sends, "
-        "seconds until headless Chromium shows it (warm server; map: deck canvas drawn).",
+        "executed and fetched by the driver, best of 5); the 1.5× goal is judged on pages whose floor is at least "
+        f"{RATIO_MIN_FLOOR_MS} ms. Browser columns: WebSocket bytes the page sends, "
+        "seconds until headless Chromium shows it (warm server, the app's scripts already in the browser's cache; "
+        "map: deck canvas drawn).",
         "",
     ]
     goal_rows: list[tuple[str, str, str, str]] = []
@@ -735,14 +780,16 @@ def render(run: dict) -> str:
                 "| page | cold ms | warm ms | floor ms | cold / floor | sends KB | shown s | errors |",
                 "|---|---:|---:|---:|---:|---:|---:|---|",
             ]
-            for page in pages or bpages:
+            for page in [*pages, *(k for k in bpages if k not in pages)]:
                 r = pages.get(page, {})
                 b = bpages.get(page, {}).get("warm", {})
                 ratio = r["cold_ms"] / r["floor_ms"] if r.get("floor_ms") else None
                 shown = b.get("drawn_s", b.get("shown_s"))
+                if b.get("timeout_s"):
+                    shown = f"> {b['timeout_s']:.0f} (timed out)"
                 errs = len(r.get("errors", [])) + (b.get("errors") or 0)
                 lines.append(
-                    f"| {page} | {_ms(r.get('cold_ms'))} | {_ms(r.get('warm_ms'))} | {r.get('floor_ms', '–')} | "
+                    f"| {page} | {_ms(r.get('cold_ms'))} | {_ms(r.get('warm_ms'))} | {'–' if r.get('floor_ms') is None else r['floor_ms']} | "
                     f"{'–' if ratio is None else f'{ratio:,.1f}×'} | {b.get('ws_kb', '–')} | {shown if shown is not None else '–'} | "
                     f"{errs or ''} |"
                 )
@@ -812,7 +859,11 @@ def _goals(backend: str, pages: dict, bpages: dict, imp: dict, mem: dict | None)
                 _mark(cold[1]["cold_ms"] <= GOALS["cold_ms"]),
             )
         )
-        ratios = {k: r["cold_ms"] / r["floor_ms"] for k, r in pages.items() if r.get("floor_ms") and k != "help"}
+        # judged where the database does real work; a page whose question costs the
+        # database almost nothing is held to the absolute cold goal instead
+        ratios = {
+            k: r["cold_ms"] / r["floor_ms"] for k, r in pages.items() if (r.get("floor_ms") or 0) >= RATIO_MIN_FLOOR_MS
+        }
         if ratios:
             worst = max(ratios.items(), key=lambda kv: kv[1])
             rows.append(
@@ -834,8 +885,14 @@ def _goals(backend: str, pages: dict, bpages: dict, imp: dict, mem: dict | None)
             )
         )
         drawn = m.get("drawn_s", m.get("shown_s"))
+        text = f"{drawn} s" if drawn is not None else f"> {m.get('timeout_s')} s (timed out)"
         rows.append(
-            (backend, f"map drawn ≤ {GOALS['map_draw_s']} s", f"{drawn} s", _mark(drawn <= GOALS["map_draw_s"]))
+            (
+                backend,
+                f"map drawn ≤ {GOALS['map_draw_s']} s",
+                text,
+                _mark(drawn is not None and drawn <= GOALS["map_draw_s"]),
+            )
         )
     if imp and "per_s" in imp:
         rows.append(

@@ -48,6 +48,7 @@ MAP_HEIGHT = 500
 # dot at its centroid instead of a polygon: a national map would otherwise send
 # ~6 MB of polygons, labels and outlines, and draw 10,600 labels (benchmarks/RESULTS.md).
 MAX_POLYGONS = 1000
+MAX_TABLE_ROWS = 40  # the commune table under the map scrolls beyond this many rows
 # The view is fitted for the narrowest map we expect (1280 px screen, sidebar open);
 # wider screens show a little more margin around the district.
 FIT_WIDTH = 640
@@ -562,14 +563,20 @@ def show_table(frame: pd.DataFrame, statuses: Sequence[str], key: str) -> list[i
         out[status_col] = [f"background-color: {STATUS_TINT[s]}; color: #111111" for s in statuses]
         return out
 
+    # Above a province's size the tint is left out (the status column still reads symbol
+    # and word): a Styler sends CSS for every cell, ~1 MB more and ~1 s of server time
+    # for 10,600 communes.
+    shown = frame.style.apply(tint, axis=None) if len(frame) <= MAX_POLYGONS else frame
     event = st.dataframe(
-        frame.style.apply(tint, axis=None),
+        shown,
         key=key,
         on_select="rerun",
         selection_mode="single-row",
         hide_index=True,
         row_height=36,
-        height=36 * (len(frame) + 1) + 3,
+        # Every row at once up to a district's size; a scrolling table beyond: a
+        # 10,600-row table drawn at full height kept Chromium busy for ~40 s.
+        height=36 * (min(len(frame), MAX_TABLE_ROWS) + 1) + 3,
         width="stretch",
     )
     return list(event["selection"]["rows"])
