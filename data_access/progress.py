@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 
 from data_access import queries
 from data_access.targets import match_area
-from rules import ProgressRow, evaluate_plan
+from rules import ProgressRow, evaluate_plan_with_groups
 from rules.lineage import Merger, carry_forward
 from rules.model import OrgUnitRef, Plan
 
@@ -38,6 +38,10 @@ class Progress:
     figures: dict[str, dict[str, float]]
     previous_figures: dict[str, dict[str, float]]
     latest_update: datetime | None
+    # The area's provinces or districts (none when its parts are communes), and a pooled
+    # row per part and indicator: a national or provincial overview shows those.
+    parts: tuple[OrgUnitRef, ...] = ()
+    part_rows: tuple[ProgressRow, ...] = ()
 
     @property
     def area_rows(self) -> list[ProgressRow]:
@@ -64,6 +68,14 @@ class Progress:
         if found is None:
             raise KeyError((indicator_id, code))
         return found
+
+    def part_row(self, indicator_id: str, part_code: str) -> ProgressRow | None:
+        """The pooled row of one of the area's parts (province, district) for an indicator."""
+        return self._part_index.get((indicator_id, part_code))
+
+    @cached_property
+    def _part_index(self) -> dict[tuple[str, str], ProgressRow]:
+        return {(r.indicator_id, r.area_code): r for r in self.part_rows}
 
     @cached_property
     def _row_index(self) -> tuple[dict[tuple[str, str], ProgressRow], dict[tuple[str, str], ProgressRow]]:
@@ -101,7 +113,8 @@ def compute_progress(engine: Engine, plan: Plan, year: int, period: str, area_co
     figures = queries.figures_in_area(engine, area.code, [(year, period), (year - 1, period)], needed)
     current, previous = figures[(year, period)], figures[(year - 1, period)]
     previous = _previous_across_mergers(engine, plan, area.code, year - 1, period, communes, previous)
-    rows = evaluate_plan(plan, year, period, area, communes, current, previous)
+    parts = queries.parts_of(engine, area.code, year) if area.level != "commune" else []
+    rows, part_rows = evaluate_plan_with_groups(plan, year, period, area, communes, current, previous, groups=parts)
     return Progress(
         plan=plan,
         year=year,
@@ -112,6 +125,8 @@ def compute_progress(engine: Engine, plan: Plan, year: int, period: str, area_co
         figures=current,
         previous_figures=previous,
         latest_update=queries.latest_update(engine, area.code, year, period),
+        parts=tuple(unit for unit, _ in parts),
+        part_rows=tuple(part_rows),
     )
 
 

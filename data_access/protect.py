@@ -18,7 +18,7 @@ from sqlalchemy import Engine, bindparam, select
 from data_access.models import DataValue, OrgUnit
 from data_access.progress import Progress
 from data_access.standard_elements import STANDARD_DATA_ELEMENTS
-from rules.indicators import has_denominator
+from rules.indicators import ProgressRow, has_denominator
 from rules.model import COMMUNES, Indicator, Plan
 from rules.suppression import (
     PRIMARY,
@@ -152,44 +152,62 @@ def protect_progress(
     )
     figures, _ = mask_figures(progress.figures, sensitive, now)
     previous, _ = mask_figures(progress.previous_figures, sensitive, before)
-    rows = []
-    for r in progress.rows:
-        try:
-            ind = progress.plan.indicator(r.indicator_id)
-        except KeyError:
-            rows.append(r)
-            continue
-        key = area if r.is_area else r.area_code
-        num, den = _row_masks(ind, key, now, sensitive, r.numerator)
-        p_num, p_den = _row_masks(ind, key, before, sensitive, None)
-        value_kind = _value_kind(ind, num, den)
-        prev_kind = _value_kind(ind, p_num, p_den)
-        if r.previous_value is not None and ind.numerator in sensitive and not has_denominator(ind):
-            prev_kind = prev_kind or (PRIMARY if is_small(r.previous_value) else None)
-        changes: dict[str, object] = {}
-        if value_kind and r.value is not None:
-            changes["value"] = masked(value_kind)
-        if num and r.numerator is not None:
-            changes["numerator"] = masked(num)
-        if den and r.denominator is not None:
-            changes["denominator"] = masked(den)
-        if prev_kind and r.previous_value is not None:
-            changes["previous_value"] = masked(prev_kind)
-        if (value_kind or prev_kind) and r.gap is not None:
-            changes["gap"] = Hidden()
-        if (value_kind or prev_kind) and r.units_to_target is not None:
-            changes["units_to_target"] = Hidden()
-        target = ind.targets.get(r.year)
-        if prev_kind and r.expected is not None and target is not None and target.is_trend:
-            changes["expected"] = Hidden()  # a trend's "expected" is last year's value
-        if r.blocking and not r.is_area:
-            blocking = tuple(
-                (de, masked(now.kind((r.area_code, de))) or v if v is not None else v) for de, v in r.blocking
-            )
-            if blocking != r.blocking:
-                changes["blocking"] = blocking
-        rows.append(replace(r, **changes) if changes else r)  # type: ignore[arg-type]
-    return replace(progress, rows=tuple(rows), figures=figures, previous_figures=previous)
+    rows = [_protect_row(progress, r, area if r.is_area else r.area_code, now, before, sensitive) for r in progress.rows]
+    # A part's (province's, district's) totals can only be hidden by a whole-tree
+    # decision, which has a key for every unit; without one the parts are not shown.
+    part_rows = (
+        tuple(_protect_row(progress, r, r.area_code, now, before, sensitive) for r in progress.part_rows)
+        if current is not None and previous_period is not None
+        else ()
+    )
+    return replace(
+        progress,
+        rows=tuple(rows),
+        figures=figures,
+        previous_figures=previous,
+        part_rows=part_rows,
+        parts=progress.parts if part_rows else (),
+    )
+
+
+def _protect_row(
+    progress: Progress, r: ProgressRow, key: str, now: Suppression, before: Suppression, sensitive: tuple[str, ...]
+) -> ProgressRow:
+    """One row with its small sensitive counts (and what derives from them) masked;
+    `key` is the unit whose cells the decisions name (the area for area rows)."""
+    try:
+        ind = progress.plan.indicator(r.indicator_id)
+    except KeyError:
+        return r
+    num, den = _row_masks(ind, key, now, sensitive, r.numerator)
+    p_num, p_den = _row_masks(ind, key, before, sensitive, None)
+    value_kind = _value_kind(ind, num, den)
+    prev_kind = _value_kind(ind, p_num, p_den)
+    if r.previous_value is not None and ind.numerator in sensitive and not has_denominator(ind):
+        prev_kind = prev_kind or (PRIMARY if is_small(r.previous_value) else None)
+    changes: dict[str, object] = {}
+    if value_kind and r.value is not None:
+        changes["value"] = masked(value_kind)
+    if num and r.numerator is not None:
+        changes["numerator"] = masked(num)
+    if den and r.denominator is not None:
+        changes["denominator"] = masked(den)
+    if prev_kind and r.previous_value is not None:
+        changes["previous_value"] = masked(prev_kind)
+    if (value_kind or prev_kind) and r.gap is not None:
+        changes["gap"] = Hidden()
+    if (value_kind or prev_kind) and r.units_to_target is not None:
+        changes["units_to_target"] = Hidden()
+    target = ind.targets.get(r.year)
+    if prev_kind and r.expected is not None and target is not None and target.is_trend:
+        changes["expected"] = Hidden()  # a trend's "expected" is last year's value
+    if r.blocking and not r.is_area:
+        blocking = tuple(
+            (de, masked(now.kind((r.area_code, de))) or v if v is not None else v) for de, v in r.blocking
+        )
+        if blocking != r.blocking:
+            changes["blocking"] = blocking
+    return replace(r, **changes) if changes else r  # type: ignore[arg-type]
 
 
 def is_protected_value(value: object) -> bool:

@@ -90,6 +90,44 @@ def communes_in(engine: Engine, area_code: str, year: int | None = None) -> list
     return [_ref(r, _parent_code(r.path)) for r in rows]
 
 
+def parts_of(engine: Engine, area_code: str, year: int | None = None) -> list[tuple[OrgUnitRef, list[str]]]:
+    """The area's direct sub-areas above commune level (a country's provinces, a
+    province's districts), each with the codes of the communes under it, by code.
+
+    Empty for a district whose children are communes: the communes are its parts.
+    """
+    with engine.connect() as conn:
+        path = _path_of(conn, area_code)
+        if path is None:
+            return []
+        depth = len([p for p in path.split("/") if p])
+        children = conn.execute(
+            select(OrgUnit)
+            .where(
+                OrgUnit.path.like(bindparam("prefix")),
+                OrgUnit.depth == bindparam("depth"),
+                OrgUnit.level != "commune",
+                _year_filter(year),
+            )
+            .order_by(OrgUnit.code),
+            {"prefix": path + "%", "depth": depth},
+        ).all()
+        if not children:
+            return []
+        communes = conn.execute(
+            select(OrgUnit.code, OrgUnit.path).where(
+                OrgUnit.path.like(bindparam("prefix")), OrgUnit.level == "commune", _year_filter(year)
+            ),
+            {"prefix": path + "%"},
+        ).all()
+    members: dict[str, list[str]] = {c.code: [] for c in children}
+    for code, commune_path in communes:
+        parts = [p for p in commune_path.split("/") if p]
+        if len(parts) > depth and parts[depth] in members:
+            members[parts[depth]].append(code)
+    return [(_ref(c, area_code), sorted(members[c.code])) for c in children]
+
+
 def children_of(engine: Engine, area_code: str) -> list[OrgUnitRef]:
     """The direct children of an org unit (for drilling down an area picker)."""
     with engine.connect() as conn:

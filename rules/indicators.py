@@ -572,12 +572,19 @@ def indicator_rows(
     previous_figures: Figures | None,
     *,
     data_elements: Mapping[str, DataElement] | None = None,
+    groups: Sequence[tuple[OrgUnitRef, Sequence[str]]] = (),
+    group_out: list[ProgressRow] | None = None,
 ) -> list[ProgressRow]:
     """The area row, then one row per commune (by code), for one indicator.
 
     When the area is itself a commune there is a single row (`area_level` "commune",
     `is_area` True, the commune's eligibility applied, `communes_met` None).
+    `groups` are parts of the area (its provinces or districts) with their communes'
+    codes: a pooled row for each is appended to `group_out`, from the same commune
+    results (codes outside the area are ignored).
     """
+    if group_out is None:
+        group_out = []
     previous = previous_figures or {}
     des: Mapping[str, DataElement] = data_elements or {}
     flow = is_flow(ind, des)
@@ -635,10 +642,53 @@ def indicator_rows(
         _commune_row(ind, year, period, c, now_results[c.code], before_results[c.code], flow, data_elements)
         for c in ordered
     ]
-    av = pool(ind, list(now_results.values()))
-    prev = pool(ind, list(before_results.values()))
+    area_row = _area_row(
+        ind,
+        year,
+        period,
+        area,
+        list(now_results.values()),
+        list(before_results.values()),
+        [r.status for r in commune_rows],
+        flow,
+        data_elements,
+    )
+    if groups:
+        status_of = {r.area_code: r.status for r in commune_rows}
+        for unit, members in groups:
+            known = [code for code in dict.fromkeys(members) if code in now_results]
+            group_out.append(
+                _area_row(
+                    ind,
+                    year,
+                    period,
+                    unit,
+                    [now_results[code] for code in known],
+                    [before_results[code] for code in known],
+                    [status_of[code] for code in known],
+                    flow,
+                    data_elements,
+                )
+            )
+    return [area_row, *commune_rows]
+
+
+def _area_row(
+    ind: Indicator,
+    year: int,
+    period: str,
+    area: OrgUnitRef,
+    now: Sequence[CommuneResult],
+    before: Sequence[CommuneResult],
+    commune_statuses: Sequence[str],
+    flow: bool,
+    data_elements: Mapping[str, DataElement] | None,
+) -> ProgressRow:
+    """The pooled row of an area from its communes' results and their own statuses."""
+    av = pool(ind, now)
+    prev = pool(ind, before)
     ev = evaluate(ind, year, period, av.value, prev.value, flow)
-    area_row = ProgressRow(
+    return ProgressRow(
         area_code=area.code,
         area_name=area.name,
         area_level=area.level,
@@ -655,8 +705,8 @@ def indicator_rows(
         previous_value=prev.value,
         expected=ev.expected,
         gap=ev.gap,
-        communes_met=sum(1 for r in commune_rows if r.status == "met"),
-        communes_with_target=sum(1 for r in commune_rows if r.status != "no_target"),
+        communes_met=sum(1 for s in commune_statuses if s == "met"),
+        communes_with_target=sum(1 for s in commune_statuses if s != "no_target"),
         blocking=(),
         is_area=True,
         tolerance=ev.tolerance,
@@ -665,7 +715,6 @@ def indicator_rows(
         not_reported=av.not_reported,
         ineligible=av.ineligible,
     )
-    return [area_row, *commune_rows]
 
 
 def _commune_row(
@@ -732,8 +781,44 @@ def evaluate_plan(
     know every element the plan uses (standard ones included), because a flow the
     mapping does not know is treated as a stock (never pro-rated).
     """
+    return evaluate_plan_with_groups(
+        plan, year, period, area, communes, figures, previous_figures, data_elements=data_elements
+    )[0]
+
+
+def evaluate_plan_with_groups(
+    plan: Plan,
+    year: int,
+    period: str,
+    area: OrgUnitRef,
+    communes: Sequence[OrgUnitRef],
+    figures: Figures,
+    previous_figures: Figures | None,
+    *,
+    data_elements: Mapping[str, DataElement] | None = None,
+    groups: Sequence[tuple[OrgUnitRef, Sequence[str]]] = (),
+) -> tuple[list[ProgressRow], list[ProgressRow]]:
+    """`evaluate_plan`, and a pooled row per group and indicator (groups in the order
+    given, within each indicator in plan order): a province's or a district's standing,
+    judged against the plan's target exactly as the whole area is, with its own
+    `communes_met`. Computed from the same commune results, so nothing is evaluated twice.
+    """
     des = data_elements if data_elements is not None else plan.data_elements
     rows: list[ProgressRow] = []
+    group_rows: list[ProgressRow] = []
     for ind in plan.indicators:
-        rows.extend(indicator_rows(ind, year, period, area, communes, figures, previous_figures, data_elements=des))
-    return rows
+        rows.extend(
+            indicator_rows(
+                ind,
+                year,
+                period,
+                area,
+                communes,
+                figures,
+                previous_figures,
+                data_elements=des,
+                groups=groups,
+                group_out=group_rows,
+            )
+        )
+    return rows, group_rows

@@ -143,3 +143,45 @@ def test_national_tree_shape_without_a_database():
     assert country.plan_area().code == "VN"
     assert build_country(17).plan_area().level == "district"
     assert build_country(250).plan_area().level == "province"
+
+
+def test_country_progress_has_a_pooled_row_per_province_that_protection_masks(generated):
+    """The national overview shows provinces: each province's row is the plan evaluated
+    with that province as the area, and small sensitive counts are hidden there too."""
+    import math
+
+    from data_access.progress import compute_progress
+    from data_access.protect import load_tree_suppression, protect_progress
+
+    engine, _result, plan_file = generated
+    plan = validate_plan_file(plan_file).plan
+    country = compute_progress(engine, plan, 2025, "FY", "VN")
+    provinces = [u for u in queries.list_org_units(engine) if u.level == "province"]
+    assert [p.code for p in country.parts] == sorted(p.code for p in provinces)
+    assert len(country.part_rows) == len(provinces) * len(plan.indicators)
+    for province in provinces:
+        alone = compute_progress(engine, plan, 2025, "FY", province.code)
+        for ind in plan.indicators:
+            assert country.part_row(ind.id, province.code) == alone.row(ind.id)
+    # A province's parts are its districts; a district's parts are its communes (none listed).
+    province = compute_progress(engine, plan, 2025, "FY", provinces[0].code)
+    assert province.parts and all(p.level == "district" for p in province.parts)
+    district = compute_progress(engine, plan, 2025, "FY", province.parts[0].code)
+    assert district.parts == () and district.part_rows == ()
+
+    sensitive = ("drowning_deaths", "abuse_cases")
+    now = load_tree_suppression(engine, 2025, "FY", sensitive)
+    before = load_tree_suppression(engine, 2024, "FY", sensitive)
+    masked = protect_progress(country, sensitive, now, before)
+    hidden = 0
+    for r in masked.part_rows:
+        ind = plan.indicator(r.indicator_id)
+        if ind.numerator in sensitive and now.kind((r.area_code, ind.numerator)):
+            assert math.isnan(r.value) and str(r.value) in ("<5", "*"), (r.area_code, r.indicator_id)
+            hidden += 1
+        elif ind.numerator in sensitive and r.value is not None:
+            assert r.value == country.part_row(r.indicator_id, r.area_code).value
+    # Without a whole-tree decision the provinces cannot be checked: none is shown.
+    alone_masked = protect_progress(country, sensitive)
+    assert alone_masked.part_rows == () and alone_masked.parts == ()
+    assert hidden or all(not now.kind((p.code, de)) for p in provinces for de in sensitive)

@@ -17,6 +17,7 @@ from rules import (
     commune_result,
     evaluate,
     evaluate_plan,
+    evaluate_plan_with_groups,
     flow_consistency,
     is_flow,
     run_checks,
@@ -788,3 +789,47 @@ def test_flow_consistency_fy_below_h1():
         ("C01", "drowning_deaths", 2.0, 1.0),
         ("C02", "injury_cases", 3.0, 2.0),
     ]
+
+
+# --------------------------------------------------------------------------- parts of the area
+
+
+def test_group_rows_pool_each_part_like_an_area_of_its_own():
+    """A province's row on the national overview is what the plan would say with the
+    province as the area: pooled over its own communes, judged against the same target."""
+    ind = injury_indicator()  # per 1,000 children, target < 3 in 2024
+    province = unit("DN", level="district", name="Đông")
+    west = unit("TY", level="district", name="Tây")
+    communes = [unit(c) for c in ("C1", "C2", "C3", "C4")]
+    figures = {
+        "C1": {"injury_cases": 2, "children_total": 1000},
+        "C2": {"injury_cases": 6, "children_total": 1000},
+        "C3": {"injury_cases": 1, "children_total": 2000},
+        # C4 did not report
+    }
+    previous = {"C1": {"injury_cases": 9, "children_total": 1000}}
+    rows, groups = evaluate_plan_with_groups(
+        plan_of(ind),
+        2024,
+        "FY",
+        DISTRICT,
+        communes,
+        figures,
+        previous,
+        groups=[(province, ["C1", "C2"]), (west, ["C3", "C4", "ELSEWHERE"])],
+    )
+    assert rows == evaluate_plan(plan_of(ind), 2024, "FY", DISTRICT, communes, figures, previous)
+    east_row, west_row = groups
+    # Đông: (2 + 6) / (1000 + 1000) x 1000 = 4 per 1,000 -> not below 3; 3.3 would be at risk.
+    assert (east_row.area_code, east_row.area_level, east_row.is_area) == ("DN", "district", True)
+    assert east_row.value == pytest.approx(4.0)
+    assert east_row.status == "not_met"
+    assert (east_row.reported, east_row.total, east_row.communes_met) == (2, 2, 1)  # C1 (2 < 3) met
+    assert east_row.previous_value == pytest.approx(9.0)  # only C1 reported last year: 9 / 1000
+    # Tây: 1 / 2000 x 1000 = 0.5 -> met; C4 missing, the unknown code ignored.
+    assert west_row.value == pytest.approx(0.5)
+    assert west_row.status == "met"
+    assert (west_row.reported, west_row.total, west_row.not_reported) == (1, 2, ("C4",))
+    # Each part's row equals the plan evaluated with that part as the area.
+    alone = evaluate_plan(plan_of(ind), 2024, "FY", province, communes[:2], figures, previous)[0]
+    assert alone == east_row
