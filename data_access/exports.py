@@ -125,7 +125,9 @@ class ExportInputs:
         return cache
 
     def commune_rows(self, indicator_id: str) -> list[ProgressRow]:
-        return [r for r in self.all_commune_rows if r.indicator_id == indicator_id]
+        if self.area.level == "commune":
+            return [r for r in self.all_commune_rows if r.indicator_id == indicator_id]
+        return list(self.progress.commune_rows_of(indicator_id))
 
     def commune(self, code: str) -> OrgUnitRef:
         for c in self.progress.communes:

@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 
 from data_access import queries
 from data_access.targets import match_area
-from rules import ProgressRow, evaluate_plan_with_groups
+from rules import AreaValue, ProgressRow, area_value, evaluate_plan_with_groups
 from rules.lineage import Merger, carry_forward
 from rules.model import OrgUnitRef, Plan
 
@@ -68,6 +68,40 @@ class Progress:
         if found is None:
             raise KeyError((indicator_id, code))
         return found
+
+    def commune_rows_of(self, indicator_id: str) -> tuple[ProgressRow, ...]:
+        """The commune rows of one indicator, by commune code (indexed once)."""
+        return self._by_indicator.get(indicator_id, ())
+
+    def rows_of_commune(self, code: str) -> tuple[ProgressRow, ...]:
+        """One commune's rows, in plan order (indexed once)."""
+        return self._by_commune.get(code, ())
+
+    @cached_property
+    def _by_indicator(self) -> dict[str, tuple[ProgressRow, ...]]:
+        # Pages used to filter ~250,000 national rows per indicator, several times per view.
+        out: dict[str, list[ProgressRow]] = {}
+        for r in self._split_rows[1]:
+            out.setdefault(r.indicator_id, []).append(r)
+        return {k: tuple(v) for k, v in out.items()}
+
+    @cached_property
+    def _by_commune(self) -> dict[str, tuple[ProgressRow, ...]]:
+        out: dict[str, list[ProgressRow]] = {}
+        for r in self._split_rows[1]:
+            out.setdefault(r.area_code, []).append(r)
+        return {k: tuple(v) for k, v in out.items()}
+
+    def pooled(self, previous: bool = False) -> dict[str, AreaValue]:
+        """Each indicator's value over the area's communes, this year or the year before
+        (from the figures held here), computed once per Progress: every page view of a
+        national overview asked for 2 x 23 pools of 10,600 communes."""
+        cache = self.__dict__.setdefault("_pooled", {})
+        if previous not in cache:
+            codes = [c.code for c in self.communes]
+            figures = self.previous_figures if previous else self.figures
+            cache[previous] = {ind.id: area_value(ind, codes, figures) for ind in self.plan.indicators}
+        return cache[previous]
 
     def part_row(self, indicator_id: str, part_code: str) -> ProgressRow | None:
         """The pooled row of one of the area's parts (province, district) for an indicator."""

@@ -79,7 +79,7 @@ def eligibility_warnings(ctx: PageContext, progress: Progress, commune: OrgUnitR
 
 def summary(ctx: PageContext, progress: Progress, commune: OrgUnitRef) -> None:
     """How many indicators the commune meets, at a glance (symbol + word in each label)."""
-    rows = [r for r in progress.commune_rows if r.area_code == commune.code]
+    rows = list(progress.rows_of_commune(commune.code))
     counts = status_counts(rows)
     assessed = counts["met"] + counts["at_risk"] + counts["not_met"]
     cols = st.columns(4)
@@ -94,7 +94,7 @@ def rank_text(ind: Indicator, progress: Progress, code: str) -> str:
     """'3/17' (best first by the indicator's direction), or '–'."""
     if not is_rankable(ind):
         return "–"
-    values = {r.area_code: r.value for r in progress.commune_rows if r.indicator_id == ind.id}
+    values = {r.area_code: r.value for r in progress.commune_rows_of(ind.id)}
     rank = rank_of(values, code, better_direction(ind))
     return f"{rank[0]}/{rank[1]}" if rank else "–"
 

@@ -89,7 +89,7 @@ def standing(ctx: PageContext, ind: Indicator, progress: Progress, change: str) 
 def ranked(ctx: PageContext, ind: Indicator, progress: Progress) -> None:
     """Communes as bars, best first, with the target line."""
     lang = ctx.lang
-    rows = [r for r in progress.commune_rows if r.indicator_id == ind.id]
+    rows = list(progress.commune_rows_of(ind.id))
     flagged = {r.area_code for r in ineligible_recognised(ind, rows, progress.figures)}
     frame = pd.DataFrame(
         {
@@ -154,7 +154,7 @@ def trend(ctx: PageContext, ind: Indicator, progress: Progress) -> None:
 def off_track(ctx: PageContext, ind: Indicator, progress: Progress) -> None:
     """Communes not meeting the indicator, worst first, with their value and the reason."""
     lang = ctx.lang
-    rows = [r for r in progress.commune_rows if r.indicator_id == ind.id and r.status in ("not_met", "at_risk")]
+    rows = [r for r in progress.commune_rows_of(ind.id) if r.status in ("not_met", "at_risk")]
     rows.sort(key=lambda r: (STATUS_ORDER.index(r.status), r.area_name))
     if not rows:
         st.success(t("indicator_all_communes_ok", lang), icon=":material/check_circle:")
@@ -189,7 +189,7 @@ def missing(ctx: PageContext, ind: Indicator, progress: Progress) -> None:
     _, silent = communes_reported(progress.figures, names)
     area_row = progress.row(ind.id)
     partial = [c for c in area_row.not_reported if c not in silent]
-    zero = [r.area_name for r in progress.commune_rows if r.indicator_id == ind.id and r.reported and r.value is None]
+    zero = [r.area_name for r in progress.commune_rows_of(ind.id) if r.reported and r.value is None]
     when = sc.when_text(ctx.period, ctx.year, lang)
     if not (silent or partial or zero):
         st.caption(t("indicator_all_reported", lang, n=len(names), when=when))

@@ -49,6 +49,15 @@ STATUS_TINT = {
 ROW_HEIGHT = 38
 # Above 4rem Streamlit's grid wraps long text (indicator names, trend targets) in the cell.
 WRAP_ROW_HEIGHT = 68
+# Above this many communes the grid lists the area's provinces or districts (a commune
+# grid of 10,600 x 26 cells is past what pandas styles and what anyone reads), or, for
+# an area without such parts, its first communes in the chosen order.
+COMMUNE_GRID_LIMIT = 1000
+# Long grids scroll inside a box of 40 rows, so the page under them stays in reach.
+COMMUNE_GRID_MAX_HEIGHT = ROW_HEIGHT * 41 + 3
+PART_GRID_MAX_HEIGHT = ROW_HEIGHT * 41 + 3
+# Communes recognised but not counted, listed in words under the grid; more are counted.
+INELIGIBLE_LINES = 30
 
 
 # --------------------------------------------------------------------------- words
@@ -200,7 +209,7 @@ def ineligible_reason(ind: Indicator, row: ProgressRow, plan: Plan, figures: Map
 
 def communes_met_text(progress: Progress, indicator_id: str, lang: str) -> str:
     """'12/17': communes meeting the target out of those assessed (a status other than no data)."""
-    rows = [r for r in progress.commune_rows if r.indicator_id == indicator_id]
+    rows = progress.commune_rows_of(indicator_id)
     if not any(r.status != "no_target" for r in rows):
         return t("scorecard_area_only", lang)
     met, assessed = communes_met(rows)
@@ -269,14 +278,13 @@ def commune_reason(ind: Indicator, row: ProgressRow, plan: Plan, figures: Mappin
 
 def area_values(ctx: PageContext, progress: Progress, year: int) -> dict[str, AreaValue]:
     """Each indicator's area value for `year` (same period), over the current communes."""
-    codes = [c.code for c in progress.communes]
     if year == progress.year:
-        figures = progress.figures
-    elif year == progress.year - 1:
-        figures = progress.previous_figures
-    else:
-        history = data.history(ctx.db_url, ctx.area.code, [year], ctx.period, ctx.plan.used_data_elements())
-        figures = history.get((year, ctx.period), {})
+        return progress.pooled()
+    if year == progress.year - 1:
+        return progress.pooled(previous=True)
+    codes = [c.code for c in progress.communes]
+    history = data.history(ctx.db_url, ctx.area.code, [year], ctx.period, ctx.plan.used_data_elements())
+    figures = history.get((year, ctx.period), {})
     return {ind.id: area_value(ind, codes, figures) for ind in ctx.plan.indicators}
 
 
@@ -298,14 +306,34 @@ def headline(ctx: PageContext, progress: Progress) -> None:
     for status in ("at_risk", "not_met", "no_data", "no_target"):
         if counts[status]:
             parts.append(t(f"scorecard_head_{status}", ctx.lang, n=counts[status]))
-    line = ", ".join(parts) + " — " + t("scorecard_head_reported", ctx.lang, n=reported, total=n_communes, when=when)
+    line = (
+        ", ".join(parts)
+        + " — "
+        + t(
+            "scorecard_head_reported",
+            ctx.lang,
+            n=fmt_number(reported, lang=ctx.lang),
+            total=fmt_number(n_communes, lang=ctx.lang),
+            when=when,
+        )
+    )
     st.subheader(line, anchor=False)
     cols = st.columns(4)
     cols[0].metric(status_label("met", ctx.lang), f"{counts['met']}/{total}")
     cols[1].metric(status_label("at_risk", ctx.lang), str(counts["at_risk"]))
     cols[2].metric(status_label("not_met", ctx.lang), str(counts["not_met"]))
-    cols[3].metric(t("scorecard_metric_reported", ctx.lang), f"{reported}/{n_communes}")
-    st.caption(t("scorecard_updated", ctx.lang, date=fmt_date(progress.latest_update, ctx.lang), n=n_communes))
+    cols[3].metric(
+        t("scorecard_metric_reported", ctx.lang),
+        f"{fmt_number(reported, lang=ctx.lang)}/{fmt_number(n_communes, lang=ctx.lang)}",
+    )
+    st.caption(
+        t(
+            "scorecard_updated",
+            ctx.lang,
+            date=fmt_date(progress.latest_update, ctx.lang),
+            n=fmt_number(n_communes, lang=ctx.lang),
+        )
+    )
 
 
 def _tint(status_frame: pd.DataFrame) -> pd.DataFrame:
@@ -380,8 +408,84 @@ def indicator_tables(
             st.switch_page("pages/indicator.py", query_params=ctx.link_params(indicator=inds[chosen[0]].id))
 
 
+def shows_parts(progress: Progress) -> bool:
+    """Whether the grid lists the area's provinces or districts rather than its communes:
+    a leader of a province or of the country reads 63 provinces, not 10,600 communes."""
+    return bool(progress.parts) and len(progress.communes) > COMMUNE_GRID_LIMIT
+
+
+def part_grid(ctx: PageContext, progress: Progress) -> None:
+    """Provinces (or districts) x indicators, each judged as an area against the plan's
+    target; a cell opens that province's own overview, a header the indicator."""
+    plan, lang = ctx.plan, ctx.lang
+    numbers = indicator_numbers(plan)
+    rows_of = {u.code: {ind.id: progress.part_row(ind.id, u.code) for ind in plan.indicators} for u in progress.parts}
+    parts = sorted(
+        progress.parts, key=lambda u: off_track_key((r.status for r in rows_of[u.code].values() if r), u.name)
+    )
+    name_col, nm_col, ar_col = (
+        t(f"scorecard_part_{parts[0].level}" if parts[0].level in ("province", "district") else "scorecard_part", lang),
+        t("scorecard_grid_not_met", lang),
+        t("scorecard_grid_at_risk", lang),
+    )
+    column_of = {ind.id: numbers[ind.id] for ind in plan.indicators}
+    records, statuses = [], []
+    for u in parts:
+        rows = rows_of[u.code]
+        rec: dict[str, object] = {name_col: u.name}
+        rec[nm_col] = sum(1 for r in rows.values() if r and r.status == "not_met")
+        rec[ar_col] = sum(1 for r in rows.values() if r and r.status == "at_risk")
+        st_rec = {name_col: "", nm_col: "", ar_col: ""}
+        for ind in plan.indicators:
+            r = rows.get(ind.id)
+            if r is None or r.value is None:
+                rec[column_of[ind.id]] = STATUS_SYMBOL[r.status if r else "no_data"]
+            else:
+                rec[column_of[ind.id]] = f"{STATUS_SYMBOL[r.status]} {fmt_result(r.value, ind, lang, r.expected)}"
+            st_rec[column_of[ind.id]] = r.status if r else "no_data"
+        records.append(rec)
+        statuses.append(st_rec)
+    frame = pd.DataFrame(records)
+    status_frame = pd.DataFrame(statuses, index=frame.index)
+    config: dict[str, object] = {
+        name_col: st.column_config.TextColumn(pinned=True, width=130),
+        nm_col: st.column_config.NumberColumn(help=t("scorecard_help_part_not_met", lang), width=80),
+        ar_col: st.column_config.NumberColumn(help=t("scorecard_help_part_at_risk", lang), width=80),
+    }
+    for ind in plan.indicators:
+        target = fmt_target(ind, ind.targets.get(ctx.year), lang, year=ctx.year)
+        help_text = f"{numbers[ind.id]}. {ind.name.get(lang)} — {t('charts_target_is', lang, target=target)}"
+        config[column_of[ind.id]] = st.column_config.TextColumn(help=help_text, width=96)
+    event = st.dataframe(
+        frame.style.apply(lambda _df: _tint(status_frame), axis=None),
+        key="overview_part_grid",
+        on_select="rerun",
+        selection_mode=["single-cell", "single-column"],
+        hide_index=True,
+        row_height=ROW_HEIGHT,
+        height=min(ROW_HEIGHT * (len(frame) + 1) + 3, PART_GRID_MAX_HEIGHT),
+        column_config=config,
+        alt=t("scorecard_part_grid_alt", lang),
+    )
+    cells = event["selection"]["cells"]
+    columns = event["selection"]["columns"]
+    if cells:
+        position = int(cells[0][0])
+        if 0 <= position < len(parts):
+            st.switch_page("pages/overview.py", query_params=ctx.link_params(area=parts[position].code))
+    if columns:
+        by_column = {v: k for k, v in column_of.items()}
+        if columns[0] in by_column:
+            st.switch_page("pages/indicator.py", query_params=ctx.link_params(indicator=by_column[columns[0]]))
+
+
 def commune_grid(ctx: PageContext, progress: Progress, off_track_first: bool) -> None:
-    """Communes x indicators with traffic lights; a cell opens the commune, a header the indicator."""
+    """Communes x indicators with traffic lights; a cell opens the commune, a header the indicator.
+
+    Above `COMMUNE_GRID_LIMIT` communes (an area without provinces or districts to
+    show instead) only the first communes in the chosen order are listed, and a note
+    says so: a table of 10,600 rows helps nobody and overflows the browser.
+    """
     plan, lang = ctx.plan, ctx.lang
     numbers = indicator_numbers(plan)
     by_commune: dict[str, dict[str, ProgressRow]] = {}
@@ -390,6 +494,9 @@ def commune_grid(ctx: PageContext, progress: Progress, off_track_first: bool) ->
     communes = list(progress.communes)
     if off_track_first:
         communes.sort(key=lambda c: off_track_key((r.status for r in by_commune.get(c.code, {}).values()), c.name))
+    if len(communes) > COMMUNE_GRID_LIMIT:
+        st.caption(t("scorecard_grid_first", lang, n=COMMUNE_GRID_LIMIT, total=len(communes)))
+        communes = communes[:COMMUNE_GRID_LIMIT]
     name_col, nm_col, ar_col = (
         t("scorecard_grid_commune", lang),
         t("scorecard_grid_not_met", lang),
@@ -428,7 +535,7 @@ def commune_grid(ctx: PageContext, progress: Progress, off_track_first: bool) ->
         selection_mode=["single-cell", "single-column"],
         hide_index=True,
         row_height=ROW_HEIGHT,
-        height=ROW_HEIGHT * (len(frame) + 1) + 3,
+        height=min(ROW_HEIGHT * (len(frame) + 1) + 3, COMMUNE_GRID_MAX_HEIGHT),
         column_config=config,
         alt=t("scorecard_grid_alt", lang),
     )
@@ -448,10 +555,11 @@ def ineligible_note(ctx: PageContext, progress: Progress) -> None:
     """Communes recognised but not counted, in words, under the grid."""
     lines = []
     for ind in ctx.plan.indicators:
-        for r in ineligible_recognised(ind, progress.commune_rows, progress.figures):
+        for r in ineligible_recognised(ind, progress.commune_rows_of(ind.id), progress.figures):
             lines.append(ineligible_reason(ind, r, ctx.plan, progress.figures, ctx.lang))
     if lines:
-        st.warning(
-            t("scorecard_ineligible_title", ctx.lang) + "\n\n" + "\n".join(f"- {escape_md(x)}" for x in lines),
-            icon=":material/info:",
-        )
+        more = len(lines) - INELIGIBLE_LINES
+        shown = [f"- {escape_md(x)}" for x in lines[:INELIGIBLE_LINES]]
+        if more > 0:
+            shown.append(f"- {t('scorecard_ineligible_more', ctx.lang, n=more)}")
+        st.warning(t("scorecard_ineligible_title", ctx.lang) + "\n\n" + "\n".join(shown), icon=":material/info:")

@@ -107,7 +107,7 @@ def communes_lever(ctx: PageContext, ind: Indicator, progress: Progress) -> list
     st.markdown(f"**{ctx.t('whatif_step2')}**")
     if not ind.applies_to_communes:
         st.caption(ctx.t("whatif_area_only"))
-    rows = {r.area_code: r for r in progress.commune_rows if r.indicator_id == ind.id}
+    rows = {r.area_code: r for r in progress.commune_rows_of(ind.id)}
     names = {c.code: c.name for c in progress.communes}
     options = [c.code for c in sorted(progress.communes, key=lambda c: c.name)]
     key = communes_key(ctx.area.code)
