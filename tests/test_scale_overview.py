@@ -1,0 +1,62 @@
+"""The overview of a country or a province: a grid of its provinces (or districts), not
+of thousands of communes, each judged as an area; on both databases, in AppTest."""
+
+from __future__ import annotations
+
+import pytest
+
+from data_access import db, queries
+from data_access.generate import generate
+from data_access.progress import compute_progress
+from data_access.targets import validate_plan_file
+from rules.scorecard import indicator_numbers, off_track_key
+from tests.apptest_util import all_text, run_app
+from ui import scorecard
+
+
+@pytest.fixture
+def country(empty_url, tmp_path, monkeypatch):
+    engine = db.get_engine(empty_url)
+    plan_file = tmp_path / "plan.yaml"
+    generate(engine, 240, (2024, 2025), plan_path=plan_file)
+    monkeypatch.setenv("TARGETS_FILE", str(plan_file))
+    monkeypatch.setenv("ALLOW_NO_LOGIN", "1")
+    # The real limit is 1,000 communes; 240 keeps the test quick, the rule is the same.
+    monkeypatch.setattr(scorecard, "COMMUNE_GRID_LIMIT", 100)
+    return empty_url, engine, validate_plan_file(plan_file).plan
+
+
+def test_country_overview_lists_provinces_worst_first_with_their_pooled_status(monkeypatch, country):
+    url, engine, plan = country
+    at = run_app(monkeypatch, url, area="VN", year="2025", period="FY")
+    assert "Từng tỉnh, thành phố theo từng chỉ tiêu" in [h.value for h in at.header]
+    grid = at.dataframe[-1].value
+    expected = compute_progress(engine, plan, 2025, "FY", "VN")
+    provinces = {u.code: u for u in queries.list_org_units(engine) if u.level == "province"}
+    assert sorted(grid[grid.columns[0]]) == sorted(u.name for u in provinces.values())
+    # Worst first, by the same rule as the commune grid.
+    keys = [
+        off_track_key((expected.part_row(i.id, code).status for i in plan.indicators), provinces[code].name)
+        for code in provinces
+    ]
+    by_name = {provinces[code].name: key for code, key in zip(provinces, keys, strict=True)}
+    assert [by_name[n] for n in grid[grid.columns[0]]] == sorted(by_name.values())
+    # Each cell: the status symbol of the province judged as an area.
+    symbols = {"met": "✔", "at_risk": "▲", "not_met": "✖", "no_data": "?", "no_target": "–"}
+    first = next(code for code, u in provinces.items() if u.name == grid.iloc[0, 0])
+    numbers = indicator_numbers(plan)
+    for ind in plan.indicators:
+        cell = str(grid.iloc[0][numbers[ind.id]])
+        assert cell.startswith(symbols[expected.part_row(ind.id, first).status]), (ind.id, cell)
+    not_met = sum(1 for i in plan.indicators if expected.part_row(i.id, first).status == "not_met")
+    assert grid.iloc[0]["✖ Chưa đạt"] == not_met
+    assert "10.600" not in all_text(at) and "240 xã" in all_text(at)
+
+
+def test_a_district_still_gets_its_commune_grid(monkeypatch, country):
+    url, engine, _plan = country
+    district = next(u for u in queries.list_org_units(engine) if u.level == "district")
+    at = run_app(monkeypatch, url, area=district.code, year="2025", period="FY")
+    assert "Từng xã theo từng chỉ tiêu" in [h.value for h in at.header]
+    communes = queries.communes_in(engine, district.code, 2025)
+    assert len(at.dataframe[-1].value) == len(communes)
