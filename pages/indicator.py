@@ -6,7 +6,6 @@ The chosen indicator is in the URL (`indicator=<id>`), so a view can be shared a
 
 import streamlit as st
 
-from i18n import fmt_number
 from rules.scorecard import indicator_numbers
 from ui import data
 from ui import indicator_view as view
@@ -43,7 +42,7 @@ view.standing(ctx, ind, progress, view.change_text(ctx, ind, progress))
 
 left, right = st.columns([3, 2], gap="large")
 with left:
-    st.subheader(t("indicator_ranked_header", n=fmt_number(len(progress.communes), lang=ctx.lang)), anchor=False)
+    st.subheader(view.ranked_header(ctx, progress), anchor=False)
     view.ranked(ctx, ind, progress)
 with right:
     st.subheader(t("indicator_trend_header", period=t(f"period_{ctx.period}")), anchor=False)

@@ -11,14 +11,19 @@ import pandas as pd
 import streamlit as st
 
 from data_access.progress import Progress
-from i18n import t
+from i18n import fmt_number, t
 from rules import better_direction, evaluate, is_flow
 from rules.model import COMMUNES, Indicator, LocalText
-from rules.scorecard import area_history, communes_reported, ineligible_recognised
+from rules.scorecard import communes_reported, ineligible_recognised
 from ui import charts, data
 from ui import scorecard as sc
 from ui.frame import PageContext
 from ui.status import STATUS_BADGE_COLOR, STATUS_ORDER, status_label
+
+# The off-track table lists at most this many communes (worst first) and says how many more.
+OFF_TRACK_ROWS = 200
+# Names listed in a sentence ("not reported: …") before "and N more".
+NAMES_LISTED = 30
 
 
 def _quoted(ctx: PageContext, element: str | None) -> str:
@@ -86,17 +91,31 @@ def standing(ctx: PageContext, ind: Indicator, progress: Progress, change: str) 
         st.info(t("indicator_no_value", lang), icon=":material/help:")
 
 
+def ranked_header(ctx: PageContext, progress: Progress) -> str:
+    """ "The 17 communes ranked", or for a country "The 63 provinces ranked"."""
+    if sc.shows_parts(progress):
+        return t(f"indicator_ranked_parts_{progress.parts[0].level}", ctx.lang, n=len(progress.parts))
+    return t("indicator_ranked_header", ctx.lang, n=fmt_number(len(progress.communes), lang=ctx.lang))
+
+
 def ranked(ctx: PageContext, ind: Indicator, progress: Progress) -> None:
-    """Communes as bars, best first, with the target line."""
+    """Communes (a country's provinces, a big province's districts) as bars, best first,
+    with the target line."""
     lang = ctx.lang
-    rows = list(progress.commune_rows_of(ind.id))
-    flagged = {r.area_code for r in ineligible_recognised(ind, rows, progress.figures)}
+    if sc.shows_parts(progress):
+        rows = [r for u in progress.parts if (r := progress.part_row(ind.id, u.code)) is not None]
+        flagged: set[str] = set()
+        texts = [sc.fmt_result(r.value, ind, lang, r.expected) for r in rows]
+    else:
+        rows = list(progress.commune_rows_of(ind.id))
+        flagged = {r.area_code for r in ineligible_recognised(ind, rows, progress.figures)}
+        texts = [sc.commune_value(ind, r, ctx.plan, progress.figures, lang) for r in rows]
     frame = pd.DataFrame(
         {
             "name": [f"{r.area_name} *" if r.area_code in flagged else r.area_name for r in rows],
             "value": [r.value for r in rows],
             "status": [r.status for r in rows],
-            "value_text": [sc.commune_value(ind, r, ctx.plan, progress.figures, lang) for r in rows],
+            "value_text": texts,
         }
     )
     if frame["value"].isna().all():
@@ -124,10 +143,7 @@ def trend(ctx: PageContext, ind: Indicator, progress: Progress) -> None:
     """The area value for every year with figures (same period), with each year's target."""
     lang = ctx.lang
     years = data.year_options(ctx.db_url, ctx.plan)
-    elements = [e for e in (ind.numerator, ind.denominator, *ind.requires_zero) if e and e != COMMUNES]
-    history = data.history(ctx.db_url, ctx.area.code, years, ctx.period, elements)
-    codes = [c.code for c in progress.communes]
-    values = area_history(ind, codes, history, ctx.period)
+    values = data.indicator_history(ctx.db_url, ctx.area.code, ind.id, ctx.year, years, ctx.period)
     flow = is_flow(ind, ctx.plan.data_elements)
     records = []
     for year, av in values.items():
@@ -154,11 +170,23 @@ def trend(ctx: PageContext, ind: Indicator, progress: Progress) -> None:
 def off_track(ctx: PageContext, ind: Indicator, progress: Progress) -> None:
     """Communes not meeting the indicator, worst first, with their value and the reason."""
     lang = ctx.lang
+    if sc.shows_parts(progress):
+        _parts_off_track(ctx, ind, progress)
     rows = [r for r in progress.commune_rows_of(ind.id) if r.status in ("not_met", "at_risk")]
     rows.sort(key=lambda r: (STATUS_ORDER.index(r.status), r.area_name))
     if not rows:
         st.success(t("indicator_all_communes_ok", lang), icon=":material/check_circle:")
         return
+    if len(rows) > OFF_TRACK_ROWS:
+        st.caption(
+            t(
+                "indicator_off_track_first",
+                lang,
+                n=fmt_number(OFF_TRACK_ROWS, lang=lang),
+                total=fmt_number(len(rows), lang=lang),
+            )
+        )
+        rows = rows[:OFF_TRACK_ROWS]
     records = []
     for r in rows:
         records.append(
@@ -182,6 +210,43 @@ def off_track(ctx: PageContext, ind: Indicator, progress: Progress) -> None:
     )
 
 
+def _parts_off_track(ctx: PageContext, ind: Indicator, progress: Progress) -> None:
+    """The provinces (districts) off track, each judged as an area, with how many of
+    their communes meet the target."""
+    lang = ctx.lang
+    rows = [
+        r for u in progress.parts if (r := progress.part_row(ind.id, u.code)) and r.status in ("not_met", "at_risk")
+    ]
+    rows.sort(key=lambda r: (STATUS_ORDER.index(r.status), r.area_name))
+    level = progress.parts[0].level
+    name_col = t(f"scorecard_part_{level}" if level in ("province", "district") else "scorecard_part", lang)
+    if not rows:
+        st.success(t("indicator_all_parts_ok", lang), icon=":material/check_circle:")
+        return
+    st.dataframe(
+        pd.DataFrame(
+            {
+                name_col: [r.area_name for r in rows],
+                t("scorecard_col_value", lang): [sc.fmt_result(r.value, ind, lang, r.expected) for r in rows],
+                t("scorecard_col_status", lang): [status_label(r.status, lang) for r in rows],
+                t("scorecard_col_communes_met", lang): [
+                    f"{fmt_number(r.communes_met or 0, lang=lang)}/{fmt_number(r.total, lang=lang)}" for r in rows
+                ],
+            }
+        ),
+        hide_index=True,
+        height=min(sc.ROW_HEIGHT * (len(rows) + 1) + 3, sc.PART_GRID_MAX_HEIGHT),
+    )
+
+
+def _names(names: list[str], lang: str) -> str:
+    """A list of names in a sentence, the first `NAMES_LISTED` of them and a count of the rest."""
+    if len(names) <= NAMES_LISTED:
+        return ", ".join(names)
+    more = t("indicator_and_more", lang, n=fmt_number(len(names) - NAMES_LISTED, lang=lang))
+    return ", ".join(names[:NAMES_LISTED]) + " " + more
+
+
 def missing(ctx: PageContext, ind: Indicator, progress: Progress) -> None:
     """Communes that sent nothing, and those whose report lacks this indicator's figures."""
     lang = ctx.lang
@@ -196,14 +261,16 @@ def missing(ctx: PageContext, ind: Indicator, progress: Progress) -> None:
         return
     if silent:
         st.warning(
-            t("indicator_silent", lang, when=when, names=", ".join(names[c] for c in silent)),
+            t("indicator_silent", lang, when=when, names=_names([names[c] for c in silent], lang)),
             icon=":material/schedule:",
         )
     if partial:
-        st.warning(t("indicator_partial", lang, names=", ".join(names[c] for c in partial)), icon=":material/rule:")
+        st.warning(
+            t("indicator_partial", lang, names=_names([names[c] for c in partial], lang)), icon=":material/rule:"
+        )
     if zero:
         denominator = sc.element_name(ctx.plan, ind.denominator, lang)
-        st.caption(t("indicator_zero_denominator", lang, names=", ".join(zero), denominator=denominator))
+        st.caption(t("indicator_zero_denominator", lang, names=_names(zero, lang), denominator=denominator))
 
 
 def change_text(ctx: PageContext, ind: Indicator, progress: Progress) -> str:
