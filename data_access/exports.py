@@ -187,8 +187,20 @@ def protect_for(inputs: ExportInputs, *, projector: bool = False, for_circulatio
 
     if inputs.protected or not access.must_protect(projector=projector, for_circulation=for_circulation):
         return inputs
+    return mask_inputs(inputs)
+
+
+def mask_inputs(inputs: ExportInputs) -> ExportInputs:
+    """`inputs` with small sensitive counts masked, decided over the whole tree.
+
+    The work behind `protect_for` once it has decided to protect; at national scale it
+    takes a while, so a page decides during its run and masks only when a file is asked for.
+    """
+    if inputs.protected:
+        return inputs
     from dataclasses import replace
 
+    from data_access import access
     from data_access.protect import mask_history, protect_progress, tree_decisions
 
     sensitive = access.sensitive_elements()

@@ -13,8 +13,9 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from data_access import exports
+from data_access import access, exports
 from data_access.exports import MIME, ExportInputs, file_name, history_years, protect_for
+from ui import auth as ui_auth
 from ui import data
 from ui.frame import PageContext
 
@@ -49,8 +50,11 @@ def export_inputs(ctx: PageContext) -> ExportInputs:
 
 def _writer(kind: str, inputs: ExportInputs, codes: list[str] | None) -> Callable[[], bytes]:
     if kind == "meeting":
-        projected = protect_for(inputs, projector=True)  # as on the projector, decided now
-        return lambda: exports.meeting_pdf(projected)
+        # Protected as on the projector: decided now (the click's thread does not know who
+        # is signed in), masked on the click (a whole-tree decision takes seconds nationally).
+        if inputs.protected or not access.must_protect(ui_auth.scope(), projector=True):
+            return lambda: exports.meeting_pdf(inputs)
+        return lambda: exports.meeting_pdf(exports.mask_inputs(inputs))
     if kind == "commune":
         return lambda: exports.commune_sheets_pdf(inputs, codes)
     return lambda: exports.WRITERS[kind](inputs)
