@@ -9,12 +9,14 @@ fi
 .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt
 
 # Debian's Chromium for the browser tests (Playwright cannot download browsers here),
-# and poppler's pdftotext, which reads the PDF exports back in the export tests.
-if [ ! -x /usr/bin/chromium ] || ! command -v pdftotext >/dev/null 2>&1; then
+# poppler's pdftotext, which reads the PDF exports back, and LibreOffice, which must
+# open the .docx / .xlsx exports (about 40 s to install).
+PACKAGES="chromium fonts-dejavu-core poppler-utils libreoffice-writer-nogui libreoffice-calc-nogui"
+if [ ! -x /usr/bin/chromium ] || ! command -v pdftotext >/dev/null 2>&1 || ! command -v soffice >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ]; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core poppler-utils >/dev/null
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $PACKAGES >/dev/null
   else
-    echo "Install Debian's packages chromium and poppler-utils (sudo apt-get install chromium poppler-utils) for the tests." >&2
+    echo "Install Debian's packages for the tests: sudo apt-get install $PACKAGES" >&2
     exit 1
   fi
 fi
