@@ -6,6 +6,7 @@ import streamlit as st
 
 from data_access.exports import fmt_date, period_text
 from ui import exports as ex
+from ui import scorecard as sc
 from ui.frame import page_context, url_widget
 
 ctx = page_context("reports")
@@ -34,7 +35,7 @@ else:
     missing = [c.full_name for c in progress.communes if not progress.figures.get(c.code)]
     if missing:
         st.info(t("reports_page_not_reported", n=len(missing)), icon=":material/info:")
-        st.text(", ".join(missing))  # names are data: plain text, never markup
+        st.text(sc.name_list(missing, ctx.lang))  # names are data: plain text, never markup
 if inputs.protected:
     st.caption(t("reports_page_protected"))
 

@@ -13,7 +13,9 @@ shared read-only by every session (nothing may change what they return).
 
 from __future__ import annotations
 
+import logging
 import os
+import threading
 from pathlib import Path
 
 import streamlit as st
@@ -348,3 +350,44 @@ def clear_after_import() -> None:
         _indicator_history,
     ):
         shared.clear()
+
+
+# --------------------------------------------------------------------------- warm-up
+
+_warmed: set[tuple] = set()
+_warm_lock = threading.Lock()
+
+
+def warm_up(url: str, plan: Plan, year: int) -> threading.Thread | None:
+    """Compute the plan area's usual views in the background, once per server start,
+    import and targets file: the first leader to open the overview after an import, or
+    a meeting's first slide, then finds it ready instead of waiting for the whole
+    country's figures to be evaluated (seconds at national scale).
+
+    Whoever asks while the work runs waits for that same computation (Streamlit's cache
+    computes a key once), never repeats it. Only under a real server (`enabled`): a
+    test's throwaway database must not be read after the test has dropped it.
+    """
+    path, mtime = _file_key(targets_file())
+    key = (url, path, mtime, data_version(url))
+    with _warm_lock:
+        if key in _warmed:
+            return None
+        _warmed.add(key)
+    try:
+        area = plan_area(url, plan)
+    except PlanAreaMissing:
+        return None
+    version = key[-1]
+
+    def work() -> None:
+        try:
+            for y in (year, year - 1):
+                _progress(url, path, mtime, y, "FY", area.code, version)
+            _boundaries(url, area.code, version)
+        except Exception:  # a warm-up never breaks anything: the page computes it then
+            logging.getLogger(__name__).exception("warm-up of %s failed", area.code)
+
+    thread = threading.Thread(target=work, name="cache-warm-up", daemon=True)
+    thread.start()
+    return thread

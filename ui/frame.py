@@ -297,6 +297,8 @@ def page_context(page_key: str) -> PageContext:
         _filters_from_url_only(plan, years, areas, default_area.code)
     state = st.session_state
     lang = current_lang()
+    if _served_by_a_server():
+        data.warm_up(url, plan, data.default_year(plan, years))
     year = int(state.get("filter_year") or data.default_year(plan, years))
     period = state.get("filter_period") or "FY"
     compare = state.get("filter_compare") or COMPARE_PREVIOUS

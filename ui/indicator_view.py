@@ -22,8 +22,6 @@ from ui.status import STATUS_BADGE_COLOR, STATUS_ORDER, status_label
 
 # The off-track table lists at most this many communes (worst first) and says how many more.
 OFF_TRACK_ROWS = 200
-# Names listed in a sentence ("not reported: …") before "and N more".
-NAMES_LISTED = 30
 
 
 def _quoted(ctx: PageContext, element: str | None) -> str:
@@ -239,14 +237,6 @@ def _parts_off_track(ctx: PageContext, ind: Indicator, progress: Progress) -> No
     )
 
 
-def _names(names: list[str], lang: str) -> str:
-    """A list of names in a sentence, the first `NAMES_LISTED` of them and a count of the rest."""
-    if len(names) <= NAMES_LISTED:
-        return ", ".join(names)
-    more = t("indicator_and_more", lang, n=fmt_number(len(names) - NAMES_LISTED, lang=lang))
-    return ", ".join(names[:NAMES_LISTED]) + " " + more
-
-
 def missing(ctx: PageContext, ind: Indicator, progress: Progress) -> None:
     """Communes that sent nothing, and those whose report lacks this indicator's figures."""
     lang = ctx.lang
@@ -261,16 +251,16 @@ def missing(ctx: PageContext, ind: Indicator, progress: Progress) -> None:
         return
     if silent:
         st.warning(
-            t("indicator_silent", lang, when=when, names=_names([names[c] for c in silent], lang)),
+            t("indicator_silent", lang, when=when, names=sc.name_list([names[c] for c in silent], lang)),
             icon=":material/schedule:",
         )
     if partial:
         st.warning(
-            t("indicator_partial", lang, names=_names([names[c] for c in partial], lang)), icon=":material/rule:"
+            t("indicator_partial", lang, names=sc.name_list([names[c] for c in partial], lang)), icon=":material/rule:"
         )
     if zero:
         denominator = sc.element_name(ctx.plan, ind.denominator, lang)
-        st.caption(t("indicator_zero_denominator", lang, names=_names(zero, lang), denominator=denominator))
+        st.caption(t("indicator_zero_denominator", lang, names=sc.name_list(zero, lang), denominator=denominator))
 
 
 def change_text(ctx: PageContext, ind: Indicator, progress: Progress) -> str:

@@ -58,6 +58,8 @@ COMMUNE_GRID_MAX_HEIGHT = ROW_HEIGHT * 41 + 3
 PART_GRID_MAX_HEIGHT = ROW_HEIGHT * 41 + 3
 # Communes recognised but not counted, listed in words under the grid; more are counted.
 INELIGIBLE_LINES = 30
+# Names listed in a sentence ("not reported: …") before "and N more".
+NAMES_LISTED = 30
 
 
 # --------------------------------------------------------------------------- words
@@ -83,6 +85,15 @@ def element_name(plan: Plan, element: str | None, lang: str) -> str:
         return t("scorecard_communes_in_scope", lang)
     de = plan.data_elements.get(element or "")
     return de.name.get(lang) if de else (element or "")
+
+
+def name_list(names: list[str], lang: str) -> str:
+    """Names in a sentence: the first `NAMES_LISTED` and a count of the rest (a national
+    list of communes that have not reported can run to thousands)."""
+    if len(names) <= NAMES_LISTED:
+        return ", ".join(names)
+    more = t("scorecard_and_more", lang, n=fmt_number(len(names) - NAMES_LISTED, lang=lang))
+    return ", ".join(names[:NAMES_LISTED]) + " " + more
 
 
 def when_text(period: str, year: int, lang: str) -> str:

@@ -1,0 +1,41 @@
+"""The background warm-up: after a server start or an import, the plan area's progress
+is computed once, off any page, and the pages then reuse it."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from data_access import db
+from tests import sample_truth as truth
+from ui import data
+
+
+def test_warm_up_computes_the_area_once_and_the_page_reuses_it(monkeypatch, seeded_url):
+    monkeypatch.setenv("DATABASE_URL", seeded_url)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    calls: list[tuple[int, str, str]] = []
+    real = data.compute_progress
+
+    def counting(engine, plan, year, period, area_code=None):
+        calls.append((year, period, area_code))
+        return real(engine, plan, year, period, area_code)
+
+    monkeypatch.setattr(data, "compute_progress", counting)
+    db.ready_engine(seeded_url)
+    plan = data.load_plan_or_errors()
+    area = data.plan_area(seeded_url, plan)
+    thread = data.warm_up(seeded_url, plan, 2024)
+    assert thread is not None
+    thread.join(timeout=60)
+    assert sorted(calls) == [(2023, "FY", area.code), (2024, "FY", area.code)]
+    # Asked again for the same data version: nothing more to do.
+    assert data.warm_up(seeded_url, plan, 2024) is None
+    # What a page asks for is already there, and it is the right answer.
+    path, mtime = data._file_key(data.targets_file())
+    version = data.data_version(seeded_url)
+    progress = data._progress(seeded_url, path, mtime, 2024, "FY", area.code, version)
+    assert len(calls) == 2
+    cfc = progress.row("cfc_rate")
+    expected = next(r for r in truth.rows(2024, "FY") if r.is_area and r.indicator_id == "cfc_rate")
+    assert (cfc.value, cfc.status) == (expected.value, expected.status)
