@@ -2,7 +2,6 @@
 
 import streamlit as st
 
-from rules.quality import quality_findings
 from ui import data, intake
 from ui.frame import page_context
 
@@ -13,15 +12,12 @@ st.title(ctx.t("nav_quality"))
 label = intake.period_label(ctx.period, ctx.year, ctx.lang)
 st.caption(ctx.t("intake_q_intro", area=ctx.area.full_name, period=label))
 
-elements = ctx.plan.used_data_elements()
-years = [y for y in data.year_options(ctx.db_url, ctx.plan) if y <= ctx.year]
-figures = dict(data.history(ctx.db_url, ctx.area.code, years, ctx.period, elements))
-figures.update(data.history(ctx.db_url, ctx.area.code, [ctx.year], "FY" if ctx.period == "H1" else "H1", elements))
-if not figures.get((ctx.year, ctx.period)):
+years = data.year_options(ctx.db_url, ctx.plan)
+has_figures, findings = data.quality(ctx.db_url, ctx.area.code, ctx.year, ctx.period, years)
+if not has_figures:
     st.info(ctx.t("intake_q_no_data", period=label), icon=":material/info:")
     st.stop()
 
-findings = quality_findings(ctx.plan, figures, ctx.year, ctx.period)
 names = {c.code: c.full_name for c in data.communes_of(ctx.db_url, ctx.area.code)}
 errors = sum(1 for f in findings if f.severity == "error")
 c1, c2, c3 = st.columns(3)

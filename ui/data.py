@@ -26,6 +26,7 @@ from data_access.protect import load_tree_suppression, mask_history, protect_pro
 from data_access.targets import TargetsIssue, validate_plan_file
 from rules import AreaValue
 from rules.model import COMMUNES, OrgUnitRef, Plan
+from rules.quality import QualityFinding, quality_findings
 from rules.scorecard import area_history
 from ui import auth as ui_auth
 
@@ -132,6 +133,13 @@ def is_unit(url: str, code: str) -> bool:
 def can_read(url: str, code: str, role: str = "viewer") -> bool:
     """Whether the person of this run may read (`role`) the unit `code`."""
     return ui_auth.scope().allows(_unit_paths(url, data_version(url)).get(code), role)
+
+
+def readable_units(url: str, role: str = "viewer") -> list[OrgUnitRef]:
+    """Every unit the person of this run may read with `role`, roots first: one scope
+    check per unit on one dict (11,000 `can_read` calls took a second nationally)."""
+    scope, paths = ui_auth.scope(), _unit_paths(url, data_version(url))
+    return [u for u in org_units(url) if scope.allows(paths.get(u.code), role)]
 
 
 def require_read(url: str, code: str) -> None:
@@ -327,6 +335,49 @@ def indicator_history(url: str, area_code: str, indicator_id: str, year: int, ye
 
 
 @st.cache_resource(ttl="1h", show_spinner=False, max_entries=16)
+def _quality(
+    url: str,
+    plan_path: str,
+    plan_mtime: float,
+    area_code: str,
+    year: int,
+    period: str,
+    years: tuple[int, ...],
+    sensitive: tuple[str, ...],
+    version: int,
+) -> tuple[bool, list[QualityFinding]]:
+    plan, _ = _validated_plan(plan_path, plan_mtime)
+    assert plan is not None
+    elements = tuple(plan.used_data_elements())
+    other = "FY" if period == "H1" else "H1"
+
+    def read(ys: tuple[int, ...], p: str) -> dict:
+        if sensitive:
+            return _protected_history(url, area_code, ys, p, elements, sensitive, version)
+        return _history(url, area_code, ys, p, elements, version)
+
+    figures = dict(read(years, period))
+    figures.update(read((year,), other))
+    if not figures.get((year, period)):
+        return False, []
+    return True, quality_findings(plan, figures, year, period)
+
+
+def quality(url: str, area_code: str, year: int, period: str, years: list[int]) -> tuple[bool, list[QualityFinding]]:
+    """(any figures for the period, the data-quality findings of the area, worst first),
+    over `years` of the same period and the other period of `year`; cached across
+    sessions (a national history is 10 years x 10,600 communes).
+
+    Refused outside the person's scope; small sensitive counts masked when `protected()`.
+    """
+    require_read(url, area_code)
+    path, mtime = _file_key(targets_file())
+    sensitive = tuple(access.sensitive_elements()) if protected() else ()
+    ys = tuple(sorted(y for y in years if y <= year))
+    return _quality(url, path, mtime, area_code, year, period, ys, sensitive, data_version(url))
+
+
+@st.cache_resource(ttl="1h", show_spinner=False, max_entries=16)
 def _boundaries(url: str, area_code: str, version: int) -> list[queries.Boundary]:
     return queries.boundaries_in(db.get_engine(url), area_code)
 
@@ -348,6 +399,7 @@ def clear_after_import() -> None:
         _history,
         _protected_history,
         _indicator_history,
+        _quality,
     ):
         shared.clear()
 

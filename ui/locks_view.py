@@ -16,11 +16,17 @@ from ui import auth as ui_auth
 from ui import data
 from ui.frame import PERIODS, PageContext
 
+# Above this many units the form offers areas down to district level only: a list of
+# 11,000 communes is no choice, and closing a period is a district's or province's act.
+AREA_CHOICES_LIMIT = 1000
+
 
 def admin_areas(ctx: PageContext) -> list[OrgUnitRef]:
     """Units where this person is an administrator, districts before communes."""
-    units = [u for u in data.org_units(ctx.db_url) if data.can_read(ctx.db_url, u.code, "admin")]
-    return sorted(units, key=lambda u: (u.depth, u.code))
+    units = sorted(data.readable_units(ctx.db_url, "admin"), key=lambda u: (u.depth, u.code))
+    if len(units) > AREA_CHOICES_LIMIT:
+        units = [u for u in units if u.level != "commune"] or units[:AREA_CHOICES_LIMIT]
+    return units
 
 
 def who(ctx: PageContext) -> str:
