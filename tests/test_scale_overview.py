@@ -60,3 +60,24 @@ def test_a_district_still_gets_its_commune_grid(monkeypatch, country):
     assert "Từng xã theo từng chỉ tiêu" in [h.value for h in at.header]
     communes = queries.communes_in(engine, district.code, 2025)
     assert len(at.dataframe[-1].value) == len(communes)
+
+
+def test_country_indicator_page_ranks_provinces_and_lists_those_off_track(monkeypatch, country):
+    url, engine, plan = country
+    expected = compute_progress(engine, plan, 2025, "FY", "VN")
+    ind = next(
+        i
+        for i in plan.indicators
+        if any(expected.part_row(i.id, u.code).status in ("not_met", "at_risk") for u in expected.parts)
+    )
+    at = run_app(monkeypatch, url, page="indicator", area="VN", year="2025", period="FY", indicator=ind.id)
+    assert f"Xếp hạng {len(expected.parts)} tỉnh, thành phố" in [s.value for s in at.subheader]
+    off = [
+        expected.part_row(ind.id, u.code)
+        for u in expected.parts
+        if expected.part_row(ind.id, u.code).status in ("not_met", "at_risk")
+    ]
+    table = next(df.value for df in at.dataframe if df.value.columns[0] == "Tỉnh, thành phố")
+    assert sorted(table[table.columns[0]]) == sorted(r.area_name for r in off)
+    met = {r.area_name: f"{r.communes_met}/{r.total}" for r in off}
+    assert dict(zip(table[table.columns[0]], table["Xã đạt"], strict=True)) == met

@@ -14,7 +14,7 @@ from data_access.progress import Progress
 from i18n import fmt_number, t
 from rules import better_direction, evaluate, is_flow
 from rules.model import COMMUNES, Indicator, LocalText
-from rules.scorecard import communes_reported, ineligible_recognised
+from rules.scorecard import communes_met, communes_reported, ineligible_recognised
 from ui import charts, data
 from ui import scorecard as sc
 from ui.frame import PageContext
@@ -75,8 +75,13 @@ def standing(ctx: PageContext, ind: Indicator, progress: Progress, change: str) 
         # Symbol, word and colour, as large as the numbers beside it.
         st.caption(t("scorecard_col_status", lang))
         st.subheader(f":{STATUS_BADGE_COLOR[row.status]}[{status_label(row.status, lang)}]", anchor=False)
-    cols[3].metric(t("scorecard_col_communes_met", lang), sc.communes_met_text(progress, ind.id, lang))
-    cols[4].metric(t("scorecard_col_reported", lang), f"{row.reported}/{row.total}")
+    rows = progress.commune_rows_of(ind.id)
+    if any(r.status != "no_target" for r in rows):
+        met, assessed = communes_met(rows)
+        sc.count_metric(cols[3], t("scorecard_col_communes_met", lang), met, assessed, lang)
+    else:
+        cols[3].metric(t("scorecard_col_communes_met", lang), t("scorecard_area_only", lang))
+    sc.count_metric(cols[4], t("scorecard_col_reported", lang), row.reported, row.total, lang)
     st.markdown(t("indicator_change", lang, year=ctx.compare_year, change=change))
     gap = sc.gap_text(ind, row, ctx.plan, lang)
     if row.status == "met":
