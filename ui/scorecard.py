@@ -369,6 +369,7 @@ def indicator_tables(
     """One table per plan section; choosing a row opens that indicator's page."""
     plan, lang = ctx.plan, ctx.lang
     numbers = indicator_numbers(plan)
+    small = len(progress.communes) < 1000  # "3.969/10.600" needs wider count columns
     cols = {
         "no": t("scorecard_col_no", lang),
         "name": t("scorecard_col_indicator", lang),
@@ -395,7 +396,7 @@ def indicator_tables(
                     cols["status"]: status_label(r.status, lang),
                     cols["met"]: met,
                     cols["change"]: change_cell(ind, now.get(ind.id), then.get(ind.id), lang),
-                    cols["reported"]: f"{r.reported}/{r.total}",
+                    cols["reported"]: f"{fmt_number(r.reported, lang=lang)}/{fmt_number(r.total, lang=lang)}",
                 }
             )
             statuses.append(r.status)
@@ -416,11 +417,15 @@ def indicator_tables(
                 cols["value"]: st.column_config.TextColumn(width=76),
                 cols["target"]: st.column_config.TextColumn(width=106),
                 cols["status"]: st.column_config.TextColumn(width=100),
-                cols["met"]: st.column_config.TextColumn(help=t("scorecard_help_communes_met", lang), width=64),
+                cols["met"]: st.column_config.TextColumn(
+                    help=t("scorecard_help_communes_met", lang), width=64 if small else 104
+                ),
                 cols["change"]: st.column_config.TextColumn(
                     help=t("scorecard_help_change", lang, year=ctx.compare_year), width=110
                 ),
-                cols["reported"]: st.column_config.TextColumn(help=t("scorecard_help_reported", lang), width=80),
+                cols["reported"]: st.column_config.TextColumn(
+                    help=t("scorecard_help_reported", lang), width=80 if len(progress.communes) < 1000 else 104
+                ),
             },
         )
         chosen = event["selection"]["rows"]
