@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TypeVar
 
 from rules.model import COMMUNES, DataElement, Indicator, OrgUnitRef, Plan, Target
 
@@ -36,6 +36,38 @@ EPS = 1e-9
 _SNAP = 1e-6
 
 Figures = Mapping[str, Mapping[str, float]]
+
+_T = TypeVar("_T")
+
+
+def _frozen(cls: type[_T], fields: dict[str, object]) -> _T:
+    """`cls(**fields)` for a frozen dataclass, without its per-field `object.__setattr__`.
+
+    A national view builds ~250,000 rows and ~500,000 commune results; the generated
+    frozen `__init__` took a second of that. Same object (equal, same hash), built by
+    filling its `__dict__`; every field must be given (defaults come from the class).
+    """
+    obj = object.__new__(cls)
+    values = {**_DEFAULTS[cls], **fields}
+    if len(values) != len(_FIELD_NAMES[cls]):
+        raise TypeError(f"{cls.__name__}: unknown or missing fields {set(values) ^ set(_FIELD_NAMES[cls])}")
+    obj.__dict__.update(values)
+    return obj
+
+
+_DEFAULTS: dict[type, dict[str, object]] = {}
+_FIELD_NAMES: dict[type, frozenset[str]] = {}
+
+
+def _register_frozen(cls: type[_T]) -> type[_T]:
+    """Note a frozen dataclass's fields and defaults for `_frozen`."""
+    from dataclasses import MISSING, fields
+
+    _FIELD_NAMES[cls] = frozenset(f.name for f in fields(cls))
+    _DEFAULTS[cls] = {f.name: f.default for f in fields(cls) if f.default is not MISSING}
+    return cls
+
+
 CommuneFigures = Mapping[str, float]
 Direction = Literal["higher", "lower"]
 
@@ -162,6 +194,7 @@ def _gap(value: float, op: str, threshold: float) -> float:
 # --------------------------------------------------------------------------- one commune
 
 
+@_register_frozen
 @dataclass(frozen=True)
 class CommuneResult:
     """One commune's figures for an indicator, after eligibility."""
@@ -239,15 +272,18 @@ class _IndicatorShape:
                 value = numerator
             elif denominator is not None and abs(denominator) > EPS:
                 value = numerator / denominator * self.scale
-        return CommuneResult(
-            code=code,
-            numerator=numerator,
-            denominator=denominator,
-            value=value,
-            reported=reported,
-            eligible=eligible,
-            blocking=blocking,
-            raw_numerator=raw_numerator,
+        return _frozen(
+            CommuneResult,
+            dict(
+                code=code,
+                numerator=numerator,
+                denominator=denominator,
+                value=value,
+                reported=reported,
+                eligible=eligible,
+                blocking=blocking,
+                raw_numerator=raw_numerator,
+            ),
         )
 
 
@@ -510,6 +546,7 @@ def units_to_target(
 # --------------------------------------------------------------------------- the plan
 
 
+@_register_frozen
 @dataclass(frozen=True)
 class ProgressRow:
     """One (area or commune) x indicator line of the scorecard."""
@@ -598,32 +635,35 @@ def indicator_rows(
         status = _commune_status(ind, cr, ev)
         to_target = None if cr.blocking else units_to_target(ind, av, ev, data_elements)
         return [
-            ProgressRow(
-                area_code=area.code,
-                area_name=area.name,
-                area_level="commune",
-                indicator_id=ind.id,
-                year=year,
-                period=period,
-                value=av.value,
-                target_text=_target_text(ev),
-                status=status,
-                numerator=cr.numerator,
-                denominator=cr.denominator,
-                reported=av.reported,
-                total=av.total,
-                previous_value=prev.value,
-                expected=ev.expected,
-                gap=ev.gap,
-                communes_met=None,
-                communes_with_target=None,
-                blocking=cr.blocking,
-                is_area=True,
-                tolerance=ev.tolerance,
-                prorated=ev.prorated,
-                units_to_target=to_target,
-                not_reported=av.not_reported,
-                ineligible=av.ineligible,
+            _frozen(
+                ProgressRow,
+                dict(
+                    area_code=area.code,
+                    area_name=area.name,
+                    area_level="commune",
+                    indicator_id=ind.id,
+                    year=year,
+                    period=period,
+                    value=av.value,
+                    target_text=_target_text(ev),
+                    status=status,
+                    numerator=cr.numerator,
+                    denominator=cr.denominator,
+                    reported=av.reported,
+                    total=av.total,
+                    previous_value=prev.value,
+                    expected=ev.expected,
+                    gap=ev.gap,
+                    communes_met=None,
+                    communes_with_target=None,
+                    blocking=cr.blocking,
+                    is_area=True,
+                    tolerance=ev.tolerance,
+                    prorated=ev.prorated,
+                    units_to_target=to_target,
+                    not_reported=av.not_reported,
+                    ineligible=av.ineligible,
+                ),
             )
         ]
 
@@ -688,32 +728,35 @@ def _area_row(
     av = pool(ind, now)
     prev = pool(ind, before)
     ev = evaluate(ind, year, period, av.value, prev.value, flow)
-    return ProgressRow(
-        area_code=area.code,
-        area_name=area.name,
-        area_level=area.level,
-        indicator_id=ind.id,
-        year=year,
-        period=period,
-        value=av.value,
-        target_text=_target_text(ev),
-        status=ev.status,
-        numerator=av.numerator if av.reported else None,
-        denominator=(av.denominator if av.reported else None) if has_denominator(ind) else None,
-        reported=av.reported,
-        total=av.total,
-        previous_value=prev.value,
-        expected=ev.expected,
-        gap=ev.gap,
-        communes_met=sum(1 for s in commune_statuses if s == "met"),
-        communes_with_target=sum(1 for s in commune_statuses if s != "no_target"),
-        blocking=(),
-        is_area=True,
-        tolerance=ev.tolerance,
-        prorated=ev.prorated,
-        units_to_target=units_to_target(ind, av, ev, data_elements),
-        not_reported=av.not_reported,
-        ineligible=av.ineligible,
+    return _frozen(
+        ProgressRow,
+        dict(
+            area_code=area.code,
+            area_name=area.name,
+            area_level=area.level,
+            indicator_id=ind.id,
+            year=year,
+            period=period,
+            value=av.value,
+            target_text=_target_text(ev),
+            status=ev.status,
+            numerator=av.numerator if av.reported else None,
+            denominator=(av.denominator if av.reported else None) if has_denominator(ind) else None,
+            reported=av.reported,
+            total=av.total,
+            previous_value=prev.value,
+            expected=ev.expected,
+            gap=ev.gap,
+            communes_met=sum(1 for s in commune_statuses if s == "met"),
+            communes_with_target=sum(1 for s in commune_statuses if s != "no_target"),
+            blocking=(),
+            is_area=True,
+            tolerance=ev.tolerance,
+            prorated=ev.prorated,
+            units_to_target=units_to_target(ind, av, ev, data_elements),
+            not_reported=av.not_reported,
+            ineligible=av.ineligible,
+        ),
     )
 
 
@@ -736,30 +779,33 @@ def _commune_row(
     to_target = None
     if not cr.blocking and status not in ("met", "no_data", "no_target"):
         to_target = units_to_target(ind, pool(ind, [cr]), ev, data_elements)
-    return ProgressRow(
-        area_code=commune.code,
-        area_name=commune.name,
-        area_level="commune",
-        indicator_id=ind.id,
-        year=year,
-        period=period,
-        value=cr.value,
-        target_text=_target_text(ev),
-        status=status,
-        numerator=cr.numerator,
-        denominator=cr.denominator,
-        reported=1 if cr.reported else 0,
-        total=1,
-        previous_value=prev.value,
-        expected=ev.expected,
-        gap=ev.gap,
-        communes_met=None,
-        communes_with_target=None,
-        blocking=cr.blocking,
-        is_area=False,
-        tolerance=ev.tolerance,
-        prorated=ev.prorated,
-        units_to_target=to_target,
+    return _frozen(
+        ProgressRow,
+        dict(
+            area_code=commune.code,
+            area_name=commune.name,
+            area_level="commune",
+            indicator_id=ind.id,
+            year=year,
+            period=period,
+            value=cr.value,
+            target_text=_target_text(ev),
+            status=status,
+            numerator=cr.numerator,
+            denominator=cr.denominator,
+            reported=1 if cr.reported else 0,
+            total=1,
+            previous_value=prev.value,
+            expected=ev.expected,
+            gap=ev.gap,
+            communes_met=None,
+            communes_with_target=None,
+            blocking=cr.blocking,
+            is_area=False,
+            tolerance=ev.tolerance,
+            prorated=ev.prorated,
+            units_to_target=to_target,
+        ),
     )
 
 
