@@ -238,7 +238,7 @@ def _parts_off_track(ctx: PageContext, ind: Indicator, progress: Progress) -> No
             }
         ),
         hide_index=True,
-        height=min(sc.ROW_HEIGHT * (len(rows) + 1) + 3, sc.PART_GRID_MAX_HEIGHT),
+        height=min(sc.ROW_HEIGHT * (len(rows) + 1) + 3, sc.COMMUNE_GRID_MAX_HEIGHT),
     )
 
 

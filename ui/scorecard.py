@@ -15,7 +15,7 @@ metrics and escaped markdown, never as HTML.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import pandas as pd
 import streamlit as st
@@ -54,8 +54,7 @@ WRAP_ROW_HEIGHT = 68
 # an area without such parts, its first communes in the chosen order.
 COMMUNE_GRID_LIMIT = 1000
 # Long grids scroll inside a box of 40 rows, so the page under them stays in reach.
-COMMUNE_GRID_MAX_HEIGHT = ROW_HEIGHT * 41 + 3
-PART_GRID_MAX_HEIGHT = ROW_HEIGHT * 41 + 3
+COMMUNE_GRID_MAX_HEIGHT = ROW_HEIGHT * 41 + 3  # (and the province grid)
 # Communes recognised but not counted, listed in words under the grid; more are counted.
 INELIGIBLE_LINES = 30
 # Names listed in a sentence ("not reported: …") before "and N more".
@@ -443,65 +442,29 @@ def part_grid(ctx: PageContext, progress: Progress) -> None:
     """Provinces (or districts) x indicators, each judged as an area against the plan's
     target; a cell opens that province's own overview, a header the indicator."""
     plan, lang = ctx.plan, ctx.lang
-    numbers = indicator_numbers(plan)
     rows_of = {u.code: {ind.id: progress.part_row(ind.id, u.code) for ind in plan.indicators} for u in progress.parts}
     parts = sorted(
         progress.parts, key=lambda u: off_track_key((r.status for r in rows_of[u.code].values() if r), u.name)
     )
-    name_col, nm_col, ar_col = (
-        t(f"scorecard_part_{parts[0].level}" if parts[0].level in ("province", "district") else "scorecard_part", lang),
-        t("scorecard_grid_not_met", lang),
-        t("scorecard_grid_at_risk", lang),
-    )
-    column_of = {ind.id: numbers[ind.id] for ind in plan.indicators}
-    records, statuses = [], []
-    for u in parts:
-        rows = rows_of[u.code]
-        rec: dict[str, object] = {name_col: u.name}
-        rec[nm_col] = sum(1 for r in rows.values() if r and r.status == "not_met")
-        rec[ar_col] = sum(1 for r in rows.values() if r and r.status == "at_risk")
-        st_rec = {name_col: "", nm_col: "", ar_col: ""}
-        for ind in plan.indicators:
-            r = rows.get(ind.id)
-            if r is None or r.value is None:
-                rec[column_of[ind.id]] = STATUS_SYMBOL[r.status if r else "no_data"]
-            else:
-                rec[column_of[ind.id]] = f"{STATUS_SYMBOL[r.status]} {fmt_result(r.value, ind, lang, r.expected)}"
-            st_rec[column_of[ind.id]] = r.status if r else "no_data"
-        records.append(rec)
-        statuses.append(st_rec)
-    frame = pd.DataFrame(records)
-    status_frame = pd.DataFrame(statuses, index=frame.index)
-    config: dict[str, object] = {
-        name_col: st.column_config.TextColumn(pinned=True, width=130),
-        nm_col: st.column_config.NumberColumn(help=t("scorecard_help_part_not_met", lang), width=80),
-        ar_col: st.column_config.NumberColumn(help=t("scorecard_help_part_at_risk", lang), width=80),
-    }
-    for ind in plan.indicators:
-        target = fmt_target(ind, ind.targets.get(ctx.year), lang, year=ctx.year)
-        help_text = f"{numbers[ind.id]}. {ind.name.get(lang)} — {t('charts_target_is', lang, target=target)}"
-        config[column_of[ind.id]] = st.column_config.TextColumn(help=help_text, width=96)
-    event = st.dataframe(
-        frame.style.apply(lambda _df: _tint(status_frame), axis=None),
+    level = parts[0].level
+
+    def cell(ind: Indicator, r: ProgressRow | None) -> str:
+        if r is None or r.value is None:
+            return STATUS_SYMBOL[r.status if r else "no_data"]
+        return f"{STATUS_SYMBOL[r.status]} {fmt_result(r.value, ind, lang, r.expected)}"
+
+    chosen = _status_grid(
+        ctx,
+        [(u.name, rows_of[u.code]) for u in parts],
+        cell,
+        name_col=t(f"scorecard_part_{level}" if level in ("province", "district") else "scorecard_part", lang),
+        help_prefix="scorecard_help_part",
         key="overview_part_grid",
-        on_select="rerun",
-        selection_mode=["single-cell", "single-column"],
-        hide_index=True,
-        row_height=ROW_HEIGHT,
-        height=min(ROW_HEIGHT * (len(frame) + 1) + 3, PART_GRID_MAX_HEIGHT),
-        column_config=config,
         alt=t("scorecard_part_grid_alt", lang),
+        cell_width=96,
     )
-    cells = event["selection"]["cells"]
-    columns = event["selection"]["columns"]
-    if cells:
-        position = int(cells[0][0])
-        if 0 <= position < len(parts):
-            st.switch_page("pages/overview.py", query_params=ctx.link_params(area=parts[position].code))
-    if columns:
-        by_column = {v: k for k, v in column_of.items()}
-        if columns[0] in by_column:
-            st.switch_page("pages/indicator.py", query_params=ctx.link_params(indicator=by_column[columns[0]]))
+    if chosen is not None:
+        st.switch_page("pages/overview.py", query_params=ctx.link_params(area=parts[chosen].code))
 
 
 def commune_grid(ctx: PageContext, progress: Progress, off_track_first: bool) -> None:
@@ -512,7 +475,6 @@ def commune_grid(ctx: PageContext, progress: Progress, off_track_first: bool) ->
     says so: a table of 10,600 rows helps nobody and overflows the browser.
     """
     plan, lang = ctx.plan, ctx.lang
-    numbers = indicator_numbers(plan)
     by_commune: dict[str, dict[str, ProgressRow]] = {}
     for r in progress.commune_rows:
         by_commune.setdefault(r.area_code, {})[r.indicator_id] = r
@@ -522,23 +484,49 @@ def commune_grid(ctx: PageContext, progress: Progress, off_track_first: bool) ->
     if len(communes) > COMMUNE_GRID_LIMIT:
         st.caption(t("scorecard_grid_first", lang, n=COMMUNE_GRID_LIMIT, total=len(communes)))
         communes = communes[:COMMUNE_GRID_LIMIT]
-    name_col, nm_col, ar_col = (
-        t("scorecard_grid_commune", lang),
-        t("scorecard_grid_not_met", lang),
-        t("scorecard_grid_at_risk", lang),
+    chosen = _status_grid(
+        ctx,
+        [(c.name, by_commune.get(c.code, {})) for c in communes],
+        lambda ind, r: commune_cell(ind, r, plan, progress.figures, lang),
+        name_col=t("scorecard_grid_commune", lang),
+        help_prefix="scorecard_help_grid",
+        key="overview_grid",
+        alt=t("scorecard_grid_alt", lang),
+        cell_width=86,
     )
+    if chosen is not None:
+        st.switch_page("pages/commune.py", query_params=ctx.link_params(commune=communes[chosen].code))
+
+
+def _status_grid(
+    ctx: PageContext,
+    lines: list[tuple[str, Mapping[str, ProgressRow | None]]],
+    cell: Callable[[Indicator, ProgressRow | None], str],
+    *,
+    name_col: str,
+    help_prefix: str,
+    key: str,
+    alt: str,
+    cell_width: int,
+) -> int | None:
+    """A (name x indicator) grid of status cells, tinted, with counts of not met / at
+    risk per line. A column header opens the indicator; returns the line of a chosen cell."""
+    plan, lang = ctx.plan, ctx.lang
+    numbers = indicator_numbers(plan)
+    nm_col, ar_col = t("scorecard_grid_not_met", lang), t("scorecard_grid_at_risk", lang)
     column_of = {ind.id: numbers[ind.id] for ind in plan.indicators}
     records, statuses = [], []
-    for c in communes:
-        rows = by_commune.get(c.code, {})
-        rec: dict[str, object] = {name_col: c.name}
-        st_rec: dict[str, str] = {name_col: ""}
-        rec[nm_col] = sum(1 for r in rows.values() if r.status == "not_met")
-        rec[ar_col] = sum(1 for r in rows.values() if r.status == "at_risk")
-        st_rec[nm_col] = st_rec[ar_col] = ""
+    for name, rows in lines:
+        known = [r for r in rows.values() if r]
+        rec: dict[str, object] = {
+            name_col: name,
+            nm_col: sum(1 for r in known if r.status == "not_met"),
+            ar_col: sum(1 for r in known if r.status == "at_risk"),
+        }
+        st_rec = {name_col: "", nm_col: "", ar_col: ""}
         for ind in plan.indicators:
             r = rows.get(ind.id)
-            rec[column_of[ind.id]] = commune_cell(ind, r, plan, progress.figures, lang)
+            rec[column_of[ind.id]] = cell(ind, r)
             st_rec[column_of[ind.id]] = r.status if r else "no_data"
         records.append(rec)
         statuses.append(st_rec)
@@ -546,34 +534,33 @@ def commune_grid(ctx: PageContext, progress: Progress, off_track_first: bool) ->
     status_frame = pd.DataFrame(statuses, index=frame.index)
     config: dict[str, object] = {
         name_col: st.column_config.TextColumn(pinned=True, width=130),
-        nm_col: st.column_config.NumberColumn(help=t("scorecard_help_grid_not_met", lang), width=80),
-        ar_col: st.column_config.NumberColumn(help=t("scorecard_help_grid_at_risk", lang), width=80),
+        nm_col: st.column_config.NumberColumn(help=t(f"{help_prefix}_not_met", lang), width=80),
+        ar_col: st.column_config.NumberColumn(help=t(f"{help_prefix}_at_risk", lang), width=80),
     }
     for ind in plan.indicators:
         target = fmt_target(ind, ind.targets.get(ctx.year), lang, year=ctx.year)
         help_text = f"{numbers[ind.id]}. {ind.name.get(lang)} — {t('charts_target_is', lang, target=target)}"
-        config[column_of[ind.id]] = st.column_config.TextColumn(help=help_text, width=86)
+        config[column_of[ind.id]] = st.column_config.TextColumn(help=help_text, width=cell_width)
     event = st.dataframe(
         frame.style.apply(lambda _df: _tint(status_frame), axis=None),
-        key="overview_grid",
+        key=key,
         on_select="rerun",
         selection_mode=["single-cell", "single-column"],
         hide_index=True,
         row_height=ROW_HEIGHT,
         height=min(ROW_HEIGHT * (len(frame) + 1) + 3, COMMUNE_GRID_MAX_HEIGHT),
         column_config=config,
-        alt=t("scorecard_grid_alt", lang),
+        alt=alt,
     )
-    cells = event["selection"]["cells"]
     columns = event["selection"]["columns"]
-    if cells:
-        position = int(cells[0][0])
-        if 0 <= position < len(communes):
-            st.switch_page("pages/commune.py", query_params=ctx.link_params(commune=communes[position].code))
     if columns:
         by_column = {v: k for k, v in column_of.items()}
         if columns[0] in by_column:
             st.switch_page("pages/indicator.py", query_params=ctx.link_params(indicator=by_column[columns[0]]))
+    cells = event["selection"]["cells"]
+    if cells and 0 <= int(cells[0][0]) < len(lines):
+        return int(cells[0][0])
+    return None
 
 
 def ineligible_note(ctx: PageContext, progress: Progress) -> None:
