@@ -290,6 +290,50 @@ def value_counts_by_commune(engine: Engine, area_code: str, year: int, period: s
         return {code: int(n) for code, n in conn.execute(stmt, {"prefix": path + "%"})}
 
 
+def report_counts_in(
+    engine: Engine, area_code: str, periods: Iterable[tuple[int, str]], elements: Sequence[str]
+) -> dict[tuple[int, str], dict[str, int]]:
+    """(year, period) -> commune code -> how many of `elements` it has (reporting status).
+
+    The figures are counted per unit id, the ids of the subtree given by a subquery, and
+    the codes joined afterwards: with the path filter on a join, SQLite probed the
+    figures' index once per (unit, year, period, element), ~40 s for the whole country
+    against ~5 s this way (PostgreSQL: the same ~3.5 s either way).
+    """
+    wanted = sorted(set(periods))
+    out: dict[tuple[int, str], dict[str, int]] = {key: {} for key in wanted}
+    if not wanted or not elements:
+        return out
+    with engine.connect() as conn:
+        path = _path_of(conn, area_code)
+        if path is None:
+            return out
+        counted = (
+            select(
+                DataValue.org_unit_id.label("unit_id"),
+                DataValue.year.label("year"),
+                DataValue.period.label("period"),
+                func.count().label("n"),
+            )
+            .where(
+                DataValue.org_unit_id.in_(select(OrgUnit.id).where(OrgUnit.path.like(bindparam("prefix")))),
+                DataValue.year.in_(bindparam("years", expanding=True)),
+                DataValue.data_element_id.in_(bindparam("des", expanding=True)),
+            )
+            .group_by(DataValue.org_unit_id, DataValue.year, DataValue.period)
+            .subquery()
+        )
+        stmt = select(OrgUnit.code, counted.c.year, counted.c.period, counted.c.n).join(
+            counted, counted.c.unit_id == OrgUnit.id
+        )
+        params = {"prefix": path + "%", "years": sorted({y for y, _ in wanted}), "des": list(elements)}
+        for code, year, period, n in conn.execute(stmt, params):
+            bucket = out.get((year, period))
+            if bucket is not None:
+                bucket[code] = int(n)
+    return out
+
+
 def group_by_commune(
     rows: Iterable[tuple[str, str, float]],
 ) -> dict[str, dict[str, float]]:

@@ -1,4 +1,9 @@
-"""Tình hình báo cáo: which commune has sent which report, how complete, what is overdue."""
+"""Tình hình báo cáo: which commune has sent which report, how complete, what is overdue.
+
+A district shows every commune; above `intake.MAX_COMMUNE_ROWS` communes (a large
+province, the country) the matrix has one row per child area and one child's
+communes are shown below it, chosen in a list bound to the URL.
+"""
 
 from datetime import date
 
@@ -34,25 +39,48 @@ scope = url_widget(
 years = sorted(ctx.plan.years) if scope != "year" else [ctx.year]
 periods = [(y, p) for y in years for p in ("H1", "FY")]
 today = date.today()
-texts, states, overdue = intake.completeness_frames(ctx, periods, today)
-if texts.empty:
+reported, states, overdue = intake.commune_states(ctx, periods, today)
+if states.empty:
     st.info(ctx.t("intake_comp_no_communes"), icon=":material/info:")
     st.stop()
 
 st.subheader(ctx.t("intake_comp_summary"))
 st.dataframe(intake.summary_frame(ctx, states, periods, today), hide_index=True, width="stretch")
 for (year, period), units in sorted(overdue.items(), reverse=True):
-    names = ", ".join(f"{name} ({code})" for code, name in units)
-    st.warning(
-        ctx.t("intake_comp_overdue", period=intake.period_label(period, year, ctx.lang), count=len(units), names=names),
-        icon=":material/schedule:",
-    )
+    st.warning(intake.overdue_text(ctx, year, period, units), icon=":material/schedule:")
 
-st.subheader(ctx.t("intake_comp_matrix"))
-st.caption(ctx.t("intake_comp_legend"))
+if len(states) <= intake.MAX_COMMUNE_ROWS:
+    st.subheader(ctx.t("intake_comp_matrix"))
+    st.caption(ctx.t("intake_comp_legend"))
+    texts, cells = intake.commune_matrix(ctx, reported, states)
+    st.dataframe(
+        intake.styled_matrix(texts, cells), hide_index=True, width="stretch", height=intake.matrix_height(len(texts))
+    )
+    st.stop()
+
+parts = intake.area_parts(ctx, list(states.index))
+kind = intake.part_kind(parts)
+st.subheader(ctx.t(f"intake_comp_area_matrix_{kind}"))
+st.caption(ctx.t("intake_comp_area_legend"))
+texts, cells, parts = intake.area_matrix(ctx, states, parts)
 st.dataframe(
-    intake.styled_matrix(texts, states),
-    hide_index=True,
-    width="stretch",
-    height=min(38 + 35 * len(texts), 760),
+    intake.styled_matrix(texts, cells), hide_index=True, width="stretch", height=intake.matrix_height(len(texts))
+)
+
+by_code = {p.unit.code: p for p in parts}
+chosen = url_widget(
+    st.selectbox,
+    ctx.t(f"intake_comp_part_pick_{kind}"),
+    list(by_code),
+    intake.PART_KEY,
+    parts[0].unit.code,  # the child area to chase first
+    format_func=lambda code: by_code[code].label,
+)
+part = by_code[chosen]
+st.subheader(ctx.t("intake_comp_part_matrix", area=part.unit.full_name))
+st.caption(ctx.t("intake_comp_legend"))
+codes = list(part.codes)
+texts, cells = intake.commune_matrix(ctx, reported.loc[codes], states.loc[codes])
+st.dataframe(
+    intake.styled_matrix(texts, cells), hide_index=True, width="stretch", height=intake.matrix_height(len(texts))
 )

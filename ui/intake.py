@@ -13,16 +13,17 @@ import hashlib
 import io
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
 import streamlit as st
 
-from data_access import access, audit, db, locks
+from data_access import access, audit, db, locks, queries
 from data_access.importer import ImportConflict, ImportPreview, apply_import, prepare_import, upload_limit_bytes
 from data_access.template import write_template
 from i18n import catalogue, fmt_date, fmt_number, t
-from rules.model import Plan
+from rules.model import OrgUnitRef, Plan
 from rules.quality import QualityFinding, deadline_date, is_overdue, report_state
 from rules.suppression import SmallCount, is_small
 from ui import data
@@ -423,17 +424,26 @@ STATE_STYLE = {
 
 STATE_RANK = {"overdue_missing": 0, "overdue_partial": 1, "partial": 2, "missing": 3, "complete": 4}
 
+# Above this many communes (a large province, the country) the matrix has one row per
+# child area (provinces of the country, districts of a province) and one child's
+# communes on demand: a styled 10,600-row matrix took 5 s to build and sent 15 MB.
+MAX_COMMUNE_ROWS = 300
+MAX_OVERDUE_NAMES = 20  # an overdue warning names this many communes, then "and N more"
+PART_KEY = "completeness_part"  # URL parameter: the child area whose communes are shown
 
-@st.cache_data(ttl="1h", show_spinner=False, max_entries=32)
+
+@st.cache_resource(ttl="1h", show_spinner=False, max_entries=8)
 def _report_counts(
-    url: str, area_code: str, periods: tuple[tuple[int, str], ...], elements: tuple[str, ...], _version: int
-) -> dict[tuple[int, str], dict[str, audit.ReportCount]]:
-    return audit.report_counts(db.get_engine(url), area_code, periods, elements)
+    url: str, area_code: str, periods: tuple[tuple[int, str], ...], elements: tuple[str, ...], version: int
+) -> dict[tuple[int, str], pd.Series]:
+    # Shared and read-only, one integer Series per period: nationally 212,000 counts
+    # held as objects and unpickled on every run (st.cache_data) cost ~1 s a run.
+    counts = queries.report_counts_in(db.get_engine(url), area_code, periods, elements)
+    return {key: pd.Series(by_code, dtype="int64") for key, by_code in counts.items()}
 
 
-def report_counts(
-    ctx: PageContext, periods: Sequence[tuple[int, str]]
-) -> dict[tuple[int, str], dict[str, audit.ReportCount]]:
+def report_counts(ctx: PageContext, periods: Sequence[tuple[int, str]]) -> dict[tuple[int, str], pd.Series]:
+    """(year, period) -> figures in per commune code (communes with none left out)."""
     elements = tuple(ctx.plan.used_data_elements())
     return _report_counts(ctx.db_url, ctx.area.code, tuple(periods), elements, data.data_version(ctx.db_url))
 
@@ -445,40 +455,180 @@ def state_text(state: str, reported: int, expected: int, lang: str) -> str:
     return symbol + " " + t(f"intake_state_{state}", lang, reported=reported, expected=expected, pct=pct)
 
 
-def completeness_frames(
+def commune_states(
     ctx: PageContext, periods: Sequence[tuple[int, str]], today: date
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[tuple[int, str], list[tuple[str, str]]]]:
-    """(matrix of texts, matrix of states, overdue communes per period)."""
+    """(figures in, states, overdue communes per period) for every commune of the area.
+
+    Both frames are indexed by commune code (code order); `states` starts with the
+    commune column ("Xã An Lạc (07645)"), then one column per period (its label).
+    No texts here: a country's 212,000 cells only need their state.
+    """
     lang = ctx.lang
     communes = data.communes_of(ctx.db_url, ctx.area.code)
     expected = len(ctx.plan.used_data_elements())
     counts = report_counts(ctx, periods)
-    texts: dict[str, list[str]] = {t("intake_col_commune", lang): [f"{c.full_name} ({c.code})" for c in communes]}
-    states: dict[str, list[str]] = {t("intake_col_commune", lang): ["" for _ in communes]}
+    codes = [c.code for c in communes]
+    reported: dict[str, pd.Series] = {}
+    states: dict[str, object] = {t("intake_col_commune", lang): [f"{c.full_name} ({c.code})" for c in communes]}
     overdue: dict[tuple[int, str], list[tuple[str, str]]] = {}
     for year, period in periods:
         col = period_label(period, year, lang)
         due = deadline_date(ctx.plan.deadlines, year, period)
-        texts[col], states[col] = [], []
-        for c in communes:
-            rc = counts.get((year, period), {}).get(c.code)
-            n = rc.reported if rc else 0
-            state = report_state(n, expected, due, today)
-            texts[col].append(state_text(state, n, expected, lang))
-            states[col].append(state)
-            if is_overdue(state):
-                overdue.setdefault((year, period), []).append((c.code, c.full_name))
-    # Communes with something to chase first (overdue, then partial), then by code.
-    text_df, state_df = pd.DataFrame(texts), pd.DataFrame(states)
-    worst = state_df.drop(columns=state_df.columns[0]).apply(lambda row: min(STATE_RANK[s] for s in row), axis=1)
-    order = worst.sort_values(kind="stable").index
-    return text_df.loc[order].reset_index(drop=True), state_df.loc[order].reset_index(drop=True), overdue
+        got = counts.get((year, period))
+        ns = (got if got is not None else pd.Series(dtype="int64")).reindex(codes, fill_value=0)
+        # One rule call per distinct count (at most expected + 1), not per commune.
+        state_of = {n: report_state(n, expected, due, today) for n in map(int, ns.unique())}
+        col_states = ns.map(state_of)
+        reported[col], states[col] = ns, col_states
+        late = [s for s in state_of.values() if is_overdue(s)]
+        if late:
+            mask = col_states.isin(late).tolist()
+            overdue[(year, period)] = [(c.code, c.full_name) for c, m in zip(communes, mask, strict=True) if m]
+    return pd.DataFrame(reported, index=codes), pd.DataFrame(states, index=codes), overdue
+
+
+def _worst_first(states: pd.DataFrame) -> pd.Index:
+    """Row labels ordered by their worst state (overdue, then partial...), stably."""
+    if len(states.columns) < 2:
+        return states.index
+    worst = [min(STATE_RANK[s] for s in row) for row in states.iloc[:, 1:].itertuples(index=False)]
+    return pd.Series(worst, index=states.index).sort_values(kind="stable").index
+
+
+def commune_matrix(ctx: PageContext, reported: pd.DataFrame, states: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(texts, states) of these communes, one row each, communes to chase first."""
+    expected = len(ctx.plan.used_data_elements())
+    texts = states.copy()
+    for col in states.columns[1:]:
+        texts[col] = [state_text(s, n, expected, ctx.lang) for s, n in zip(states[col], reported[col], strict=True)]
+    order = _worst_first(states)
+    return texts.loc[order].reset_index(drop=True), states.loc[order].reset_index(drop=True)
+
+
+def overdue_text(ctx: PageContext, year: int, period: str, units: Sequence[tuple[str, str]]) -> str:
+    """'6 tháng đầu năm 2025 — 2 xã quá hạn: Xã An Lạc (07645), ...' naming at most
+    MAX_OVERDUE_NAMES communes, then 'và N xã khác'."""
+    names = ", ".join(f"{name} ({code})" for code, name in units[:MAX_OVERDUE_NAMES])
+    if len(units) > MAX_OVERDUE_NAMES:
+        more = fmt_number(len(units) - MAX_OVERDUE_NAMES, lang=ctx.lang)
+        names += " " + t("intake_comp_overdue_more", ctx.lang, count=more)
+    return t(
+        "intake_comp_overdue",
+        ctx.lang,
+        period=period_label(period, year, ctx.lang),
+        count=fmt_number(len(units), lang=ctx.lang),
+        names=names,
+    )
+
+
+@dataclass(frozen=True)
+class AreaPart:
+    """A child of the area (a province of the country, a district of a province) and its communes."""
+
+    unit: OrgUnitRef
+    codes: tuple[str, ...]  # its communes' codes, in code order
+
+    @property
+    def label(self) -> str:
+        return f"{self.unit.full_name} ({self.unit.code})"
+
+
+def area_parts(ctx: PageContext, codes: Sequence[str]) -> list[AreaPart]:
+    """The area's direct children among org units, each with its communes among `codes`.
+
+    A commune placed right under the area (no district between) is its own part.
+    """
+    by_code = {u.code: u for u in data.org_units(ctx.db_url)}
+    found: dict[str, list[str]] = {}
+    for code in codes:
+        unit = by_code.get(code)
+        while unit is not None and unit.parent_code not in (None, ctx.area.code):
+            unit = by_code.get(unit.parent_code)
+        found.setdefault(unit.code if unit is not None else code, []).append(code)
+    return [AreaPart(by_code[child], tuple(members)) for child, members in sorted(found.items()) if child in by_code]
+
+
+def part_kind(parts: Sequence[AreaPart]) -> str:
+    """'province', 'district' or 'area' (mixed levels): for the matrix's words."""
+    levels = {p.unit.level for p in parts}
+    return levels.pop() if len(levels) == 1 and levels <= {"province", "district"} else "area"
+
+
+def area_state_text(state: str, complete: int, total: int, overdue: int, lang: str) -> str:
+    """'✖ Quá hạn 12 xã — 150/170 xã đủ': the worst commune's symbol and state in words,
+    with how many communes are complete."""
+    key = "overdue" if is_overdue(state) else state
+    return (
+        STATE_STYLE[state][0]
+        + " "
+        + t(
+            f"intake_area_state_{key}",
+            lang,
+            complete=fmt_number(complete, lang=lang),
+            total=fmt_number(total, lang=lang),
+            overdue=fmt_number(overdue, lang=lang),
+        )
+    )
+
+
+def area_matrix(
+    ctx: PageContext, states: pd.DataFrame, parts: Sequence[AreaPart]
+) -> tuple[pd.DataFrame, pd.DataFrame, list[AreaPart]]:
+    """(texts, states, parts) with one row per child area, worst first.
+
+    A cell reads "complete/total" communes and carries the state of the area's worst
+    commune (overdue if any commune is overdue), so the colour and symbol say where to
+    chase. Rows: worst state first, then most communes overdue, then least complete.
+    """
+    lang = ctx.lang
+    period_cols = list(states.columns[1:])
+    part_of = pd.Series({code: i for i, p in enumerate(parts) for code in p.codes}).reindex(states.index)
+    # Counted a column at a time over every commune (212,000 cells nationally).
+    ranks = pd.DataFrame({col: states[col].map(STATE_RANK) for col in period_cols}, index=states.index)
+    groups = ranks.groupby(part_of)
+    worst = groups.min()
+    complete = (ranks == STATE_RANK["complete"]).groupby(part_of).sum()
+    late = (ranks <= STATE_RANK["overdue_partial"]).groupby(part_of).sum()
+    total = groups.size()
+    state_name = {rank: state for state, rank in STATE_RANK.items()}
+    first = t(f"intake_comp_area_col_{part_kind(parts)}", lang)
+    texts: dict[str, list[str]] = {first: [p.label for p in parts]}
+    cells: dict[str, list[str]] = {first: ["" for _ in parts]}
+    worst_a, complete_a, late_a = worst.to_numpy(), complete.to_numpy(), late.to_numpy()
+    total_a = total.to_numpy()
+    for j, col in enumerate(period_cols):
+        cells[col] = [state_name[int(worst_a[i, j])] for i in range(len(parts))]
+        texts[col] = [
+            area_state_text(cells[col][i], int(complete_a[i, j]), int(total_a[i]), int(late_a[i, j]), lang)
+            for i in range(len(parts))
+        ]
+    keys = [
+        (
+            int(worst_a[i].min()),
+            -int(late_a[i].sum()),
+            -(len(period_cols) * int(total_a[i]) - int(complete_a[i].sum())) / int(total_a[i]),
+            p.unit.code,
+        )
+        for i, p in enumerate(parts)
+    ]
+    order = sorted(range(len(parts)), key=keys.__getitem__)
+    text_df, state_df = pd.DataFrame(texts), pd.DataFrame(cells)
+    return (
+        text_df.loc[order].reset_index(drop=True),
+        state_df.loc[order].reset_index(drop=True),
+        [parts[i] for i in order],
+    )
 
 
 def summary_frame(
     ctx: PageContext, states: pd.DataFrame, periods: Sequence[tuple[int, str]], today: date
 ) -> pd.DataFrame:
     lang = ctx.lang
+
+    def n(count: int) -> str:
+        return fmt_number(count, lang=lang)
+
     rows = []
     for year, period in periods:
         col = states[period_label(period, year, lang)]
@@ -488,10 +638,10 @@ def summary_frame(
                 t("intake_col_period", lang): period_label(period, year, lang),
                 t("intake_col_deadline", lang): fmt_date(due, lang)
                 + (" — " + t("intake_deadline_passed", lang) if today > due else ""),
-                f"✔ {t('intake_sum_complete', lang)}": f"{int((col == 'complete').sum())}/{len(col)}",
-                f"▲ {t('intake_sum_partial', lang)}": str(int(col.isin(["partial", "overdue_partial"]).sum())),
-                f"? {t('intake_sum_missing', lang)}": str(int(col.isin(["missing", "overdue_missing"]).sum())),
-                f"✖ {t('intake_sum_overdue', lang)}": str(int(col.str.startswith("overdue").sum())),
+                f"✔ {t('intake_sum_complete', lang)}": f"{n(int((col == 'complete').sum()))}/{n(len(col))}",
+                f"▲ {t('intake_sum_partial', lang)}": n(int(col.isin(["partial", "overdue_partial"]).sum())),
+                f"? {t('intake_sum_missing', lang)}": n(int(col.isin(["missing", "overdue_missing"]).sum())),
+                f"✖ {t('intake_sum_overdue', lang)}": n(int(col.str.startswith("overdue").sum())),
             }
         )
     return pd.DataFrame(rows)
@@ -508,6 +658,11 @@ def styled_matrix(texts: pd.DataFrame, states: pd.DataFrame):  # noqa: ANN201 - 
         return out
 
     return texts.style.apply(css, axis=0)
+
+
+def matrix_height(rows: int) -> int:
+    """Every row up to ~20, then the table scrolls."""
+    return min(38 + 35 * rows, 760)
 
 
 # ----------------------------------------------------------------------------- quality

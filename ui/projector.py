@@ -1,7 +1,8 @@
 """Projector mode: four slides for a steering-committee meeting, one message each.
 
 1. scorecard — how many indicators are met / at risk / not met, and the worst ones;
-2. map — the communes coloured *and* marked (✔ ▲ ✖ ?) by one indicator's status;
+2. map — the communes coloured *and* marked (✔ ▲ ✖ ?) by one indicator's status (a
+   country's map shows its provinces, each judged as an area);
 3. off track — the communes with the most indicators not met, names large;
 4. trends — child drowning deaths and injuries over the years.
 
@@ -20,7 +21,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from itertools import pairwise
 
@@ -29,6 +30,7 @@ import pandas as pd
 import pydeck as pdk
 import streamlit as st
 
+from data_access import db, queries
 from data_access.progress import Progress
 from i18n import fmt_date, fmt_number
 from rules import ProgressRow
@@ -37,8 +39,10 @@ from rules.suppression import Hidden, is_masked
 from ui import data
 from ui.charts import axis_label_expr
 from ui.frame import PageContext, keep_in_url
+from ui.map import MAX_POLYGONS, CompactDeck, polygons_of
 from ui.plan_text import fmt_count, fmt_shown, fmt_target, md_escape
-from ui.status import STATUS_COLOR, STATUS_RGB, STATUS_SYMBOL, status_label, status_rank
+from ui.scorecard import name_list
+from ui.status import STATUS_COLOR, STATUS_ORDER, STATUS_RGB, STATUS_SYMBOL, status_label, status_rank
 
 SLIDES: tuple[str, ...] = ("scorecard", "map", "offtrack", "trends")
 DEFAULT_EVERY = 20
@@ -49,6 +53,18 @@ OFF_TRACK = ("not_met", "at_risk")
 # screens up to 1280x720-ish, one for 1920x1080; CSS shows the one that fits the screen.
 # Each: (name, pixels the district must fit in, label size in pixels).
 MAP_SIZES = (("s", (820, 400), 18), ("l", (1250, 600), 24))
+# Names on the map only while they can be read (a district: 17 communes); the status
+# symbol alone up to MAX_SYMBOLS shapes (a province's communes, a country's provinces);
+# colour alone beyond, with the legend. A province's hundreds of names overlapped.
+MAX_LABELS = 40
+MAX_SYMBOLS = 300
+# Communes named as not reported on a slide, in its large type, before "and N more".
+NAMES_ON_SLIDE = 12
+# Above `ui.map.MAX_POLYGONS` communes (the country) the map shows the area's provinces
+# (or districts), each in the colour of its own pooled status: two decks of 10,600
+# labelled commune polygons sent ~23 MB and took 20-30 s to show. Without such parts,
+# a dot per commune at its centroid.
+DOT_RADIUS_PX = 2.0  # on the small rendering; 10,600 dots about tile the country
 VALUE_COLOR, VALUE_COLOR_LIGHT = "#0072B2", "#8DBFE0"  # Okabe-Ito blue: the selected year darker
 
 # Session keys.
@@ -180,7 +196,7 @@ def _deck(ctx: PageContext) -> None:
     head, controls = st.columns([5, 3], vertical_alignment="center")
     with head:
         with st.container(key="proj_title"):
-            st.markdown(ctx.t(f"projector_slide_{slide}"))
+            st.markdown(ctx.t(_slide_title_key(slide, progress)))
         with st.container(key="proj_subtitle"):
             st.markdown(_subtitle(ctx))
     with controls:
@@ -412,16 +428,20 @@ def label_offsets(labels: list[dict], zoom: float, size: int) -> list[list[int]]
 
 
 def commune_map(rows: dict[str, ProgressRow], bounds: list, fit: tuple[int, int], label_size: int) -> pdk.Deck:
-    """Communes filled with their status colour and labelled with symbol and name."""
+    """Areas (communes, or the provinces of a country) filled with their status colour
+    and labelled with symbol and name; with many, the symbol alone, in black on the fill."""
     features, labels = [], []
+    named, marked = len(bounds) <= MAX_LABELS, len(bounds) <= MAX_SYMBOLS
     for b in bounds:
         s = rows[b.code].status if b.code in rows else "no_data"
         features.append({"type": "Feature", "geometry": b.geometry, "properties": {"fill": [*STATUS_RGB[s], 210]}})
-        if b.centroid:
-            text = f"{STATUS_SYMBOL[s]} {b.name}"
+        if b.centroid and marked:
+            text = f"{STATUS_SYMBOL[s]} {b.name}" if named else STATUS_SYMBOL[s]
             labels.append({"lat": b.centroid[0], "lon": b.centroid[1], "text": text, "area": _area(b.geometry)})
     view = _view([b.geometry for b in bounds], fit)
-    for label, offset in zip(labels, label_offsets(labels, view.zoom, label_size), strict=True):
+    # A symbol sits inside its own shape: only names need moving apart.
+    offsets = label_offsets(labels, view.zoom, label_size) if named else [[0, 0] for _ in labels]
+    for label, offset in zip(labels, offsets, strict=True):
         label["offset"] = offset
         del label["area"]
     layers = [
@@ -433,36 +453,115 @@ def commune_map(rows: dict[str, ProgressRow], bounds: list, fit: tuple[int, int]
             stroked=True,
             get_fill_color="properties.fill",
             get_line_color=[255, 255, 255],
-            line_width_min_pixels=2,
-        ),
-        pdk.Layer(
-            "TextLayer",
-            pd.DataFrame(labels),
-            id="proj_labels",
-            get_position=["lon", "lat"],
-            get_text="text",
-            get_pixel_offset="offset",
-            get_size=label_size,
-            get_color=[20, 20, 20],
-            # pydeck turns bare strings into accessors; quoted ones stay literal.
-            font_family="'sans-serif'",
-            font_weight=700,
-            # Every character the labels use (Vietnamese letters, status symbols).
-            character_set='"' + "".join(sorted({ch for item in labels for ch in item["text"]} - {'"'})) + '"',
-            background=True,
-            get_background_color=[255, 255, 255, 225],
-            background_padding=[4, 2],
+            line_width_min_pixels=2 if marked else 1,
         ),
     ]
+    if labels:
+        box = (
+            {"background": True, "get_background_color": [255, 255, 255, 225], "background_padding": [4, 2]}
+            if named
+            else {}  # a white box would hide the small shape's colour
+        )
+        layers.append(
+            pdk.Layer(
+                "TextLayer",
+                pd.DataFrame(labels),
+                id="proj_labels",
+                get_position=["lon", "lat"],
+                get_text="text",
+                get_pixel_offset="offset",
+                get_size=label_size if named else round(label_size * 0.8),
+                get_color=[20, 20, 20],
+                # pydeck turns bare strings into accessors; quoted ones stay literal.
+                font_family="'sans-serif'",
+                font_weight=700,
+                # Every character the labels use (Vietnamese letters, status symbols).
+                character_set='"' + "".join(sorted({ch for item in labels for ch in item["text"]} - {'"'})) + '"',
+                **box,
+            )
+        )
     # No basemap and no tile requests: map_provider=None with pydeck's default map_style
     # sentinel (map_style=None makes Streamlit fetch a Carto style from the internet).
-    return pdk.Deck(layers=layers, initial_view_state=view, map_provider=None, tooltip=False)
+    return CompactDeck(layers=layers, initial_view_state=view, map_provider=None, tooltip=False)
+
+
+def _centroid(b: queries.Boundary) -> tuple[float, float] | None:
+    """(lat, lon) of a boundary: its stored centroid, else the middle of its extent."""
+    if b.centroid:
+        return b.centroid
+    lons: list[float] = []
+    lats: list[float] = []
+    for polygon in polygons_of(b.geometry):
+        for lon, lat in polygon[0] if polygon else []:
+            lons.append(lon)
+            lats.append(lat)
+    return ((min(lats) + max(lats)) / 2, (min(lons) + max(lons)) / 2) if lons else None
+
+
+def commune_dots(rows: dict[str, ProgressRow], bounds: list, fit: tuple[int, int]) -> pdk.Deck:
+    """Many communes and no provinces or districts to show instead: a dot per commune in
+    its status colour, in code order (no status drawn over another, so the mix of colours
+    shows the real shares); no labels."""
+    points = []
+    for b in bounds:
+        where = _centroid(b)
+        if where is not None:
+            s = rows[b.code].status if b.code in rows else "no_data"
+            points.append({"p": [round(where[1], 3), round(where[0], 3)], "f": [*STATUS_RGB[s], 230]})
+    view = _view([{"coordinates": item["p"]} for item in points], fit)
+    radius = DOT_RADIUS_PX * fit[1] / MAP_SIZES[0][1][1]  # the same share of the map on every screen
+    layer = pdk.Layer(
+        "ScatterplotLayer",
+        points,
+        id="proj_commune_dots",
+        get_position="p",
+        get_fill_color="f",
+        stroked=False,
+        get_radius=1,
+        radius_min_pixels=radius,
+        radius_max_pixels=radius,
+    )
+    return CompactDeck(layers=[layer], initial_view_state=view, map_provider=None, tooltip=False)
+
+
+def part_bounds(ctx: PageContext, progress: Progress) -> tuple[str, list[queries.Boundary]]:
+    """The level ('province', 'district') and boundaries of the area's parts, when they
+    are all of one level and have boundaries; else ('', [])."""
+    levels = {p.level for p in progress.parts}
+    if len(levels) != 1:
+        return "", []
+    level = levels.pop()
+    data.require_read(ctx.db_url, ctx.area.code)
+    bounds = _part_bounds(ctx.db_url, ctx.area.code, level, data.data_version(ctx.db_url))
+    codes = {p.code for p in progress.parts}
+    return level, [b for b in bounds if b.code in codes]
+
+
+@st.cache_resource(ttl="1h", show_spinner=False, max_entries=8)
+def _part_bounds(url: str, area_code: str, level: str, version: int) -> list[queries.Boundary]:
+    # Rounded to 4 decimals (~10 m): a province's outline needs no more on a slide.
+    return [
+        replace(
+            b,
+            geometry={"type": "MultiPolygon", "coordinates": polygons_of(b.geometry, digits=4)},
+            centroid=_centroid(b),  # where its symbol goes
+        )
+        for b in queries.boundaries_in(db.get_engine(url), area_code, level=level)
+    ]
 
 
 def map_slide(ctx: PageContext, progress: Progress) -> None:
     ind = headline_indicator(ctx, progress)
-    rows = {r.area_code: r for r in progress.commune_rows if r.indicator_id == ind.id}
+    rows = {r.area_code: r for r in progress.commune_rows_of(ind.id)}
     bounds = data.boundaries(ctx.db_url, ctx.area.code)
+    unit, shown, shapes = "commune", rows, bounds
+    if len(bounds) > MAX_POLYGONS:
+        level, parts = part_bounds(ctx, progress)
+        if parts:
+            unit, shapes = level, parts
+            shown = {p.code: row for p in progress.parts if (row := progress.part_row(ind.id, p.code)) is not None}
+        else:
+            unit = "dots"
     with st.container(key="proj_list"):
         st.markdown(f"### {md_escape(ind.name.get(ctx.lang))}")
     left, right = st.columns([3, 1], gap="medium")
@@ -470,26 +569,53 @@ def map_slide(ctx: PageContext, progress: Progress) -> None:
         if not bounds:
             st.info(ctx.t("projector_map_missing", area=ctx.area.full_name))
         else:
+            if unit == "dots":
+                alt = "projector_map_alt_dots"
+            elif len(shapes) > MAX_SYMBOLS:
+                alt = "projector_map_alt_plain"
+            else:
+                alt = "projector_map_alt" if unit == "commune" else f"projector_map_alt_{unit}"
             # Each box's height follows the screen (CSS, 60vh) and its map stretches to
             # fill it; CSS shows the rendering whose fixed zoom fits this screen.
             for size, fit, label_size in MAP_SIZES:
                 with st.container(key=f"proj_mapbox_{size}"):
                     st.pydeck_chart(
-                        commune_map(rows, bounds, fit, label_size),
+                        commune_dots(rows, bounds, fit)
+                        if unit == "dots"
+                        else commune_map(shown, shapes, fit, label_size),
                         height="stretch",
                         key=f"proj_map_{size}",
-                        alt=ctx.t("projector_map_alt", indicator=ind.name.get(ctx.lang)),
+                        alt=ctx.t(alt, indicator=ind.name.get(ctx.lang)),
                     )
     with right:
-        _legend(ctx, ind, rows, progress.row(ind.id))
+        notes = []
+        if unit in ("province", "district"):
+            by_commune = status_counts(list(rows.values()))
+            counts = " · ".join(
+                f"{STATUS_SYMBOL[s]} {fmt_number(by_commune[s], lang=ctx.lang)}" for s in STATUS_ORDER if by_commune[s]
+            )
+            notes = [ctx.t(f"projector_map_parts_note_{unit}", counts=counts)]
+        elif unit == "dots":
+            notes = [ctx.t("projector_map_dots_note")]
+        _legend(ctx, ind, shown, progress.row(ind.id), notes, "commune" if unit == "dots" else unit)
 
 
-def _legend(ctx: PageContext, ind: Indicator, rows: dict[str, ProgressRow], area_row: ProgressRow) -> None:
+def _legend(
+    ctx: PageContext,
+    ind: Indicator,
+    rows: dict[str, ProgressRow],
+    area_row: ProgressRow,
+    notes: list[str] | None = None,
+    unit: str = "commune",
+) -> None:
+    """Each status with how many of the areas drawn have it ("12 xã", "20 tỉnh")."""
     counts = status_counts(list(rows.values()))
+    count_key = "projector_map_legend_count" if unit == "commune" else f"projector_map_legend_count_{unit}"
     for s in ("met", "at_risk", "not_met", "no_data", "no_target"):
         if counts[s] or s in ("met", "at_risk", "not_met"):
             with st.container(key=f"proj_legend_{s}"):
-                st.markdown(f"{status_label(s, ctx.lang)}: {ctx.t('projector_map_legend_count', count=counts[s])}")
+                count = ctx.t(count_key, count=fmt_number(counts[s], lang=ctx.lang))
+                st.markdown(f"{status_label(s, ctx.lang)}: {count}")
     with st.container(key="proj_summary"):
         text = ctx.t(
             "projector_map_area",
@@ -501,6 +627,8 @@ def _legend(ctx: PageContext, ind: Indicator, rows: dict[str, ProgressRow], area
         if not ind.applies_to_communes:
             st.markdown(ctx.t("projector_map_area_only"))
     with st.container(key="proj_note"):
+        for note in notes or []:
+            st.markdown(note)
         st.markdown(ctx.t("projector_map_note"))
 
 
@@ -534,6 +662,14 @@ def communes_off_track(progress: Progress, limit: int = 6) -> list[OffTrack]:
     return out[:limit]
 
 
+def _slide_title_key(slide: str, progress: Progress) -> str:
+    """ "Bản đồ theo xã", or "theo tỉnh" when the map shows a country's provinces."""
+    level = progress.parts[0].level if progress.parts else ""
+    if slide == "map" and len(progress.communes) > MAX_POLYGONS and level in ("province", "district"):
+        return f"projector_slide_map_{level}"
+    return f"projector_slide_{slide}"
+
+
 def offtrack_slide(ctx: PageContext, progress: Progress) -> None:
     if not _has_figures(progress):
         _no_data(ctx)
@@ -541,7 +677,8 @@ def offtrack_slide(ctx: PageContext, progress: Progress) -> None:
     silent = [c.name for c in progress.communes if not progress.figures.get(c.code)]
     if silent:  # above the cards, so it never meets the footer
         with st.container(key="proj_summary"):
-            st.markdown(md_escape(ctx.t("projector_not_reported", names=", ".join(silent))))
+            names = name_list(silent, ctx.lang, limit=NAMES_ON_SLIDE)
+            st.markdown(md_escape(ctx.t("projector_not_reported", names=names)))
     communes = communes_off_track(progress)
     if not communes:
         with st.container(key="proj_list"):

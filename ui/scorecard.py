@@ -86,13 +86,13 @@ def element_name(plan: Plan, element: str | None, lang: str) -> str:
     return de.name.get(lang) if de else (element or "")
 
 
-def name_list(names: list[str], lang: str) -> str:
-    """Names in a sentence: the first `NAMES_LISTED` and a count of the rest (a national
-    list of communes that have not reported can run to thousands)."""
-    if len(names) <= NAMES_LISTED:
+def name_list(names: list[str], lang: str, limit: int = NAMES_LISTED) -> str:
+    """Names in a sentence: the first `limit` and a count of the rest (a national list
+    of communes that have not reported can run to thousands)."""
+    if len(names) <= limit:
         return ", ".join(names)
-    more = t("scorecard_and_more", lang, n=fmt_number(len(names) - NAMES_LISTED, lang=lang))
-    return ", ".join(names[:NAMES_LISTED]) + " " + more
+    more = t("scorecard_and_more", lang, n=fmt_number(len(names) - limit, lang=lang))
+    return ", ".join(names[:limit]) + " " + more
 
 
 def when_text(period: str, year: int, lang: str) -> str:
