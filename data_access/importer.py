@@ -7,16 +7,19 @@ The contract is `../shared/spec/reports-and-cli.md`. Three steps, each usable al
    (ZIP magic bytes for XLSX), never by the file name; the CSV's encoding (UTF-8 with or
    without BOM, UTF-16, cp1258, cp1252) and separator (comma, semicolon, tab) are sniffed.
 2. `prepare_import(engine, plan, data, filename)` validates every figure, reads the stored
-   values in bulk (one query per 500 communes), runs the plan's `checks` and the FY ≥ H1
-   rule on the figures the file would produce, and returns an `ImportPreview`: every
-   error with its row and column, or the changes (new, changed old → new, unchanged) with
-   the version of each stored value it saw. Nothing is written.
+   values in bulk (one query on PostgreSQL, one per 500 communes on SQLite), runs the
+   plan's `checks` and the FY ≥ H1 rule on the figures the file would produce, and
+   returns an `ImportPreview`: every error with its row and column, or the changes (new,
+   changed old → new, unchanged) with the version of each stored value it saw. Nothing
+   is written.
 3. `apply_import(engine, preview, by)` writes the preview in ONE transaction: all or
    nothing. It re-reads the stored values under a lock (`SELECT … FOR UPDATE` on
    PostgreSQL, `BEGIN IMMEDIATE` on SQLite) and raises `ImportConflict` when any of them
-   changed since the preview; inserts use `ON CONFLICT DO NOTHING` and updates match the
-   version they saw, so nothing is ever silently overwritten. Each change gets an
-   `AuditEntry`, the file an `ImportBatch`.
+   changed since the preview; an insert that finds a figure stored meanwhile, or an
+   update whose version moved, raises it too, so nothing is ever silently overwritten.
+   Each change gets an `AuditEntry`, the file an `ImportBatch`. Rows go in bulk: on
+   PostgreSQL by `COPY` into a temporary table, then one INSERT, one UPDATE and one
+   audit INSERT from it; on SQLite by the driver's `executemany`.
 
 An empty value means "not reported": it is skipped, never stored as 0. A commune code
 that lost its leading zero in Excel (`7615`) is restored when the padded code is known.
@@ -31,17 +34,20 @@ import hashlib
 import io
 import math
 import re
+import sqlite3
 import tomllib
 import unicodedata
 import zipfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, bindparam, insert, select, update
+from sqlalchemy import Connection, Engine, Integer, String, any_, bindparam, insert, select, text, update
 from sqlalchemy.dialects import postgresql as pg_dialect
 from sqlalchemy.dialects import sqlite as sqlite_dialect
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from data_access import access, locks
 from data_access.db import REPO_ROOT
@@ -56,6 +62,7 @@ CODE_WIDTH = 5  # GSO commune codes are 5 digits
 MIN_YEAR = 2000
 _CHUNK = 500  # ids per IN (...) list: well under SQLite's variable limit
 _WRITE_CHUNK = 5000
+_UNIQUE_VIOLATION = "23505"  # PostgreSQL's SQLSTATE
 _EPS = 1e-9
 
 # Long CSV columns and the other spellings people (and Excel) give them.
@@ -669,7 +676,11 @@ def _stored_values(
     *,
     lock: bool = False,
 ) -> dict[tuple[int, str, int, str], tuple[float, int]]:
-    """(unit id, element, year, period) -> (value, version), in chunks of communes."""
+    """(unit id, element, year, period) -> (value, version).
+
+    PostgreSQL gets every commune in one query (array parameters); SQLite in chunks of
+    communes, under its limit on bound variables.
+    """
     out: dict[tuple[int, str, int, str], tuple[float, int]] = {}
     if not unit_ids or not years:
         return out
@@ -680,20 +691,35 @@ def _stored_values(
         DataValue.period,
         DataValue.value,
         DataValue.version,
-    ).where(
-        DataValue.org_unit_id.in_(bindparam("ids", expanding=True)),
-        DataValue.year.in_(bindparam("years", expanding=True)),
     )
+    postgres = conn.dialect.name == "postgresql"
+    if postgres:
+        stmt = stmt.where(
+            DataValue.org_unit_id == any_(bindparam("ids", type_=pg_dialect.ARRAY(Integer))),
+            DataValue.year == any_(bindparam("years", type_=pg_dialect.ARRAY(Integer))),
+        )
+    else:
+        stmt = stmt.where(
+            DataValue.org_unit_id.in_(bindparam("ids", expanding=True)),
+            DataValue.year.in_(bindparam("years", expanding=True)),
+        )
     params: dict[str, object] = {"years": list(years)}
     if elements is not None:
-        stmt = stmt.where(DataValue.data_element_id.in_(bindparam("des", expanding=True)))
+        if postgres:
+            stmt = stmt.where(DataValue.data_element_id == any_(bindparam("des", type_=pg_dialect.ARRAY(String))))
+        else:
+            stmt = stmt.where(DataValue.data_element_id.in_(bindparam("des", expanding=True)))
         params["des"] = list(elements)
-    if lock and conn.dialect.name == "postgresql":
+    if lock and postgres:
         # Rows stay locked until commit: a concurrent import of the same figures waits,
-        # then sees the new versions and reports a conflict.
-        stmt = stmt.with_for_update()
-    for chunk in _chunks(list(unit_ids)):
-        for uid, de, year, period, value, version in conn.execute(stmt, {**params, "ids": list(chunk)}).all():
+        # then sees the new versions and reports a conflict. Locked in key order: two
+        # imports over the same figures take their locks in the same order.
+        stmt = stmt.order_by(
+            DataValue.org_unit_id, DataValue.data_element_id, DataValue.year, DataValue.period
+        ).with_for_update()
+    ids = list(unit_ids)
+    for chunk in [ids] if postgres else _chunks(ids):
+        for uid, de, year, period, value, version in conn.execute(stmt, {**params, "ids": list(chunk)}):
             out[(uid, de, year, period)] = (float(value), int(version))
     return out
 
@@ -1164,13 +1190,36 @@ def _apply(
         .returning(ImportBatch.id)
     ).scalar_one()
 
+    # Only new and changed figures are written; each key once, in the preview's order
+    # (the audit rows keep that order, as their ids show).
+    writes = [(key, c, c.old is None) for key, c in keys.items() if c.action != "unchanged"]
+    if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
+        inserted, updated = _write_postgresql(conn, writes, by, now, source, batch_id, code_of)
+    elif conn.dialect.name == "sqlite" and conn.dialect.driver == "pysqlite":
+        inserted, updated = _write_sqlite(conn, writes, by, now, source, batch_id, code_of)
+    else:
+        inserted, updated = _write_rows(conn, writes, by, now, source, batch_id, code_of)
+    return ImportResult(batch_id, inserted, updated, preview.unchanged)
+
+
+_Write = tuple[tuple[int, str, int, str], Change, bool]  # (key, change, is new)
+
+
+def _write_rows(
+    conn: Connection,
+    writes: Sequence[_Write],
+    by: str,
+    now: datetime,
+    source: str,
+    batch_id: int,
+    code_of: Mapping[int, str],
+) -> tuple[int, int]:
+    """(inserted, updated) by SQLAlchemy's `executemany`: any other driver, and the reference
+    the two fast paths below are tested against (they write the same rows)."""
     new_rows, upd_rows, audits = [], [], []
-    for key, c in keys.items():
-        action = c.action
-        if action == "unchanged":
-            continue
+    for key, c, is_new in writes:
         base = {"org_unit_id": key[0], "data_element_id": c.element, "year": c.year, "period": c.period}
-        if action == "new":
+        if is_new:
             new_rows.append(
                 {**base, "value": c.new, "source": source, "updated_by": by, "updated_at": now, "version": 1}
             )
@@ -1189,7 +1238,7 @@ def _apply(
         audits.append(
             {
                 **base,
-                "action": "insert" if action == "new" else "update",
+                "action": "insert" if is_new else "update",
                 "old_value": c.old,
                 "new_value": c.new,
                 "changed_by": by,
@@ -1212,7 +1261,6 @@ def _apply(
             if (r["org_unit_id"], r["data_element_id"], r["year"], r["period"]) not in landed
         ]
         raise ImportConflict(sorted(lost))
-    inserted = len(landed)
 
     table = DataValue.__table__
     upd = (
@@ -1241,7 +1289,193 @@ def _apply(
 
     for chunk in _chunks(audits, _WRITE_CHUNK):
         conn.execute(insert(AuditEntry), list(chunk))
-    return ImportResult(batch_id, inserted, updated, preview.unchanged)
+    return len(landed), updated
+
+
+@contextmanager
+def _driver_errors(conn: Connection, statement: str) -> Iterator[None]:
+    """Errors from the driver used directly reach callers as SQLAlchemy's, as elsewhere."""
+    dbapi = conn.dialect.loaded_dbapi
+    try:
+        yield
+    except dbapi.Error as exc:
+        raise DBAPIError.instance(statement, None, exc, dbapi.Error, dialect=conn.dialect) from exc
+
+
+# SQLite: the statements run by the driver's own executemany on plain tuples (SQLAlchemy's
+# per-row parameter handling cost more than SQLite's own work).
+_SQLITE_INSERT = (
+    "INSERT INTO data_value"
+    " (org_unit_id, data_element_id, year, period, value, source, updated_by, updated_at, version)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)"
+)
+_SQLITE_UPDATE = (
+    "UPDATE data_value SET value = ?, version = ?, source = ?, updated_by = ?, updated_at = ?"
+    " WHERE org_unit_id = ? AND data_element_id = ? AND year = ? AND period = ? AND version = ?"
+)
+_SQLITE_AUDIT = (
+    "INSERT INTO audit_log"
+    " (org_unit_id, data_element_id, year, period, action, old_value, new_value, changed_by, changed_at, source,"
+    " import_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_SQLITE_KEY_TAKEN = ("SQLITE_CONSTRAINT_PRIMARYKEY", "SQLITE_CONSTRAINT_UNIQUE")
+_SQLITE_STATEMENTS = "\n".join((_SQLITE_INSERT, _SQLITE_UPDATE, _SQLITE_AUDIT))  # for error messages
+
+
+def _write_sqlite(
+    conn: Connection,
+    writes: Sequence[_Write],
+    by: str,
+    now: datetime,
+    source: str,
+    batch_id: int,
+    code_of: Mapping[int, str],
+) -> tuple[int, int]:
+    """(inserted, updated) by the sqlite3 driver's executemany, inside `BEGIN IMMEDIATE`."""
+    if not writes:
+        return 0, 0
+    # The timestamp as SQLAlchemy stores it on SQLite (same text as the other writes).
+    stamp_type = DataValue.__table__.c.updated_at.type.dialect_impl(conn.dialect)
+    to_text = stamp_type.bind_processor(conn.dialect)
+    stamp = to_text(now) if to_text else now
+    # Figures in key order: the primary key's index is then filled page by page.
+    new_rows = sorted((*key, c.new, source, by, stamp) for key, c, is_new in writes if is_new)
+    upd_rows = sorted(
+        ((c.new, (c.version or 0) + 1, source, by, stamp, *key, c.version) for key, c, is_new in writes if not is_new),
+        key=lambda r: r[5:9],
+    )
+    with closing(conn.connection.driver_connection.cursor()) as cur, _driver_errors(conn, _SQLITE_STATEMENTS):
+        if new_rows:
+            # A plain INSERT stops at a figure stored meanwhile; the savepoint undoes the
+            # rows before it, so that every such figure can be named.
+            cur.execute("SAVEPOINT import_insert")
+            try:
+                cur.executemany(_SQLITE_INSERT, new_rows)
+            except sqlite3.IntegrityError as exc:
+                if getattr(exc, "sqlite_errorname", "") not in _SQLITE_KEY_TAKEN:
+                    raise
+                cur.execute("ROLLBACK TO import_insert")
+                cur.execute("RELEASE import_insert")
+                wanted = {r[:4] for r in new_rows}
+                taken = _stored_values(
+                    conn, sorted({k[0] for k in wanted}), sorted({k[2] for k in wanted}), sorted({k[1] for k in wanted})
+                )
+                lost = [(code_of[k[0]], k[1], k[2], k[3]) for k in wanted if k in taken]
+                raise ImportConflict(sorted(lost or [(code_of[k[0]], k[1], k[2], k[3]) for k in wanted])) from None
+            cur.execute("RELEASE import_insert")
+        updated = 0
+        if upd_rows:
+            cur.executemany(_SQLITE_UPDATE, upd_rows)
+            updated = cur.rowcount
+            if updated != len(upd_rows):
+                raise ImportConflict(
+                    [(code_of[key[0]], key[1], key[2], key[3]) for key, _c, is_new in writes if not is_new]
+                )
+        cur.executemany(
+            _SQLITE_AUDIT,
+            [
+                (*key, "insert" if is_new else "update", c.old, c.new, by, stamp, source, batch_id)
+                for key, c, is_new in writes
+            ],
+        )
+    return len(new_rows), updated
+
+
+# PostgreSQL: the changes go to a temporary table by COPY (one stream, no per-row round
+# trip), then one statement each inserts, updates and audits them all. The table lives
+# for the transaction only (dropped at commit or rollback).
+_PG_STAGE_CREATE = (
+    "CREATE TEMPORARY TABLE import_stage ("
+    " seq integer NOT NULL, org_unit_id integer NOT NULL, data_element_id varchar(64) NOT NULL,"
+    " year integer NOT NULL, period varchar(2) NOT NULL, is_new boolean NOT NULL,"
+    " old_value double precision, new_value double precision NOT NULL, version integer"
+    ") ON COMMIT DROP"
+)
+_PG_STAGE_COPY = (
+    "COPY import_stage (seq, org_unit_id, data_element_id, year, period, is_new, old_value, new_value, version)"
+    " FROM STDIN"
+)
+# Inserted in key order (the primary key's index is then filled page by page). A plain
+# INSERT, not ON CONFLICT DO NOTHING: a figure stored by someone else meanwhile fails it
+# with a unique violation just the same (after waiting for their commit), without a
+# speculative insertion per row; `_PG_LOST` then names every such figure.
+_PG_INSERT = """
+INSERT INTO data_value
+    (org_unit_id, data_element_id, year, period, value, source, updated_by, updated_at, version)
+SELECT org_unit_id, data_element_id, year, period, new_value, :source, :by, :now, 1
+FROM import_stage WHERE is_new
+ORDER BY org_unit_id, data_element_id, year, period
+"""
+_PG_LOST = """
+SELECT s.org_unit_id, s.data_element_id, s.year, s.period
+FROM import_stage s
+JOIN data_value d
+  ON d.org_unit_id = s.org_unit_id AND d.data_element_id = s.data_element_id
+ AND d.year = s.year AND d.period = s.period
+WHERE s.is_new
+"""
+# Only the version the dry run saw is overwritten.
+_PG_UPDATE = """
+UPDATE data_value d
+SET value = s.new_value, version = s.version + 1, source = :source, updated_by = :by, updated_at = :now
+FROM import_stage s
+WHERE NOT s.is_new
+  AND d.org_unit_id = s.org_unit_id AND d.data_element_id = s.data_element_id
+  AND d.year = s.year AND d.period = s.period AND d.version = s.version
+"""
+_PG_AUDIT = """
+INSERT INTO audit_log
+    (org_unit_id, data_element_id, year, period, action, old_value, new_value, changed_by, changed_at, source, import_id)
+SELECT org_unit_id, data_element_id, year, period, CASE WHEN is_new THEN 'insert' ELSE 'update' END,
+       old_value, new_value, :by, :now, :source, :batch_id
+FROM import_stage ORDER BY seq
+"""
+
+
+def _write_postgresql(
+    conn: Connection,
+    writes: Sequence[_Write],
+    by: str,
+    now: datetime,
+    source: str,
+    batch_id: int,
+    code_of: Mapping[int, str],
+) -> tuple[int, int]:
+    """(inserted, updated) by COPY into a temporary table and three set-based statements."""
+    if not writes:
+        return 0, 0
+    # The two sorts below (720,000 rows for a national year) stay in memory: this
+    # transaction only.
+    conn.exec_driver_sql("SET LOCAL work_mem = '128MB'")
+    conn.exec_driver_sql(_PG_STAGE_CREATE)
+    raw = conn.connection.driver_connection  # psycopg, inside the transaction `conn` opened
+    with _driver_errors(conn, _PG_STAGE_COPY), raw.cursor() as cur, cur.copy(_PG_STAGE_COPY) as copy:
+        for seq, (key, c, is_new) in enumerate(writes):
+            copy.write_row((seq, key[0], key[1], key[2], key[3], is_new, c.old, c.new, c.version))
+    conn.exec_driver_sql("ANALYZE import_stage")  # row counts for the planner: hash joins, not guesses
+    params = {"source": source, "by": by, "now": now}
+    n_new = sum(1 for _key, _c, is_new in writes if is_new)
+    n_upd = len(writes) - n_new
+    if n_new:
+        savepoint = conn.begin_nested()
+        try:
+            conn.execute(text(_PG_INSERT), params)
+        except IntegrityError as exc:
+            if getattr(exc.orig, "sqlstate", None) != _UNIQUE_VIOLATION:
+                raise
+            savepoint.rollback()
+            # Someone stored one of these figures after our re-read: report, never overwrite.
+            lost = conn.execute(text(_PG_LOST)).all()
+            keys = [(code_of[uid], de, year, period) for uid, de, year, period in lost]
+            raise ImportConflict(
+                sorted(keys) or sorted((code_of[k[0]], k[1], k[2], k[3]) for k, _c, new in writes if new)
+            ) from None
+        savepoint.commit()
+    updated = conn.execute(text(_PG_UPDATE), params).rowcount if n_upd else 0
+    if updated != n_upd:
+        raise ImportConflict([(code_of[key[0]], key[1], key[2], key[3]) for key, _c, is_new in writes if not is_new])
+    conn.execute(text(_PG_AUDIT), {**params, "batch_id": batch_id})
+    return n_new, updated
 
 
 def import_file(
