@@ -16,8 +16,10 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
 from data_access import access, db, queries
@@ -377,6 +379,25 @@ def quality(url: str, area_code: str, year: int, period: str, years: list[int]) 
     return _quality(url, path, mtime, area_code, year, period, ys, sensitive, data_version(url))
 
 
+@st.cache_resource(ttl="1h", show_spinner=False, max_entries=8)
+def _report_counts(
+    url: str, area_code: str, periods: tuple[tuple[int, str], ...], elements: tuple[str, ...], version: int
+) -> dict[tuple[int, str], pd.Series]:
+    # Shared and read-only, one integer Series per period: nationally 212,000 counts
+    # held as objects and unpickled on every run (st.cache_data) cost ~1 s a run.
+    counts = queries.report_counts_in(db.get_engine(url), area_code, periods, elements)
+    return {key: pd.Series(by_code, dtype="int64") for key, by_code in counts.items()}
+
+
+def report_counts(
+    url: str, area_code: str, periods: Sequence[tuple[int, str]], elements: Sequence[str]
+) -> dict[tuple[int, str], pd.Series]:
+    """(year, period) -> how many of `elements` each commune of the area has sent
+    (communes with none left out), cached across sessions. Refused outside the scope."""
+    require_read(url, area_code)
+    return _report_counts(url, area_code, tuple(periods), tuple(elements), data_version(url))
+
+
 @st.cache_resource(ttl="1h", show_spinner=False, max_entries=16)
 def _boundaries(url: str, area_code: str, version: int) -> list[queries.Boundary]:
     return queries.boundaries_in(db.get_engine(url), area_code)
@@ -400,6 +421,7 @@ def clear_after_import() -> None:
         _protected_history,
         _indicator_history,
         _quality,
+        _report_counts,
     ):
         shared.clear()
 

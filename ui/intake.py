@@ -19,7 +19,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from data_access import access, audit, db, locks, queries
+from data_access import access, audit, db, locks
 from data_access.importer import ImportConflict, ImportPreview, apply_import, prepare_import, upload_limit_bytes
 from data_access.template import write_template
 from i18n import catalogue, fmt_date, fmt_number, t
@@ -432,20 +432,9 @@ MAX_OVERDUE_NAMES = 20  # an overdue warning names this many communes, then "and
 PART_KEY = "completeness_part"  # URL parameter: the child area whose communes are shown
 
 
-@st.cache_resource(ttl="1h", show_spinner=False, max_entries=8)
-def _report_counts(
-    url: str, area_code: str, periods: tuple[tuple[int, str], ...], elements: tuple[str, ...], version: int
-) -> dict[tuple[int, str], pd.Series]:
-    # Shared and read-only, one integer Series per period: nationally 212,000 counts
-    # held as objects and unpickled on every run (st.cache_data) cost ~1 s a run.
-    counts = queries.report_counts_in(db.get_engine(url), area_code, periods, elements)
-    return {key: pd.Series(by_code, dtype="int64") for key, by_code in counts.items()}
-
-
 def report_counts(ctx: PageContext, periods: Sequence[tuple[int, str]]) -> dict[tuple[int, str], pd.Series]:
     """(year, period) -> figures in per commune code (communes with none left out)."""
-    elements = tuple(ctx.plan.used_data_elements())
-    return _report_counts(ctx.db_url, ctx.area.code, tuple(periods), elements, data.data_version(ctx.db_url))
+    return data.report_counts(ctx.db_url, ctx.area.code, periods, ctx.plan.used_data_elements())
 
 
 def state_text(state: str, reported: int, expected: int, lang: str) -> str:
