@@ -451,7 +451,11 @@ def part_grid(ctx: PageContext, progress: Progress) -> None:
     def cell(ind: Indicator, r: ProgressRow | None) -> str:
         if r is None or r.value is None:
             return STATUS_SYMBOL[r.status if r else "no_data"]
-        return f"{STATUS_SYMBOL[r.status]} {fmt_result(r.value, ind, lang, r.expected)}"
+        # As in the commune grid: "16,8", the "/100.000" unit is in the column's help.
+        shown = (
+            fmt_number(r.value, lang=lang) if ind.unit == "per_100000" else fmt_result(r.value, ind, lang, r.expected)
+        )
+        return f"{STATUS_SYMBOL[r.status]} {shown}"
 
     chosen = _status_grid(
         ctx,
