@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -33,12 +34,19 @@ class OrgUnit(Base):
 
     `path` holds the codes from the root down (`/24/220/07615/`) so a subtree is one
     indexed prefix match, whatever its depth.
+
+    A unit is its code *and* the days it was valid (migration 0004): since the 2025
+    reform most codes name one unit until 30/06/2025 and another from 01/07/2025. On
+    any one day a code names at most one unit, so a path read on a day is unambiguous.
     """
 
     __tablename__ = "org_unit"
+    __table_args__ = (
+        Index("uq_org_unit_code_from", "code", text("coalesce(valid_from, '1900-01-01')"), unique=True),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    code: Mapped[str] = mapped_column(String(20), unique=True)
+    code: Mapped[str] = mapped_column(String(20), index=True)
     name: Mapped[str] = mapped_column(String(200))
     full_name: Mapped[str] = mapped_column(String(250))
     type: Mapped[str] = mapped_column(String(30))
