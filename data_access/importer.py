@@ -52,6 +52,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from data_access import access, locks
 from data_access.db import REPO_ROOT
 from data_access.models import AuditEntry, DataElementRow, DataValue, ImportBatch, OrgUnit
+from data_access.place_resolution import period_end, unit_for_period
 from i18n import DEFAULT_LANG, fmt_date, fmt_number, t
 from rules.checks import flow_consistency, run_checks
 from rules.model import PERIODS, DataElement, LocalText, Plan
@@ -661,11 +662,17 @@ def _chunks(items: Sequence, size: int = _CHUNK) -> Iterable[Sequence]:
         yield items[start : start + size]
 
 
-def _load_units(conn: Connection) -> dict[str, _Unit]:
+def _load_units(conn: Connection) -> dict[str, list[_Unit]]:
+    """Communes by code; a code has one unit per era it was used in (oldest first)."""
     stmt = select(
         OrgUnit.id, OrgUnit.code, OrgUnit.name, OrgUnit.full_name, OrgUnit.valid_from, OrgUnit.valid_to
     ).where(OrgUnit.level == "commune")
-    return {r.code: _Unit(r.id, r.code, r.name, r.full_name, r.valid_from, r.valid_to) for r in conn.execute(stmt)}
+    out: dict[str, list[_Unit]] = {}
+    for r in conn.execute(stmt):
+        out.setdefault(r.code, []).append(_Unit(r.id, r.code, r.name, r.full_name, r.valid_from, r.valid_to))
+    for found in out.values():
+        found.sort(key=lambda u: u.valid_from or date.min)
+    return out
 
 
 def _stored_values(
@@ -780,7 +787,9 @@ def prepare_import(
     preview.previous_imports = [(when, who) for when, who in batches]
     elements: dict[str, DataElement] = {**db_elements, **plan.data_elements}
     preview.missing_elements = [de for de_id, de in plan.data_elements.items() if de_id not in db_elements]
-    figures = _validate(parsed, units, elements, preview.issues, today or date.today(), report)
+    resolved: dict[str, _Unit] = {}  # code -> the unit it means for this file's periods
+    figures = _validate(parsed, units, elements, preview.issues, today or date.today(), report, resolved)
+    units = resolved  # type: ignore[assignment]
     preview.issues = _unique(preview.issues)
     if not figures:
         return preview
@@ -822,11 +831,12 @@ def prepare_import(
 
 def _validate(
     parsed: ParsedFile,
-    units: Mapping[str, _Unit],
+    units: Mapping[str, Sequence[_Unit]],
     elements: Mapping[str, DataElement],
     issues: list[ImportIssue],
     today: date,
     report: ProgressCallback,
+    resolved: dict[str, _Unit] | None = None,
 ) -> list[Figure]:
     """Every figure checked on its own; problems go to `issues` (all of them)."""
     cols = parsed.columns
@@ -838,6 +848,7 @@ def _validate(
     period_cache: dict[object, str | None] = {}
     name_ok: dict[tuple[str, str], bool] = {}
     bad_rows_code: set[int] = set()
+    resolved = {} if resolved is None else resolved
     out: list[Figure] = []
     total = len(parsed.figures)
     for n, raw in enumerate(parsed.figures):
@@ -854,23 +865,6 @@ def _validate(
                 bad_rows_code.add(raw.row)
                 key = "intake_error_no_code" if not raw.code else "intake_error_unknown_commune"
                 issues.append(ImportIssue(key, {"code": raw.code}, raw.row, cols.get("commune_code")))
-        elif raw.name:
-            unit = units[code]
-            ok = name_ok.get((code, raw.name))
-            if ok is None:
-                ok = name_ok[(code, raw.name)] = name_matches(raw.name, unit.name, unit.full_name)
-            if not ok:
-                row_ok = False
-                if raw.row not in bad_rows_code:
-                    bad_rows_code.add(raw.row)
-                    issues.append(
-                        ImportIssue(
-                            "intake_error_name_mismatch",
-                            {"name": raw.name, "code": code, "expected": unit.full_name},
-                            raw.row,
-                            cols.get("commune_name"),
-                        )
-                    )
         year = year_cache.get(raw.year, -1)
         if year == -1:
             year = year_cache[raw.year] = _parse_year(raw.year, max_year)
@@ -892,18 +886,9 @@ def _validate(
             issues.append(
                 ImportIssue("intake_error_period", {"value": _cell_text(raw.period)}, raw.row, cols.get("period"))
             )
-        if code is not None and year is not None:
-            unit = units[code]
-            if (unit.valid_from and unit.valid_from.year > year) or (unit.valid_to and unit.valid_to.year < year):
+        if code is not None and year is not None and period is not None:
+            if not _place_ok(raw, code, year, period, units, resolved, name_ok, issues, cols, bad_rows_code):
                 row_ok = False
-                issues.append(
-                    ImportIssue(
-                        "intake_error_commune_not_valid",
-                        {"code": code, "year": str(year)},
-                        raw.row,
-                        cols.get("commune_code"),
-                    )
-                )
         de = elements.get(raw.element)
         if de is None:
             row_ok = False
@@ -993,7 +978,100 @@ def _unique(issues: Sequence[ImportIssue]) -> list[ImportIssue]:
     return out
 
 
-def _resolve_code(text: str, units: Mapping[str, _Unit]) -> str | None:
+def _place_ok(
+    raw: RawFigure,
+    code: str,
+    year: int,
+    period: str,
+    units: Mapping[str, Sequence[_Unit]],
+    resolved: dict[str, _Unit],
+    name_ok: dict[tuple[str, str], bool],
+    issues: list[ImportIssue],
+    cols: Mapping[str, str],
+    bad_rows: set[int],
+) -> bool:
+    """The unit `code` means for the row's period; its name, when given, must fit it.
+
+    Since the 2025 reform a code may mean another commune in another era, so the unit
+    is the one valid on the period's last day (`data_access.place_resolution`).
+    """
+    candidates = units[code]
+    unit = unit_for_period(candidates, year, period)
+    where = cols.get("commune_code")
+    end = period_end(year, period)
+    if unit is None:
+        if raw.row not in bad_rows:
+            bad_rows.add(raw.row)
+            others = " / ".join(f"{u.full_name} ({_validity(u)})" for u in candidates)
+            issues.append(
+                ImportIssue(
+                    "intake_error_commune_not_valid_period",
+                    {"code": code, "year": str(year), "period": period, "day": fmt_date(end), "units": others},
+                    raw.row,
+                    where,
+                )
+            )
+        return False
+    if raw.name:
+        ok = name_ok.get((unit.code + str(unit.id), raw.name))
+        if ok is None:
+            ok = name_ok[(unit.code + str(unit.id), raw.name)] = name_matches(raw.name, unit.name, unit.full_name)
+        if not ok:
+            if raw.row not in bad_rows:
+                bad_rows.add(raw.row)
+                other = next(
+                    (u for u in candidates if u.id != unit.id and name_matches(raw.name, u.name, u.full_name)), None
+                )
+                if other is not None:
+                    issues.append(
+                        ImportIssue(
+                            "intake_error_name_other_era",
+                            {
+                                "name": raw.name,
+                                "code": code,
+                                "other_validity": _validity(other),
+                                "year": str(year),
+                                "period": period,
+                                "day": fmt_date(end),
+                                "expected": unit.full_name,
+                            },
+                            raw.row,
+                            cols.get("commune_name"),
+                        )
+                    )
+                else:
+                    issues.append(
+                        ImportIssue(
+                            "intake_error_name_mismatch",
+                            {"name": raw.name, "code": code, "expected": unit.full_name},
+                            raw.row,
+                            cols.get("commune_name"),
+                        )
+                    )
+            return False
+    first = resolved.setdefault(code, unit)
+    if first.id != unit.id:
+        if raw.row not in bad_rows:
+            bad_rows.add(raw.row)
+            issues.append(
+                ImportIssue(
+                    "intake_error_code_two_eras",
+                    {"code": code, "first": first.full_name, "second": unit.full_name},
+                    raw.row,
+                    where,
+                )
+            )
+        return False
+    return True
+
+
+def _validity(unit: _Unit) -> str:
+    start = fmt_date(unit.valid_from) if unit.valid_from else "…"
+    end = fmt_date(unit.valid_to) if unit.valid_to else "…"
+    return f"{start} – {end}"
+
+
+def _resolve_code(text: str, units: Mapping[str, object]) -> str | None:
     code = text.strip()
     if code.endswith(".0") and code[:-2].isdigit():
         code = code[:-2]

@@ -18,7 +18,7 @@ import json
 import sqlite3
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from importlib import metadata, resources
 from pathlib import Path
@@ -463,7 +463,9 @@ def read_official(provinces: Sequence[str] = (), era: str = "both") -> OfficialL
                 )
             if wcode:  # island districts (Bạch Long Vĩ, Côn Đảo …) had no communes
                 units.append(
-                    UnitRow(wcode, wshort, wfull, wtype.lower(), "commune", dcode, None, OLD_ERA_END, _point(wlat, wlon))
+                    UnitRow(
+                        wcode, wshort, wfull, wtype.lower(), "commune", dcode, None, OLD_ERA_END, _point(wlat, wlon)
+                    )
                 )
     if era in ("2025", "both"):
         seen = set()
@@ -661,28 +663,34 @@ def import_units(engine: Engine, path: Path) -> LoadResult:
                 bad = True
             if bad:
                 continue
-            day = start or end or date.today()
-            parent = None
-            if parent_code:
-                parent = unit_on(in_file.get(parent_code, []), day) or unit_on(stored.get(parent_code, []), day)  # type: ignore[arg-type]
-                if parent is None:
-                    result.issues.append(
-                        ImportIssue("places_error_parent", {"code": code, "parent": parent_code}, n, "parent_code")
-                    )
-                    continue
-            level = _level_of(unit_type, parent)
             full = (
                 name if fold(name).startswith(fold(unit_type)) or not unit_type else f"{unit_type.capitalize()} {name}"
             )
-            rec = UnitRow(code, name, full, unit_type or "xã", level, parent_code, start, end, None, n)
+            rec = UnitRow(code, name, full, unit_type or "xã", "", parent_code, start, end, None, n)
             if _overlapping(in_file.get(code, []), start, end):  # type: ignore[arg-type]
                 result.issues.append(ImportIssue("places_error_duplicate", {"code": code}, n, "code"))
                 continue
             in_file.setdefault(code, []).append(rec)
             records.append(rec)
+        # Parents may come after their children in the file: levels are set once all are read.
+        records.sort(key=lambda rec: _depth_in_file(rec, in_file))
+        placed: dict[str, list[UnitRow]] = {}
+        for i, rec in enumerate(records):
+            parent = None
+            if rec.parent_code:
+                day = _level_day(rec)
+                parent = unit_on(placed.get(rec.parent_code, []), day) or unit_on(stored.get(rec.parent_code, []), day)  # type: ignore[arg-type]
+                if parent is None:
+                    result.issues.append(
+                        ImportIssue(
+                            "places_error_parent", {"code": rec.code, "parent": rec.parent_code}, rec.row, "parent_code"
+                        )
+                    )
+                    continue
+            records[i] = rec = replace(rec, level=_level_of(rec.type, parent))
+            placed.setdefault(rec.code, []).append(rec)
         if result.issues:
             return result
-        records.sort(key=lambda rec: _depth_in_file(rec, in_file))
         write_units(conn, records, result)
         if result.issues:
             conn.rollback()
