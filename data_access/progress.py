@@ -7,12 +7,13 @@ one query, then hands plain data to `rules.evaluate_plan`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import cached_property
 
 from sqlalchemy import Engine
 
 from data_access import queries
+from data_access.place_resolution import period_end
 from data_access.targets import match_area
 from rules import AreaValue, ProgressRow, area_value, evaluate_plan_with_groups
 from rules.lineage import Merger, carry_forward
@@ -128,9 +129,10 @@ class Progress:
         return first, first_area
 
 
-def resolve_area(engine: Engine, text: str) -> OrgUnitRef:
-    """The org unit a plan's `area` (or a URL `area=`) names, by code or name."""
-    units = queries.list_org_units(engine)
+def resolve_area(engine: Engine, text: str, on: date | None = None) -> OrgUnitRef:
+    """The org unit a plan's `area` (or a URL `area=`) names, by code or name, among
+    the units valid on `on` (a period's last day; today's tree when None)."""
+    units = queries.list_org_units(engine, on)
     found = match_area(text, units)
     if found is None:
         raise AreaNotFound(text)
@@ -139,15 +141,17 @@ def resolve_area(engine: Engine, text: str) -> OrgUnitRef:
 
 def compute_progress(engine: Engine, plan: Plan, year: int, period: str, area_code: str | None = None) -> Progress:
     """Every indicator of the plan for the area and each of its communes."""
-    area = queries.org_unit(engine, area_code) if area_code else None
+    # The units that report this period: those valid on its last day (places.md).
+    on = period_end(year, period)
+    area = queries.org_unit(engine, area_code, on) if area_code else None
     if area is None:
-        area = resolve_area(engine, plan.area)
-    communes = queries.communes_in(engine, area.code, year)
+        area = resolve_area(engine, plan.area, on)
+    communes = queries.communes_in(engine, area.code, year, on=on)
     needed = plan.used_data_elements()
-    figures = queries.figures_in_area(engine, area.code, [(year, period), (year - 1, period)], needed)
+    figures = queries.figures_in_area(engine, area.code, [(year, period), (year - 1, period)], needed, on=on)
     current, previous = figures[(year, period)], figures[(year - 1, period)]
-    previous = _previous_across_mergers(engine, plan, area.code, year - 1, period, communes, previous)
-    parts = queries.parts_of(engine, area.code, year) if area.level != "commune" else []
+    previous = _previous_across_mergers(engine, plan, area.code, year - 1, period, communes, previous, on)
+    parts = queries.parts_of(engine, area.code, year, on=on) if area.level != "commune" else []
     rows, part_rows = evaluate_plan_with_groups(plan, year, period, area, communes, current, previous, groups=parts)
     return Progress(
         plan=plan,
@@ -165,10 +169,18 @@ def compute_progress(engine: Engine, plan: Plan, year: int, period: str, area_co
 
 
 def _previous_across_mergers(
-    engine: Engine, plan: Plan, area_code: str, year: int, period: str, communes: list[OrgUnitRef], previous: dict
+    engine: Engine,
+    plan: Plan,
+    area_code: str,
+    year: int,
+    period: str,
+    communes: list[OrgUnitRef],
+    previous: dict,
+    on: date | None = None,
 ) -> dict:
-    """Last year's figures for communes formed by a merger come from their predecessors."""
-    mergers = [Merger(o, n, s) for o, n, s in queries.mergers_into(engine, area_code)]
+    """Last year's figures for communes formed by a merger come from their predecessors
+    (times their shares; across the 2025 reform for almost every commune)."""
+    mergers = [Merger(o, n, s) for o, n, s in queries.mergers_into(engine, area_code, on)]
     codes = {c.code for c in communes}
     relevant = [m for m in mergers if m.new_code in codes and m.new_code not in previous]
     if not relevant:

@@ -21,6 +21,7 @@ from data_access.models import (
     ImportBatch,
     OrgUnit,
 )
+from data_access.place_resolution import is_valid_on, period_end
 from rules.model import OrgUnitRef
 
 # (year, period) -> commune code -> data element -> value
@@ -44,21 +45,50 @@ def _parent_code(path: str) -> str | None:
     return parts[-2] if len(parts) > 1 else None
 
 
-def list_org_units(engine: Engine) -> list[OrgUnitRef]:
-    """Every org unit, roots first (used to resolve `plan.area` and area pickers)."""
+def _pick(rows: Sequence, on: date | None) -> list:
+    """One unit per code: the one valid on `on` (today when None), else the latest.
+
+    Since the 2025 reform a code may name a unit of each era (migration 0004).
+    """
+    day = on or date.today()
+    by_code: dict[str, list] = {}
+    for r in rows:
+        by_code.setdefault(r.code, []).append(r)
+    out = []
+    for found in by_code.values():
+        if len(found) > 1:
+            valid = [r for r in found if is_valid_on(r, day)]
+            found = valid or [max(found, key=lambda r: r.valid_from or date.min)]
+        out.append(found[0])
+    return out
+
+
+def list_org_units(engine: Engine, on: date | None = None) -> list[OrgUnitRef]:
+    """Every org unit, roots first (used to resolve `plan.area` and area pickers);
+    with `on`, only those valid that day (a code of both eras: the one valid then)."""
     stmt = select(OrgUnit).order_by(OrgUnit.depth, OrgUnit.code)
+    if on is not None:
+        stmt = stmt.where(_valid_on(on))
     with engine.connect() as conn:
         rows = conn.execute(stmt).all()
-    return [_ref(r, _parent_code(r.path)) for r in rows]
+    return [_ref(r, _parent_code(r.path)) for r in _pick(rows, on)]
 
 
-def org_unit(engine: Engine, code: str) -> OrgUnitRef | None:
+def org_unit(engine: Engine, code: str, on: date | None = None) -> OrgUnitRef | None:
     with engine.connect() as conn:
-        row = conn.execute(select(OrgUnit).where(OrgUnit.code == code)).first()
-    return _ref(row, _parent_code(row.path)) if row else None
+        rows = _pick(conn.execute(select(OrgUnit).where(OrgUnit.code == code)).all(), on)
+    return _ref(rows[0], _parent_code(rows[0].path)) if rows else None
 
 
-def _year_filter(year: int | None):  # noqa: ANN202 - SQLAlchemy clause
+def _valid_on(day: date):  # noqa: ANN202 - SQLAlchemy clause
+    return (OrgUnit.valid_from.is_(None) | (OrgUnit.valid_from <= day)) & (
+        OrgUnit.valid_to.is_(None) | (OrgUnit.valid_to >= day)
+    )
+
+
+def _year_filter(year: int | None, on: date | None = None):  # noqa: ANN202 - SQLAlchemy clause
+    if on is not None:  # the units that report a period: valid on its last day
+        return _valid_on(on)
     if year is None:
         return True
     start, end = date(year, 1, 1), date(year, 12, 31)
@@ -67,14 +97,16 @@ def _year_filter(year: int | None):  # noqa: ANN202 - SQLAlchemy clause
     )
 
 
-def _path_of(conn, code: str) -> str | None:  # noqa: ANN001
-    return conn.execute(select(OrgUnit.path).where(OrgUnit.code == code)).scalar()
+def _path_of(conn, code: str, on: date | None = None) -> str | None:  # noqa: ANN001
+    rows = _pick(conn.execute(select(OrgUnit).where(OrgUnit.code == code)).all(), on)
+    return rows[0].path if rows else None
 
 
-def communes_in(engine: Engine, area_code: str, year: int | None = None) -> list[OrgUnitRef]:
-    """The communes (leaves) under `area_code`, or the unit itself if it is a commune."""
+def communes_in(engine: Engine, area_code: str, year: int | None = None, on: date | None = None) -> list[OrgUnitRef]:
+    """The communes (leaves) under `area_code`, or the unit itself if it is a commune;
+    with `on` (a period's last day) those valid that day."""
     with engine.connect() as conn:
-        path = _path_of(conn, area_code)
+        path = _path_of(conn, area_code, on)
         if path is None:
             return []
         stmt = (
@@ -82,7 +114,7 @@ def communes_in(engine: Engine, area_code: str, year: int | None = None) -> list
             .where(
                 OrgUnit.path.like(bindparam("prefix")),
                 OrgUnit.level == "commune",
-                _year_filter(year),
+                _year_filter(year, on),
             )
             .order_by(OrgUnit.code)
         )
@@ -90,14 +122,16 @@ def communes_in(engine: Engine, area_code: str, year: int | None = None) -> list
     return [_ref(r, _parent_code(r.path)) for r in rows]
 
 
-def parts_of(engine: Engine, area_code: str, year: int | None = None) -> list[tuple[OrgUnitRef, list[str]]]:
+def parts_of(
+    engine: Engine, area_code: str, year: int | None = None, on: date | None = None
+) -> list[tuple[OrgUnitRef, list[str]]]:
     """The area's direct sub-areas above commune level (a country's provinces, a
     province's districts), each with the codes of the communes under it, by code.
 
     Empty for a district whose children are communes: the communes are its parts.
     """
     with engine.connect() as conn:
-        path = _path_of(conn, area_code)
+        path = _path_of(conn, area_code, on)
         if path is None:
             return []
         depth = len([p for p in path.split("/") if p])
@@ -107,7 +141,7 @@ def parts_of(engine: Engine, area_code: str, year: int | None = None) -> list[tu
                 OrgUnit.path.like(bindparam("prefix")),
                 OrgUnit.depth == bindparam("depth"),
                 OrgUnit.level != "commune",
-                _year_filter(year),
+                _year_filter(year, on),
             )
             .order_by(OrgUnit.code),
             {"prefix": path + "%", "depth": depth},
@@ -116,7 +150,7 @@ def parts_of(engine: Engine, area_code: str, year: int | None = None) -> list[tu
             return []
         communes = conn.execute(
             select(OrgUnit.code, OrgUnit.path).where(
-                OrgUnit.path.like(bindparam("prefix")), OrgUnit.level == "commune", _year_filter(year)
+                OrgUnit.path.like(bindparam("prefix")), OrgUnit.level == "commune", _year_filter(year, on)
             ),
             {"prefix": path + "%"},
         ).all()
@@ -158,8 +192,14 @@ def figures_in_area(
     area_code: str,
     periods: Iterable[tuple[int, str]],
     data_elements: Sequence[str] | None = None,
+    on: date | None = None,
 ) -> FiguresByPeriod:
-    """Figures for every commune under `area_code` for the given (year, period)s."""
+    """Figures for every commune under `area_code` for the given (year, period)s.
+
+    With `on`, only of the units valid that day: a code of the other era (07615 as
+    An Châu in a 2026 view) never passes for today's unit; its figures come through
+    the lineage (`mergers_into`).
+    """
     wanted = sorted(set(periods))
     out: FiguresByPeriod = {key: {} for key in wanted}
     if not wanted:
@@ -167,7 +207,7 @@ def figures_in_area(
     years = sorted({y for y, _ in wanted})
     period_names = sorted({p for _, p in wanted})
     with engine.connect() as conn:
-        path = _path_of(conn, area_code)
+        path = _path_of(conn, area_code, on)
         if path is None:
             return out
         # Straight from the driver's cursor: at national scale this is ~700,000 rows,
@@ -180,7 +220,12 @@ def figures_in_area(
         )
         if des:
             sql += f" AND dv.data_element_id IN ({_marks(des)})"
-        rows = _driver_rows(conn, sql, [path + "%", *years, *period_names, *des])
+        params: list[object] = [path + "%", *years, *period_names, *des]
+        if on is not None:
+            sql += " AND (ou.valid_from IS NULL OR ou.valid_from <= ?) AND (ou.valid_to IS NULL OR ou.valid_to >= ?)"
+            day = on if conn.dialect.name == "postgresql" else on.isoformat()
+            params += [day, day]
+        rows = _driver_rows(conn, sql, params)
     for code, de, year, period, value in rows:
         bucket = out.get((year, period))
         if bucket is not None:
@@ -194,7 +239,7 @@ def figures_in_area(
 def latest_update(engine: Engine, area_code: str, year: int, period: str) -> datetime | None:
     """When the newest figure for this area and period was written."""
     with engine.connect() as conn:
-        path = _path_of(conn, area_code)
+        path = _path_of(conn, area_code, period_end(year, period))
         if path is None:
             return None
         stmt = (
@@ -343,13 +388,14 @@ def group_by_commune(
     return dict(out)
 
 
-def mergers_into(engine: Engine, area_code: str) -> list[tuple[str, str, float]]:
-    """(old code, new code, share) for every merger whose new commune is under the area."""
+def mergers_into(engine: Engine, area_code: str, on: date | None = None) -> list[tuple[str, str, float]]:
+    """(old code, new code, share) for every merger whose new commune is under the area
+    (with `on`: the new communes valid that day)."""
     from data_access.models import OrgUnitMerger
 
     old, new = OrgUnit.__table__.alias("old"), OrgUnit.__table__.alias("new")
     with engine.connect() as conn:
-        path = _path_of(conn, area_code)
+        path = _path_of(conn, area_code, on)
         if path is None:
             return []
         stmt = (
@@ -358,6 +404,11 @@ def mergers_into(engine: Engine, area_code: str) -> list[tuple[str, str, float]]
             .join(new, new.c.id == OrgUnitMerger.new_unit_id)
             .where(new.c.path.like(bindparam("prefix")))
         )
+        if on is not None:
+            stmt = stmt.where(
+                (new.c.valid_from.is_(None) | (new.c.valid_from <= on))
+                & (new.c.valid_to.is_(None) | (new.c.valid_to >= on))
+            )
         return [(o, n, float(s)) for o, n, s in conn.execute(stmt, {"prefix": path + "%"})]
 
 
@@ -370,7 +421,15 @@ def figures_for_codes(
     if not wanted or not codes:
         return out
     stmt = (
-        select(OrgUnit.code, DataValue.data_element_id, DataValue.year, DataValue.period, DataValue.value)
+        select(
+            OrgUnit.code,
+            DataValue.data_element_id,
+            DataValue.year,
+            DataValue.period,
+            DataValue.value,
+            OrgUnit.valid_from,
+            OrgUnit.valid_to,
+        )
         .join(OrgUnit, OrgUnit.id == DataValue.org_unit_id)
         .where(
             OrgUnit.code.in_(bindparam("codes", expanding=True)),
@@ -387,7 +446,8 @@ def figures_for_codes(
         stmt = stmt.where(DataValue.data_element_id.in_(bindparam("des", expanding=True)))
         params["des"] = list(data_elements)
     with engine.connect() as conn:
-        for code, de, year, period, value in conn.execute(stmt, params):
-            if (year, period) in out:
-                out[(year, period)].setdefault(code, {})[de] = float(value)
+        for row in conn.execute(stmt, params):
+            # A code of two eras: the figure of the unit that reported that period.
+            if (row.year, row.period) in out and is_valid_on(row, period_end(row.year, row.period)):
+                out[(row.year, row.period)].setdefault(row.code, {})[row.data_element_id] = float(row.value)
     return out

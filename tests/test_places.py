@@ -207,3 +207,44 @@ def test_boundaries_attach_by_code_and_list_the_rest(seeded_url):
             .where(OrgUnit.valid_from >= date(2025, 7, 1))
         ).one()
     assert row.boundary and '"Polygon"' in row.boundary and 21 < row.centroid_lat < 21.6
+
+
+def test_a_lang_son_plan_of_2025_fy_compares_new_communes_with_their_2024_predecessors(seeded_url):
+    import dataclasses
+
+    from data_access.progress import compute_progress
+
+    engine = db.get_engine(seeded_url)
+    places.load_official(engine, ["Lạng Sơn"])
+    plan = dataclasses.replace(PLAN, area="Lạng Sơn")
+    progress = compute_progress(engine, plan, 2025, "FY")
+    assert progress.area.full_name == "Tỉnh Lạng Sơn" and len(progress.communes) == 65
+    first = plan.indicators[0].id
+    assert len(progress.commune_rows_of(first)) == 65
+    # A new commune made only of old Chi Lăng communes: its 2024 figure is their sum.
+    with engine.connect() as conn:
+        lineage = conn.execute(
+            text(
+                "SELECT n.code, o.code, o.path, m.share FROM org_unit_merger m "
+                "JOIN org_unit o ON o.id = m.old_unit_id JOIN org_unit n ON n.id = m.new_unit_id "
+                "WHERE n.path LIKE '/20/%'"
+            )
+        ).all()
+        sample = dict(
+            conn.execute(
+                select(OrgUnit.code, DataValue.value)
+                .join(OrgUnit, OrgUnit.id == DataValue.org_unit_id)
+                .where(DataValue.year == 2024, DataValue.period == "FY", DataValue.data_element_id == "children_total")
+            ).all()
+        )
+    parts: dict[str, list[tuple[str, str, float]]] = {}
+    for new, old, path, share in lineage:
+        parts.setdefault(new, []).append((old, path, share))
+    whole = {n: p for n, p in parts.items() if all(path.startswith("/20/187/") for _, path, _ in p) and len(p) > 1}
+    assert whole, "some new commune is made of several old Chi Lăng communes"
+    for new, p in whole.items():
+        expected = sum(sample[old] * share for old, _, share in p)
+        assert progress.previous_figures[new]["children_total"] == pytest.approx(expected)
+    # The old plan still sees the old tree.
+    old_plan = dataclasses.replace(PLAN, area="Chi Lăng")
+    assert len(compute_progress(engine, old_plan, 2024, "FY").communes) == 20
