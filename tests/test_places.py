@@ -248,3 +248,26 @@ def test_a_lang_son_plan_of_2025_fy_compares_new_communes_with_their_2024_predec
     # The old plan still sees the old tree.
     old_plan = dataclasses.replace(PLAN, area="Chi Lăng")
     assert len(compute_progress(engine, old_plan, 2024, "FY").communes) == 20
+
+
+def test_the_readme_setup_guide_prints_what_it_shows(empty_url, monkeypatch, capsys):
+    """Follows "Triển khai cho tỉnh/xã của bạn": each places command, its shown output."""
+    import re
+    import shlex
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    guide = readme.split("## Triển khai cho tỉnh/xã của bạn", 1)[1].split("\n## ", 1)[0]
+    geo = REPO.parent / "shared" / "geo" / "post-2025"
+    if not geo.is_dir():
+        pytest.skip("shared/geo not beside the repository")
+    monkeypatch.setenv("DATABASE_URL", empty_url)
+    blocks = re.findall(r"```console\n\$ python -m data_access (.+?)\n(.*?)```", guide, re.S)
+    assert len(blocks) == 4
+    for command, shown in blocks:
+        args = [a.replace("../shared", str(REPO.parent / "shared")) for a in shlex.split(command)]
+        assert main(args) == 0
+        out = capsys.readouterr().out
+        for want, got in zip(shown.strip().splitlines(), out.strip().splitlines(), strict=True):
+            if "…" in want or "sqlite:" in want:
+                continue  # timing and the database URL differ from run to run
+            assert got.rstrip() == want.rstrip()
