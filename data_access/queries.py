@@ -295,6 +295,8 @@ def boundaries_in(engine: Engine, area_code: str, level: str = "commune") -> lis
                 OrgUnit.boundary,
                 OrgUnit.centroid_lat,
                 OrgUnit.centroid_lon,
+                OrgUnit.valid_from,
+                OrgUnit.valid_to,
             )
             .where(
                 OrgUnit.path.like(bindparam("prefix")),
@@ -303,7 +305,8 @@ def boundaries_in(engine: Engine, area_code: str, level: str = "commune") -> lis
             )
             .order_by(OrgUnit.code)
         )
-        rows = conn.execute(stmt, {"prefix": path + "%"}).all()
+        # A code of both eras: today's unit's shape (the old one only if it is the last).
+        rows = _pick(conn.execute(stmt, {"prefix": path + "%"}).all(), None)
     return [
         Boundary(
             r.code,
