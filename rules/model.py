@@ -15,6 +15,7 @@ Unit = Literal["percent", "per_1000", "per_100000", "count"]
 Period = Literal["H1", "FY"]
 Status = Literal["met", "at_risk", "not_met", "no_data", "no_target"]
 Better = Literal["higher", "lower"]
+H1Rule = Literal["half", "full"]
 
 PERIODS: tuple[str, ...] = ("H1", "FY")
 STATUSES: tuple[str, ...] = ("met", "at_risk", "not_met", "no_data", "no_target")
@@ -78,6 +79,9 @@ class Indicator:
     source: str | None = None
     description: LocalText | None = None
     line: int = 0  # line in the targets file, for messages
+    # `h1: half | full` in the plan: how an H1 figure is held to a `>=` / `>` target,
+    # overriding the rule of `rules.accumulates_over_year`; None = the rule decides.
+    h1: H1Rule | None = None
 
     @property
     def scale(self) -> float:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from rules import better_direction, is_flow
+from rules import accumulates_over_year, better_direction
 from rules.model import Indicator, LocalText, Plan
 from ui import status
 from ui.frame import PageContext
@@ -25,7 +25,7 @@ def prorated_indicators(plan: Plan) -> list[Indicator]:
     return [
         ind
         for ind in plan.indicators
-        if is_flow(ind, plan.data_elements) and any(tg.op in HIGHER_OPS for tg in ind.targets.values())
+        if accumulates_over_year(ind, plan.data_elements) and any(tg.op in HIGHER_OPS for tg in ind.targets.values())
     ]
 
 
