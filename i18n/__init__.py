@@ -10,6 +10,7 @@ exporters and the pages share it.
 from __future__ import annotations
 
 import math
+import re
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -50,7 +51,23 @@ def t(key: str, lang: str = DEFAULT_LANG, /, **values: object) -> str:
     if entry is None:
         return key
     text = entry.get(lang) or entry[DEFAULT_LANG]
-    return text.format(**values) if values else text
+    if not values:
+        return text
+    text = text.format(**values)
+    return english_plurals(text) if lang == "en" else text
+
+
+# "1 communes", "1 commune(s)" → "1 commune"; "3 commune(s)" → "3 communes". Vietnamese
+# nouns do not change with the number, so English entries can share one template.
+_NOUNS = r"(commune|province|district|indicator|household|case|child|figure|row|area|file|report|account|part)"
+_ONE_PLURAL = re.compile(r"(?<![\d.,])\b1 " + _NOUNS + r"(?:s|\(s\))(?![\w(])")
+_OPTIONAL_S = re.compile(r"\b" + _NOUNS + r"\(s\)")
+
+
+def english_plurals(text: str) -> str:
+    """Number agreement for English text built from a template with a count in it."""
+    text = _ONE_PLURAL.sub(lambda m: "1 " + m.group(1), text)
+    return _OPTIONAL_S.sub(lambda m: m.group(1) + ("ren" if m.group(1) == "child" else "s"), text)
 
 
 def normalise_lang(lang: object) -> str:

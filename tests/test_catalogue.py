@@ -40,3 +40,16 @@ def test_vietnamese_number_and_date_formats():
 def test_statuses_read_as_words_in_both_languages():
     assert t("status_not_met") == "Chưa đạt"
     assert t("status_not_met", "en") == "Not met"
+
+
+def test_english_counts_agree_with_one():
+    """"1 commune", never "1 communes" or "1 commune(s)"; other numbers keep the plural."""
+    from i18n import t
+
+    assert t("scorecard_n_communes", "en", n=1) == "1 commune"
+    assert t("scorecard_n_communes", "en", n=11) == "11 communes"
+    assert t("scorecard_n_communes", "en", n="1.021") == "1.021 communes"
+    assert t("intake_comp_overdue", "en", period="H1", count=1, names="An Lạc") == "H1 — 1 commune overdue: An Lạc"
+    assert t("intake_comp_overdue", "en", period="H1", count=3, names="…") == "H1 — 3 communes overdue: …"
+    assert t("scorecard_head_reported", "en", n=1, total=17, when="").startswith("1 of 17 communes")
+    assert t("scorecard_n_communes", "vi", n=1) == "1 xã"
