@@ -619,7 +619,7 @@ class ReportWriter:
             rows = self.i.commune_rows(ind.id)
             parts = []
             for status in ("not_met", "at_risk", "no_data"):
-                hit = [r for r in rows if r.status == status and not (status == "no_data" and no_case(r))]
+                hit = [r for r in rows if r.status == status]
                 if not hit:
                     continue
                 hit.sort(key=severity)
@@ -690,6 +690,11 @@ class ReportWriter:
                 at_risk=counts["at_risk"],
                 not_met=counts["not_met"],
                 no_data=counts["no_data"] + counts["no_target"],
+            )
+            + (
+                self.t("reports_status_summary_not_applicable", n=counts["not_applicable"])
+                if counts["not_applicable"]
+                else ""
             )
         )
         if self.i.previous is not None:

@@ -52,7 +52,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from data_access import access, locks
 from data_access.db import REPO_ROOT
 from data_access.models import AuditEntry, DataElementRow, DataValue, ImportBatch, OrgUnit
-from i18n import DEFAULT_LANG, fmt_date, fmt_number, t
+from i18n import DEFAULT_LANG, fmt_date, fmt_number, local_today, t
 from rules.checks import flow_consistency, run_checks
 from rules.model import PERIODS, DataElement, LocalText, Plan
 
@@ -780,7 +780,7 @@ def prepare_import(
     preview.previous_imports = [(when, who) for when, who in batches]
     elements: dict[str, DataElement] = {**db_elements, **plan.data_elements}
     preview.missing_elements = [de for de_id, de in plan.data_elements.items() if de_id not in db_elements]
-    figures = _validate(parsed, units, elements, preview.issues, today or date.today(), report)
+    figures = _validate(parsed, units, elements, preview.issues, today or local_today(), report)
     preview.issues = _unique(preview.issues)
     if not figures:
         return preview

@@ -387,7 +387,7 @@ def pool(ind: Indicator, results: Sequence[CommuneResult]) -> AreaValue:
 class Evaluation:
     """A value held against the year's target."""
 
-    status: str  # met | at_risk | not_met | no_data | no_target
+    status: str  # met | at_risk | not_met | no_data | no_target (rows add not_applicable)
     target: Target | None
     expected: float | None  # the threshold applied (after H1 pro-rating; previous value for trends)
     tolerance: float | None  # after H1 pro-rating; None for trend targets
@@ -594,7 +594,7 @@ class ProgressRow:
     expected: float | None
     gap: float | None
     communes_met: int | None  # area rows: commune rows with status met
-    communes_with_target: int | None  # area rows: commune rows whose status is not no_target
+    communes_with_target: int | None  # area rows: commune rows judged (not no_target / not_applicable)
     blocking: tuple[tuple[str, float | None], ...]  # commune rows: eligibility blockers
     is_area: bool
     # Additions beyond the agreed contract; all have defaults.
@@ -619,6 +619,18 @@ def _commune_status(ind: Indicator, cr: CommuneResult, evaluation: Evaluation) -
     if cr.blocking and (cr.reported or any(v is not None for _, v in cr.blocking)):
         return "not_met"
     return evaluation.status
+
+
+def not_applicable(status: str, reported: int | bool, denominator: float | None) -> str:
+    """`no_data` becomes `not_applicable` when communes did report but the denominator
+    sums to 0 (spec "Values"): nothing happened, which is not "nothing reported".
+
+    Only `no_data` is turned: a year without a target stays `no_target`, and an
+    ineligible commune stays `not_met`.
+    """
+    if status == "no_data" and reported and denominator is not None and abs(denominator) <= EPS:
+        return "not_applicable"
+    return status
 
 
 def _target_text(evaluation: Evaluation) -> str:
@@ -658,7 +670,7 @@ def indicator_rows(
         prev = area_value(ind, codes, previous)
         ev = evaluate(ind, year, period, av.value, prev.value, accumulates)
         cr = commune_result(ind, area.code, figures.get(area.code))
-        status = _commune_status(ind, cr, ev)
+        status = not_applicable(_commune_status(ind, cr, ev), cr.reported, cr.denominator)
         to_target = None if cr.blocking else units_to_target(ind, av, ev, data_elements)
         return [
             _frozen(
@@ -765,7 +777,7 @@ def _area_row(
             period=period,
             value=av.value,
             target_text=_target_text(ev),
-            status=ev.status,
+            status=not_applicable(ev.status, av.reported, av.denominator if has_denominator(ind) else None),
             numerator=av.numerator if av.reported else None,
             denominator=(av.denominator if av.reported else None) if has_denominator(ind) else None,
             reported=av.reported,
@@ -774,7 +786,7 @@ def _area_row(
             expected=ev.expected,
             gap=ev.gap,
             communes_met=sum(1 for s in commune_statuses if s == "met"),
-            communes_with_target=sum(1 for s in commune_statuses if s != "no_target"),
+            communes_with_target=sum(1 for s in commune_statuses if s not in ("no_target", "not_applicable")),
             blocking=(),
             is_area=True,
             tolerance=ev.tolerance,
@@ -801,9 +813,9 @@ def _commune_row(
     else:
         # The target is the plan area's only (applies_to: [area]).
         ev = Evaluation("no_target", None, None, None, prev.value, None, False)
-    status = _commune_status(ind, cr, ev)
+    status = not_applicable(_commune_status(ind, cr, ev), cr.reported, cr.denominator)
     to_target = None
-    if not cr.blocking and status not in ("met", "no_data", "no_target"):
+    if not cr.blocking and status not in ("met", "no_data", "no_target", "not_applicable"):
         to_target = units_to_target(ind, pool(ind, [cr]), ev, data_elements)
     return _frozen(
         ProgressRow,

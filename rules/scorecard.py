@@ -43,7 +43,7 @@ def indicators_in_group(plan: Plan, group: LocalText) -> list[Indicator]:
 
 def status_counts(rows: Iterable[ProgressRow]) -> dict[str, int]:
     """How many rows have each status (every status present as a key, 0 if none)."""
-    counts = {s: 0 for s in ("met", "at_risk", "not_met", "no_data", "no_target")}
+    counts = {s: 0 for s in ("met", "at_risk", "not_met", "no_data", "no_target", "not_applicable")}
     for r in rows:
         counts[r.status] = counts.get(r.status, 0) + 1
     return counts

@@ -878,3 +878,52 @@ def test_group_rows_pool_each_part_like_an_area_of_its_own():
     # Each part's row equals the plan evaluated with that part as the area.
     alone = evaluate_plan(plan_of(ind), 2024, "FY", province, communes[:2], figures, previous)[0]
     assert alone == east_row
+
+
+# --------------------------------------------------------------------------- nothing to report
+
+
+def _abuse_plan_rows(figures: dict, targets: dict | None = None, previous: dict | None = None):
+    des = {**DES, "abuse_cases_with_plan": de("abuse_cases_with_plan", "flow")}
+    ind = indicator(
+        numerator="abuse_cases_with_plan",
+        unit="percent",
+        denominator="abuse_cases",
+        targets=targets if targets is not None else {2024: tgt(">=", 100)},
+    )
+    area = OrgUnitRef("D", "D", "Huyện D", "huyện", "district")
+    communes = [OrgUnitRef(c, c, c, "xã", "commune", "D") for c in ("A", "B", "C")]
+    return indicator_rows(ind, 2024, "FY", area, communes, figures, previous, data_elements=des)
+
+
+def test_zero_denominator_over_reporting_communes_is_not_applicable():
+    # A had 2 cases, both with a plan; B reported 0 cases; C did not report.
+    figures = {"A": {"abuse_cases": 2, "abuse_cases_with_plan": 2}, "B": {"abuse_cases": 0, "abuse_cases_with_plan": 0}}
+    area, a, b, c = _abuse_plan_rows(figures)
+    assert (a.status, b.status, c.status) == ("met", "not_applicable", "no_data")
+    assert b.value is None and b.reported == 1
+    # the area: 2/2 = 100 % met; B counts neither for nor against it: 1 met of the 2
+    # communes with a target (A, and C that is still to report)
+    assert area.status == "met"
+    assert (area.communes_met, area.communes_with_target) == (1, 2)
+
+
+def test_area_whose_reporting_communes_had_no_case_is_not_applicable():
+    figures = {"A": {"abuse_cases": 0, "abuse_cases_with_plan": 0}, "B": {"abuse_cases": 0, "abuse_cases_with_plan": 0}}
+    area, *communes = _abuse_plan_rows(figures)
+    assert area.status == "not_applicable"
+    assert area.value is None and area.reported == 2
+    assert [r.status for r in communes] == ["not_applicable", "not_applicable", "no_data"]
+    assert area.communes_with_target == 1  # only C, which has not reported
+    # nobody reported at all is still no data, and a year without a target stays no_target
+    assert _abuse_plan_rows({})[0].status == "no_data"
+    assert _abuse_plan_rows(figures, targets={2025: tgt(">=", 100)})[0].status == "no_target"
+
+
+def test_status_counts_and_communes_met_leave_not_applicable_out():
+    from rules.scorecard import communes_met, status_counts
+
+    figures = {"A": {"abuse_cases": 2, "abuse_cases_with_plan": 1}, "B": {"abuse_cases": 0, "abuse_cases_with_plan": 0}}
+    _area_row, *communes = _abuse_plan_rows(figures)
+    assert status_counts(communes)["not_applicable"] == 1
+    assert communes_met(communes) == (0, 1)  # A not met; B is not "assessed"

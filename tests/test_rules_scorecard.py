@@ -95,7 +95,7 @@ def test_counts_and_communes_met_leave_out_no_data():
     # c1 30 % (not met, 50 - 5 tolerance = 45 > 30), c2 60 % met, c3 reported no swim figure.
     assert communes_met(swim) == (1, 2)
     counts = status_counts(r for r in rows if r.is_area)
-    assert sum(counts.values()) == 3 and set(counts) == {"met", "at_risk", "not_met", "no_data", "no_target"}
+    assert sum(counts.values()) == 3 and set(counts) == {"met", "at_risk", "not_met", "no_data", "no_target", "not_applicable"}
 
 
 def test_off_track_order():

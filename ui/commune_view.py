@@ -87,7 +87,10 @@ def summary(ctx: PageContext, progress: Progress, commune: OrgUnitRef) -> None:
     for col, status, value in zip(cols, ("met", "at_risk", "not_met", "no_data"), values, strict=True):
         # Symbol, word and colour in the label (Streamlit's named colours closest to ui/status).
         col.metric(f":{STATUS_BADGE_COLOR[status]}[**{status_label(status, ctx.lang)}**]", value)
-    st.caption(t("commune_summary_hint", ctx.lang, n=assessed, area_only=counts["no_target"]))
+    hint = t("commune_summary_hint", ctx.lang, n=assessed, area_only=counts["no_target"])
+    if counts["not_applicable"]:
+        hint += " " + t("commune_summary_not_applicable", ctx.lang, n=counts["not_applicable"])
+    st.caption(hint)
 
 
 def rank_text(ind: Indicator, progress: Progress, code: str) -> str:

@@ -68,7 +68,7 @@ def _tolerance_example(ctx: PageContext) -> str | None:
 def status_legend(ctx: PageContext) -> None:
     """Each status with its badge (symbol, word, colour) and what it means."""
     st.markdown(ctx.t("help_status_intro"))
-    for key in ("met", "at_risk", "not_met", "no_data", "no_target"):
+    for key in ("met", "at_risk", "not_met", "no_data", "not_applicable", "no_target"):
         with st.container(border=True, key=f"help_status_{key}"):
             badge = f":{status.STATUS_BADGE_COLOR[key]}-badge[{status.status_label(key, ctx.lang)}]"
             st.markdown(f"{badge} {ctx.t('help_status_' + key)}")

@@ -92,6 +92,8 @@ def standing(ctx: PageContext, ind: Indicator, progress: Progress, change: str) 
         st.warning(t("indicator_gap", lang, gap=gap), icon=":material/flag:")
     elif row.status == "no_data":
         st.info(t("indicator_no_value", lang), icon=":material/help:")
+    elif row.status == "not_applicable":
+        st.info(t("indicator_not_applicable", lang), icon=":material/radio_button_unchecked:")
 
 
 def ranked_header(ctx: PageContext, progress: Progress) -> str:
