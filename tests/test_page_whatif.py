@@ -16,7 +16,7 @@ from data_access import db, queries
 from data_access.models import AuditEntry, DataValue, ImportBatch
 from data_access.progress import compute_progress
 from data_access.targets import load_plan
-from i18n import fmt_value, t
+from i18n import fmt_number, fmt_value, t
 from rules import accumulates_over_year, area_value, evaluate
 from rules.model import COMMUNES, Indicator, Plan, Target
 from tests.apptest_util import REPO, all_text, run_app
@@ -106,6 +106,9 @@ def test_assuming_the_ineligible_communes_meet_raises_the_area_value(monkeypatch
     at.multiselect(key=communes_key(progress.area.code)).set_value(ineligible).run()
     assert not at.exception
     assert _metric_values(at) == [fmt_value(pooled.value, "percent", "vi"), fmt_value(expected, "percent", "vi")]
+    # The difference of two percentages is in points: "+11,8 điểm %", never "+11,8 %".
+    points = fmt_number(expected - pooled.value, 1, "vi")
+    assert at.metric[1].delta == f"+{points} điểm %"
     text = all_text(at)
     names = {c.code: c.name for c in progress.communes}
     for code in ineligible:
