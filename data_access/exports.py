@@ -28,6 +28,7 @@ from data_access.queries import Boundary, FiguresByPeriod
 from i18n import DEFAULT_LANG, fmt_date, fmt_number, local_today, t
 from rules import ProgressRow, area_value, better_direction, commune_result
 from rules.model import COMMUNES, Indicator, LocalText, OrgUnitRef
+from rules.scorecard import decimals_needed
 from ui.status import STATUS_COLOR, STATUS_ORDER, STATUS_SYMBOL
 
 # How many years of the same period the trends show (the report year included).
@@ -235,16 +236,17 @@ def is_masked(*values: object) -> bool:
 
 
 def decimals_for(ind: Indicator, row: ProgressRow | None = None, value: float | None = None) -> int:
-    """One decimal for rates, none for counts; two when one would hide why a row failed.
+    """One decimal for rates, none for counts; more when one would hide why a row failed or met.
 
     "2,0 %" against "< 2" looks met; "2,01 %" shows it is not.
     """
     if ind.unit == "count":
         v = value if value is not None else (row.value if row else None)
         return 0 if v is None or float(v).is_integer() else 1
-    if row is not None and row.value is not None and row.expected is not None and row.status != "met":
-        if round(row.value, 1) == round(row.expected, 1):
-            return 2
+    if row is not None and row.value is not None and row.expected is not None:
+        if is_masked(row.value) or is_masked(row.expected):
+            return 1
+        return decimals_needed(float(row.value), float(row.expected))
     return 1
 
 

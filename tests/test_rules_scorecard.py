@@ -3,6 +3,8 @@ history and ineligible-but-recognised communes. Expected values are worked out b
 
 from __future__ import annotations
 
+import pytest
+
 from rules import area_value, evaluate_plan
 from rules.model import COMMUNES, DataElement, Indicator, LocalText, OrgUnitRef, Plan, Target
 from rules.scorecard import (
@@ -119,3 +121,22 @@ def test_area_history_by_year():
 
 def test_communes_reported():
     assert communes_reported({"c1": {"x": 1}, "c2": {}}, CODES) == (["c1"], ["c2", "c3"])
+
+
+@pytest.mark.parametrize(
+    ("value", "threshold", "decimals"),
+    [
+        (2.04, 2.0, 2),  # "2,04 %" at risk against "< 2 %", never "2,0 %"
+        (1.96, 2.0, 2),  # met "< 2 %" with 1,96 %, never "2,0 %"
+        (2.004, 2.0, 3),  # as many as it takes
+        (79.96, 80.0, 2),
+        (2.0, 2.0, 1),  # exactly the threshold: nothing to show
+        (85.3, 80.0, 1),  # far from it: one decimal
+        (2.00000001, 2.0, 4),  # at most four
+        (3.0, None, 1),
+    ],
+)
+def test_decimals_needed_keep_the_number_apart_from_its_threshold(value, threshold, decimals):
+    from rules.scorecard import decimals_needed
+
+    assert decimals_needed(value, threshold) == decimals

@@ -27,6 +27,7 @@ from rules.model import COMMUNES, Indicator, LocalText, Plan, Target
 from rules.scorecard import (
     change_between,
     communes_met,
+    decimals_needed,
     indicator_numbers,
     indicators_in_group,
     ineligible_recognised,
@@ -136,11 +137,9 @@ def fmt_result(value: float | None, ind: Indicator, lang: str, expected: float |
     (2,0 % 'at risk' against '< 2' reads as a mistake; 2,04 % does not)."""
     if value is None:
         return "–"
-    text = fmt_value(value, ind.unit, lang)
-    if expected is not None and ind.unit != "count" and abs(value - expected) > 1e-9:
-        if abs(round(value, 1) - expected) < 1e-9:
-            text = fmt_value(value, ind.unit, lang, decimals=2)
-    return text
+    if expected is not None and ind.unit != "count":
+        return fmt_value(value, ind.unit, lang, decimals=decimals_needed(value, expected))
+    return fmt_value(value, ind.unit, lang)
 
 
 def delta_text(ind: Indicator, delta: float, communes: float | None, lang: str) -> str:
