@@ -1,10 +1,27 @@
 #!/usr/bin/env bash
 # Set up (first time) and start the dashboard on the embedded database with the sample
 # district. Open http://localhost:8501 . Extra arguments go to `streamlit run`.
+# The first run creates .venv and installs the requirements: it takes a few minutes,
+# and pip shows its progress so that a person sees it is working.
 set -euo pipefail
 cd "$(dirname "$0")"
 if [ ! -x .venv/bin/python ]; then
-  python3 -m venv .venv
+  if ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+    echo "Cần Python 3.11 trở lên (python3 --version: $(python3 --version 2>&1 || echo 'không có'))." >&2
+    echo "Python 3.11 or newer is needed." >&2
+    exit 1
+  fi
+  echo "Lần chạy đầu: tạo môi trường .venv và cài đặt thư viện, mất vài phút… / First run: installing, this takes a few minutes…"
+  if ! python3 -m venv .venv; then
+    echo "Không tạo được .venv: hãy cài gói venv của Python (Debian/Ubuntu: sudo apt install python3-venv)." >&2
+    echo "Could not create .venv: install Python's venv package (Debian/Ubuntu: sudo apt install python3-venv)." >&2
+    exit 1
+  fi
 fi
-.venv/bin/python -m pip install -q --disable-pip-version-check -r requirements.txt
+# Install when requirements.txt changed since the last install (or never was): with
+# pip's progress, since the first install downloads for minutes. Otherwise start at once.
+if [ ! -f .venv/.installed ] || [ requirements.txt -nt .venv/.installed ]; then
+  .venv/bin/python -m pip install --disable-pip-version-check --progress-bar on -r requirements.txt
+  touch .venv/.installed
+fi
 exec .venv/bin/python -m streamlit run app.py "$@"

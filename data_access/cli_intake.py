@@ -17,7 +17,7 @@ from data_access import db
 from data_access.access import AccessDenied
 from data_access.importer import ImportConflict, ImportPreview, prepare_import, upload_limit_bytes
 from data_access.locks import PeriodLocked
-from i18n import fmt_number, t
+from i18n import fmt_date, fmt_number, t
 
 EXIT_OK, EXIT_ERROR = 0, 1
 MAX_CHANGES_SHOWN = 200
@@ -60,7 +60,7 @@ def print_preview(preview: ImportPreview, lang: str, *, out=None) -> None:  # no
 
         stamp = local_time(when)
         print(
-            t("intake_cli_seen_before", lang, when=stamp.strftime("%d/%m/%Y %H:%M") if stamp else "?", who=who),
+            t("intake_cli_seen_before", lang, when=fmt_date(stamp, with_time=True) if stamp else "?", who=who),
             file=out,
         )
     writes = preview.writes

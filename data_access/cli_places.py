@@ -10,13 +10,13 @@ from __future__ import annotations
 import argparse
 import csv
 import sys
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from data_access import db, migrations, places
 from data_access.access import WHOLE_TREE, AccessDenied, current_scope
 from data_access.models import ImportBatch
-from i18n import fmt_number, t
+from i18n import fmt_number, local_today, t
 
 EXIT_OK, EXIT_ERROR = 0, 1
 MAX_LISTED = 50
@@ -173,12 +173,12 @@ def cmd_boundaries(args: argparse.Namespace) -> int:
 
 def cmd_list(args: argparse.Namespace) -> int:
     try:
-        day = places.parse_day(args.on) if args.on else date.today()
+        day = places.parse_day(args.on) if args.on else local_today()
     except ValueError:
         print(t("places_error_date", args.lang, value=args.on), file=sys.stderr)
         return EXIT_ERROR
     engine = db.ready_engine(db.database_url())
-    rows = places.tree_on(engine, day or date.today(), args.area)
+    rows = places.tree_on(engine, day or local_today(), args.area)
     if rows is None:
         print(t("places_cli_area_unknown", args.lang, area=args.area, day=day.strftime("%d/%m/%Y")), file=sys.stderr)
         return EXIT_ERROR

@@ -39,7 +39,7 @@ from rules.model import Indicator
 from ui.status import STATUS_COLOR, STATUS_SYMBOL
 
 FONT = "DejaVu Sans"
-HATCH = {"met": "", "at_risk": "//", "not_met": "xx", "no_data": "..", "no_target": ""}
+HATCH = {"met": "", "at_risk": "//", "not_met": "xx", "no_data": "..", "no_target": "", "not_applicable": "oo"}
 RC = {"font.family": FONT, "font.size": 10, "axes.spines.top": False, "axes.spines.right": False}
 
 
@@ -132,7 +132,7 @@ def map_png(
             )
         present = [
             s
-            for s in ("met", "at_risk", "not_met", "no_data", "no_target")
+            for s in ("met", "at_risk", "not_met", "no_data", "not_applicable", "no_target")
             if any((rows.get(b.code).status if rows.get(b.code) else "no_data") == s for b in inputs.boundaries)
         ]
         handles = [

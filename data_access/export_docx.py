@@ -56,7 +56,7 @@ from data_access.exports import (
     units_phrase,
 )
 from i18n import fmt_date, fmt_number
-from rules import area_value, evaluate, is_flow, units_to_target
+from rules import accumulates_over_year, area_value, evaluate, units_to_target
 from rules.indicators import better_direction
 from rules.model import Indicator
 
@@ -619,7 +619,7 @@ class ReportWriter:
             rows = self.i.commune_rows(ind.id)
             parts = []
             for status in ("not_met", "at_risk", "no_data"):
-                hit = [r for r in rows if r.status == status and not (status == "no_data" and no_case(r))]
+                hit = [r for r in rows if r.status == status]
                 if not hit:
                     continue
                 hit.sort(key=severity)
@@ -690,6 +690,11 @@ class ReportWriter:
                 at_risk=counts["at_risk"],
                 not_met=counts["not_met"],
                 no_data=counts["no_data"] + counts["no_target"],
+            )
+            + (
+                self.t("reports_status_summary_not_applicable", n=counts["not_applicable"])
+                if counts["not_applicable"]
+                else ""
             )
         )
         if self.i.previous is not None:
@@ -857,7 +862,7 @@ class ReportWriter:
             if row.value is not None and not hidden and not (self.i.period == "H1" and target.is_trend):
                 av = area_value(ind, codes, figures)
                 previous = row.value if target.is_trend else row.previous_value
-                ev = evaluate(ind, year_ahead, "FY", row.value, previous, is_flow(ind, des))
+                ev = evaluate(ind, year_ahead, "FY", row.value, previous, accumulates_over_year(ind, des))
                 if ev.status == "met":
                     need = self.t("reports_ahead_already_met")
                 else:

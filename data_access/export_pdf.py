@@ -202,7 +202,7 @@ class _Doc(BaseDocTemplate):
 
 def _key_line(lang: str) -> str:
     return "   ".join(
-        f"{STATUS_SYMBOL[s]} {t('status_' + s, lang)}" for s in ("met", "at_risk", "not_met", "no_data", "no_target")
+        f"{STATUS_SYMBOL[s]} {t('status_' + s, lang)}" for s in ("met", "at_risk", "not_met", "no_data", "not_applicable", "no_target")
     )
 
 
@@ -308,7 +308,7 @@ class MeetingPack:
         boxes = []
         shown = [
             s
-            for s in ("met", "at_risk", "not_met", "no_data", "no_target")
+            for s in ("met", "at_risk", "not_met", "no_data", "not_applicable", "no_target")
             if counts[s] or s in ("met", "at_risk", "not_met")
         ]
         for s in shown:
@@ -651,7 +651,7 @@ class CommuneSheets:
                     judged=judged,
                     at_risk=counts["at_risk"],
                     not_met=counts["not_met"],
-                    other=counts["no_data"] + counts["no_target"],
+                    other=counts["no_data"] + counts["no_target"] + counts["not_applicable"],
                 ),
                 self.body,
             )

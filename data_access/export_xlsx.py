@@ -425,11 +425,11 @@ class AppendixWriter:
         ws.column_dimensions["B"].width = 90
         _title(ws, self.headings(self.t("reports_xlsx_what_key")), 2)
         r = 4
-        for status in ("met", "at_risk", "not_met", "no_data", "no_target"):
+        for status in ("met", "at_risk", "not_met", "no_data", "not_applicable", "no_target"):
             _put(ws, r, 1, row_status_text(_fake(status), self.lang), fill=status_tint(status, 0.35))
             _put(ws, r, 2, self.t(f"reports_xlsx_key_{status}"), wrap=True)
             r += 1
-        for key in ("reports_xlsx_key_no_case", "reports_xlsx_key_values", "reports_xlsx_key_text"):
+        for key in ("reports_xlsx_key_values", "reports_xlsx_key_text"):
             r += 1
             _put(ws, r, 1, "")
             _put(ws, r, 2, self.t(key), wrap=True)

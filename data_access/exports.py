@@ -25,9 +25,10 @@ from pathlib import Path
 
 from data_access.progress import Progress
 from data_access.queries import Boundary, FiguresByPeriod
-from i18n import DEFAULT_LANG, fmt_date, fmt_number, t
+from i18n import DEFAULT_LANG, fmt_date, fmt_number, local_today, t
 from rules import ProgressRow, area_value, better_direction, commune_result
 from rules.model import COMMUNES, Indicator, LocalText, OrgUnitRef
+from rules.scorecard import decimals_needed
 from ui.status import STATUS_COLOR, STATUS_ORDER, STATUS_SYMBOL
 
 # How many years of the same period the trends show (the report year included).
@@ -75,7 +76,7 @@ class ExportInputs:
     boundaries: Sequence[Boundary] = ()
     previous: Progress | None = None  # the same period a year earlier, when the plan had targets then
     lang: str = DEFAULT_LANG
-    today: date = field(default_factory=date.today)
+    today: date = field(default_factory=local_today)
     parent_name: str | None = None  # the province, for the report's addressees
     protected: bool = False  # small sensitive counts already masked (see `protect_for`)
     # The database the figures come from: small-count protection then hides the same
@@ -172,7 +173,7 @@ def load_inputs(
         boundaries=access.boundaries_in(engine, None, progress.area.code),
         previous=previous,
         lang=lang,
-        today=today or date.today(),
+        today=today or local_today(),
         parent_name=parent.name if parent else None,
         db_url=engine.url.render_as_string(hide_password=False),
     )
@@ -235,16 +236,17 @@ def is_masked(*values: object) -> bool:
 
 
 def decimals_for(ind: Indicator, row: ProgressRow | None = None, value: float | None = None) -> int:
-    """One decimal for rates, none for counts; two when one would hide why a row failed.
+    """One decimal for rates, none for counts; more when one would hide why a row failed or met.
 
     "2,0 %" against "< 2" looks met; "2,01 %" shows it is not.
     """
     if ind.unit == "count":
         v = value if value is not None else (row.value if row else None)
         return 0 if v is None or float(v).is_integer() else 1
-    if row is not None and row.value is not None and row.expected is not None and row.status != "met":
-        if round(row.value, 1) == round(row.expected, 1):
-            return 2
+    if row is not None and row.value is not None and row.expected is not None:
+        if is_masked(row.value) or is_masked(row.expected):
+            return 1
+        return decimals_needed(float(row.value), float(row.expected))
     return 1
 
 
@@ -295,8 +297,9 @@ def indicator_label(ind: Indicator, row: ProgressRow | None, plan, lang: str) ->
 
 
 def no_case(row: ProgressRow) -> bool:
-    """Reported, but nothing to count: 0 abuse cases means no rate of cases with a plan."""
-    return row.value is None and row.reported > 0 and row.denominator is not None and abs(row.denominator) < 1e-9
+    """Reported, but nothing to count: 0 abuse cases means no rate of cases with a plan
+    (the status `not_applicable`, "Không phát sinh")."""
+    return row.status == "not_applicable"
 
 
 _OPS = {">=": "≥", "<=": "≤", "==": "=", ">": ">", "<": "<"}
@@ -322,8 +325,6 @@ def status_text(status: str, lang: str) -> str:
 
 
 def row_status_text(row: ProgressRow, lang: str) -> str:
-    if no_case(row) and row.status == "no_data":
-        return f"– {t('reports_no_case', lang)}"
     return status_text(row.status, lang)
 
 

@@ -53,7 +53,7 @@ from data_access import access, locks
 from data_access.db import REPO_ROOT
 from data_access.models import AuditEntry, DataElementRow, DataValue, ImportBatch, OrgUnit
 from data_access.place_resolution import period_end, unit_for_period
-from i18n import DEFAULT_LANG, fmt_date, fmt_number, t
+from i18n import DEFAULT_LANG, fmt_date, fmt_number, local_today, t
 from rules.checks import flow_consistency, run_checks
 from rules.model import PERIODS, DataElement, LocalText, Plan
 
@@ -788,7 +788,7 @@ def prepare_import(
     elements: dict[str, DataElement] = {**db_elements, **plan.data_elements}
     preview.missing_elements = [de for de_id, de in plan.data_elements.items() if de_id not in db_elements]
     resolved: dict[str, _Unit] = {}  # code -> the unit it means for this file's periods
-    figures = _validate(parsed, units, elements, preview.issues, today or date.today(), report, resolved)
+    figures = _validate(parsed, units, elements, preview.issues, today or local_today(), report, resolved)
     units = resolved  # type: ignore[assignment]
     preview.issues = _unique(preview.issues)
     if not figures:
@@ -805,7 +805,8 @@ def prepare_import(
     preview.unit_ids = {f.code: units[f.code].id for f in figures}
 
     report(0.85, "intake_stage_checking")
-    found = _consistency(plan, figures, stored, preview.unit_ids, elements)
+    names = {f.code: units[f.code].full_name for f in figures}
+    found = _consistency(plan, figures, stored, preview.unit_ids, elements, names)
     if preview.issues or found:
         preview.issues = sorted([*preview.issues, *found], key=lambda i: (i.row or 0, i.column or ""))
         preview.unit_ids = {}
@@ -1084,18 +1085,41 @@ def _resolve_code(text: str, units: Mapping[str, object]) -> str | None:
     return None
 
 
+# How a broken `left OP right` reads: "<=" broken is "greater than", and so on.
+_BROKEN = {"<=": "gt", "<": "ge", ">=": "lt", ">": "le", "==": "ne"}
+
+
 def _consistency(
     plan: Plan,
     figures: Sequence[Figure],
     stored: Mapping[tuple[int, str, int, str], tuple[float, int]],
     unit_ids: Mapping[str, int],
     elements: Mapping[str, DataElement],
+    names: Mapping[str, str] | None = None,
 ) -> list[ImportIssue]:
     """The plan's checks and FY ≥ H1 on stored figures merged with the file's.
 
     Only findings that involve at least one figure from the file are reported: the file
-    is not to blame for what was already stored.
+    is not to blame for what was already stored. The messages are for the commune's
+    officer: the figures' Vietnamese names, the commune's name and the period in words,
+    not element ids or the rule's syntax (the rule is still in the CSV of errors).
     """
+    names = names or {}
+
+    def element(de_id: str, inside: bool = False) -> LocalText | str:
+        """A figure's name; `inside` a sentence it starts in lower case ("… lớn hơn số trẻ em …")."""
+        de = elements.get(de_id)
+        if de is None:
+            return de_id
+        if not inside:
+            return de.name
+        return LocalText(de.name.vi[:1].lower() + de.name.vi[1:], de.name.en[:1].lower() + de.name.en[1:])
+
+    def period_words(period: str, year: int) -> LocalText:
+        return LocalText(
+            f"{t('period_' + period, 'vi').lower()} {year}", f"{t('period_' + period, 'en')} {year}"
+        )
+
     code_of = {uid: code for code, uid in unit_ids.items()}
     merged: dict[tuple[str, int, str], dict[str, float]] = {}
     for (uid, de, year, period), (value, _version) in stored.items():
@@ -1115,14 +1139,17 @@ def _consistency(
                 continue
             issues.append(
                 ImportIssue(
-                    "intake_error_check",
+                    "intake_error_check_" + _BROKEN.get(chk.op, "ne")
+                    + ("" if chk.right in elements else "_number"),
                     {
                         "rule": chk.text,
-                        "left": chk.left,
+                        "left": element(chk.left),
                         "left_value": finding.left_value,
-                        "right": chk.right,
+                        "right": element(chk.right, inside=True),
                         "right_value": finding.right_value,
+                        "commune": names.get(code, code),
                         "code": code,
+                        "when": period_words(period, year),
                         "period": period,
                         "year": str(year),
                     },
@@ -1146,7 +1173,8 @@ def _consistency(
                 ImportIssue(
                     "intake_error_flow",
                     {
-                        "element": finding.data_element,
+                        "element": element(finding.data_element, inside=True),
+                        "commune": names.get(code, code),
                         "h1": finding.h1_value,
                         "fy": finding.fy_value,
                         "code": code,

@@ -27,6 +27,7 @@ from sqlalchemy import Connection, Engine, delete, insert, select, update
 
 from data_access.importer import ImportIssue
 from data_access.models import OrgUnit, OrgUnitMerger
+from i18n import local_today
 
 REFORM_DAY = date(2025, 7, 1)  # districts abolished, 34 provinces, 3,321 communes
 OLD_ERA_END = REFORM_DAY - timedelta(days=1)
@@ -110,7 +111,7 @@ def current_or_latest(candidates: Sequence[Unit], day: date | None = None) -> Un
     """The unit valid on `day` (today when None), else the most recent one."""
     if not candidates:
         return None
-    return unit_on(candidates, day or date.today()) or candidates[-1]
+    return unit_on(candidates, day or local_today()) or candidates[-1]
 
 
 def _date_text(day: date | None) -> str:
@@ -166,7 +167,7 @@ class UnitRow:
 
 def _level_day(rec: UnitRow) -> date:
     """The day on which a unit's parent is looked up: its first valid day (or last)."""
-    return rec.valid_from or rec.valid_to or date.today()
+    return rec.valid_from or rec.valid_to or local_today()
 
 
 def write_units(conn: Connection, records: Sequence[UnitRow], result: LoadResult) -> None:
@@ -778,7 +779,7 @@ def attach_boundaries(
     except (OSError, ValueError, AttributeError) as exc:
         result.issues.append(ImportIssue("places_error_geojson", {"reason": str(exc)[:200]}))
         return result
-    day = ERA_DAYS.get(era or "", None) or date.today()
+    day = ERA_DAYS.get(era or "", None) or local_today()
     with engine.begin() as conn:
         units = load_units(conn)
         valid = {code: u for code, us in units.items() if (u := unit_on(us, day)) is not None}

@@ -22,6 +22,7 @@ from data_access.models import (
     OrgUnit,
 )
 from data_access.place_resolution import is_valid_on, period_end
+from i18n import local_today
 from rules.model import OrgUnitRef
 
 # (year, period) -> commune code -> data element -> value
@@ -50,7 +51,7 @@ def _pick(rows: Sequence, on: date | None) -> list:
 
     Since the 2025 reform a code may name a unit of each era (migration 0004).
     """
-    day = on or date.today()
+    day = on or local_today()
     by_code: dict[str, list] = {}
     for r in rows:
         by_code.setdefault(r.code, []).append(r)

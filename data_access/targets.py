@@ -70,6 +70,7 @@ from rules.model import (
     Better,
     Check,
     DataElement,
+    H1Rule,
     Indicator,
     Kind,
     LocalText,
@@ -107,6 +108,7 @@ INDICATOR_KEYS = (
     "targets",
     "tolerance",
     "better",
+    "h1",
     "applies_to",
     "eligibility",
     "source",
@@ -117,6 +119,7 @@ TEXT_KEYS = ("vi", "en")
 KINDS = ("stock", "flow")
 VALUE_TYPES = ("count", "yes_no", "number")
 BETTER = ("higher", "lower")
+H1_RULES = ("half", "full")
 APPLIES_TO = {"area": "area", "district": "area", "province": "area", "commune": "commune"}
 UNITS = tuple(UNIT_SCALE)
 
@@ -805,6 +808,10 @@ class _Reader:
         targets = self.targets(m, label, unit, stated_better, years)
         better = self.resolve_better(m, label, stated_better, targets)
         tolerance = self.tolerance(m, label)
+        h1 = self.text(m, "h1", f"{label}.h1")
+        if h1 is not None and h1 not in H1_RULES:
+            self._bad_choice(m, "h1", "targets_h1_invalid", h1, H1_RULES, indicator=label)
+            h1 = None
         applies_to = self.applies_to(m, label)
         requires_zero = self.eligibility(m, label, known, better)
 
@@ -821,6 +828,7 @@ class _Reader:
                 targets=targets,
                 tolerance=tolerance,
                 better=better,
+                h1=cast(H1Rule | None, h1),
                 applies_to=applies_to,
                 requires_zero=requires_zero,
                 source=source,

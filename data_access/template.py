@@ -67,8 +67,10 @@ def _validation(de: DataElement) -> DataValidation:
     dv.errorTitle = t("intake_tpl_dv_title", LANG)
     dv.error = t(f"intake_tpl_allowed_{de.type}", LANG)
     dv.showInputMessage = True
-    dv.promptTitle = de.id[:32]
-    dv.prompt = t(f"intake_tpl_allowed_{de.type}", LANG)[:255]
+    # The hint a commune officer sees on the cell: in Vietnamese, the figure's name first
+    # (Excel allows 32 characters of title and 255 of text), never the element's id.
+    dv.promptTitle = t("intake_tpl_prompt_title", LANG)[:32]
+    dv.prompt = f"{de.name.get(LANG)}. {t(f'intake_tpl_allowed_{de.type}', LANG)}"[:255]
     return dv
 
 

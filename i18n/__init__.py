@@ -10,7 +10,8 @@ exporters and the pages share it.
 from __future__ import annotations
 
 import math
-from datetime import date, datetime
+import re
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 from pathlib import Path
 
@@ -50,7 +51,23 @@ def t(key: str, lang: str = DEFAULT_LANG, /, **values: object) -> str:
     if entry is None:
         return key
     text = entry.get(lang) or entry[DEFAULT_LANG]
-    return text.format(**values) if values else text
+    if not values:
+        return text
+    text = text.format(**values)
+    return english_plurals(text) if lang == "en" else text
+
+
+# "1 communes", "1 commune(s)" → "1 commune"; "3 commune(s)" → "3 communes". Vietnamese
+# nouns do not change with the number, so English entries can share one template.
+_NOUNS = r"(commune|province|district|indicator|household|case|child|figure|row|area|file|report|account|part)"
+_ONE_PLURAL = re.compile(r"(?<![\d.,])\b1 " + _NOUNS + r"(?:s|\(s\))(?![\w(])")
+_OPTIONAL_S = re.compile(r"\b" + _NOUNS + r"\(s\)")
+
+
+def english_plurals(text: str) -> str:
+    """Number agreement for English text built from a template with a count in it."""
+    text = _ONE_PLURAL.sub(lambda m: "1 " + m.group(1), text)
+    return _OPTIONAL_S.sub(lambda m: m.group(1) + ("ren" if m.group(1) == "child" else "s"), text)
 
 
 def normalise_lang(lang: object) -> str:
@@ -93,10 +110,44 @@ def fmt_value(value: float | None, unit: str, lang: str = DEFAULT_LANG, decimals
     return f"{fmt_number(value, decimals, lang)}{t(UNIT_SUFFIX.get(unit, 'unit_count'), lang)}"
 
 
+def _zone() -> tzinfo:
+    try:
+        from zoneinfo import ZoneInfo
+
+        return ZoneInfo("Asia/Ho_Chi_Minh")
+    except Exception:  # no tz database on the machine: Vietnam has no daylight saving
+        return timezone(timedelta(hours=7), "ICT")
+
+
+# One clock for every "today" and timestamp: Vietnam's, whatever the server's zone is
+# (a container in UTC would otherwise call 06:30 on the 16th "the 15th", a day before
+# or after the report deadline).
+LOCAL_ZONE: tzinfo = _zone()
+
+
+def local_now() -> datetime:
+    """Now in Asia/Ho_Chi_Minh."""
+    return datetime.now(LOCAL_ZONE)
+
+
+def local_today() -> date:
+    """Today's date in Asia/Ho_Chi_Minh."""
+    return local_now().date()
+
+
+def to_local(value: datetime) -> datetime:
+    """A stored timestamp in Vietnam's time; a naive one is taken as UTC (how it is stored)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(LOCAL_ZONE)
+
+
 def fmt_date(value: date | datetime | None, lang: str = DEFAULT_LANG, with_time: bool = False) -> str:
-    """dd/mm/yyyy (and HH:MM), the way Vietnamese offices write dates."""
+    """dd/mm/yyyy (and HH:MM), the way Vietnamese offices write dates, in Vietnam's time."""
     if value is None:
         return "–"
+    if isinstance(value, datetime):
+        value = to_local(value)
     if with_time and isinstance(value, datetime):
         return value.strftime("%d/%m/%Y %H:%M")
     return value.strftime("%d/%m/%Y")

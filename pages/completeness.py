@@ -5,11 +5,10 @@ province, the country) the matrix has one row per child area and one child's
 communes are shown below it, chosen in a list bound to the URL.
 """
 
-from datetime import date
 
 import streamlit as st
 
-from i18n import fmt_date
+from i18n import fmt_date, local_today
 from rules.quality import deadline_date
 from ui import intake
 from ui.frame import page_context, url_widget
@@ -38,7 +37,7 @@ scope = url_widget(
 )
 years = sorted(ctx.plan.years) if scope != "year" else [ctx.year]
 periods = [(y, p) for y in years for p in ("H1", "FY")]
-today = date.today()
+today = local_today()
 reported, states, overdue = intake.commune_states(ctx, periods, today)
 if states.empty:
     st.info(ctx.t("intake_comp_no_communes"), icon=":material/info:")

@@ -12,8 +12,9 @@ The contract is `../shared/spec/targets-yaml.md`, section "Meaning":
   `requires_zero` figures are not all zero (missing counts as not zero) adds 0 to the
   numerator and its own status is `not_met`.
 * **Status**: `met`, `at_risk` (not met, but within the tolerance), `not_met`,
-  `no_data`, `no_target`; H1 figures of flows against `>=` / `>` targets are held to
-  half of the yearly target (and half its tolerance).
+  `no_data`, `no_target`, `not_applicable`; H1 figures of values that accumulate over
+  the year (a count of a flow, a flow over a stock) against `>=` / `>` targets are held
+  to half of the yearly target (and half its tolerance); a ratio of two flows is not.
 
 Figures for one (year, period) are `Mapping[commune_code, Mapping[data_element, float]]`;
 a missing key means "not reported", never 0.
@@ -139,6 +140,30 @@ def is_flow(ind: Indicator, data_elements: Mapping[str, DataElement]) -> bool:
     """
     de = data_elements.get(ind.numerator)
     return de is not None and de.kind == "flow"
+
+
+def accumulates_over_year(ind: Indicator, data_elements: Mapping[str, DataElement]) -> bool:
+    """Whether the indicator's value builds up over the year, so that an H1 figure is
+    held to half of a `>=` / `>` yearly target (spec "Status").
+
+    It does for a count of a flow (trainings held) and for a flow over a stock
+    (households reached / all households, staff trained / all staff). It does not for a
+    ratio of two flows (abuse cases with a support plan / abuse cases: 60 % of June's
+    cases with a plan is 60 %, not "120 % of the half-year") nor for anything over a
+    stock numerator (a level at report time). `h1: half` / `h1: full` on the indicator
+    wins over the rule. An element the mapping does not know is taken as a stock: a
+    numerator is then never pro-rated and a denominator never makes a ratio of flows.
+    """
+    if ind.h1 == "half":
+        return True
+    if ind.h1 == "full":
+        return False
+    if not is_flow(ind, data_elements):
+        return False
+    if not has_denominator(ind) or ind.denominator == COMMUNES:
+        return True
+    de = data_elements.get(ind.denominator or "")
+    return de is None or de.kind != "flow"
 
 
 def is_whole(ind: Indicator, data_elements: Mapping[str, DataElement] | None) -> bool:
@@ -362,7 +387,7 @@ def pool(ind: Indicator, results: Sequence[CommuneResult]) -> AreaValue:
 class Evaluation:
     """A value held against the year's target."""
 
-    status: str  # met | at_risk | not_met | no_data | no_target
+    status: str  # met | at_risk | not_met | no_data | no_target (rows add not_applicable)
     target: Target | None
     expected: float | None  # the threshold applied (after H1 pro-rating; previous value for trends)
     tolerance: float | None  # after H1 pro-rating; None for trend targets
@@ -377,7 +402,7 @@ def evaluate(
     period: str,
     value: float | None,
     previous_value: float | None,
-    flow: bool,
+    accumulates: bool,
 ) -> Evaluation:
     """Status of `value` against the indicator's target for `year` (spec "Status").
 
@@ -385,8 +410,9 @@ def evaluate(
     * `OP NUMBER`: met when `value OP expected`. Tolerance is `ind.tolerance` or 10 % of
       |target number|; `at_risk` is "not met, but met against the threshold moved by
       the tolerance" (see `_within_tolerance`).
-    * H1 pro-rating: an H1 figure of a flow numerator against a `>=` / `>` target is
-      held to half the yearly number, with half the tolerance. `<=` / `<` / `==` are
+    * H1 pro-rating: an H1 figure of a value that accumulates over the year
+      (`accumulates`, see `accumulates_over_year`) against a `>=` / `>` target is held
+      to half the yearly number, with half the tolerance. `<=` / `<` / `==` are
       not pro-rated: a ceiling on yearly events is also a ceiling on six months, and
       halving it would call a commune "not met" for half a year's normal events.
     * `decrease` / `increase` / `maintain` compare with `previous_value` (the same period
@@ -408,7 +434,7 @@ def evaluate(
     if target.number is None:
         raise ValueError(f"target {target.text!r} of {ind.id} has an operator but no number")
     number = float(target.number)
-    prorated = period == "H1" and flow and target.op in HIGHER_OPS
+    prorated = period == "H1" and accumulates and target.op in HIGHER_OPS
     tolerance = ind.tolerance if ind.tolerance is not None else 0.1 * abs(number)
     expected = number / 2 if prorated else number
     if prorated:
@@ -568,7 +594,7 @@ class ProgressRow:
     expected: float | None
     gap: float | None
     communes_met: int | None  # area rows: commune rows with status met
-    communes_with_target: int | None  # area rows: commune rows whose status is not no_target
+    communes_with_target: int | None  # area rows: commune rows judged (not no_target / not_applicable)
     blocking: tuple[tuple[str, float | None], ...]  # commune rows: eligibility blockers
     is_area: bool
     # Additions beyond the agreed contract; all have defaults.
@@ -593,6 +619,18 @@ def _commune_status(ind: Indicator, cr: CommuneResult, evaluation: Evaluation) -
     if cr.blocking and (cr.reported or any(v is not None for _, v in cr.blocking)):
         return "not_met"
     return evaluation.status
+
+
+def not_applicable(status: str, reported: int | bool, denominator: float | None) -> str:
+    """`no_data` becomes `not_applicable` when communes did report but the denominator
+    sums to 0 (spec "Values"): nothing happened, which is not "nothing reported".
+
+    Only `no_data` is turned: a year without a target stays `no_target`, and an
+    ineligible commune stays `not_met`.
+    """
+    if status == "no_data" and reported and denominator is not None and abs(denominator) <= EPS:
+        return "not_applicable"
+    return status
 
 
 def _target_text(evaluation: Evaluation) -> str:
@@ -624,15 +662,15 @@ def indicator_rows(
         group_out = []
     previous = previous_figures or {}
     des: Mapping[str, DataElement] = data_elements or {}
-    flow = is_flow(ind, des)
+    accumulates = accumulates_over_year(ind, des)
 
     if area.level == "commune":
         codes = [area.code]
         av = area_value(ind, codes, figures)
         prev = area_value(ind, codes, previous)
-        ev = evaluate(ind, year, period, av.value, prev.value, flow)
+        ev = evaluate(ind, year, period, av.value, prev.value, accumulates)
         cr = commune_result(ind, area.code, figures.get(area.code))
-        status = _commune_status(ind, cr, ev)
+        status = not_applicable(_commune_status(ind, cr, ev), cr.reported, cr.denominator)
         to_target = None if cr.blocking else units_to_target(ind, av, ev, data_elements)
         return [
             _frozen(
@@ -679,7 +717,7 @@ def indicator_rows(
     now_results = commune_results(ind, codes, figures)
     before_results = commune_results(ind, codes, previous)
     commune_rows = [
-        _commune_row(ind, year, period, c, now_results[c.code], before_results[c.code], flow, data_elements)
+        _commune_row(ind, year, period, c, now_results[c.code], before_results[c.code], accumulates, data_elements)
         for c in ordered
     ]
     area_row = _area_row(
@@ -690,7 +728,7 @@ def indicator_rows(
         list(now_results.values()),
         list(before_results.values()),
         [r.status for r in commune_rows],
-        flow,
+        accumulates,
         data_elements,
     )
     if groups:
@@ -706,7 +744,7 @@ def indicator_rows(
                     [now_results[code] for code in known],
                     [before_results[code] for code in known],
                     [status_of[code] for code in known],
-                    flow,
+                    accumulates,
                     data_elements,
                 )
             )
@@ -721,13 +759,13 @@ def _area_row(
     now: Sequence[CommuneResult],
     before: Sequence[CommuneResult],
     commune_statuses: Sequence[str],
-    flow: bool,
+    accumulates: bool,
     data_elements: Mapping[str, DataElement] | None,
 ) -> ProgressRow:
     """The pooled row of an area from its communes' results and their own statuses."""
     av = pool(ind, now)
     prev = pool(ind, before)
-    ev = evaluate(ind, year, period, av.value, prev.value, flow)
+    ev = evaluate(ind, year, period, av.value, prev.value, accumulates)
     return _frozen(
         ProgressRow,
         dict(
@@ -739,7 +777,7 @@ def _area_row(
             period=period,
             value=av.value,
             target_text=_target_text(ev),
-            status=ev.status,
+            status=not_applicable(ev.status, av.reported, av.denominator if has_denominator(ind) else None),
             numerator=av.numerator if av.reported else None,
             denominator=(av.denominator if av.reported else None) if has_denominator(ind) else None,
             reported=av.reported,
@@ -748,7 +786,7 @@ def _area_row(
             expected=ev.expected,
             gap=ev.gap,
             communes_met=sum(1 for s in commune_statuses if s == "met"),
-            communes_with_target=sum(1 for s in commune_statuses if s != "no_target"),
+            communes_with_target=sum(1 for s in commune_statuses if s not in ("no_target", "not_applicable")),
             blocking=(),
             is_area=True,
             tolerance=ev.tolerance,
@@ -767,17 +805,17 @@ def _commune_row(
     commune: OrgUnitRef,
     cr: CommuneResult,
     prev: CommuneResult,
-    flow: bool,
+    accumulates: bool,
     data_elements: Mapping[str, DataElement] | None,
 ) -> ProgressRow:
     if ind.applies_to_communes:
-        ev = evaluate(ind, year, period, cr.value, prev.value, flow)
+        ev = evaluate(ind, year, period, cr.value, prev.value, accumulates)
     else:
         # The target is the plan area's only (applies_to: [area]).
         ev = Evaluation("no_target", None, None, None, prev.value, None, False)
-    status = _commune_status(ind, cr, ev)
+    status = not_applicable(_commune_status(ind, cr, ev), cr.reported, cr.denominator)
     to_target = None
-    if not cr.blocking and status not in ("met", "no_data", "no_target"):
+    if not cr.blocking and status not in ("met", "no_data", "no_target", "not_applicable"):
         to_target = units_to_target(ind, pool(ind, [cr]), ev, data_elements)
     return _frozen(
         ProgressRow,
@@ -824,7 +862,7 @@ def evaluate_plan(
 
     `previous_figures` are the same period of the year before (for trend targets and
     the "previous" column). `data_elements` defaults to `plan.data_elements`; it must
-    know every element the plan uses (standard ones included), because a flow the
+    know every element the plan uses (standard ones included), because an element the
     mapping does not know is treated as a stock (never pro-rated).
     """
     return evaluate_plan_with_groups(

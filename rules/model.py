@@ -13,11 +13,14 @@ Kind = Literal["stock", "flow"]
 ValueType = Literal["count", "yes_no", "number"]
 Unit = Literal["percent", "per_1000", "per_100000", "count"]
 Period = Literal["H1", "FY"]
-Status = Literal["met", "at_risk", "not_met", "no_data", "no_target"]
+Status = Literal["met", "at_risk", "not_met", "no_data", "no_target", "not_applicable"]
 Better = Literal["higher", "lower"]
+H1Rule = Literal["half", "full"]
 
 PERIODS: tuple[str, ...] = ("H1", "FY")
-STATUSES: tuple[str, ...] = ("met", "at_risk", "not_met", "no_data", "no_target")
+# `not_applicable`: reported, but nothing to measure (a denominator of 0: no abuse case,
+# so no share of cases with a support plan). Neither for nor against the area.
+STATUSES: tuple[str, ...] = ("met", "at_risk", "not_met", "no_data", "no_target", "not_applicable")
 UNIT_SCALE: dict[str, float] = {"percent": 100.0, "per_1000": 1000.0, "per_100000": 100000.0, "count": 1.0}
 COMPARISON_OPS: tuple[str, ...] = (">=", ">", "<=", "<", "==")
 TREND_OPS: tuple[str, ...] = ("decrease", "increase", "maintain")
@@ -78,6 +81,9 @@ class Indicator:
     source: str | None = None
     description: LocalText | None = None
     line: int = 0  # line in the targets file, for messages
+    # `h1: half | full` in the plan: how an H1 figure is held to a `>=` / `>` target,
+    # overriding the rule of `rules.accumulates_over_year`; None = the rule decides.
+    h1: H1Rule | None = None
 
     @property
     def scale(self) -> float:

@@ -41,9 +41,24 @@ def indicators_in_group(plan: Plan, group: LocalText) -> list[Indicator]:
     return [ind for ind in plan.indicators if (ind.group or OTHER_GROUP) == group]
 
 
+def decimals_needed(value: float, threshold: float | None, base: int = 1, most: int = 4) -> int:
+    """Decimals to print `value` so that it does not read as the threshold it missed or
+    beat: 2,04 % (not "2,0 %") "at risk" against "< 2 %", 1,96 % (not "2,0 %") met.
+
+    `base` decimals unless the value, rounded so, equals the threshold while the value
+    itself does not; then as many more as show the difference, up to `most`.
+    """
+    if threshold is None or abs(value - threshold) <= 1e-9:
+        return base
+    decimals = base
+    while decimals < most and abs(round(value, decimals) - threshold) < 1e-9:
+        decimals += 1
+    return decimals
+
+
 def status_counts(rows: Iterable[ProgressRow]) -> dict[str, int]:
     """How many rows have each status (every status present as a key, 0 if none)."""
-    counts = {s: 0 for s in ("met", "at_risk", "not_met", "no_data", "no_target")}
+    counts = {s: 0 for s in ("met", "at_risk", "not_met", "no_data", "no_target", "not_applicable")}
     for r in rows:
         counts[r.status] = counts.get(r.status, 0) + 1
     return counts

@@ -22,13 +22,13 @@ from rules.indicators import (
     EPS,
     Figures,
     ProgressRow,
+    accumulates_over_year,
     commune_result,
     eligibility_applies,
     evaluate,
     figure_value,
     has_denominator,
     indicator_rows,
-    is_flow,
     is_whole,
     needed_numerator,
     trend_as_comparison,
@@ -276,7 +276,7 @@ def _assume_met(
     de = data_elements.get(ind.numerator)
     step = 1e-6 * factor  # strict operators on fractional numerators: just past the edge
     current = figure_value(figs, ind.numerator)
-    flow = is_flow(ind, data_elements)
+    flow = accumulates_over_year(ind, data_elements)
 
     if target.is_trend:
         prev_value = commune_result(ind, code, prev_figs).value

@@ -40,3 +40,31 @@ def test_vietnamese_number_and_date_formats():
 def test_statuses_read_as_words_in_both_languages():
     assert t("status_not_met") == "Chưa đạt"
     assert t("status_not_met", "en") == "Not met"
+
+
+def test_english_counts_agree_with_one():
+    """"1 commune", never "1 communes" or "1 commune(s)"; other numbers keep the plural."""
+    from i18n import t
+
+    assert t("scorecard_n_communes", "en", n=1) == "1 commune"
+    assert t("scorecard_n_communes", "en", n=11) == "11 communes"
+    assert t("scorecard_n_communes", "en", n="1.021") == "1.021 communes"
+    assert t("intake_comp_overdue", "en", period="H1", count=1, names="An Lạc") == "H1 — 1 commune overdue: An Lạc"
+    assert t("intake_comp_overdue", "en", period="H1", count=3, names="…") == "H1 — 3 communes overdue: …"
+    assert t("scorecard_head_reported", "en", n=1, total=17, when="").startswith("1 of 17 communes")
+    assert t("scorecard_n_communes", "vi", n=1) == "1 xã"
+
+
+def test_one_clock_vietnam_time_for_today_and_timestamps():
+    """A timestamp stored in UTC late on 15/11 is already 16/11 in Vietnam (the FY
+    deadline day and the day after): every date shown uses Asia/Ho_Chi_Minh."""
+    from datetime import UTC, datetime, timedelta
+
+    from i18n import fmt_date, local_now, local_today
+
+    stored = datetime(2024, 11, 15, 17, 30)  # naive, as SQLite hands back UTC
+    assert fmt_date(stored) == "16/11/2024"
+    assert fmt_date(stored, with_time=True) == "16/11/2024 00:30"
+    assert fmt_date(stored.replace(tzinfo=UTC), with_time=True) == "16/11/2024 00:30"
+    assert local_now().utcoffset() == timedelta(hours=7)
+    assert local_today() == (datetime.now(UTC) + timedelta(hours=7)).date()

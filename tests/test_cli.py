@@ -81,7 +81,7 @@ def test_progress_csv_covers_the_district_and_every_commune(shared_seeded_url):
         mine = [r for r in rows if r["indicator_id"] == ind.id]
         assert [r["area_level"] for r in mine].count("district") == 1
         assert len([r for r in mine if r["area_level"] == "commune"]) == 17
-    assert {r["status"] for r in rows} <= {"met", "at_risk", "not_met", "no_data", "no_target"}
+    assert {r["status"] for r in rows} <= {"met", "at_risk", "not_met", "no_data", "no_target", "not_applicable"}
     assert {r["period"] for r in rows} == {"FY"} and {r["year"] for r in rows} == {"2024"}
 
 
@@ -160,3 +160,20 @@ def test_seed_and_init_are_safe_to_repeat(empty_url):
     second = cli("seed", db_url=empty_url)
     assert first.returncode == 0 and second.returncode == 0
     assert "thêm 0 số liệu" in second.stdout
+
+
+def test_progress_zero_denominator_is_not_applicable_not_no_data(shared_seeded_url):
+    """A commune that reported 0 abuse cases has nothing to measure for "cases with a
+    support plan": `not_applicable` in the CSV, "Không phát sinh" in the table; a
+    commune that did not report stays `no_data`."""
+    rows = [r for r in _progress_csv(shared_seeded_url) if r["indicator_id"] == "abuse_plan_rate"]
+    zero = [r for r in rows if r["area_level"] == "commune" and r["denominator"] == "0"]
+    assert zero, "the sample has communes with no abuse case in 2024"
+    assert {r["status"] for r in zero} == {"not_applicable"}
+    assert all(r["value"] == "" and r["communes_reported"] == "1" for r in zero)
+    unreported = [r for r in rows if r["area_level"] == "commune" and r["communes_reported"] == "0"]
+    assert all(r["status"] == "no_data" for r in unreported)
+    table = cli("progress", "--year", "2024", db_url=shared_seeded_url)
+    assert table.returncode == 0, table.stderr
+    section = table.stdout.split("[abuse_plan_rate]")[1].split("\n\n")[0]
+    assert section.count("Không phát sinh") == len(zero)

@@ -46,6 +46,7 @@ STATUS = {
     "not_met": "✖ Chưa đạt",
     "no_data": "? Chưa có số liệu",
     "no_target": "– Không có chỉ tiêu",
+    "not_applicable": "○ Không phát sinh",  # reported, but no case to compute a rate of
 }
 UNIT = {"percent": "%", "per_1000": "‰", "per_100000": "/100.000", "count": ""}
 
@@ -247,8 +248,8 @@ def test_appendix_cells_are_the_numbers_and_statuses_progress_prints(monkeypatch
                 else:
                     assert cell.value is None
                 label = STATUS[expected["status"]]
-                if expected["status"] == "no_data" and expected["denominator"] == "0":
-                    label = "– Không phát sinh"  # reported, but no case to compute a rate of
+                if expected["denominator"] == "0" and expected["communes_reported"] != "0":
+                    assert expected["status"] == "not_applicable"
                 assert ws.cell(row=r, column=c + 2).value == label
                 checked += 1
     assert checked == len(PLAN.indicators) * 18

@@ -205,9 +205,30 @@ BAD_FILE_ERRORS = {
     9: "intake_error_fraction",
     10: "intake_error_yes_no",
     12: "intake_error_duplicate",
-    13: "intake_error_check",
+    13: "intake_error_check_gt",
     14: "intake_error_flow",
 }
+
+
+def test_check_and_flow_messages_name_the_commune_and_the_figures_in_words(seeded_url):
+    """What a commune officer reads: the figures' names, the commune's name, the period in
+    words and the row; not element ids or the rule's syntax."""
+    engine = engine_for(seeded_url)
+    preview = prepare_import(engine, PLAN, csv_bytes(BAD_FILE_ROWS), "bad.csv")
+    by_row = {i.row: i for i in preview.issues}
+    assert by_row[13].message("vi") == (
+        "Dòng 13, cột value: Số trẻ em có hoàn cảnh đặc biệt được trợ giúp, chăm sóc (9) lớn hơn "
+        "số trẻ em có hoàn cảnh đặc biệt (3) — Xã An Lạc, 6 tháng đầu năm 2025"
+    )
+    assert by_row[13].message("en") == (
+        "Row 13, column value: Children in special circumstances who are supported (9) is greater than "
+        "children in special circumstances (3) — Xã An Lạc, First half (H1) 2025"
+    )
+    flow = by_row[14].message("vi")
+    assert "Xã Vân Sơn" in flow and "số trẻ em bị tai nạn, thương tích" in flow
+    for issue in (by_row[13], by_row[14]):
+        text = issue.message("vi") + issue.message("en")
+        assert "special_children" not in text and "injury_cases" not in text and "<=" not in text
 
 
 def test_a_file_with_many_errors_writes_nothing_and_lists_every_error(seeded_url):

@@ -235,3 +235,19 @@ def test_non_commune_areas_are_found_by_district(tmp_path):
     assert non_commune_areas(["Chi Lăng"]) == []
     (tmp_path / "x_non_commune.geojson").write_text("{not json", encoding="utf-8")
     assert non_commune_areas(["Sơn Động"], tmp_path) == []
+
+
+def test_legend_ranges_do_not_share_end_values():
+    """'10,0 – 20,0 %' then '> 20,0 – 30,0 %': a value of 20 % is in one row only."""
+    from itertools import pairwise
+
+    from ui.map import class_label
+
+    classes = value_classes([10.0, 20.0, 30.0], n=2)
+    labels = [class_label(c, "percent", False, "vi", first=i == 0) for i, c in enumerate(classes)]
+    assert labels[0].startswith("10,0 – 20,0")
+    assert labels[1].startswith("> 20,0 – 30,0")
+    whole = value_classes([0, 3, 7, 13], whole=True)
+    texts = [class_label(c, "count", True, "vi", first=i == 0) for i, c in enumerate(whole)]
+    ends = [(s.split(" – ")[0], s.split(" – ")[-1]) for s in texts]
+    assert all(a[1] != b[0] for a, b in pairwise(ends))

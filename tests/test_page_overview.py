@@ -116,7 +116,9 @@ def test_grid_lists_communes_most_off_track_first(monkeypatch, shared_seeded_url
     assert g.iloc[0]["✖ Chưa đạt"] == statuses[worst.code].count("not_met")
     # Every cell says its status with a symbol, never colour alone.
     cells = g.drop(columns=["Xã, thị trấn", "✖ Chưa đạt", "▲ Nguy cơ"]).to_numpy().ravel()
-    assert all(str(v)[0] in "✔▲✖?–" for v in cells)
+    assert all(str(v)[0] in "✔▲✖?–○" for v in cells)
+    # A commune that reported no abuse case has nothing to measure for "cases with a plan": ○.
+    assert "○" in {str(v) for v in cells}
 
     # Stay on /overview (the app's root forwards there, and would redraw the widgets).
     at.switch_page("pages/overview.py").run()

@@ -16,8 +16,8 @@ from data_access import db, queries
 from data_access.models import AuditEntry, DataValue, ImportBatch
 from data_access.progress import compute_progress
 from data_access.targets import load_plan
-from i18n import fmt_value, t
-from rules import area_value, evaluate, is_flow
+from i18n import fmt_number, fmt_value, t
+from rules import accumulates_over_year, area_value, evaluate
 from rules.model import COMMUNES, Indicator, Plan, Target
 from tests.apptest_util import REPO, all_text, run_app
 from ui.status import status_label
@@ -60,7 +60,7 @@ def test_moving_the_child_friendly_target_flips_the_area_status(monkeypatch, see
     # A whole-number target just at (or below) today's value: the area then meets it.
     new_number = float(math.floor(area.value)) if plan_target.op == ">=" else float(math.ceil(area.value) - 1)
     moved = replace(ind, targets={**ind.targets, YEAR: Target(plan_target.op, new_number, "moved")})
-    flow = is_flow(ind, plan.data_elements)
+    flow = accumulates_over_year(ind, plan.data_elements)
     expected_after = evaluate(moved, YEAR, PERIOD, area.value, area.previous_value, flow).status
     expected_before = evaluate(ind, YEAR, PERIOD, area.value, area.previous_value, flow).status
     assert expected_before == area.status and expected_before != expected_after  # the story holds
@@ -98,7 +98,7 @@ def test_assuming_the_ineligible_communes_meet_raises_the_area_value(monkeypatch
     assert len(ineligible) == 2
     eligible = pooled.numerator
     expected = (eligible + 2) / len(codes) * 100
-    flow = is_flow(ind, plan.data_elements)
+    flow = accumulates_over_year(ind, plan.data_elements)
     expected_status = evaluate(ind, YEAR, PERIOD, expected, None, flow).status
     before_counts = _counts(seeded_url)
 
@@ -106,6 +106,9 @@ def test_assuming_the_ineligible_communes_meet_raises_the_area_value(monkeypatch
     at.multiselect(key=communes_key(progress.area.code)).set_value(ineligible).run()
     assert not at.exception
     assert _metric_values(at) == [fmt_value(pooled.value, "percent", "vi"), fmt_value(expected, "percent", "vi")]
+    # The difference of two percentages is in points: "+11,8 điểm %", never "+11,8 %".
+    points = fmt_number(expected - pooled.value, 1, "vi")
+    assert at.metric[1].delta == f"+{points} điểm %"
     text = all_text(at)
     names = {c.code: c.name for c in progress.communes}
     for code in ineligible:
@@ -144,7 +147,7 @@ def test_a_trend_target_can_be_changed(monkeypatch, _shared_copies):
     ind = next(i for i in plan.indicators if i.targets.get(YEAR) and i.targets[YEAR].op == "decrease")
     progress = compute_progress(db.get_engine(url), plan, YEAR, PERIOD)
     area = progress.row(ind.id)
-    flow = is_flow(ind, plan.data_elements)
+    flow = accumulates_over_year(ind, plan.data_elements)
     at = run_app(monkeypatch, url, page="whatif", year=str(YEAR), period=PERIOD, indicator=ind.id)
     control = at.segmented_control(key=target_key(ind.id, YEAR))
     assert control.value == "decrease"

@@ -11,6 +11,7 @@ import pytest
 from rules import (
     AreaValue,
     Evaluation,
+    accumulates_over_year,
     area_value,
     better_direction,
     check_holds,
@@ -19,6 +20,7 @@ from rules import (
     evaluate_plan,
     evaluate_plan_with_groups,
     flow_consistency,
+    indicator_rows,
     is_flow,
     run_checks,
     units_to_target,
@@ -390,7 +392,7 @@ def test_area_value_counts_a_commune_listed_twice_once():
 )
 def test_comparison_targets_and_default_tolerance(op, number, value, status, gap):
     ind = indicator(targets={2024: tgt(op, number)})
-    ev = evaluate(ind, 2024, "FY", value, None, flow=False)
+    ev = evaluate(ind, 2024, "FY", value, None, accumulates=False)
     assert ev.status == status
     assert ev.expected == number
     assert ev.tolerance == pytest.approx(0.1 * number)
@@ -413,7 +415,7 @@ def test_comparison_targets_and_default_tolerance(op, number, value, status, gap
 def test_explicit_tolerance(op, tolerance, value, status):
     number = 80 if op.startswith(">") else 3
     ind = indicator(targets={2024: tgt(op, number)}, tolerance=tolerance)
-    ev = evaluate(ind, 2024, "FY", value, None, flow=False)
+    ev = evaluate(ind, 2024, "FY", value, None, accumulates=False)
     assert ev.status == status
     assert ev.tolerance == tolerance
 
@@ -441,18 +443,61 @@ def test_explicit_tolerance(op, tolerance, value, status):
 )
 def test_h1_prorating(period, flow, op, number, tolerance, value, status, expected, exp_tol, prorated):
     ind = indicator(targets={2024: tgt(op, number)}, tolerance=tolerance)
-    ev = evaluate(ind, 2024, period, value, None, flow=flow)
+    ev = evaluate(ind, 2024, period, value, None, accumulates=flow)
     assert ev.status == status
     assert ev.expected == pytest.approx(expected)
     assert ev.tolerance == pytest.approx(exp_tol)
     assert ev.prorated is prorated
 
 
+@pytest.mark.parametrize(
+    ("numerator", "unit", "denominator", "h1", "expected"),
+    [
+        # a count of a flow accumulates: half of ">= 1000" sessions by June
+        ("families_informed", "count", None, None, True),
+        # a flow over a stock accumulates: households reached / all households
+        ("families_informed", "percent", "households_with_children", None, True),
+        # a flow over the built-in `communes` (1 per commune, a stock) too
+        ("families_informed", "percent", COMMUNES, None, True),
+        # a ratio of two flows does not: cases with a plan / cases is a share at any time
+        ("abuse_cases_with_plan", "percent", "abuse_cases", None, False),
+        # a ratio of two stocks does not
+        ("special_children_supported", "percent", "special_children", None, False),
+        ("cfc_recognised", "percent", COMMUNES, None, False),
+        # `h1` on the indicator wins over the rule, both ways
+        ("abuse_cases_with_plan", "percent", "abuse_cases", "half", True),
+        ("special_children_supported", "percent", "special_children", "half", True),
+        ("families_informed", "percent", "households_with_children", "full", False),
+        ("families_informed", "count", None, "full", False),
+    ],
+)
+def test_accumulates_over_year(numerator, unit, denominator, h1, expected):
+    des = {**DES, "abuse_cases_with_plan": de("abuse_cases_with_plan", "flow")}
+    ind = indicator(numerator=numerator, unit=unit, denominator=denominator, h1=h1)
+    assert accumulates_over_year(ind, des) is expected
+
+
+def test_h1_ratio_of_two_flows_is_held_to_the_full_target():
+    """60 % of June's abuse cases with a support plan is 60 %, short of ">= 100", not met."""
+    des = {**DES, "abuse_cases_with_plan": de("abuse_cases_with_plan", "flow")}
+    ind = indicator(
+        numerator="abuse_cases_with_plan", unit="percent", denominator="abuse_cases", targets={2024: tgt(">=", 100)}
+    )
+    area = OrgUnitRef("D", "D", "Huyện D", "huyện", "district")
+    communes = [OrgUnitRef(c, c, c, "xã", "commune", "D") for c in ("A", "B")]
+    figures = {"A": {"abuse_cases": 3, "abuse_cases_with_plan": 3}, "B": {"abuse_cases": 2, "abuse_cases_with_plan": 0}}
+    rows = indicator_rows(ind, 2024, "H1", area, communes, figures, None, data_elements=des)
+    assert rows[0].value == pytest.approx(60.0)
+    assert (rows[0].status, rows[0].expected, rows[0].prorated) == ("not_met", 100.0, False)
+    # the old rule halved it to ">= 50" and called 60 % met
+    assert [r.status for r in rows[1:]] == ["met", "not_met"]
+
+
 def test_no_target_and_no_data():
     ind = indicator(targets={2024: tgt(">=", 80)})
-    ev = evaluate(ind, 2026, "FY", 90.0, 85.0, flow=False)
+    ev = evaluate(ind, 2026, "FY", 90.0, 85.0, accumulates=False)
     assert ev == Evaluation("no_target", None, None, None, 85.0, None, False)
-    ev = evaluate(ind, 2024, "FY", None, None, flow=False)
+    ev = evaluate(ind, 2024, "FY", None, None, accumulates=False)
     assert ev.status == "no_data"
     assert ev.expected == 80.0  # the threshold is still known
     assert ev.gap is None
@@ -485,7 +530,7 @@ def test_no_target_and_no_data():
 )
 def test_trend_targets(op, better, value, previous, status, gap):
     ind = drowning_indicator(targets={2024: tgt(op)}, better=better)
-    ev = evaluate(ind, 2024, "FY", value, previous, flow=True)
+    ev = evaluate(ind, 2024, "FY", value, previous, accumulates=True)
     assert ev.status == status
     assert ev.tolerance is None  # no tolerance for trend words
     assert ev.expected == previous
@@ -833,3 +878,52 @@ def test_group_rows_pool_each_part_like_an_area_of_its_own():
     # Each part's row equals the plan evaluated with that part as the area.
     alone = evaluate_plan(plan_of(ind), 2024, "FY", province, communes[:2], figures, previous)[0]
     assert alone == east_row
+
+
+# --------------------------------------------------------------------------- nothing to report
+
+
+def _abuse_plan_rows(figures: dict, targets: dict | None = None, previous: dict | None = None):
+    des = {**DES, "abuse_cases_with_plan": de("abuse_cases_with_plan", "flow")}
+    ind = indicator(
+        numerator="abuse_cases_with_plan",
+        unit="percent",
+        denominator="abuse_cases",
+        targets=targets if targets is not None else {2024: tgt(">=", 100)},
+    )
+    area = OrgUnitRef("D", "D", "Huyện D", "huyện", "district")
+    communes = [OrgUnitRef(c, c, c, "xã", "commune", "D") for c in ("A", "B", "C")]
+    return indicator_rows(ind, 2024, "FY", area, communes, figures, previous, data_elements=des)
+
+
+def test_zero_denominator_over_reporting_communes_is_not_applicable():
+    # A had 2 cases, both with a plan; B reported 0 cases; C did not report.
+    figures = {"A": {"abuse_cases": 2, "abuse_cases_with_plan": 2}, "B": {"abuse_cases": 0, "abuse_cases_with_plan": 0}}
+    area, a, b, c = _abuse_plan_rows(figures)
+    assert (a.status, b.status, c.status) == ("met", "not_applicable", "no_data")
+    assert b.value is None and b.reported == 1
+    # the area: 2/2 = 100 % met; B counts neither for nor against it: 1 met of the 2
+    # communes with a target (A, and C that is still to report)
+    assert area.status == "met"
+    assert (area.communes_met, area.communes_with_target) == (1, 2)
+
+
+def test_area_whose_reporting_communes_had_no_case_is_not_applicable():
+    figures = {"A": {"abuse_cases": 0, "abuse_cases_with_plan": 0}, "B": {"abuse_cases": 0, "abuse_cases_with_plan": 0}}
+    area, *communes = _abuse_plan_rows(figures)
+    assert area.status == "not_applicable"
+    assert area.value is None and area.reported == 2
+    assert [r.status for r in communes] == ["not_applicable", "not_applicable", "no_data"]
+    assert area.communes_with_target == 1  # only C, which has not reported
+    # nobody reported at all is still no data, and a year without a target stays no_target
+    assert _abuse_plan_rows({})[0].status == "no_data"
+    assert _abuse_plan_rows(figures, targets={2025: tgt(">=", 100)})[0].status == "no_target"
+
+
+def test_status_counts_and_communes_met_leave_not_applicable_out():
+    from rules.scorecard import communes_met, status_counts
+
+    figures = {"A": {"abuse_cases": 2, "abuse_cases_with_plan": 1}, "B": {"abuse_cases": 0, "abuse_cases_with_plan": 0}}
+    _area_row, *communes = _abuse_plan_rows(figures)
+    assert status_counts(communes)["not_applicable"] == 1
+    assert communes_met(communes) == (0, 1)  # A not met; B is not "assessed"

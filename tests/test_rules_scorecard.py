@@ -3,6 +3,8 @@ history and ineligible-but-recognised communes. Expected values are worked out b
 
 from __future__ import annotations
 
+import pytest
+
 from rules import area_value, evaluate_plan
 from rules.model import COMMUNES, DataElement, Indicator, LocalText, OrgUnitRef, Plan, Target
 from rules.scorecard import (
@@ -95,7 +97,7 @@ def test_counts_and_communes_met_leave_out_no_data():
     # c1 30 % (not met, 50 - 5 tolerance = 45 > 30), c2 60 % met, c3 reported no swim figure.
     assert communes_met(swim) == (1, 2)
     counts = status_counts(r for r in rows if r.is_area)
-    assert sum(counts.values()) == 3 and set(counts) == {"met", "at_risk", "not_met", "no_data", "no_target"}
+    assert sum(counts.values()) == 3 and set(counts) == {"met", "at_risk", "not_met", "no_data", "no_target", "not_applicable"}
 
 
 def test_off_track_order():
@@ -119,3 +121,22 @@ def test_area_history_by_year():
 
 def test_communes_reported():
     assert communes_reported({"c1": {"x": 1}, "c2": {}}, CODES) == (["c1"], ["c2", "c3"])
+
+
+@pytest.mark.parametrize(
+    ("value", "threshold", "decimals"),
+    [
+        (2.04, 2.0, 2),  # "2,04 %" at risk against "< 2 %", never "2,0 %"
+        (1.96, 2.0, 2),  # met "< 2 %" with 1,96 %, never "2,0 %"
+        (2.004, 2.0, 3),  # as many as it takes
+        (79.96, 80.0, 2),
+        (2.0, 2.0, 1),  # exactly the threshold: nothing to show
+        (85.3, 80.0, 1),  # far from it: one decimal
+        (2.00000001, 2.0, 4),  # at most four
+        (3.0, None, 1),
+    ],
+)
+def test_decimals_needed_keep_the_number_apart_from_its_threshold(value, threshold, decimals):
+    from rules.scorecard import decimals_needed
+
+    assert decimals_needed(value, threshold) == decimals

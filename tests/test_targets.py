@@ -474,6 +474,19 @@ def test_better_is_resolved(targets, stated, expected):
     assert plan.indicator("injury_rate").better == expected
 
 
+def test_h1_rule_is_read_and_a_wrong_word_is_refused_with_its_line():
+    text = edit('targets: {2024: "< 3"}', 'targets: {2024: "< 3"}\n    h1: full')
+    plan = check(text).plan
+    assert plan is not None
+    assert plan.indicator("injury_rate").h1 == "full"
+    assert plan.indicator("cfc_rate").h1 is None  # not stated: the rule decides
+    text = edit('targets: {2024: "< 3"}', 'targets: {2024: "< 3"}\n    h1: halve')
+    issue = only_error(text)
+    assert issue.key == "targets_h1_invalid_hint"
+    assert "'half'" in issue.message() and "half" in issue.message("en")
+    assert issue.line == line_of(text, "h1: halve")
+
+
 def test_eligibility_on_a_lower_is_better_indicator():
     text = edit(
         '{2024: ">= 80", 2025: ">= 85"}',
@@ -768,3 +781,26 @@ def test_validate_with_units_reports_the_area():
     result = validate_plan_text(BASE, "x.yaml", [])
     assert result.errors == [] and [w.key for w in result.warnings] == ["targets_area_check_skipped"]
     assert result.plan is not None
+
+
+def test_sample_plan_halves_at_h1_only_what_accumulates_over_the_year():
+    """Sơn Động's plan: the two ratios of two flows (abuse cases with a support plan,
+    child labour supported) are held to the full target at H1; the four flows over a
+    stock (children consulted, families informed, hotline reach, staff trained) to half."""
+    from rules import accumulates_over_year, evaluate
+
+    plan = load_plan(REPO / "targets.yaml")
+    halved = {
+        ind.id
+        for ind in plan.indicators
+        if evaluate(ind, 2025, "H1", 0.0, None, accumulates_over_year(ind, plan.data_elements)).prorated
+    }
+    assert halved == {
+        "children_consulted_rate",
+        "families_informed_rate",
+        "hotline_111_reach_rate",
+        "cp_staff_trained_rate",
+    }
+    abuse_plan = plan.indicator("abuse_plan_rate")
+    ev = evaluate(abuse_plan, 2025, "H1", 60.0, None, accumulates_over_year(abuse_plan, plan.data_elements))
+    assert (ev.expected, ev.status) == (100.0, "not_met")

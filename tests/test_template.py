@@ -77,6 +77,9 @@ def test_template_layout(shared_seeded_url):
             assert (dv.operator, dv.formula1, dv.formula2) == ("between", "0", "1")
         else:
             assert (dv.operator, dv.formula1) == ("greaterThanOrEqual", "0")
+        # The hint on the cell is in Vietnamese and names the figure, not its id.
+        assert dv.promptTitle == "Cách ghi số liệu"
+        assert dv.prompt.startswith(PLAN.data_elements[de].name.vi) and de not in dv.prompt
     # Year and period on the information sheet, with the instructions in Vietnamese.
     info = wb.worksheets[1]
     facts = {r[2]: r[1] for r in info.iter_rows(values_only=True) if r[2]}

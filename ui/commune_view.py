@@ -17,7 +17,7 @@ import streamlit as st
 
 from data_access.progress import Progress
 from i18n import t
-from rules import AreaValue, area_value, better_direction, evaluate, is_flow
+from rules import AreaValue, accumulates_over_year, area_value, better_direction, evaluate
 from rules.commune import is_rankable, rank_of, report_completeness
 from rules.model import COMMUNES, Indicator, OrgUnitRef
 from rules.scorecard import indicator_numbers, indicators_in_group, ineligible_recognised, status_counts
@@ -87,7 +87,10 @@ def summary(ctx: PageContext, progress: Progress, commune: OrgUnitRef) -> None:
     for col, status, value in zip(cols, ("met", "at_risk", "not_met", "no_data"), values, strict=True):
         # Symbol, word and colour in the label (Streamlit's named colours closest to ui/status).
         col.metric(f":{STATUS_BADGE_COLOR[status]}[**{status_label(status, ctx.lang)}**]", value)
-    st.caption(t("commune_summary_hint", ctx.lang, n=assessed, area_only=counts["no_target"]))
+    hint = t("commune_summary_hint", ctx.lang, n=assessed, area_only=counts["no_target"])
+    if counts["not_applicable"]:
+        hint += " " + t("commune_summary_not_applicable", ctx.lang, n=counts["not_applicable"])
+    st.caption(hint)
 
 
 def rank_text(ind: Indicator, progress: Progress, code: str) -> str:
@@ -175,7 +178,7 @@ def history_frame(ctx: PageContext, ind: Indicator, commune: OrgUnitRef) -> pd.D
     years = [y for y in data.year_options(ctx.db_url, ctx.plan) if y <= ctx.year]
     elements = [e for e in (ind.numerator, ind.denominator, *ind.requires_zero) if e and e != COMMUNES]
     history = data.history(ctx.db_url, ctx.area.code, years, ctx.period, elements)
-    flow = is_flow(ind, ctx.plan.data_elements)
+    flow = accumulates_over_year(ind, ctx.plan.data_elements)
     records = []
     for year in years:
         value = area_value(ind, [commune.code], history.get((year, ctx.period), {})).value

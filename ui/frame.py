@@ -12,14 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 import streamlit as st
 
 from data_access.db import DatabaseUnavailable
-from i18n import DEFAULT_LANG, LANGUAGES, t
+from i18n import DEFAULT_LANG, LANGUAGES, local_today, t
 from rules.model import OrgUnitRef, Plan
 from ui import auth as ui_auth
 from ui import data
@@ -307,7 +306,7 @@ def page_context(page_key: str) -> PageContext:
     area = next((a for a in areas if a.code == area_code), default_area)
     if page_key != "projector":
         st.sidebar.caption(t("sidebar_plan", lang, title=plan.title))
-        st.sidebar.caption(t("sidebar_today", lang, today=date.today().strftime("%d/%m/%Y")))
+        st.sidebar.caption(t("sidebar_today", lang, today=local_today().strftime("%d/%m/%Y")))
     ctx = PageContext(lang, year, period, compare_year, area, plan, url, page_key)
     if page_key != "projector":
         nav_bar(ctx)

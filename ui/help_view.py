@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from rules import better_direction, is_flow
+from rules import accumulates_over_year, better_direction
 from rules.model import Indicator, LocalText, Plan
 from ui import status
 from ui.frame import PageContext
@@ -25,7 +25,7 @@ def prorated_indicators(plan: Plan) -> list[Indicator]:
     return [
         ind
         for ind in plan.indicators
-        if is_flow(ind, plan.data_elements) and any(tg.op in HIGHER_OPS for tg in ind.targets.values())
+        if accumulates_over_year(ind, plan.data_elements) and any(tg.op in HIGHER_OPS for tg in ind.targets.values())
     ]
 
 
@@ -68,7 +68,7 @@ def _tolerance_example(ctx: PageContext) -> str | None:
 def status_legend(ctx: PageContext) -> None:
     """Each status with its badge (symbol, word, colour) and what it means."""
     st.markdown(ctx.t("help_status_intro"))
-    for key in ("met", "at_risk", "not_met", "no_data", "no_target"):
+    for key in ("met", "at_risk", "not_met", "no_data", "not_applicable", "no_target"):
         with st.container(border=True, key=f"help_status_{key}"):
             badge = f":{status.STATUS_BADGE_COLOR[key]}-badge[{status.status_label(key, ctx.lang)}]"
             st.markdown(f"{badge} {ctx.t('help_status_' + key)}")

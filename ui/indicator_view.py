@@ -12,7 +12,7 @@ import streamlit as st
 
 from data_access.progress import Progress
 from i18n import fmt_number, t
-from rules import better_direction, evaluate, is_flow
+from rules import accumulates_over_year, better_direction, evaluate
 from rules.model import COMMUNES, Indicator, LocalText
 from rules.scorecard import communes_met, communes_reported, ineligible_recognised
 from ui import charts, data
@@ -92,6 +92,8 @@ def standing(ctx: PageContext, ind: Indicator, progress: Progress, change: str) 
         st.warning(t("indicator_gap", lang, gap=gap), icon=":material/flag:")
     elif row.status == "no_data":
         st.info(t("indicator_no_value", lang), icon=":material/help:")
+    elif row.status == "not_applicable":
+        st.info(t("indicator_not_applicable", lang), icon=":material/radio_button_unchecked:")
 
 
 def ranked_header(ctx: PageContext, progress: Progress) -> str:
@@ -147,7 +149,7 @@ def trend(ctx: PageContext, ind: Indicator, progress: Progress) -> None:
     lang = ctx.lang
     years = data.year_options(ctx.db_url, ctx.plan)
     values = data.indicator_history(ctx.db_url, ctx.area.code, ind.id, ctx.year, years, ctx.period)
-    flow = is_flow(ind, ctx.plan.data_elements)
+    flow = accumulates_over_year(ind, ctx.plan.data_elements)
     records = []
     for year, av in values.items():
         if av.value is None:

@@ -176,14 +176,20 @@ def class_of(value: float | None, classes: Sequence[ValueClass]) -> ValueClass |
     return classes[-1]
 
 
-def class_label(cls: ValueClass, unit: str, whole: bool, lang: str) -> str:
-    """'3', '3–5', '12,5 – 25,0 %'."""
+def class_label(cls: ValueClass, unit: str, whole: bool, lang: str, first: bool = True) -> str:
+    """'3', '3–5', '12,5 – 25,0 %', then '> 25,0 – 37,5 %'.
+
+    A class after the first holds values above the previous class's top (see
+    `class_of`), so its range starts with '>': two rows never share an end value.
+    Whole-number classes do not touch ('0 – 2', '3 – 5').
+    """
     decimals = 0 if whole else 1
     suffix = t(f"unit_{unit}", lang) if unit in ("percent", "per_1000", "per_100000") else ""
     low = fmt_number(cls.low, decimals, lang)
     if abs(cls.high - cls.low) <= EPS:
         return f"{low}{suffix}"
-    return f"{low} – {fmt_number(cls.high, decimals, lang)}{suffix}"
+    above = "" if first or whole else "> "
+    return f"{above}{low} – {fmt_number(cls.high, decimals, lang)}{suffix}"
 
 
 # --------------------------------------------------------------------------- what is drawn
@@ -514,9 +520,10 @@ def legend(
     lines = [f"<div style='font-size:1rem'><div><b>{html.escape(t('map_legend_title', lang))}</b></div>"]
     if mode == "value":
         lines.append(item("", t("map_legend_unit", lang, unit=t(f"unit_name_{ind.unit}", lang))))
-        for cls in classes:
+        for i, cls in enumerate(classes):
             n = sum(1 for p in painted if p.value is not None and class_of(p.value, classes) == cls)
-            lines.append(item(_swatch(cls.color), count(class_label(cls, ind.unit, whole, lang), n)))
+            label = class_label(cls, ind.unit, whole, lang, first=i == 0)
+            lines.append(item(_swatch(cls.color), count(label, n)))
         missing = sum(1 for p in painted if p.value is None)
         if missing:
             lines.append(item(_swatch(STATUS_COLOR["no_data"]), count(status_label("no_data", lang), missing)))

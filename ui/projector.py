@@ -22,7 +22,6 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import date
 from itertools import pairwise
 
 import altair as alt
@@ -32,7 +31,7 @@ import streamlit as st
 
 from data_access import db, queries
 from data_access.progress import Progress
-from i18n import fmt_date, fmt_number
+from i18n import fmt_date, fmt_number, local_today
 from rules import ProgressRow
 from rules.model import Indicator
 from rules.suppression import Hidden, is_masked
@@ -245,7 +244,7 @@ def _footer(ctx: PageContext, n: int) -> None:
         n=n,
         total=len(SLIDES),
         state=playing,
-        today=fmt_date(date.today(), ctx.lang),
+        today=fmt_date(local_today(), ctx.lang),
     )
     with st.container(key="proj_footer", horizontal=True, vertical_alignment="center"):
         st.markdown(md_escape(text), width="stretch")
@@ -325,6 +324,7 @@ def scorecard_slide(ctx: PageContext, progress: Progress) -> None:
                 no_data=counts["no_data"],
                 no_target=counts["no_target"],
             )
+            + (ctx.t("projector_counts_not_applicable", n=counts["not_applicable"]) if counts["not_applicable"] else "")
         )
         if counts["no_target"] == len(progress.area_rows):
             st.markdown(ctx.t("projector_no_targets", year=ctx.year))
@@ -611,7 +611,7 @@ def _legend(
     """Each status with how many of the areas drawn have it ("12 xã", "20 tỉnh")."""
     counts = status_counts(list(rows.values()))
     count_key = "projector_map_legend_count" if unit == "commune" else f"projector_map_legend_count_{unit}"
-    for s in ("met", "at_risk", "not_met", "no_data", "no_target"):
+    for s in ("met", "at_risk", "not_met", "no_data", "not_applicable", "no_target"):
         if counts[s] or s in ("met", "at_risk", "not_met"):
             with st.container(key=f"proj_legend_{s}"):
                 count = ctx.t(count_key, count=fmt_number(counts[s], lang=ctx.lang))

@@ -27,6 +27,7 @@ from rules.model import COMMUNES, Indicator, LocalText, Plan, Target
 from rules.scorecard import (
     change_between,
     communes_met,
+    decimals_needed,
     indicator_numbers,
     indicators_in_group,
     ineligible_recognised,
@@ -45,6 +46,7 @@ STATUS_TINT = {
     "not_met": "#F6CDB5",
     "no_data": "#E4E4E4",
     "no_target": "#DCEEF9",
+    "not_applicable": "#F2DDE9",
 }
 ROW_HEIGHT = 38
 # Above 4rem Streamlit's grid wraps long text (indicator names, trend targets) in the cell.
@@ -135,11 +137,9 @@ def fmt_result(value: float | None, ind: Indicator, lang: str, expected: float |
     (2,0 % 'at risk' against '< 2' reads as a mistake; 2,04 % does not)."""
     if value is None:
         return "–"
-    text = fmt_value(value, ind.unit, lang)
-    if expected is not None and ind.unit != "count" and abs(value - expected) > 1e-9:
-        if abs(round(value, 1) - expected) < 1e-9:
-            text = fmt_value(value, ind.unit, lang, decimals=2)
-    return text
+    if expected is not None and ind.unit != "count":
+        return fmt_value(value, ind.unit, lang, decimals=decimals_needed(value, expected))
+    return fmt_value(value, ind.unit, lang)
 
 
 def delta_text(ind: Indicator, delta: float, communes: float | None, lang: str) -> str:
@@ -169,7 +169,7 @@ def change_cell(ind: Indicator, now: AreaValue | None, then: AreaValue | None, l
 
 def gap_text(ind: Indicator, row: ProgressRow, plan: Plan, lang: str) -> str | None:
     """How far from the target in the numerator's units, or None when nothing is missing."""
-    if row.status in ("met", "no_data", "no_target"):
+    if row.status in ("met", "no_data", "no_target", "not_applicable"):
         return None
     n = row.units_to_target
     if n is None or abs(n) < 1e-9:
@@ -250,7 +250,7 @@ def commune_value(
     """A commune's value as a leader reads it: '95,3 %', 'Có', 'Không', or 'Có*' when it
     was recognised but does not qualify (see `ineligible_note`)."""
     if row.value is None:
-        return "–"
+        return t("status_not_applicable", lang) if row.status == "not_applicable" else "–"
     if is_commune_flag(ind, plan):
         raw = (figures.get(row.area_code) or {}).get(ind.numerator)
         if row.blocking and raw:
@@ -264,10 +264,8 @@ def commune_value(
 def commune_cell(ind: Indicator, row: ProgressRow | None, plan: Plan, figures: Mapping, lang: str) -> str:
     """A grid cell: the status symbol and a compact value ('✔ 95,3 %', '✖ Có*', '?')."""
     if row is None or (row.status == "no_data" and row.value is None):
-        # Reported, but the denominator is 0 (no abuse case, so no plan to count): 0/0.
-        zero = row is not None and row.reported and row.denominator == 0
-        return f"{STATUS_SYMBOL['no_data']} 0/0" if zero else STATUS_SYMBOL["no_data"]
-    if row.value is None:
+        return STATUS_SYMBOL["no_data"]
+    if row.value is None:  # ○ reported, nothing to measure (not_applicable); – no target
         return STATUS_SYMBOL[row.status]
     return f"{STATUS_SYMBOL[row.status]} {commune_value(ind, row, plan, figures, lang, compact=True)}"
 
@@ -317,7 +315,8 @@ def headline(ctx: PageContext, progress: Progress) -> None:
     """One line a leader reads in five seconds, then the same numbers big."""
     rows = progress.area_rows
     counts = status_counts(rows)
-    total = len(rows)
+    # An indicator with nothing to report (no case, so no rate) counts neither way.
+    total = len(rows) - counts["not_applicable"]
     n_communes = len(progress.communes)
     reported = progress.communes_reported
     when = when_text(ctx.period, ctx.year, ctx.lang)
@@ -325,7 +324,7 @@ def headline(ctx: PageContext, progress: Progress) -> None:
         years = ", ".join(str(y) for y in ctx.plan.years)
         st.info(t("scorecard_no_targets_year", ctx.lang, year=ctx.year, years=years), icon=":material/info:")
     parts = [t("scorecard_head_met", ctx.lang, n=counts["met"], total=total)]
-    for status in ("at_risk", "not_met", "no_data", "no_target"):
+    for status in ("at_risk", "not_met", "no_data", "not_applicable", "no_target"):
         if counts[status]:
             parts.append(t(f"scorecard_head_{status}", ctx.lang, n=counts[status]))
     line = (

@@ -20,6 +20,7 @@ from rules.suppression import is_masked
 from ui import status
 from ui.frame import PageContext, url_widget
 from ui.plan_text import OP_SYMBOL, element_name, fmt_amount, fmt_target, md_escape
+from ui.scorecard import delta_text
 
 OFF_TRACK = ("not_met", "at_risk")
 # Static CSS (no data): larger numbers in the two before/after cards.
@@ -149,7 +150,9 @@ def _card(ctx: PageContext, ind: Indicator, sim: Simulation, after: bool) -> Non
             and abs(row.value - sim.before.value) > 1e-9
         ):
             diff = row.value - sim.before.value
-            delta = ("-" if diff < 0 else "+") + fmt_amount(abs(diff), ind.unit, ctx.lang)
+            # A difference of two percentages is in points ("+5,9 điểm %"), not "+5,9 %".
+            amount = delta_text(ind, diff, None, ctx.lang) if ind.unit == "percent" else None
+            delta = ("-" if diff < 0 else "+") + (amount or fmt_amount(abs(diff), ind.unit, ctx.lang))
             delta_color = "normal" if better_direction(ind) == "higher" else "inverse"
         st.metric(
             ctx.t("whatif_value_label", target=fmt_target(target, ind.unit, ctx.lang)),
