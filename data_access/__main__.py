@@ -223,6 +223,7 @@ def _load_extra_commands() -> None:
         "data_access.exports",
         "data_access.generate",
         "data_access.cli_access",
+        "data_access.cli_followup",
     ):
         try:
             importlib.import_module(module)
