@@ -32,9 +32,9 @@ from urllib.parse import urlencode
 from sqlalchemy import Engine, bindparam, func, select
 
 from data_access.access import AccessScope, current_scope, require_area
+from data_access.audit import LOCAL_TZ
 from data_access.followup import list_directions, today
 from data_access.models import AuditEntry, OrgUnit
-from data_access.audit import LOCAL_TZ
 from i18n import DEFAULT_LANG, fmt_date, fmt_number, t
 
 DEFAULT_DAYS = 7
@@ -127,7 +127,7 @@ def build_digest(
 
     lines.append("1. " + tr("digest_section_reports"))
     if changes.communes:
-        for code, name, n in changes.communes:
+        for _code, name, n in changes.communes:
             lines.append("   - " + tr("digest_report_line", commune=name, count=fmt_number(n, lang=lang)))
     else:
         lines.append("   - " + tr("digest_none"))

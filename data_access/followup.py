@@ -26,8 +26,8 @@ from datetime import UTC, date, datetime
 from sqlalchemy import Connection, Engine, bindparam, insert, or_, select, update
 
 from data_access.access import AccessScope, current_scope, require_area
-from data_access.models import Direction, DirectionEvent, FigureNote, Meeting, OrgUnit
 from data_access.audit import local_time
+from data_access.models import Direction, DirectionEvent, FigureNote, Meeting, OrgUnit
 from i18n import DEFAULT_LANG, fmt_date, t
 
 STORED_STATUSES: tuple[str, ...] = ("in_progress", "done", "cancelled")
@@ -414,9 +414,11 @@ def direction_events(bind: Engine | Connection, scope: AccessScope | None, direc
         except PermissionError:
             raise FollowUpError("followup_direction_not_found", id=direction_id) from None
         rows = conn.execute(
-            select(DirectionEvent).where(DirectionEvent.direction_id == bindparam("d")).order_by(DirectionEvent.at, DirectionEvent.id),
+            select(*DirectionEvent.__table__.c)
+            .where(DirectionEvent.direction_id == bindparam("d"))
+            .order_by(DirectionEvent.at, DirectionEvent.id),
             {"d": int(direction_id)},
-        ).scalars()
+        ).all()
         return [
             EventRow(e.id, e.direction_id, e.action, e.old_status, e.new_status, e.note, e.author, local_time(e.at))  # type: ignore[arg-type]
             for e in rows
@@ -492,7 +494,7 @@ def list_notes(
     scope = scope or current_scope()
     prefix = require_area(bind, scope, area_code)
     stmt = (
-        select(FigureNote, OrgUnit.code, OrgUnit.full_name, OrgUnit.path)
+        select(*FigureNote.__table__.c, OrgUnit.code, OrgUnit.full_name, OrgUnit.path)
         .join(OrgUnit, OrgUnit.id == FigureNote.org_unit_id)
         .where(OrgUnit.path.like(bindparam("prefix")))
     )
@@ -510,9 +512,9 @@ def list_notes(
     with _connect(bind) as conn:
         rows = conn.execute(stmt, params).all()
     return [
-        NoteRow(n.id, code, name, n.indicator_id, n.year, n.period, n.text, n.author, n.noted_on)
-        for n, code, name, path in rows
-        if scope.allows(path)
+        NoteRow(n.id, n.code, n.full_name, n.indicator_id, n.year, n.period, n.text, n.author, n.noted_on)
+        for n in rows
+        if scope.allows(n.path)
     ]
 
 
@@ -566,13 +568,14 @@ def open_meeting(
 
 def _meeting_rows(conn: Connection, where, params: dict) -> list[tuple[MeetingRow, str]]:  # noqa: ANN001
     stmt = (
-        select(Meeting, OrgUnit.code, OrgUnit.full_name, OrgUnit.path)
+        select(*Meeting.__table__.c, OrgUnit.code, OrgUnit.full_name, OrgUnit.path)
         .join(OrgUnit, OrgUnit.id == Meeting.org_unit_id)
         .where(*where)
         .order_by(Meeting.meeting_date.desc(), Meeting.id.desc())
     )
     out = []
-    for m, code, name, path in conn.execute(stmt, params).all():
+    for m in conn.execute(stmt, params).all():
+        code, name, path = m.code, m.full_name, m.path
         out.append(
             (
                 MeetingRow(
