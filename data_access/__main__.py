@@ -224,6 +224,7 @@ def _load_extra_commands() -> None:
         "data_access.generate",
         "data_access.cli_access",
         "data_access.cli_places",
+        "data_access.cli_followup",
     ):
         try:
             importlib.import_module(module)

@@ -222,3 +222,86 @@ class LoginAttempt(Base):
     attempted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     success: Mapped[bool] = mapped_column(Boolean)
     reason: Mapped[str] = mapped_column(String(30))  # ok | bad_password | locked | disabled | reset
+
+
+# --------------------------------------------------------------------------- follow-up
+# Added by migration 0005 (issue 15): directions of the steering committee, their
+# follow-up events, notes on figures and the meetings with their frozen snapshot.
+
+
+class Meeting(Base):
+    """A steering-committee meeting (họp Ban chỉ đạo) for a date and an area."""
+
+    __tablename__ = "meeting"
+    __table_args__ = (CheckConstraint("period IN ('H1', 'FY')", name="ck_meeting_period"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), index=True)
+    meeting_date: Mapped[date] = mapped_column(Date)
+    year: Mapped[int] = mapped_column(Integer)
+    period: Mapped[str] = mapped_column(String(2))
+    title: Mapped[str] = mapped_column(String(300))
+    chaired_by: Mapped[str | None] = mapped_column(String(200))
+    conclusions: Mapped[str | None] = mapped_column(Text)
+    snapshot: Mapped[str | None] = mapped_column(Text)  # JSON of the progress rows
+    opened_by: Mapped[str] = mapped_column(String(120))
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Direction(Base):
+    """A direction (chỉ đạo / nhiệm vụ) on a commune, an indicator or a cell; never deleted."""
+
+    __tablename__ = "direction"
+    __table_args__ = (
+        CheckConstraint("status IN ('in_progress', 'done', 'cancelled')", name="ck_direction_status"),
+        Index("ix_direction_due", "status", "due"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), index=True)
+    indicator_id: Mapped[str | None] = mapped_column(String(64))
+    year: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str] = mapped_column(String(200))
+    due: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(12))
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meeting.id"))
+    created_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class DirectionEvent(Base):
+    """One change to a direction (created, status, note): its audit trail."""
+
+    __tablename__ = "direction_event"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    direction_id: Mapped[int] = mapped_column(ForeignKey("direction.id"), index=True)
+    action: Mapped[str] = mapped_column(String(12))
+    old_status: Mapped[str | None] = mapped_column(String(12))
+    new_status: Mapped[str | None] = mapped_column(String(12))
+    note: Mapped[str | None] = mapped_column(Text)
+    author: Mapped[str] = mapped_column(String(120))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class FigureNote(Base):
+    """A dated explanation attached to a value (commune or area x indicator x year x period)."""
+
+    __tablename__ = "figure_note"
+    __table_args__ = (
+        CheckConstraint("period IN ('H1', 'FY')", name="ck_figure_note_period"),
+        Index("ix_figure_note_cell", "year", "period", "indicator_id", "org_unit_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"))
+    indicator_id: Mapped[str] = mapped_column(String(64))
+    year: Mapped[int] = mapped_column(Integer)
+    period: Mapped[str] = mapped_column(String(2))
+    text: Mapped[str] = mapped_column(Text)
+    author: Mapped[str] = mapped_column(String(120))
+    noted_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,69 @@
+"""Pace to the deadline: will the first half's figure reach the year's target? (issue 15)
+
+Pure functions, no database. Inspired by the SDG progress method (the ratio of the
+actual to the required change), adapted to one year:
+
+- an accumulating figure (a flow counted through the year) projects to
+  `H1 / share`, where `share` is the mean H1/FY ratio of earlier years when known
+  (years with FY > 0), else 1/2 (H1 x 2);
+- a ratio or a stock projects to its H1 value as it is;
+- `needed_h2` is what the second half must add (accumulating, higher is better).
+
+Status, with the pace ratio r = projected / target (higher is better) or
+target / projected (lower is better):
+`on_track` (đúng tiến độ) r >= 1; `accelerate` (cần tăng tốc) 0.75 <= r < 1;
+`unlikely` (khó đạt) r < 0.75. For a lower-is-better accumulating count already
+above its ceiling at H1, the year cannot come back under it: `unlikely`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+ACCELERATE_FROM = 0.75
+DEFAULT_SHARE = 0.5
+
+
+@dataclass(frozen=True)
+class Pace:
+    projected: float
+    share: float  # the H1 share of the year used (1.0 for ratios)
+    needed_h2: float | None  # accumulating, higher is better: what H2 must add
+    ratio: float | None  # the pace ratio; None when the target is 0
+    status: str  # on_track | accelerate | unlikely
+
+
+def h1_share(history: Sequence[tuple[float, float]]) -> float:
+    """Mean H1/FY of earlier years with FY > 0; 1/2 when there is none."""
+    shares = [h1 / fy for h1, fy in history if fy and fy > 0 and h1 is not None and 0 <= h1 <= fy]
+    return sum(shares) / len(shares) if shares else DEFAULT_SHARE
+
+
+def pace(
+    h1_value: float,
+    target: float,
+    *,
+    higher_is_better: bool,
+    accumulating: bool,
+    history: Sequence[tuple[float, float]] = (),
+) -> Pace:
+    """The projection of `h1_value` to the year and its status against `target`."""
+    share = h1_share(history) if accumulating else 1.0
+    projected = h1_value / share if accumulating else h1_value
+    needed = max(target - h1_value, 0.0) if accumulating and higher_is_better else None
+    if higher_is_better:
+        ratio = projected / target if target > 0 else None
+        ok = projected >= target
+    else:
+        if accumulating and h1_value > target:
+            return Pace(projected, share, needed, target / h1_value if h1_value else None, "unlikely")
+        ratio = target / projected if projected > 0 else None
+        ok = projected <= target
+    if ok:
+        status = "on_track"
+    elif ratio is not None and ratio >= ACCELERATE_FROM:
+        status = "accelerate"
+    else:
+        status = "unlikely"
+    return Pace(projected, share, needed, ratio, status)
