@@ -23,16 +23,19 @@ import hmac
 import os
 import re
 import secrets
+import threading
+import time
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, text, update
 
 from data_access import db
 from data_access.access import ROLES, WHOLE_TREE, allow_no_login_on_database
-from data_access.models import AppUser, LoginAttempt, OrgUnit, UserScope
+from data_access.models import AppUser, AuthSession, LoginAttempt, OrgUnit, UserScope
 from i18n import DEFAULT_LANG, t
 
 AUTH_MODES: tuple[str, ...] = ("none", "db", "oidc")
@@ -206,24 +209,39 @@ def _record(conn: Connection, username: str, success: bool, reason: str, now: da
     conn.execute(insert(LoginAttempt).values(username=username[:120], attempted_at=now, success=success, reason=reason))
 
 
-def _failures_since_success(conn: Connection, username: str) -> tuple[int, datetime | None]:
-    last_ok = conn.execute(
-        select(func.max(LoginAttempt.id)).where(
-            LoginAttempt.username == bindparam("u"), LoginAttempt.success.is_(True)
-        ),
-        {"u": username},
-    ).scalar()
+# A failure counts from the moment it is recorded, before its password is checked
+# ("checking"), so parallel guesses see each other.
+_FAILURE_REASONS = ("bad_password", "checking")
+
+
+def _failures_since_success(conn: Connection, username: str, before_id: int | None = None) -> tuple[int, datetime | None]:
+    """Failures of `username` since its last success (only attempts before `before_id`)."""
+    ok_stmt = select(func.max(LoginAttempt.id)).where(
+        LoginAttempt.username == bindparam("u"), LoginAttempt.success.is_(True)
+    )
     stmt = select(func.count(), func.max(LoginAttempt.attempted_at)).where(
         LoginAttempt.username == bindparam("u"),
         LoginAttempt.success.is_(False),
-        LoginAttempt.reason == "bad_password",
+        LoginAttempt.reason.in_(_FAILURE_REASONS),
     )
     params: dict[str, object] = {"u": username}
+    if before_id is not None:
+        ok_stmt = ok_stmt.where(LoginAttempt.id < bindparam("before"))
+        stmt = stmt.where(LoginAttempt.id < bindparam("before"))
+        params["before"] = before_id
+    last_ok = conn.execute(ok_stmt, params).scalar()
     if last_ok is not None:
         stmt = stmt.where(LoginAttempt.id > bindparam("last_ok"))
         params["last_ok"] = last_ok
     count, latest = conn.execute(stmt, params).one()
     return int(count or 0), _utc(latest)
+
+
+def _lock_end(count: int, latest: datetime | None, now: datetime) -> datetime | None:
+    if count < max_failures() or latest is None:
+        return None
+    until = latest + timedelta(minutes=lock_minutes())
+    return until if until > now else None
 
 
 def locked_until(bind: Engine | Connection, username: str, now: datetime | None = None) -> datetime | None:
@@ -233,11 +251,31 @@ def locked_until(bind: Engine | Connection, username: str, now: datetime | None 
     if isinstance(bind, Engine):
         with bind.connect() as conn:
             return locked_until(conn, username, now)
-    count, latest = _failures_since_success(bind, username)
-    if count < max_failures() or latest is None:
-        return None
-    until = latest + timedelta(minutes=lock_minutes())
-    return until if until > now else None
+    return _lock_end(*_failures_since_success(bind, username), now)
+
+
+def _claim_attempt(engine: Engine, name: str, now: datetime) -> int:
+    """Record an attempt as a failure being checked, committed at once, and return its id.
+
+    The ids of one name's attempts are committed in the order they were given
+    (PostgreSQL: a transaction lock on the name; SQLite: one writer at a time), so each
+    attempt can tell exactly how many failures came before it, however many arrive at
+    the same moment: the sixth is refused without its password being looked at.
+    """
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:u))"), {"u": "login:" + name})
+        return int(
+            conn.execute(
+                insert(LoginAttempt)
+                .values(username=name, attempted_at=now, success=False, reason="checking")
+                .returning(LoginAttempt.id)
+            ).scalar_one()
+        )
+
+
+def _settle(conn: Connection, attempt_id: int, success: bool, reason: str) -> None:
+    conn.execute(update(LoginAttempt).where(LoginAttempt.id == attempt_id).values(success=success, reason=reason))
 
 
 @dataclass(frozen=True)
@@ -259,28 +297,31 @@ def authenticate(engine: Engine, username: str, password: str, *, now: datetime 
     """Check a name and password; every attempt is recorded; repeated failures lock.
 
     Unknown names and wrong passwords get the same answer and the same work (one
-    argon2 verification), and lock out the same way.
+    argon2 verification), and lock out the same way. Counting and locking are atomic:
+    with `LOGIN_MAX_FAILURES` = 5, at most 5 passwords are ever checked between two
+    successes, even when 15 guesses arrive at once.
     """
     now = now or datetime.now(UTC)
     name = normalise_username(username)[:120]
+    attempt = _claim_attempt(engine, name, now)
     with engine.begin() as conn:
-        until = locked_until(conn, name, now)
+        until = _lock_end(*_failures_since_success(conn, name, before_id=attempt), now)
         if until is not None:
-            _record(conn, name, False, "locked", now)
+            _settle(conn, attempt, False, "locked")
             return LoginResult(False, name, "locked", until)
         user = conn.execute(select(AppUser).where(AppUser.username == bindparam("u")), {"u": name}).first()
         good = verify_password(user.password_hash if user else None, password or "")
         if not good:
-            _record(conn, name, False, "bad_password", now)
-            until = locked_until(conn, name, now)
+            _settle(conn, attempt, False, "bad_password")
+            until = _lock_end(*_failures_since_success(conn, name, before_id=attempt + 1), now)
             if until is not None:
                 return LoginResult(False, name, "locked", until)
             return LoginResult(False, name, "bad")
         assert user is not None
         if not user.active:
-            _record(conn, name, False, "disabled", now)
+            _settle(conn, attempt, False, "disabled")
             return LoginResult(False, name, "disabled")
-        _record(conn, name, True, "ok", now)
+        _settle(conn, attempt, True, "ok")
         values: dict[str, object] = {"last_login_at": now}
         if user.password_hash and _hasher.check_needs_rehash(user.password_hash):
             values["password_hash"] = hash_password(password)
@@ -302,25 +343,43 @@ def record_oidc_login(engine: Engine, username: str, *, now: datetime | None = N
 
 @dataclass(frozen=True)
 class Session:
-    """A logged-in session, kept in the server-side session state and signed."""
+    """A logged-in session, kept in the server-side session state and signed.
+
+    `sid` is its row in `auth_session` (0: not recorded there, e.g. mode oidc, whose
+    identity cookie is Streamlit's own); that row is the truth: a logout, a password
+    reset or a disabled account ends it for every tab at once.
+    """
 
     username: str
     mode: str
     login_at: float  # epoch seconds
     last_seen: float
     signature: str = ""
+    sid: int = 0
 
     def _payload(self) -> bytes:
-        return f"{self.username}\x1f{self.mode}\x1f{self.login_at:.3f}".encode()
+        return f"{self.username}\x1f{self.mode}\x1f{self.login_at:.3f}\x1f{self.sid}".encode()
+
+
+# The cookie that carries a session's random token from one page load to the next.
+SESSION_COOKIE = "cp_session"
+# How often a session's last use is written back (each run would be a write per click).
+_TOUCH_EVERY = timedelta(seconds=60)
+# A freshly made token waits this long for the browser to fetch its cookie.
+_HANDOFF_SECONDS = 120
+_handoffs: dict[str, tuple[str, float]] = {}
+_handoff_lock = threading.Lock()
 
 
 def _sign(session: Session, secret: str) -> str:
     return hmac.new(secret.encode(), session._payload(), hashlib.sha256).hexdigest()
 
 
-def new_session(username: str, mode: str, *, now: datetime | None = None, secret: str | None = None) -> Session:
+def new_session(
+    username: str, mode: str, *, now: datetime | None = None, secret: str | None = None, sid: int = 0
+) -> Session:
     stamp = (now or datetime.now(UTC)).timestamp()
-    session = Session(username, mode, stamp, stamp)
+    session = Session(username, mode, stamp, stamp, sid=sid)
     return replace(session, signature=_sign(session, secret if secret is not None else app_secret()))
 
 
@@ -341,6 +400,154 @@ def session_problem(session: object, *, now: datetime | None = None, secret: str
 
 def touch(session: Session, *, now: datetime | None = None) -> Session:
     return replace(session, last_seen=(now or datetime.now(UTC)).timestamp())
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(engine: Engine, username: str, mode: str = "db", *, now: datetime | None = None) -> tuple[Session, str]:
+    """Record a new session of `username`; returns it and its random token (for the cookie)."""
+    now = now or datetime.now(UTC)
+    token = secrets.token_urlsafe(32)
+    with engine.begin() as conn:
+        user_id = conn.execute(select(AppUser.id).where(AppUser.username == bindparam("u")), {"u": username}).scalar()
+        if user_id is None:
+            raise UserError("auth_error_unknown_user", user=username)
+        sid = conn.execute(
+            insert(AuthSession)
+            .values(token_hash=token_hash(token), user_id=user_id, mode=mode, created_at=now, last_seen_at=now)
+            .returning(AuthSession.id)
+        ).scalar_one()
+    return new_session(username, mode, now=now, sid=int(sid)), token
+
+
+def _row_problem(row: object, now: datetime) -> str | None:
+    if row is None:
+        return "auth_session_invalid"
+    if row.ended_at is not None:  # type: ignore[attr-defined]
+        return "auth_session_ended"
+    if not row.active:  # type: ignore[attr-defined]
+        return "auth_login_disabled"
+    if now - _utc(row.last_seen_at) > session_idle() or now - _utc(row.created_at) > session_max():  # type: ignore[attr-defined,operator]
+        return "auth_session_expired"
+    return None
+
+
+def _session_row(conn: Connection, where: object, params: dict[str, object]):  # noqa: ANN202
+    return conn.execute(
+        select(
+            AuthSession.id,
+            AuthSession.mode,
+            AuthSession.created_at,
+            AuthSession.last_seen_at,
+            AuthSession.ended_at,
+            AppUser.username,
+            AppUser.active,
+        )
+        .join(AppUser, AppUser.id == AuthSession.user_id)
+        .where(where),
+        params,
+    ).first()
+
+
+def resume_session(engine: Engine, token: str | None, *, now: datetime | None = None) -> Session | None:
+    """The session a cookie's token stands for, if it is still alive (a reload, a new
+    tab, a link opened from a chat app); None otherwise."""
+    if not token or len(token) > 200:
+        return None
+    now = now or datetime.now(UTC)
+    with engine.begin() as conn:
+        row = _session_row(conn, AuthSession.token_hash == bindparam("h"), {"h": token_hash(token)})
+        if row is None or _row_problem(row, now) is not None:
+            return None
+        conn.execute(update(AuthSession).where(AuthSession.id == row.id).values(last_seen_at=now))
+    session = new_session(row.username, row.mode, now=_utc(row.created_at), sid=int(row.id))
+    return touch(session, now=now)
+
+
+def check_session(engine: Engine, session: Session, *, now: datetime | None = None) -> str | None:
+    """Why a recorded session is over (ended by a logout or reset elsewhere, account
+    disabled, idle or too old), or None; also notes its use now and then."""
+    if not session.sid:
+        return "auth_session_invalid"
+    now = now or datetime.now(UTC)
+    with engine.connect() as conn:
+        row = _session_row(conn, AuthSession.id == bindparam("sid"), {"sid": session.sid})
+        if row is not None and row.username != session.username:
+            return "auth_session_invalid"
+        # The row's last use may lag by up to _TOUCH_EVERY; this run's own stamp counts.
+        if row is not None and row.ended_at is None and row.active:
+            seen = max(_utc(row.last_seen_at), datetime.fromtimestamp(session.last_seen, UTC))  # type: ignore[type-var]
+            row = SimpleNamespace(**{**row._asdict(), "last_seen_at": seen})  # a Row is immutable
+        problem = _row_problem(row, now)
+        if problem is None and now - _utc(row.last_seen_at) > _TOUCH_EVERY:  # type: ignore[operator,union-attr]
+            conn.execute(update(AuthSession).where(AuthSession.id == session.sid).values(last_seen_at=now))
+            conn.commit()
+    return problem
+
+
+def end_session(engine: Engine, session: Session | None = None, *, token: str | None = None, reason: str = "logout") -> None:
+    """End one session (by its record or its cookie's token); harmless if already over."""
+    if session is not None and session.sid:
+        where = AuthSession.id == session.sid
+    elif token:
+        where = AuthSession.token_hash == token_hash(token)
+    else:
+        return
+    with engine.begin() as conn:
+        conn.execute(
+            update(AuthSession)
+            .where(where, AuthSession.ended_at.is_(None))
+            .values(ended_at=datetime.now(UTC), end_reason=reason)
+        )
+
+
+def _end_user_sessions(conn: Connection, user_id: int, reason: str) -> int:
+    return (
+        conn.execute(
+            update(AuthSession)
+            .where(AuthSession.user_id == user_id, AuthSession.ended_at.is_(None))
+            .values(ended_at=datetime.now(UTC), end_reason=reason)
+        ).rowcount
+        or 0
+    )
+
+
+def open_sessions(engine: Engine, username: str) -> int:
+    """How many sessions of `username` have not been ended (expired ones included)."""
+    with engine.connect() as conn:
+        return int(
+            conn.execute(
+                select(func.count())
+                .select_from(AuthSession)
+                .join(AppUser, AppUser.id == AuthSession.user_id)
+                .where(AppUser.username == bindparam("u"), AuthSession.ended_at.is_(None)),
+                {"u": normalise_username(username)},
+            ).scalar()
+            or 0
+        )
+
+
+def offer_cookie(token: str) -> str:
+    """A one-time code the browser trades (in a POST body, never a URL) for the
+    HttpOnly cookie holding `token`; see `server.py`."""
+    code = secrets.token_urlsafe(24)
+    deadline = time.monotonic() + _HANDOFF_SECONDS
+    with _handoff_lock:
+        for stale in [k for k, (_, d) in _handoffs.items() if d < time.monotonic()]:
+            _handoffs.pop(stale, None)
+        _handoffs[code] = (token, deadline)
+    return code
+
+
+def claim_cookie(code: str) -> str | None:
+    """The token a one-time code stands for (once, within two minutes), or None."""
+    with _handoff_lock:
+        found = _handoffs.pop(code, None)
+    if found is None or found[1] < time.monotonic():
+        return None
+    return found[0]
 
 
 # --------------------------------------------------------------------------- user management
@@ -415,6 +622,8 @@ def reset_password(engine: Engine, username: str, password: str | None = None) -
     set_password(engine, name, new, must_change=password is None)
     with engine.begin() as conn:
         _record(conn, name, True, "reset", datetime.now(UTC))  # failures before this no longer count
+        # Whoever had the old password (or a session opened with it) is out.
+        _end_user_sessions(conn, _user(conn, name).id, "reset")
     return new
 
 
@@ -422,6 +631,8 @@ def set_active(engine: Engine, username: str, active: bool) -> None:
     with engine.begin() as conn:
         user = _user(conn, normalise_username(username))
         conn.execute(update(AppUser).where(AppUser.id == user.id).values(active=active))
+        if not active:
+            _end_user_sessions(conn, user.id, "disabled")
 
 
 def set_aggregates_only(engine: Engine, username: str, value: bool) -> None:

@@ -305,3 +305,24 @@ class FigureNote(Base):
     author: Mapped[str] = mapped_column(String(120))
     noted_on: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+# --------------------------------------------------------------------------- sessions
+# Added by migration 0006: every login session is known here, so a reload or a new tab
+# can resume it (the browser holds only a random token in an HttpOnly cookie, this table
+# its SHA-256) and a logout, a password reset or a disabled account ends it everywhere.
+
+
+class AuthSession(Base):
+    """A logged-in session; `ended_at` set means it can no longer be used."""
+
+    __tablename__ = "auth_session"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    mode: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    end_reason: Mapped[str | None] = mapped_column(String(20))  # logout | reset | disabled | expired

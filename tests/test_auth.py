@@ -486,3 +486,29 @@ def test_oidc_login_maps_the_email_to_an_account(monkeypatch, seeded_url):
     at.query_params["area"] = "220"
     at.run()
     assert "không có quyền" in all_text(at)
+
+
+def test_parallel_guesses_are_counted_and_locked_atomically(engine, monkeypatch):
+    """15 wrong passwords at once: only 5 are checked, the rest and the right one are refused."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    monkeypatch.setenv("LOGIN_MAX_FAILURES", "5")
+    auth.add_user(engine, "an", GOOD)
+    with ThreadPoolExecutor(15) as pool:
+        results = list(pool.map(lambda i: auth.authenticate(engine, "an", f"wrong-guess-{i}"), range(15)))
+    checked = [r for r in results if r.reason == "bad"]
+    assert len(checked) <= 4 and all(not r.ok for r in results)
+    assert auth.authenticate(engine, "an", GOOD).reason == "locked"
+
+
+
+def test_reset_ends_the_accounts_open_sessions(engine):
+    """After `user reset`, a session opened before it (another tab, a stolen cookie) is over."""
+    auth.add_user(engine, "binh", GOOD)
+    session, token = auth.start_session(engine, "binh")
+    assert auth.check_session(engine, session) is None
+    assert auth.resume_session(engine, token) is not None
+    auth.reset_password(engine, "binh")
+    assert auth.check_session(engine, session) is not None
+    assert auth.resume_session(engine, token) is None
+    assert auth.open_sessions(engine, "binh") == 0

@@ -35,7 +35,7 @@ def test_migration_0004_keeps_every_figure_and_lets_a_code_name_two_units(backen
     seed_sample(engine)
     with engine.connect() as conn:
         before = conn.execute(select(func.count(), func.sum(DataValue.value), func.sum(DataValue.org_unit_id))).one()
-    migrations.upgrade(engine)
+    migrations.upgrade(engine, "0004")
     assert migrations.current_revision(engine) == "0004"
     with engine.connect() as conn:
         after = conn.execute(select(func.count(), func.sum(DataValue.value), func.sum(DataValue.org_unit_id))).one()
@@ -132,7 +132,7 @@ def test_a_name_of_the_other_era_says_which_era_the_period_belongs_to(seeded_url
         _file("07615,,2024,FY,children_total,5", "07615,,2026,H1,children_total,6"),
         "z.csv",
     )
-    assert not both.ok and "07615" in both.issues[0].message("vi")
+    assert not both.ok and any("07615" in issue.message("vi") and issue.row == 3 for issue in both.issues)
 
 
 def test_places_import_and_lineage_are_all_or_nothing_with_rows(seeded_url, tmp_path, monkeypatch, capsys):
