@@ -14,10 +14,12 @@ from i18n import fmt_number
 from ui import data, leader
 from ui import scorecard as sc
 from ui.frame import page_context
+from ui.printing import print_button
 
 ctx = page_context("overview")
 t = ctx.t
 when = sc.when_text(ctx.period, ctx.year, ctx.lang)
+print_button(ctx.lang)
 st.title(t("overview_title", area=ctx.area.full_name, when=when), anchor=False)
 
 progress = data.progress(ctx.db_url, ctx.year, ctx.period, ctx.area.code)
