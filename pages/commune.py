@@ -10,6 +10,7 @@ from rules.scorecard import indicator_numbers
 from ui import commune_view as view
 from ui import data
 from ui.frame import page_context, url_widget
+from ui.printing import print_button
 from ui.scorecard import escape_md, when_text
 
 ctx = page_context("commune")
@@ -34,6 +35,7 @@ with pick_col:
     )
 commune = by_code[code]
 with title_col:
+    print_button(ctx.lang)
     st.title(escape_md(commune.full_name), anchor=False)
 st.caption(t("commune_subtitle", area=escape_md(ctx.area.full_name), when=when, code=commune.code))
 

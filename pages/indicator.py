@@ -11,6 +11,7 @@ from ui import data
 from ui import indicator_view as view
 from ui import scorecard as sc
 from ui.frame import page_context, url_widget
+from ui.printing import print_button
 
 ctx = page_context("indicator")
 t = ctx.t
@@ -28,6 +29,7 @@ chosen = url_widget(
 )
 ind = by_id[chosen]
 when = sc.when_text(ctx.period, ctx.year, ctx.lang)
+print_button(ctx.lang)
 st.title(view.option_label(numbers, ind, ctx.lang), anchor=False)
 st.caption(t("indicator_subtitle", group=view.group_name(ind, ctx.lang), area=ctx.area.full_name, when=when))
 

@@ -1,21 +1,25 @@
-"""Tổng quan: the plan's scorecard for the area, then the commune x indicator grid.
+"""Tổng quan: the leader's answer first, the plan's sections, then the commune grid.
 
-A leader reads the headline in five seconds, scans the sections, and clicks a row (an
-indicator) or a grid cell (a commune) to drill down; every link keeps the filters. For a
-province or the whole country the grid lists its provinces or districts, and a cell
-opens that area's own overview.
+The first screen (1280x720, no scrolling) is the verdict with its change since the
+compare year, the indicators most needing direction and the communes most behind, each
+a link (ui/leader.py). Then the sections' tables (a row opens the indicator) and the
+commune x indicator grid (a cell opens the commune); every link keeps the filters. For
+a province or the whole country the grid lists its provinces or districts. The grid's
+toggles redraw only the grid (a fragment), not the page.
 """
 
 import streamlit as st
 
 from i18n import fmt_number
-from ui import data
+from ui import data, leader
 from ui import scorecard as sc
 from ui.frame import page_context
+from ui.printing import print_button
 
 ctx = page_context("overview")
 t = ctx.t
 when = sc.when_text(ctx.period, ctx.year, ctx.lang)
+print_button(ctx.lang)
 st.title(t("overview_title", area=ctx.area.full_name, when=when), anchor=False)
 
 progress = data.progress(ctx.db_url, ctx.year, ctx.period, ctx.area.code)
@@ -26,7 +30,7 @@ if not progress.communes_reported:
     st.info(t("overview_no_data", when=when, area=ctx.area.full_name), icon=":material/info:")
     st.stop()
 
-sc.headline(ctx, progress)
+leader.first_screen(ctx, progress)
 now = sc.area_values(ctx, progress, ctx.year)
 then = sc.area_values(ctx, progress, ctx.compare_year)
 if not any(v.reported for v in then.values()):
@@ -36,16 +40,28 @@ st.header(t("overview_indicators_header"), anchor=False)
 st.caption(t("overview_indicators_hint", n=fmt_number(len(progress.communes), lang=ctx.lang)))
 sc.indicator_tables(ctx, progress, now, then)
 
-if sc.shows_parts(progress):
-    level = progress.parts[0].level
-    st.header(t(f"overview_part_header_{level}" if level == "province" else "overview_part_header"), anchor=False)
-    st.caption(
-        t("overview_part_hint", n=len(progress.parts), communes=fmt_number(len(progress.communes), lang=ctx.lang))
-    )
-    sc.part_grid(ctx, progress)
-else:
-    st.header(t("overview_grid_header"), anchor=False)
-    off_track_first = st.toggle(t("overview_off_track_first"), value=True, key="overview_off_track_first")
-    st.caption(t("overview_grid_hint"))
-    sc.commune_grid(ctx, progress, off_track_first)
+
+@st.fragment
+def grid_section() -> None:
+    """The grid and its toggles: a toggle reruns this part only."""
+    if sc.shows_parts(progress):
+        level = progress.parts[0].level
+        st.header(t(f"overview_part_header_{level}" if level == "province" else "overview_part_header"), anchor=False)
+        st.caption(
+            t("overview_part_hint", n=len(progress.parts), communes=fmt_number(len(progress.communes), lang=ctx.lang))
+        )
+        sc.grid_legend(ctx)
+        values = st.toggle(t("overview_show_values"), value=False, key="overview_show_values")
+        sc.part_grid(ctx, progress, values)
+    else:
+        st.header(t("overview_grid_header"), anchor=False)
+        st.caption(t("overview_grid_hint", previous=ctx.year - 1))
+        sc.grid_legend(ctx)
+        left, right = st.columns(2)
+        off_track_first = left.toggle(t("overview_off_track_first"), value=True, key="overview_off_track_first")
+        values = right.toggle(t("overview_show_values"), value=False, key="overview_show_values")
+        sc.commune_grid(ctx, progress, off_track_first, values)
+
+
+grid_section()
 sc.ineligible_note(ctx, progress)

@@ -14,6 +14,7 @@ from data_access.models import DataValue
 from rules.scorecard import off_track_key
 from tests import sample_truth as truth
 from tests.apptest_util import all_text, run_app
+from ui.scorecard import escape_md
 
 N_COMMUNES = len(truth.communes())
 
@@ -37,7 +38,8 @@ def grid(at) -> pd.DataFrame:
 
 
 def headline(at) -> str:
-    return at.subheader[0].value
+    """The verdict line and the counts under it (the first screen's caption)."""
+    return at.subheader[0].value + " · " + " ".join(str(c.value) for c in at.caption)
 
 
 def test_headline_counts_every_indicator_and_commune(monkeypatch, shared_seeded_url):
@@ -49,9 +51,6 @@ def test_headline_counts_every_indicator_and_commune(monkeypatch, shared_seeded_
     assert f"{count['at_risk']} có nguy cơ" in line and f"{count['not_met']} chưa đạt" in line
     reported = len(truth.reported(2024, "FY"))
     assert f"{reported}/{N_COMMUNES} xã đã báo cáo năm 2024" in line
-    metrics = {m.label: m.value for m in at.metric}
-    assert metrics["✔ Đạt"] == f"{count['met']}/{len(area_rows)}"
-    assert metrics["Xã đã báo cáo"] == f"{reported}/{N_COMMUNES}"
     # Every section of the plan has its table, every indicator its line.
     numbers = [n for table in group_tables(at) for n in table[table.columns[0]]]
     assert len(numbers) == len(truth.plan().indicators)
@@ -76,12 +75,12 @@ def test_child_friendly_rate_counts_only_eligible_communes(monkeypatch, shared_s
     g = grid(at).set_index("Xã, thị trấn")
     note = at.warning[0].value
     for c in blocked:
-        assert g.loc[c.name, "4.1"] == "✖ Có*"
+        assert g.loc[c.name, "4.1"].startswith("✖*")
         reason = "tử vong do đuối nước" if figures[c.code]["drowning_deaths"] > 0 else "bị xâm hại"
         assert f"{c.name}: được công nhận phù hợp với trẻ em nhưng có 1 trẻ em {reason} năm 2024" in note
     for c in recognised:
         if c not in blocked:
-            assert g.loc[c.name, "4.1"] == "✔ Có"
+            assert g.loc[c.name, "4.1"].startswith("✔") and "*" not in g.loc[c.name, "4.1"]
 
 
 def test_change_against_the_compare_year_is_in_real_units(monkeypatch, shared_seeded_url):
@@ -113,9 +112,9 @@ def test_grid_lists_communes_most_off_track_first(monkeypatch, shared_seeded_url
     g = grid(at)
     assert list(g["Xã, thị trấn"]) == [c.name for c in expected]
     worst = expected[0]
-    assert g.iloc[0]["✖ Chưa đạt"] == statuses[worst.code].count("not_met")
+    assert g.iloc[0]["✖"] == statuses[worst.code].count("not_met")
     # Every cell says its status with a symbol, never colour alone.
-    cells = g.drop(columns=["Xã, thị trấn", "✖ Chưa đạt", "▲ Nguy cơ"]).to_numpy().ravel()
+    cells = g.drop(columns=["Xã, thị trấn", "✖", "▲"]).to_numpy().ravel()
     assert all(str(v)[0] in "✔▲✖?–○" for v in cells)
     # A commune that reported no abuse case has nothing to measure for "cases with a plan": ○.
     assert "○" in {str(v) for v in cells}
@@ -134,7 +133,7 @@ def test_a_commune_that_has_not_reported_is_counted_and_shown(monkeypatch, share
     assert f"{len(reported)}/{N_COMMUNES} xã đã báo cáo 6 tháng đầu năm 2025" in headline(at)
     g = grid(at).set_index("Xã, thị trấn")
     for c in silent:
-        row = g.loc[c.name].drop(["✖ Chưa đạt", "▲ Nguy cơ"])
+        row = g.loc[c.name].drop(["✖", "▲"])
         # "?" no data; "–" where the commune has no target of its own (area-only indicators).
         assert set(row) <= {"?", "–"} and "?" in set(row)
 
@@ -171,3 +170,86 @@ def test_a_period_without_figures_says_so_plainly(monkeypatch, seeded_url):
     text = all_text(at)
     assert "Chưa có xã nào của Huyện Sơn Động báo cáo số liệu năm 2025" in text
     assert not at.dataframe
+
+
+# ----------------------------------------------------------------- the first screen (issue 13)
+
+
+def _links(at, page: str) -> list:
+    """Links to `page` that name one indicator or commune (not the menu's)."""
+    return [link for link in at.get("page_link") if link.proto.page == page and f"{page}=" in link.proto.query_string]
+
+
+def test_first_screen_verdict_moves_against_the_compare_year(monkeypatch, shared_seeded_url):
+    at = run_app(monkeypatch, shared_seeded_url, year="2025", period="FY")
+
+    def met(year: int) -> tuple[int, int]:
+        area = [r for r in truth.rows(year, "FY") if r.is_area]
+        return sum(1 for r in area if r.status == "met"), len(area)
+
+    (now, total), (then, total_then) = met(2025), met(2024)
+    assert at.subheader[0].value == f"{now}/{total} chỉ tiêu đạt — năm 2024: {then}/{total_then}"
+
+
+def test_first_screen_names_the_indicators_needing_direction(monkeypatch, shared_seeded_url):
+    at = run_app(monkeypatch, shared_seeded_url, year="2025", period="FY")
+    plan = truth.plan()
+    area = {r.indicator_id: r for r in truth.rows(2025, "FY") if r.is_area}
+    off = [i for i, r in area.items() if r.status in ("not_met", "at_risk")]
+    links = _links(at, "indicator")[:4]
+    assert len(links) == min(4, len(off)) >= 3
+    ranks = []
+    for link in links:
+        ind_id = dict(p.split("=") for p in link.proto.query_string.split("&"))["indicator"]
+        assert ind_id in off
+        ind = plan.indicator(ind_id)
+        assert ind.name.get("vi") in link.label
+        ranks.append(0 if area[ind_id].status == "not_met" else 1)
+        assert "year=2025" in link.proto.query_string
+    assert ranks == sorted(ranks)  # not met before at risk
+    # Value, target and gap in real units under each link.
+    captions = [str(c.value) for c in at.caption]
+    gaps = [c for c in captions if c.startswith("Kết quả ") and ", chỉ tiêu " in c]
+    assert len(gaps) == len(links)
+    assert any("Cần " in c for c in gaps)
+
+
+def test_first_screen_lists_the_communes_behind_worst_first(monkeypatch, shared_seeded_url):
+    at = run_app(monkeypatch, shared_seeded_url, year="2025", period="FY")
+    counts: dict[str, list[int]] = {}
+    for r in truth.rows(2025, "FY"):
+        if not r.is_area:
+            c = counts.setdefault(r.area_code, [0, 0])
+            c[0] += r.status == "not_met"
+            c[1] += r.status == "at_risk"
+    behind = [c for c in truth.communes() if sum(counts[c.code])]
+    behind.sort(key=lambda c: (-counts[c.code][0], -counts[c.code][1], c.name))
+    links = _links(at, "commune")
+    shown = [link.label.split(" — ")[0] for link in links]
+    assert shown == [c.name for c in behind[: len(shown)]] and len(shown) == min(6, len(behind))
+    for link, c in zip(links, behind, strict=False):
+        assert f"commune={c.code}" in link.proto.query_string
+        assert f"✖ {counts[c.code][0]}" in link.label
+    rest = len(behind) - len(shown)
+    if rest:
+        assert any(f"và {rest} xã khác" in str(c.value) for c in at.caption)
+
+
+def test_grid_cells_carry_a_trend_arrow_and_values_on_request(monkeypatch, shared_seeded_url):
+    at = run_app(monkeypatch, shared_seeded_url, year="2025", period="FY")
+    now, then = truth.figures(2025, "FY"), truth.figures(2024, "FY")
+    g = grid(at).set_index("Xã, thị trấn")
+    for c in truth.communes():
+        a, b = now[c.code]["drowning_deaths"], then[c.code]["drowning_deaths"]
+        arrow = "=" if a == b else ("↑" if a > b else "↓")
+        assert g.loc[c.name, "2.3"].endswith(" " + arrow), (c.name, g.loc[c.name, "2.3"])
+        assert any(ch.isdigit() for ch in g.loc[c.name, "2.3"]) is False  # compact: symbol and arrow
+    # The legend names every column.
+    legend = " ".join(str(c.value) for c in at.caption)
+    for ind in truth.plan().indicators:
+        assert escape_md(ind.name.get("vi")) in legend  # markdown-escaped: "\\(kể cả…"
+    at.switch_page("pages/overview.py").run()
+    at.toggle(key="overview_show_values").set_value(True).run()
+    g = grid(at).set_index("Xã, thị trấn")
+    c = truth.communes()[0]
+    assert g.loc[c.name, "2.3"].split(" ")[1] == str(int(now[c.code]["drowning_deaths"]))

@@ -34,6 +34,7 @@ from rules.scorecard import (
     off_track_key,
     status_counts,
 )
+from rules.suppression import is_masked
 from ui import data
 from ui.frame import PageContext
 from ui.status import STATUS_SYMBOL, status_label
@@ -57,6 +58,10 @@ WRAP_ROW_HEIGHT = 68
 COMMUNE_GRID_LIMIT = 1000
 # Long grids scroll inside a box of 40 rows, so the page under them stays in reach.
 COMMUNE_GRID_MAX_HEIGHT = ROW_HEIGHT * 41 + 3  # (and the province grid)
+# Grid cells without values ("✖ ↓") and the counts: a district's 26 indicators fit at 1920
+# without sideways scroll (150 + 2 x 44 + 26 x 46 = 1.434 px of the 1.460 there are).
+COMPACT_CELL_WIDTH = 46
+COUNT_CELL_WIDTH = 44
 # Communes recognised but not counted, listed in words under the grid; more are counted.
 INELIGIBLE_LINES = 30
 # Names listed in a sentence ("not reported: …") before "and N more".
@@ -261,13 +266,38 @@ def commune_value(
     return fmt_result(row.value, ind, lang, row.expected)
 
 
-def commune_cell(ind: Indicator, row: ProgressRow | None, plan: Plan, figures: Mapping, lang: str) -> str:
-    """A grid cell: the status symbol and a compact value ('✔ 95,3 %', '✖ Có*', '?')."""
+def trend_arrow(row: ProgressRow | None) -> str:
+    """'↑', '↓' or '=' against the same period of the year before; '' without both values.
+
+    The arrow is the direction only (as in DHIS2's scorecard); whether that is good is
+    the cell's status and the indicator's target."""
+    if row is None or row.value is None or row.previous_value is None:
+        return ""
+    if is_masked(row.value) or is_masked(row.previous_value):
+        return ""  # small counts are protected: a direction would leak them
+    delta = row.value - row.previous_value
+    if abs(delta) < 1e-9:
+        return "="
+    return "↑" if delta > 0 else "↓"
+
+
+def commune_cell(
+    ind: Indicator, row: ProgressRow | None, plan: Plan, figures: Mapping, lang: str, values: bool = True
+) -> str:
+    """A grid cell: the status symbol, a compact value unless `values` is off, and the
+    trend arrow ('✔ 95,3 % ↑', '✖ Có*', '✖* ↓', '?')."""
     if row is None or (row.status == "no_data" and row.value is None):
         return STATUS_SYMBOL["no_data"]
     if row.value is None:  # ○ reported, nothing to measure (not_applicable); – no target
         return STATUS_SYMBOL[row.status]
-    return f"{STATUS_SYMBOL[row.status]} {commune_value(ind, row, plan, figures, lang, compact=True)}"
+    arrow = trend_arrow(row)
+    if values:
+        text = f"{STATUS_SYMBOL[row.status]} {commune_value(ind, row, plan, figures, lang, compact=True)}"
+    else:
+        # Recognised but not counted keeps its mark without the value ("✖*").
+        star = "*" if commune_value(ind, row, plan, figures, lang).endswith("*") else ""
+        text = STATUS_SYMBOL[row.status] + star
+    return f"{text} {arrow}" if arrow else text
 
 
 def commune_reason(ind: Indicator, row: ProgressRow, plan: Plan, figures: Mapping, lang: str) -> str:
@@ -437,7 +467,7 @@ def shows_parts(progress: Progress) -> bool:
     return bool(progress.parts) and len(progress.communes) > COMMUNE_GRID_LIMIT
 
 
-def part_grid(ctx: PageContext, progress: Progress) -> None:
+def part_grid(ctx: PageContext, progress: Progress, values: bool = False) -> None:
     """Provinces (or districts) x indicators, each judged as an area against the plan's
     target; a cell opens that province's own overview, a header the indicator."""
     plan, lang = ctx.plan, ctx.lang
@@ -450,11 +480,14 @@ def part_grid(ctx: PageContext, progress: Progress) -> None:
     def cell(ind: Indicator, r: ProgressRow | None) -> str:
         if r is None or r.value is None:
             return STATUS_SYMBOL[r.status if r else "no_data"]
+        arrow = trend_arrow(r)
+        if not values:
+            return f"{STATUS_SYMBOL[r.status]} {arrow}".strip()
         # As in the commune grid: "16,8", the "/100.000" unit is in the column's help.
         shown = (
             fmt_number(r.value, lang=lang) if ind.unit == "per_100000" else fmt_result(r.value, ind, lang, r.expected)
         )
-        return f"{STATUS_SYMBOL[r.status]} {shown}"
+        return f"{STATUS_SYMBOL[r.status]} {shown} {arrow}".strip()
 
     chosen = _status_grid(
         ctx,
@@ -464,13 +497,13 @@ def part_grid(ctx: PageContext, progress: Progress) -> None:
         help_prefix="scorecard_help_part",
         key="overview_part_grid",
         alt=t("scorecard_part_grid_alt", lang),
-        cell_width=96,
+        cell_width=104 if values else COMPACT_CELL_WIDTH,
     )
     if chosen is not None:
         st.switch_page("pages/overview.py", query_params=ctx.link_params(area=parts[chosen].code))
 
 
-def commune_grid(ctx: PageContext, progress: Progress, off_track_first: bool) -> None:
+def commune_grid(ctx: PageContext, progress: Progress, off_track_first: bool, values: bool = False) -> None:
     """Communes x indicators with traffic lights; a cell opens the commune, a header the indicator.
 
     Above `COMMUNE_GRID_LIMIT` communes (an area without provinces or districts to
@@ -490,12 +523,12 @@ def commune_grid(ctx: PageContext, progress: Progress, off_track_first: bool) ->
     chosen = _status_grid(
         ctx,
         [(c.name, by_commune.get(c.code, {})) for c in communes],
-        lambda ind, r: commune_cell(ind, r, plan, progress.figures, lang),
+        lambda ind, r: commune_cell(ind, r, plan, progress.figures, lang, values),
         name_col=t("scorecard_grid_commune", lang),
         help_prefix="scorecard_help_grid",
         key="overview_grid",
         alt=t("scorecard_grid_alt", lang),
-        cell_width=86,
+        cell_width=96 if values else COMPACT_CELL_WIDTH,
     )
     if chosen is not None:
         st.switch_page("pages/commune.py", query_params=ctx.link_params(commune=communes[chosen].code))
@@ -536,9 +569,9 @@ def _status_grid(
     frame = pd.DataFrame(records)
     status_frame = pd.DataFrame(statuses, index=frame.index)
     config: dict[str, object] = {
-        name_col: st.column_config.TextColumn(pinned=True, width=130),
-        nm_col: st.column_config.NumberColumn(help=t(f"{help_prefix}_not_met", lang), width=80),
-        ar_col: st.column_config.NumberColumn(help=t(f"{help_prefix}_at_risk", lang), width=80),
+        name_col: st.column_config.TextColumn(pinned=True, width=150),
+        nm_col: st.column_config.NumberColumn(help=t(f"{help_prefix}_not_met", lang), width=COUNT_CELL_WIDTH),
+        ar_col: st.column_config.NumberColumn(help=t(f"{help_prefix}_at_risk", lang), width=COUNT_CELL_WIDTH),
     }
     for ind in plan.indicators:
         target = fmt_target(ind, ind.targets.get(ctx.year), lang, year=ctx.year)
@@ -564,6 +597,21 @@ def _status_grid(
     if cells and 0 <= int(cells[0][0]) < len(lines):
         return int(cells[0][0])
     return None
+
+
+def grid_legend(ctx: PageContext) -> None:
+    """The indicator numbers of the grid's columns with their names, section by section
+    (the headers are numbers so that every indicator fits on one screen)."""
+    plan, lang = ctx.plan, ctx.lang
+    numbers = indicator_numbers(plan)
+    groups = plan.groups()
+    with st.expander(t("scorecard_legend_title", lang), expanded=True):
+        cols = st.columns(min(3, len(groups)) or 1)
+        for i, group in enumerate(groups):
+            lines = [f"**{i + 1}. {escape_md(group.get(lang))}**"]
+            lines += [f"{numbers[ind.id]} {escape_md(ind.name.get(lang))}" for ind in indicators_in_group(plan, group)]
+            with cols[i % len(cols)]:
+                st.caption("  \n".join(lines))
 
 
 def ineligible_note(ctx: PageContext, progress: Progress) -> None:

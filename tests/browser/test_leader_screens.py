@@ -1,0 +1,65 @@
+"""The leader's screens in Chromium (issue 13): the Overview's answer fits the first
+screen at 1280x720, the commune grid fits 1920 without sideways scroll, and the print
+button prints on the overview, commune and indicator pages with a print stylesheet."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import assert_no_error, open_page, screenshot
+
+pytestmark = pytest.mark.browser
+
+
+def test_overview_answer_fits_the_first_screen_at_1280(browser, server):
+    page = open_page(browser, f"{server.url}/overview?year=2025&period=FY", "1280x720")
+    page.wait_for_timeout(800)
+    assert_no_error(page)
+    screenshot(page, "leader_first_screen")
+    verdict = page.locator(".st-key-lead_verdict h3").first
+    assert "chỉ tiêu đạt — năm 2024:" in verdict.inner_text()
+    links = page.locator('.st-key-lead_focus [data-testid="stPageLink"] a')
+    hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
+    assert sum("indicator=" in h for h in hrefs) >= 3 and sum("commune=" in h for h in hrefs) >= 3
+    # Everything of the answer, down to the last caption, is above the fold.
+    focus = page.locator(".st-key-lead_focus").bounding_box()
+    assert focus["y"] + focus["height"] <= 720, focus
+    assert page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollTop") == 0
+
+
+def test_commune_grid_fits_1920_without_sideways_scroll(browser, server):
+    page = open_page(browser, f"{server.url}/overview?year=2025&period=FY", "1920x1080")
+    grid = page.locator(".st-key-overview_grid, [data-testid='stDataFrame']").last
+    grid.scroll_into_view_if_needed()
+    page.wait_for_timeout(1200)
+    screenshot(page, "leader_grid")
+    box = grid.bounding_box()
+    assert box["x"] + box["width"] <= 1920
+    # Glide's scroller: content no wider than the box (no horizontal scrollbar).
+    widths = page.evaluate(
+        """() => { const all = [...document.querySelectorAll('[data-testid="stDataFrame"] .dvn-scroller')];
+                   const s = all[all.length - 1]; return [s.scrollWidth, s.clientWidth]; }"""
+    )
+    assert widths[0] <= widths[1] + 1, widths
+
+
+@pytest.mark.parametrize(
+    "path", ["overview?year=2025", "commune?year=2025&commune=07678", "indicator?year=2025&indicator=cfc_rate"]
+)
+def test_print_button_prints_the_page_with_a_print_stylesheet(browser, server, path):
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    page.add_init_script("window.print = () => { window.__printed = (window.__printed || 0) + 1; };")
+    page.goto(f"{server.url}/{path}")
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=30_000)
+    page.wait_for_timeout(800)
+    assert_no_error(page)
+    frame = page.frame_locator(".st-key-print_button iframe")
+    button = frame.locator("button#print")
+    assert button.inner_text() == "In / Xuất PDF trang này"
+    button.click()
+    page.wait_for_timeout(300)
+    assert page.evaluate("() => window.__printed") == 1
+    page.emulate_media(media="print")
+    assert not page.locator('[data-testid="stSidebar"]').is_visible()
+    assert not page.locator(".st-key-print_button").is_visible()
+    page.close()
