@@ -24,4 +24,7 @@ if [ ! -f .venv/.installed ] || [ requirements.txt -nt .venv/.installed ]; then
   .venv/bin/python -m pip install --disable-pip-version-check --progress-bar on -r requirements.txt
   touch .venv/.installed
 fi
-exec .venv/bin/python -m streamlit run app.py "$@"
+# Only this machine can reach the app unless told otherwise (STREAMLIT_SERVER_ADDRESS=0.0.0.0
+# or --server.address, behind a proxy with logins on): with AUTH_MODE=none anyone who can
+# reach the port could import figures.
+exec .venv/bin/python -m streamlit run app.py --server.address "${STREAMLIT_SERVER_ADDRESS:-127.0.0.1}" "$@"

@@ -195,8 +195,15 @@ class BatchRow:
     unchanged: int
 
 
-def recent_imports(engine: Engine, limit: int = 10, exclude_user: str | None = "sample_data") -> list[BatchRow]:
-    """The latest import batches (the sample-data seed left out by default)."""
+def recent_imports(
+    engine: Engine,
+    area_code: str | None,
+    limit: int = 10,
+    exclude_user: str | None = "sample_data",
+) -> list[BatchRow]:
+    """The latest import batches that changed a figure of a commune under `area_code`
+    (the sample-data seed left out by default). `area_code=None` is the whole database,
+    for the system only: an editor of one district must not learn another's files."""
     stmt = (
         select(
             ImportBatch.id,
@@ -211,6 +218,18 @@ def recent_imports(engine: Engine, limit: int = 10, exclude_user: str | None = "
         .limit(bindparam("n"))
     )
     params: dict[str, object] = {"n": int(limit)}
+    if area_code is not None:
+        with engine.connect() as conn:
+            path = _area_path(conn, area_code)
+        if path is None:
+            return []
+        touched = (
+            select(AuditEntry.id)
+            .join(OrgUnit, OrgUnit.id == AuditEntry.org_unit_id)
+            .where(AuditEntry.import_id == ImportBatch.id, OrgUnit.path.like(bindparam("prefix")))
+        )
+        stmt = stmt.where(touched.exists())
+        params["prefix"] = path + "%"
     if exclude_user:
         stmt = stmt.where(ImportBatch.imported_by != bindparam("skip"))
         params["skip"] = exclude_user

@@ -677,3 +677,17 @@ def test_excel_unicode_text_utf16_tab_separated(seeded_url):
     assert preview.ok, [i.message() for i in preview.issues]
     assert (preview.encoding, preview.delimiter) == ("utf-16", "\t")
     assert {(c.code, c.element): c.new for c in preview.changes}[("07663", "special_children")] == 20.0
+
+
+def test_recent_imports_show_only_files_that_touched_the_viewers_area(seeded_url):
+    """An editor of Chi Lăng must not see the file names and authors of Sơn Động's imports."""
+    from data_access import audit
+
+    engine = engine_for(seeded_url)
+    preview = prepare_import(engine, PLAN, good_file(), "son_dong_6thang.csv")
+    assert preview.ok, [i.message() for i in preview.issues]
+    apply_import(engine, preview, "Nguyễn Thị Bình")
+    assert [r.filename for r in audit.recent_imports(engine, "220")] == ["son_dong_6thang.csv"]
+    assert "son_dong_6thang.csv" in [r.filename for r in audit.recent_imports(engine, None)]
+    assert audit.recent_imports(engine, "187") == []  # Chi Lăng: nothing of Sơn Động
+    assert audit.recent_imports(engine, "no-such-area") == []

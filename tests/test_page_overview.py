@@ -253,3 +253,15 @@ def test_grid_cells_carry_a_trend_arrow_and_values_on_request(monkeypatch, share
     g = grid(at).set_index("Xã, thị trấn")
     c = truth.communes()[0]
     assert g.loc[c.name, "2.3"].split(" ")[1] == str(int(now[c.code]["drowning_deaths"]))
+
+
+def test_the_menu_and_links_keep_the_chosen_comparison(monkeypatch, shared_seeded_url):
+    """Comparing 2025 with 2023 and opening another page from the menu keeps 2023."""
+    at = run_app(monkeypatch, shared_seeded_url, "overview", year="2025", compare="2023")
+    assert not at.exception
+    menu = [link for link in at.get("page_link") if link.proto.page in ("map", "commune", "indicator")]
+    assert menu, "the menu links were not drawn"
+    assert all("compare=2023" in link.proto.query_string for link in menu)
+    # The default comparison (the previous year) is left out of the URL, as every default is.
+    at = run_app(monkeypatch, shared_seeded_url, "overview", year="2025")
+    assert not any("compare=" in link.proto.query_string for link in at.get("page_link"))

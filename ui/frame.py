@@ -64,6 +64,7 @@ class PageContext:
     plan: Plan
     db_url: str
     page: str
+    compare: str = COMPARE_PREVIOUS  # the comparison as chosen ("prev" or a year), kept by links
 
     def t(self, key: str, **values: object) -> str:
         return t(key, self.lang, **values)
@@ -71,6 +72,8 @@ class PageContext:
     def link_params(self, **extra: object) -> dict[str, str]:
         """The global filters as URL parameters, for links that keep them."""
         params = {"year": str(self.year), "period": self.period, "lang": self.lang, "area": self.area.code}
+        if self.compare != COMPARE_PREVIOUS:
+            params["compare"] = self.compare
         params.update({k: str(v) for k, v in extra.items() if v is not None})
         return params
 
@@ -307,7 +310,7 @@ def page_context(page_key: str) -> PageContext:
     if page_key != "projector":
         st.sidebar.caption(t("sidebar_plan", lang, title=plan.title))
         st.sidebar.caption(t("sidebar_today", lang, today=local_today().strftime("%d/%m/%Y")))
-    ctx = PageContext(lang, year, period, compare_year, area, plan, url, page_key)
+    ctx = PageContext(lang, year, period, compare_year, area, plan, url, page_key, str(compare))
     if page_key != "projector":
         nav_bar(ctx)
     ui_auth.banner(lang)  # mode none: "Chế độ mẫu — không đăng nhập, chỉ dùng dữ liệu mẫu"

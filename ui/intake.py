@@ -276,7 +276,7 @@ def show_done(ctx: PageContext) -> None:
 
 
 def recent_imports_table(ctx: PageContext) -> None:
-    rows = audit.recent_imports(db.get_engine(ctx.db_url), limit=10)
+    rows = audit.recent_imports(db.get_engine(ctx.db_url), ctx.area.code, limit=10)
     if not rows:
         st.caption(t("intake_recent_none", ctx.lang))
         return
