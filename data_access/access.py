@@ -193,7 +193,10 @@ def _connect(bind: Engine | Connection) -> contextlib.AbstractContextManager[Con
 def unit_path(bind: Engine | Connection, code: str) -> str | None:
     """The materialised path (`/24/220/07654/`) of the unit with `code`, or None."""
     with _connect(bind) as conn:
-        return conn.execute(select(OrgUnit.path).where(OrgUnit.code == bindparam("code")), {"code": code}).scalar()
+        return conn.execute(
+            select(OrgUnit.path).where(OrgUnit.code == bindparam("code")).order_by(*OrgUnit.current_first()).limit(1),
+            {"code": code},
+        ).scalar()
 
 
 def unit_paths(bind: Engine | Connection, codes: Iterable[str] | None = None) -> dict[str, str]:

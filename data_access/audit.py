@@ -53,7 +53,9 @@ class AuditPage:
 
 
 def _area_path(conn, area_code: str) -> str | None:  # noqa: ANN001
-    return conn.execute(select(OrgUnit.path).where(OrgUnit.code == area_code)).scalar()
+    return conn.execute(
+        select(OrgUnit.path).where(OrgUnit.code == area_code).order_by(*OrgUnit.current_first()).limit(1)
+    ).scalar()
 
 
 def audit_entries(

@@ -73,7 +73,10 @@ def changed_figures(engine: Engine, area_code: str, since: date) -> Changes:
     """Communes under the area with figures changed on or after `since` (local day)."""
     start = datetime.combine(since, time(0), LOCAL_TZ).astimezone(UTC)
     with engine.connect() as conn:
-        prefix = conn.execute(select(OrgUnit.path).where(OrgUnit.code == bindparam("c")), {"c": area_code}).scalar()
+        prefix = conn.execute(
+            select(OrgUnit.path).where(OrgUnit.code == bindparam("c")).order_by(*OrgUnit.current_first()).limit(1),
+            {"c": area_code},
+        ).scalar()
         rows = conn.execute(
             select(OrgUnit.code, OrgUnit.full_name, AuditEntry.year, AuditEntry.period, func.count())
             .join(OrgUnit, OrgUnit.id == AuditEntry.org_unit_id)
@@ -201,7 +204,10 @@ def build_digest(
 
 def _area_name(engine: Engine, code: str) -> str:
     with engine.connect() as conn:
-        return conn.execute(select(OrgUnit.full_name).where(OrgUnit.code == bindparam("c")), {"c": code}).scalar_one()
+        return conn.execute(
+            select(OrgUnit.full_name).where(OrgUnit.code == bindparam("c")).order_by(*OrgUnit.current_first()).limit(1),
+            {"c": code},
+        ).scalar_one()
 
 
 def as_text(msg: EmailMessage) -> str:

@@ -156,7 +156,10 @@ def _clean_text(value: str | None, key: str) -> str:
 
 
 def _unit_id(conn: Connection, code: str) -> int:
-    return conn.execute(select(OrgUnit.id).where(OrgUnit.code == bindparam("c")), {"c": code}).scalar_one()
+    return conn.execute(
+        select(OrgUnit.id).where(OrgUnit.code == bindparam("c")).order_by(*OrgUnit.current_first()).limit(1),
+        {"c": code},
+    ).scalar_one()
 
 
 def _who(scope: AccessScope, by: str | None) -> str:

@@ -171,7 +171,10 @@ def close_period(
     now = now or datetime.now(UTC)
     with engine.begin() as conn:
         require_admin(conn, scope, area_code)
-        unit_id = conn.execute(select(OrgUnit.id).where(OrgUnit.code == bindparam("c")), {"c": area_code}).scalar()
+        unit_id = conn.execute(
+            select(OrgUnit.id).where(OrgUnit.code == bindparam("c")).order_by(*OrgUnit.current_first()).limit(1),
+            {"c": area_code},
+        ).scalar()
         exists = conn.execute(
             select(PeriodLock.id).where(
                 PeriodLock.year == bindparam("y"),
@@ -207,7 +210,10 @@ def reopen_period(
     now = now or datetime.now(UTC)
     with engine.begin() as conn:
         require_admin(conn, scope, area_code)
-        unit_id = conn.execute(select(OrgUnit.id).where(OrgUnit.code == bindparam("c")), {"c": area_code}).scalar()
+        unit_id = conn.execute(
+            select(OrgUnit.id).where(OrgUnit.code == bindparam("c")).order_by(*OrgUnit.current_first()).limit(1),
+            {"c": area_code},
+        ).scalar()
         removed = conn.execute(
             delete(PeriodLock).where(
                 PeriodLock.year == bindparam("y"),

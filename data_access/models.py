@@ -7,6 +7,7 @@ The schema itself is created and changed only by the Alembic migrations in
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -59,6 +60,13 @@ class OrgUnit(Base):
     boundary: Mapped[str | None] = mapped_column(Text)  # GeoJSON geometry
     centroid_lat: Mapped[float | None] = mapped_column(Float)
     centroid_lon: Mapped[float | None] = mapped_column(Float)
+
+    @classmethod
+    def current_first(cls) -> tuple[Any, ...]:
+        """ORDER BY for a lookup by code alone (a grant, a lock, an area picked by code):
+        the unit still valid comes first, then the most recent, so a code reused by the
+        2025 reform means today's unit, the same on SQLite and PostgreSQL."""
+        return (cls.valid_to.is_(None).desc(), cls.valid_from.desc().nulls_last(), cls.id.desc())
 
 
 class OrgUnitMerger(Base):

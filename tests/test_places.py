@@ -271,3 +271,21 @@ def test_the_readme_setup_guide_prints_what_it_shows(empty_url, monkeypatch, cap
             if "…" in want or "sqlite:" in want:
                 continue  # timing and the database URL differ from run to run
             assert got.rstrip() == want.rstrip()
+
+
+def test_a_code_alone_means_todays_unit_for_grants_scopes_and_locks(seeded_url):
+    """After the reform 07615 names two units; a grant or a lock given by code alone is
+    about today's commune (Xã Sơn Động), never whichever row the database returns first."""
+    from data_access import access
+
+    engine = db.get_engine(seeded_url)
+    places.load_official(engine, ["Bắc Ninh"])
+    with engine.connect() as conn:
+        today_path = conn.execute(
+            select(OrgUnit.path).where(OrgUnit.code == "07615", OrgUnit.valid_to.is_(None))
+        ).scalar_one()
+        old_path = conn.execute(
+            select(OrgUnit.path).where(OrgUnit.code == "07615", OrgUnit.valid_to.is_not(None))
+        ).scalar_one()
+    assert today_path != old_path
+    assert access.unit_path(engine, "07615") == today_path
