@@ -36,7 +36,7 @@ from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, sele
 from data_access import db
 from data_access.access import ROLES, WHOLE_TREE, allow_no_login_on_database
 from data_access.models import AppUser, AuthSession, LoginAttempt, OrgUnit, UserScope
-from i18n import DEFAULT_LANG, t
+from i18n import DEFAULT_LANG, Explained, t
 
 AUTH_MODES: tuple[str, ...] = ("none", "db", "oidc")
 MIN_SECRET_LENGTH = 32
@@ -67,28 +67,12 @@ _hasher = PasswordHasher()  # argon2id, RFC 9106 "low memory" parameters
 _dummy_hash: str | None = None
 
 
-class ConfigError(RuntimeError):
+class ConfigError(Explained, RuntimeError):
     """The app is configured in a way that is not safe to start; `.message(lang)`."""
 
-    def __init__(self, key: str, **params: object) -> None:
-        super().__init__(key, params)
-        self.key = key
-        self.params = params
 
-    def message(self, lang: str = DEFAULT_LANG) -> str:
-        return t(self.key, lang, **{k: str(v) for k, v in self.params.items()})
-
-
-class UserError(ValueError):
+class UserError(Explained, ValueError):
     """A user-management request that cannot be done (unknown user, weak password…)."""
-
-    def __init__(self, key: str, **params: object) -> None:
-        super().__init__(key, params)
-        self.key = key
-        self.params = params
-
-    def message(self, lang: str = DEFAULT_LANG) -> str:
-        return t(self.key, lang, **{k: str(v) for k, v in self.params.items()})
 
 
 # --------------------------------------------------------------------------- configuration

@@ -35,23 +35,15 @@ from data_access.access import AccessScope, current_scope, require_area
 from data_access.audit import LOCAL_TZ
 from data_access.followup import list_directions, today
 from data_access.models import AuditEntry, OrgUnit
-from i18n import DEFAULT_LANG, fmt_date, fmt_number, t
+from i18n import DEFAULT_LANG, Explained, fmt_date, fmt_number, t
 
 DEFAULT_DAYS = 7
 DUE_AHEAD_DAYS = 7
 MAX_NAMES = 8  # communes named per indicator; the link shows them all
 
 
-class DigestError(RuntimeError):
+class DigestError(Explained, RuntimeError):
     """The digest cannot be sent (no SMTP server set, the server refused); plain message."""
-
-    def __init__(self, key: str, **params: object) -> None:
-        super().__init__(key, params)
-        self.key = key
-        self.params = params
-
-    def message(self, lang: str = DEFAULT_LANG) -> str:
-        return t(self.key, lang, **{k: str(v) for k, v in self.params.items()})
 
 
 @dataclass(frozen=True)

@@ -28,23 +28,15 @@ from sqlalchemy import Connection, Engine, bindparam, insert, or_, select, updat
 from data_access.access import AccessScope, current_scope, require_area
 from data_access.audit import local_time
 from data_access.models import Direction, DirectionEvent, FigureNote, Meeting, OrgUnit
-from i18n import DEFAULT_LANG, fmt_date, t
+from i18n import DEFAULT_LANG, Explained, fmt_date, t
 
 STORED_STATUSES: tuple[str, ...] = ("in_progress", "done", "cancelled")
 STATUSES: tuple[str, ...] = ("in_progress", "overdue", "done", "cancelled")  # as people see them
 MAX_TEXT = 2000
 
 
-class FollowUpError(ValueError):
+class FollowUpError(Explained, ValueError):
     """A direction, note or meeting that cannot be saved as given; nothing was written."""
-
-    def __init__(self, key: str, **params: object) -> None:
-        super().__init__(key, params)
-        self.key = key
-        self.params = params
-
-    def message(self, lang: str = DEFAULT_LANG) -> str:
-        return t(self.key, lang, **{k: str(v) for k, v in self.params.items()})
 
 
 @dataclass(frozen=True)

@@ -151,3 +151,18 @@ def fmt_date(value: date | datetime | None, lang: str = DEFAULT_LANG, with_time:
     if with_time and isinstance(value, datetime):
         return value.strftime("%d/%m/%Y %H:%M")
     return value.strftime("%d/%m/%Y")
+
+
+class Explained(Exception):
+    """An error that says itself in the reader's language: a catalogue key and its values.
+
+    Mixed into the errors of data access (`class UserError(Explained, ValueError)`) so that
+    a page and the command line show `.message(lang)` instead of a traceback."""
+
+    def __init__(self, key: str, **params: object) -> None:
+        super().__init__(key, params)
+        self.key = key
+        self.params = params
+
+    def message(self, lang: str = DEFAULT_LANG) -> str:
+        return t(self.key, lang, **{k: str(v) for k, v in self.params.items()})
