@@ -11,6 +11,7 @@ import pytest
 from rules.scorecard import off_track_key
 from tests import sample_truth as truth
 from tests.browser.conftest import VIEWPORTS, assert_no_error, open_page, page_text, screenshot, wait_ready
+from ui.scorecard import COMPACT_CELL_WIDTH, COUNT_CELL_WIDTH
 
 pytestmark = pytest.mark.browser
 
@@ -84,7 +85,11 @@ def click_grid_cell(page, row: int) -> None:
     box = settle(page, grid)
     row_height, header = 38, 38  # ui/scorecard.ROW_HEIGHT
     # The cell under indicator 1.1 (right of the name and the two counts).
-    click(page, box["x"] + 130 + 80 + 80 + 40, box["y"] + header + row_height * row + row_height / 2)
+    click(page, box["x"] + NAME + 2 * COUNT + CELL / 2, box["y"] + header + row_height * row + row_height / 2)
+
+
+# The grid's column widths (ui/scorecard.py: the pinned name, the two counts, a compact cell).
+NAME, COUNT, CELL = 150, COUNT_CELL_WIDTH, COMPACT_CELL_WIDTH
 
 
 def test_a_grid_cell_opens_that_commune(browser, warm_server):
@@ -101,9 +106,12 @@ def test_a_grid_cell_opens_that_commune(browser, warm_server):
 def test_a_grid_column_header_opens_that_indicator(browser, warm_server):
     page = open_page(browser, f"{warm_server.url}/overview?year=2024&period=FY", viewport="1920x1080")
     box = settle(page, page.get_by_test_id("stDataFrame").last)
-    # Columns: name 130, two counts of 80, then one of 86 per indicator in plan order.
-    position = [ind.id for ind in truth.plan().indicators].index("drowning_deaths")
-    click(page, box["x"] + 130 + 80 + 80 + 86 * position + 43, box["y"] + 19)
+    # Columns: the name and the two counts at their widths, then one per indicator in plan
+    # order, stretched alike to fill the page's width.
+    ids = [ind.id for ind in truth.plan().indicators]
+    cell = max(CELL, (box["width"] - NAME - 2 * COUNT) / len(ids))
+    position = ids.index("drowning_deaths")
+    click(page, box["x"] + NAME + 2 * COUNT + cell * position + cell / 2, box["y"] + 19)
     wait_for_path(page, "/indicator")
     wait_ready(page)
     assert "indicator=drowning_deaths" in page.url
