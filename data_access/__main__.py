@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import argparse
 import csv
+import importlib
 import io
 import json
 import os
 import signal
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from data_access import db, migrations, queries
@@ -169,19 +170,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--area", help=t("cli_help_area"))
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")
     p.set_defaults(func=cmd_progress)
-    for register in EXTRA_COMMANDS:
-        register(sub)
+    for module in COMMAND_MODULES:
+        importlib.import_module(module).register(sub)
     return parser
 
 
-# Subcommands defined in other modules (importer, exports, generator) register here.
-EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []
+# The modules that add their own subcommands: each has `register(subparsers)`. Named here,
+# in one place, rather than registering themselves on import (under `python -m` this file
+# runs as `__main__`, a second module object, which made self-registration fragile).
+COMMAND_MODULES = (
+    "data_access.cli_intake",
+    "data_access.exports",
+    "data_access.generate",
+    "data_access.cli_access",
+    "data_access.cli_places",
+    "data_access.cli_followup",
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     if hasattr(signal, "SIGPIPE"):
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `progress | head` ends quietly
-    _load_extra_commands()
     parser = build_parser()
     args = parser.parse_args(argv)
     from data_access.access import AccessDenied
@@ -212,25 +221,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except FileNotFoundError as exc:
         print(t("cli_file_not_found", args.lang, file=exc.filename or str(exc)), file=sys.stderr)
     return EXIT_ERROR
-
-
-def _load_extra_commands() -> None:
-    import importlib
-
-    for module in (
-        "data_access.importer",
-        "data_access.cli_intake",
-        "data_access.exports",
-        "data_access.generate",
-        "data_access.cli_access",
-        "data_access.cli_places",
-        "data_access.cli_followup",
-    ):
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
 
 
 if __name__ == "__main__":

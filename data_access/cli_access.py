@@ -25,7 +25,6 @@ import getpass
 import os
 import sys
 
-from data_access import __main__ as cli
 from data_access import auth, db, locks
 from data_access.access import (
     ROLES,
@@ -316,18 +315,3 @@ def register(sub: argparse._SubParsersAction) -> None:
         p.add_argument("--reason")
         p.set_defaults(func=_guard(func))
     periods.add_parser("list", help=t("access_cli_help_period_list")).set_defaults(func=_guard(cmd_period_list))
-
-
-def _register() -> None:
-    """Add `user` and `period` to the command line (under `python -m data_access` the
-    running module is `__main__`, not `data_access.__main__`: register into both)."""
-    lists = [cli.EXTRA_COMMANDS]
-    main = sys.modules.get("__main__")
-    if getattr(getattr(main, "__spec__", None), "name", None) == "data_access.__main__":
-        lists.append(main.EXTRA_COMMANDS)  # type: ignore[union-attr]
-    for extra in lists:
-        if register not in extra:
-            extra.append(register)
-
-
-_register()

@@ -226,16 +226,3 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--since", metavar="DD/MM/YYYY")
     p.add_argument("--dry-run", action="store_true")
     p.set_defaults(func=_guard(cmd_digest))
-
-
-def _register_with_cli() -> None:
-    import data_access.__main__  # noqa: F401
-
-    for name in ("__main__", "data_access.__main__"):
-        module = sys.modules.get(name)
-        extra = getattr(module, "EXTRA_COMMANDS", None)
-        if isinstance(extra, list) and hasattr(module, "_load_extra_commands") and register not in extra:
-            extra.append(register)
-
-
-_register_with_cli()

@@ -1,8 +1,6 @@
 """`python -m data_access import …` and `… template …`: commune reports in, from a terminal.
 
-Registered with the command line's `EXTRA_COMMANDS` when `data_access.__main__` loads
-its extra modules. The module running as the program is `__main__` (with `python -m`)
-or `data_access.__main__` (when a test calls `main([...])`); both are looked for.
+`register(subparsers)` is called by `data_access.__main__` (its `COMMAND_MODULES`).
 """
 
 from __future__ import annotations
@@ -172,18 +170,3 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--area", help=t("cli_help_area"))
     p.add_argument("--targets")
     p.set_defaults(func=cmd_template)
-
-
-def _register_with_cli() -> None:
-    # Imported first so that registering works whichever module was imported first
-    # (with `python -m data_access` this loads a second, harmless copy of the module).
-    import data_access.__main__  # noqa: F401
-
-    for name in ("__main__", "data_access.__main__"):
-        module = sys.modules.get(name)
-        extra = getattr(module, "EXTRA_COMMANDS", None)
-        if isinstance(extra, list) and hasattr(module, "_load_extra_commands") and register not in extra:
-            extra.append(register)
-
-
-_register_with_cli()

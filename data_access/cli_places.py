@@ -1,6 +1,6 @@
 """`python -m data_access places …`: the official list, your own units, lineage, boundaries.
 
-Registered with the command line's `EXTRA_COMMANDS` like `cli_access`. Every command
+Added to the command line by `data_access.__main__` (`COMMAND_MODULES`). Every command
 changes the tree for everybody, so only a whole-tree account (or the system, without
 `--as`) may run the ones that write; `places list` is open to all.
 """
@@ -218,18 +218,3 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--on", help="DD/MM/YYYY")
     p.add_argument("--format", choices=["table", "csv"], default="table")
     p.set_defaults(func=cmd_list)
-
-
-def _register() -> None:
-    from data_access import __main__ as cli
-
-    lists = [cli.EXTRA_COMMANDS]
-    main = sys.modules.get("__main__")
-    if getattr(getattr(main, "__spec__", None), "name", None) == "data_access.__main__":
-        lists.append(main.EXTRA_COMMANDS)  # type: ignore[union-attr]
-    for extra in lists:
-        if register not in extra:
-            extra.append(register)
-
-
-_register()

@@ -704,25 +704,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_export_report)
 
 
-def _register() -> None:
-    """Add `export-report` to the command line.
-
-    Under `python -m data_access` the running module is `__main__`, not
-    `data_access.__main__`; register into both so either entry point sees it.
-    """
-    import importlib
-
-    lists = [importlib.import_module("data_access.__main__").EXTRA_COMMANDS]
-    main = sys.modules.get("__main__")
-    if getattr(getattr(main, "__spec__", None), "name", None) == "data_access.__main__":
-        lists.append(main.EXTRA_COMMANDS)  # type: ignore[union-attr]
-    for extra in lists:
-        if register not in extra:
-            extra.append(register)
-
-
-_register()
-
 
 __all__ = [
     "MIME",

@@ -682,26 +682,3 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--plan", default="targets_generated.yaml", help=t("generate_help_plan"))
     p.add_argument("--replace", action="store_true", help=t("generate_help_replace"))
     p.set_defaults(func=cmd_generate)
-
-
-def _register_once() -> None:
-    """Add `register` to the command line's list, wherever that module is loaded from.
-
-    Under `python -m data_access` the entry point runs as `__main__`, a different
-    module object from `data_access.__main__`, so both lists are looked at.
-    """
-    import sys
-
-    from data_access import __main__ as entry
-
-    lists = [entry.EXTRA_COMMANDS]
-    main = sys.modules.get("__main__")
-    spec = getattr(main, "__spec__", None)
-    if spec is not None and spec.name == "data_access.__main__" and hasattr(main, "EXTRA_COMMANDS"):
-        lists.append(main.EXTRA_COMMANDS)
-    for commands in lists:
-        if register not in commands:
-            commands.append(register)
-
-
-_register_once()

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import argparse
 
-from data_access.__main__ import _load_extra_commands, build_parser
+from data_access.__main__ import build_parser
 from tests.conftest import REPO
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
 
 
 def _subcommands() -> list[str]:
-    _load_extra_commands()
     parser = build_parser()
     action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     return sorted(action.choices)
