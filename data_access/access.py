@@ -16,8 +16,9 @@ hashable value (`AccessScope`), so it can be part of a cache key.
   `python -m data_access` with the database URL can already write SQL.
 
 The scope of the code running now is a context variable (`current_scope`), set by the
-page frame for each run and by `python -m data_access --as USER`; it defaults to
-`SYSTEM` so library calls and tests keep working, and the UI always sets it.
+page frame for each run and by `python -m data_access` (`--as USER`, or `SYSTEM` stated
+explicitly without it). Its default is `NOBODY`: code that forgot to say who is asking
+(a new thread, a library call) reads nothing, instead of everything.
 
 Small-count protection settings live here too (`PROTECT_SMALL_COUNTS`,
 `SENSITIVE_ELEMENTS`); the masking itself is `data_access.protect`.
@@ -111,7 +112,7 @@ SYSTEM = AccessScope("system", "system", (Grant("", WHOLE_TREE, "admin"),))
 ANONYMOUS_SAMPLE = AccessScope("anonymous", "anonymous", (Grant("", WHOLE_TREE, "admin"),), sample_only=True)
 NOBODY = AccessScope("nobody", "nobody")
 
-_current: ContextVar[AccessScope] = ContextVar("access_scope", default=SYSTEM)
+_current: ContextVar[AccessScope] = ContextVar("access_scope", default=NOBODY)
 
 
 def current_scope() -> AccessScope:

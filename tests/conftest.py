@@ -25,6 +25,7 @@ sys.path.insert(0, str(REPO))
 os.environ.setdefault("ALLOW_NO_LOGIN", "1")
 
 from data_access import db, migrations  # noqa: E402
+from data_access.access import SYSTEM, using_scope  # noqa: E402
 from data_access.seed import seed_sample  # noqa: E402
 
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -123,3 +124,11 @@ def shared_seeded_url(backend, _shared_copies) -> str:
 def empty_url(backend, db_factory) -> str:
     """A database with nothing in it, not even the schema."""
     return db_factory.new(backend)
+
+
+@pytest.fixture(autouse=True)
+def operator_scope() -> Iterator[None]:
+    """Tests call the data layer as the operator at the command line does: `SYSTEM`,
+    stated explicitly (the default scope is nobody; tests of scopes set their own)."""
+    with using_scope(SYSTEM):
+        yield

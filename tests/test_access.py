@@ -70,8 +70,30 @@ def test_roles_apply_to_the_subtree_only():
     assert EDITOR.identity != district_viewer.identity and hash(EDITOR) == hash(EDITOR)
 
 
-def test_the_default_scope_is_the_operator_and_using_scope_restores_it():
-    assert access.current_scope() is SYSTEM
+def test_code_that_says_nobody_is_asking_reads_nothing(shared_seeded_url):
+    """The default scope is nobody: a new thread (a warm-up, a library call) that forgot to
+    say who asks is refused, where it used to read the whole tree."""
+    import threading
+
+    engine = db.ready_engine(shared_seeded_url)
+    seen: dict[str, object] = {}
+
+    def fresh_thread() -> None:  # a new thread starts from the default context
+        seen["scope"] = access.current_scope()
+        try:
+            access.figures_in_area(engine, None, MINE, [(2024, "FY")], ["drowning_deaths"])
+            seen["read"] = True
+        except AccessDenied:
+            seen["read"] = False
+
+    worker = threading.Thread(target=fresh_thread)
+    worker.start()
+    worker.join()
+    assert seen == {"scope": NOBODY, "read": False}
+
+
+def test_the_operator_is_stated_and_using_scope_restores_it():
+    assert access.current_scope() is SYSTEM  # tests act as the operator (conftest)
     with using_scope(EDITOR):
         assert access.current_scope() is EDITOR
     assert access.current_scope() is SYSTEM

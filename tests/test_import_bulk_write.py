@@ -11,6 +11,7 @@ rows written are also compared with those of the row-by-row writer the bulk path
 
 from __future__ import annotations
 
+import contextvars
 import csv
 import io
 import threading
@@ -331,7 +332,7 @@ def test_a_concurrent_insert_of_the_same_figure_waits_then_is_reported(seeded_ur
         except BaseException as exc:  # collected for the test to look at
             errors.append(exc)
 
-    worker = threading.Thread(target=mine)
+    worker = threading.Thread(target=contextvars.copy_context().run, args=(mine,))  # as the same operator
     worker.start()
     time.sleep(1.0)  # the import is now waiting on their figure
     other.commit()

@@ -7,6 +7,7 @@ come from sample_data/data_values.csv, read here, never from the importer's outp
 from __future__ import annotations
 
 import codecs
+import contextvars
 import csv
 import io
 import os
@@ -522,7 +523,8 @@ def run_together(*jobs):
         except Exception as exc:  # collected for the test to look at
             errors[i] = exc
 
-    threads = [threading.Thread(target=runner, args=(i, job)) for i, job in enumerate(jobs)]
+    # Each thread acts as the test's operator: the scope travels with the context.
+    threads = [threading.Thread(target=contextvars.copy_context().run, args=(runner, i, job)) for i, job in enumerate(jobs)]
     for th in threads:
         th.start()
     for th in threads:
