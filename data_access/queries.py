@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+import numpy as np
 from sqlalchemy import Engine, bindparam, func, select
 
 from data_access.models import (
@@ -23,6 +24,7 @@ from data_access.models import (
 )
 from data_access.place_resolution import is_valid_on, period_end
 from i18n import local_today
+from rules.columnar import FigureMatrix
 from rules.model import OrgUnitRef
 
 # (year, period) -> commune code -> data element -> value
@@ -456,4 +458,78 @@ def figures_for_codes(
             # A code of two eras: the figure of the unit that reported that period.
             if (row.year, row.period) in out and is_valid_on(row, period_end(row.year, row.period)):
                 out[(row.year, row.period)].setdefault(row.code, {})[row.data_element_id] = float(row.value)
+    return out
+
+
+def figure_matrices(
+    engine: Engine,
+    area_code: str,
+    periods: Iterable[tuple[int, str]],
+    data_elements: Sequence[str],
+    on: date | None = None,
+) -> dict[tuple[int, str], FigureMatrix]:
+    """`figures_in_area` as arrays: per (year, period) a units × `data_elements` matrix
+    (NaN = not reported) of every unit under the area, for `rules.columnar`.
+
+    The same rows as `figures_in_area`, read from the driver's cursor as columns: unit
+    ids, element ids and periods become small integers with NumPy, and the values are
+    scattered into the matrices in one step each, so no dict is built per commune
+    (benchmarks/RESULTS.md, "reading figures", for the measurement behind this choice).
+    """
+    wanted = sorted(set(periods))
+    des = list(dict.fromkeys(data_elements))
+    out = {key: FigureMatrix.empty(des) for key in wanted}
+    if not wanted or not des:
+        return out
+    years = sorted({y for y, _ in wanted})
+    period_names = sorted({p for _, p in wanted})
+    with engine.connect() as conn:
+        path = _path_of(conn, area_code, on)
+        if path is None:
+            return out
+        valid, day_params = "", []
+        if on is not None:
+            valid = " AND (ou.valid_from IS NULL OR ou.valid_from <= ?) AND (ou.valid_to IS NULL OR ou.valid_to >= ?)"
+            day = on if conn.dialect.name == "postgresql" else on.isoformat()
+            day_params = [day, day]
+        units = _driver_rows(
+            conn, f"SELECT ou.id, ou.code FROM org_unit ou WHERE ou.path LIKE ?{valid}", [path + "%", *day_params]
+        )
+        sql = (
+            "SELECT dv.org_unit_id, dv.data_element_id, dv.year, dv.period, dv.value "
+            "FROM data_value dv JOIN org_unit ou ON ou.id = dv.org_unit_id "
+            f"WHERE ou.path LIKE ? AND dv.year IN ({_marks(years)}) AND dv.period IN ({_marks(period_names)})"
+            f" AND dv.data_element_id IN ({_marks(des)}){valid}"
+        )
+        rows = _driver_rows(conn, sql, [path + "%", *years, *period_names, *des, *day_params])
+    return _scatter(units, rows, wanted, des)
+
+
+def _scatter(
+    units: Sequence[tuple[int, str]], rows: Sequence[tuple], wanted: list[tuple[int, str]], des: list[str]
+) -> dict[tuple[int, str], FigureMatrix]:
+    """The driver's (unit id, element, year, period, value) rows into one matrix per period."""
+    codes = sorted({code for _, code in units})
+    row_of_code = {code: i for i, code in enumerate(codes)}
+    unit_ids = np.array([uid for uid, _ in units], dtype=np.int64)
+    unit_rows = np.array([row_of_code[code] for _, code in units], dtype=np.intp)
+    order = np.argsort(unit_ids)
+    unit_ids, unit_rows = unit_ids[order], unit_rows[order]
+    out: dict[tuple[int, str], FigureMatrix] = {}
+    if rows:
+        ids, elements, years, periods, values = zip(*rows, strict=True)
+        col_of = {de: j for j, de in enumerate(des)}
+        key_of = {key: k for k, key in enumerate(wanted)}
+        cols = np.fromiter((col_of[de] for de in elements), dtype=np.intp, count=len(rows))
+        keys = np.fromiter(
+            (key_of.get(yp, -1) for yp in zip(years, periods, strict=True)), dtype=np.intp, count=len(rows)
+        )
+        where = unit_rows[np.searchsorted(unit_ids, np.fromiter(ids, dtype=np.int64, count=len(rows)))]
+        vals = np.fromiter(values, dtype=np.float64, count=len(rows))
+    for k, key in enumerate(wanted):
+        matrix = np.full((len(codes), len(des)), np.nan)
+        if rows:
+            mask = keys == k
+            matrix[where[mask], cols[mask]] = vals[mask]
+        out[key] = FigureMatrix(tuple(codes), tuple(des), matrix)
     return out

@@ -313,9 +313,7 @@ def commune_units_to_target(
     whole = is_whole(ind, data_elements)
     step = 1e-6 * factor
     if target.is_trend:
-        op = {"decrease": "<", "increase": ">"}.get(target.op) or (
-            ">=" if better_direction(ind) == "higher" else "<="
-        )
+        op = {"decrease": "<", "increase": ">"}.get(target.op) or (">=" if better_direction(ind) == "higher" else "<=")
         threshold = previous * factor
         needed = needed_numerators(op, threshold, whole, step)
         if target.op == "decrease":
@@ -551,7 +549,12 @@ def _commune_rows(
             x = float(v[i])
             blocking.setdefault(i, []).append((de, None if x != x else x))
     status_names = [_STATUS_NAMES[s] for s in status.tolist()]
-    values, nums, dens, prevs = _none(cols.value), _none(cols.numerator), _none(cols.denominator), _none(prev_cols.value)
+    values, nums, dens, prevs = (
+        _none(cols.value),
+        _none(cols.numerator),
+        _none(cols.denominator),
+        _none(prev_cols.value),
+    )
     expected, gaps, tols, units = _none(ev.expected), _none(ev.gap), _none(ev.tolerance), _none(to_target)
     reported = cols.reported.tolist()
     out = []
