@@ -384,7 +384,9 @@ class _Groups:
         return tuple(self.codes[idx[mask[idx]]].tolist())
 
 
-def _area_value(ind: Indicator, pools: _Pools, g: int, total: int, not_reported, ineligible) -> AreaValue:  # noqa: ANN001
+def _area_value(
+    ind: Indicator, pools: _Pools, g: int, total: int, not_reported: tuple[str, ...], ineligible: tuple[str, ...]
+) -> AreaValue:
     numerator, denominator, reported = float(pools.numerator[g]), float(pools.denominator[g]), int(pools.reported[g])
     value: float | None = None
     if reported:

@@ -37,13 +37,13 @@ def _same(a: list, b: list) -> None:
         assert repr(x) == repr(y), f"{x.indicator_id} {x.area_code}: {x} != {y}"
 
 
-def _both_ways(engine, plan: Plan, year: int, period: str) -> tuple:  # noqa: ANN001
+def _both_ways(engine, plan: Plan, year: int, period: str) -> tuple:
     old = compute_progress(engine, plan, year, period, reference=True)
     new = compute_progress(engine, plan, year, period)
     return old, new
 
 
-def _assert_same_progress(old, new) -> None:  # noqa: ANN001
+def _assert_same_progress(old, new) -> None:
     _same(list(old.rows), list(new.rows))
     _same(list(old.part_rows), list(new.part_rows))
     assert old.parts == new.parts
@@ -87,7 +87,7 @@ def test_figure_matrices_hold_what_figures_in_area_reads(shared_seeded_url: str)
 
 
 @pytest.fixture(scope="module")
-def generated(tmp_path_factory, db_factory, _seeded_templates) -> dict:  # noqa: ANN001
+def generated(tmp_path_factory, db_factory, _seeded_templates) -> dict:
     """A generated country (300 communes, 2021–2025) per backend, then made awkward:
     communes that did not report, zero denominators, blockers that stop eligibility."""
     out = {}
