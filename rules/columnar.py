@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from rules.indicators import (
+    _FIELD_NAMES,
     _SNAP,
     EPS,
     AreaValue,
@@ -558,37 +559,62 @@ def _commune_rows(
         _none(prev_cols.value),
     )
     expected, gaps, tols, units = _none(ev.expected), _none(ev.gap), _none(ev.tolerance), _none(to_target)
-    reported = cols.reported.tolist()
+    reported = [1 if r else 0 for r in cols.reported.tolist()]
+    blocks = [tuple(blocking.get(i, ())) for i in range(len(codes))] if blocking else [()] * len(codes)
+    # What every row of this indicator shares; the rest is filled per row below. Rows
+    # are built by setting their __dict__ (as `_frozen` does, without its per-row merge
+    # and check): 245,000 national rows, the largest cost left in this module.
+    shared = dict(
+        area_level="commune",
+        indicator_id=ind.id,
+        year=year,
+        period=period,
+        target_text=ev.target_text,
+        total=1,
+        communes_met=None,
+        communes_with_target=None,
+        is_area=False,
+        prorated=ev.prorated,
+        not_reported=(),
+        ineligible=(),
+    )
+    new, put = object.__new__, object.__setattr__
     out = []
-    for i, code in enumerate(codes):
-        out.append(
-            _frozen(
-                ProgressRow,
-                dict(
-                    area_code=code,
-                    area_name=names[i],
-                    area_level="commune",
-                    indicator_id=ind.id,
-                    year=year,
-                    period=period,
-                    value=values[i],
-                    target_text=ev.target_text,
-                    status=status_names[i],
-                    numerator=nums[i],
-                    denominator=dens[i],
-                    reported=1 if reported[i] else 0,
-                    total=1,
-                    previous_value=prevs[i],
-                    expected=expected[i],
-                    gap=gaps[i],
-                    communes_met=None,
-                    communes_with_target=None,
-                    blocking=tuple(blocking.get(i, ())),
-                    is_area=False,
-                    tolerance=tols[i],
-                    prorated=ev.prorated,
-                    units_to_target=units[i],
-                ),
-            )
+    for code, name, v, s, nu, de, r, p, e, g, bl, tol, u in zip(
+        codes,
+        names,
+        values,
+        status_names,
+        nums,
+        dens,
+        reported,
+        prevs,
+        expected,
+        gaps,
+        blocks,
+        tols,
+        units,
+        strict=True,
+    ):
+        fields = shared.copy()
+        fields.update(
+            area_code=code,
+            area_name=name,
+            value=v,
+            status=s,
+            numerator=nu,
+            denominator=de,
+            reported=r,
+            previous_value=p,
+            expected=e,
+            gap=g,
+            blocking=bl,
+            tolerance=tol,
+            units_to_target=u,
         )
+        row = new(ProgressRow)
+        put(row, "__dict__", fields)
+        out.append(row)
+    if out and set(out[0].__dict__) != _FIELD_NAMES[ProgressRow]:
+        raise TypeError("ProgressRow fields changed: update rules.columnar._commune_rows")
     return out, status
