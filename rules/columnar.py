@@ -18,7 +18,7 @@ array where NaN means "not reported" (never 0), as `rules.figure_value` reads a 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -37,6 +37,7 @@ from rules.indicators import (
     evaluate,
     evaluate_plan_with_groups,
     has_denominator,
+    indicator_rows,
     is_whole,
     not_applicable,
     units_to_target,
@@ -61,6 +62,7 @@ class FigureMatrix(Mapping[str, Mapping[str, float]]):
     _rows: dict[str, int] = field(default_factory=dict, repr=False)
     _cols: dict[str, int] = field(default_factory=dict, repr=False)
     _dicts: dict[str, dict[str, float]] = field(default_factory=dict, repr=False)
+    _positions: dict[tuple[str, ...], np.ndarray] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         if self.values.shape != (len(self.codes), len(self.elements)):
@@ -107,7 +109,12 @@ class FigureMatrix(Mapping[str, Mapping[str, float]]):
     def take(self, codes: Sequence[str], elements: Sequence[str]) -> np.ndarray:
         """A (len(codes), len(elements)) array; NaN for a code or an element not held."""
         out = np.full((len(codes), len(elements)), np.nan)
-        rows = np.array([self._rows.get(c, -1) for c in codes], dtype=np.intp)
+        key = tuple(codes)
+        rows = self._positions.get(key)
+        if rows is None:  # the same communes are asked for per indicator: look them up once
+            rows = np.array([self._rows.get(c, -1) for c in codes], dtype=np.intp)
+            self._positions.clear()
+            self._positions[key] = rows
         have_row = rows >= 0
         for k, de in enumerate(elements):
             j = self._cols.get(de)
@@ -398,6 +405,135 @@ def _area_value(
     return AreaValue(value, numerator, denominator, reported, total, not_reported, ineligible)
 
 
+class LazyRows(Sequence[ProgressRow]):
+    """One indicator's rows (the area row, then the communes by code) whose commune
+    rows are built on first use; `codes` and `statuses` are there without them."""
+
+    def __init__(
+        self, area_row: ProgressRow, codes: Sequence[str], statuses: np.ndarray, build: Callable[[], list[ProgressRow]]
+    ) -> None:
+        self.area_row = area_row
+        self.codes = list(codes)
+        self.statuses = statuses  # int8 codes, one per commune in `codes`
+        self._build: Callable[[], list[ProgressRow]] | None = build
+        self._rows: tuple[ProgressRow, ...] | None = None
+
+    def status_names(self) -> list[str]:
+        return [_STATUS_NAMES[s] for s in self.statuses.tolist()]
+
+    @property
+    def rows(self) -> tuple[ProgressRow, ...]:
+        if self._rows is None:
+            self._rows = (self.area_row, *self._build())  # type: ignore[misc]
+            self._build = None
+        return self._rows
+
+    def __len__(self) -> int:
+        return 1 + len(self.codes)
+
+    def __getitem__(self, i):  # noqa: ANN001, ANN204 - Sequence's int | slice
+        if isinstance(i, int) and i in (0, -len(self)):
+            return self.area_row
+        return self.rows[i]
+
+    def __iter__(self) -> Iterator[ProgressRow]:
+        return iter(self.rows)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence):
+            return tuple(self) == tuple(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.rows)
+
+    def __repr__(self) -> str:
+        return f"LazyRows({self.area_row.indicator_id}, {len(self)} rows)"
+
+
+def _matrix(figures: Figures | None) -> FigureMatrix:
+    return figures if isinstance(figures, FigureMatrix) else FigureMatrix.from_figures(figures or {})
+
+
+class _Scope:
+    """The area's communes (by code, each once) and its parts, worked out once per plan."""
+
+    def __init__(
+        self, area: OrgUnitRef, communes: Sequence[OrgUnitRef], groups: Sequence[tuple[OrgUnitRef, Sequence[str]]]
+    ) -> None:
+        ordered: dict[str, OrgUnitRef] = {}
+        for c in sorted(communes, key=lambda c: c.code):
+            ordered.setdefault(c.code, c)
+        self.codes = list(ordered)
+        self.names = [c.name for c in ordered.values()]
+        self.grouping = _Groups(self.codes, groups)
+        self.units = [area, *(unit for unit, _ in groups)]
+        self.totals = [len(m) for m in self.grouping.members]
+
+
+def _indicator_rows(
+    scope: _Scope,
+    ind: Indicator,
+    year: int,
+    period: str,
+    now: FigureMatrix,
+    before: FigureMatrix,
+    des: Mapping[str, DataElement],
+    group_out: list[ProgressRow],
+    lazy: bool = False,
+) -> Sequence[ProgressRow]:
+    """The area row, then the commune rows; the parts' rows appended to `group_out`."""
+    accumulates = accumulates_over_year(ind, des)
+    cols = commune_columns(ind, scope.codes, now)
+    prev_cols = commune_columns(ind, scope.codes, before)
+    build, statuses = _commune_rows(ind, year, period, scope.codes, scope.names, cols, prev_cols, accumulates, des)
+    pools = scope.grouping.pools(cols, statuses)
+    prev_pools = scope.grouping.pools(prev_cols, None)
+    ineligible_mask = cols.reported & ~cols.eligible
+    rows: list[ProgressRow] = []
+    for g, unit in enumerate(scope.units):
+        not_reported = scope.grouping.codes_where(g, ~cols.reported)
+        ineligible = scope.grouping.codes_where(g, ineligible_mask)
+        av = _area_value(ind, pools, g, scope.totals[g], not_reported, ineligible)
+        prev = _area_value(ind, prev_pools, g, scope.totals[g], (), ())
+        (rows if g == 0 else group_out).append(
+            _pooled_row(ind, year, period, unit, av, prev, pools, g, accumulates, des)
+        )
+    return LazyRows(rows[0], scope.codes, statuses, build) if lazy else [*rows, *build()]
+
+
+def indicator_rows_columnar(
+    ind: Indicator,
+    year: int,
+    period: str,
+    area: OrgUnitRef,
+    communes: Sequence[OrgUnitRef],
+    figures: Figures,
+    previous_figures: Figures | None,
+    *,
+    data_elements: Mapping[str, DataElement] | None = None,
+    groups: Sequence[tuple[OrgUnitRef, Sequence[str]]] = (),
+    group_out: list[ProgressRow] | None = None,
+    lazy: bool = False,
+) -> Sequence[ProgressRow]:
+    """`rules.indicator_rows`, computed as columns (the same rows, in the same order).
+
+    `lazy=True`: a `LazyRows` whose commune rows are built on first use; its statuses
+    are there at once (a what-if compares 10,600 of them per change, rows or not).
+    """
+    if group_out is None:
+        group_out = []
+    if area.level == "commune":  # a single row: nothing to vectorise
+        return indicator_rows(
+            ind, year, period, area, communes, figures, previous_figures,
+            data_elements=data_elements, groups=groups, group_out=group_out,
+        )  # fmt: skip
+    scope = _Scope(area, communes, groups)
+    des = data_elements or {}
+    now, before = _matrix(figures), _matrix(previous_figures)
+    return _indicator_rows(scope, ind, year, period, now, before, des, group_out, lazy)
+
+
 def plan_rows_columnar(
     plan: Plan,
     year: int,
@@ -412,45 +548,18 @@ def plan_rows_columnar(
 ) -> tuple[list[ProgressRow], list[ProgressRow]]:
     """`rules.evaluate_plan_with_groups`, computed as columns: the same rows, in the
     same order (per indicator: the area row, then the communes by code; a pooled row
-    per part and indicator)."""
+    per part and indicator, parts in the order given)."""
     des = data_elements if data_elements is not None else plan.data_elements
     if area.level == "commune":  # one row per indicator: nothing to vectorise
         return evaluate_plan_with_groups(
             plan, year, period, area, communes, figures, previous_figures, data_elements=des, groups=groups
         )
-    now = FigureMatrix.from_figures(figures) if not isinstance(figures, FigureMatrix) else figures
-    before_src = previous_figures or {}
-    before = FigureMatrix.from_figures(before_src) if not isinstance(before_src, FigureMatrix) else before_src
-    ordered: dict[str, OrgUnitRef] = {}
-    for c in sorted(communes, key=lambda c: c.code):
-        ordered.setdefault(c.code, c)
-    codes = list(ordered)
-    names = [c.name for c in ordered.values()]
-    grouping = _Groups(codes, groups)
-    units = [area, *(unit for unit, _ in groups)]
-    totals = [len(m) for m in grouping.members]
+    now, before = _matrix(figures), _matrix(previous_figures)
+    scope = _Scope(area, communes, groups)
     rows: list[ProgressRow] = []
     part_rows: list[ProgressRow] = []
     for ind in plan.indicators:
-        accumulates = accumulates_over_year(ind, des)
-        cols = commune_columns(ind, codes, now)
-        prev_cols = commune_columns(ind, codes, before)
-        commune_part, statuses = _commune_rows(ind, year, period, codes, names, cols, prev_cols, accumulates, des)
-        pools = grouping.pools(cols, statuses)
-        prev_pools = grouping.pools(prev_cols, None)
-        ineligible_mask = cols.reported & ~cols.eligible
-        for g, unit in enumerate(units):
-            not_reported = grouping.codes_where(g, ~cols.reported)
-            ineligible = grouping.codes_where(g, ineligible_mask)
-            av = _area_value(ind, pools, g, totals[g], not_reported, ineligible)
-            prev = _area_value(ind, prev_pools, g, totals[g], (), ())
-            row = _pooled_row(ind, year, period, unit, av, prev, pools, g, accumulates, des)
-            if g == 0:
-                rows.append(row)
-            else:
-                part_rows.append(row)
-        rows.extend(commune_part)
-    # The reference lists part rows per indicator, parts in order: the same here.
+        rows.extend(_indicator_rows(scope, ind, year, period, now, before, des, part_rows))
     return rows, part_rows
 
 
@@ -539,8 +648,9 @@ def _commune_rows(
     prev_cols: CommuneColumns,
     accumulates: bool,
     des: Mapping[str, DataElement],
-) -> tuple[list[ProgressRow], np.ndarray]:
-    """The commune rows of one indicator, and their status codes (for the pools)."""
+) -> tuple[Callable[[], list[ProgressRow]], np.ndarray]:
+    """What builds the commune rows of one indicator (when asked), and their status
+    codes (for the pools, and for a what-if's flipped communes, without any row)."""
     ev, status, blocked = commune_statuses(ind, year, period, cols, prev_cols, accumulates)
     wants = ~blocked & (status != _MET) & (status != _NO_DATA) & (status != _NO_TARGET) & (status != _NOT_APPLICABLE)
     to_target = np.full(len(codes), np.nan)
@@ -551,70 +661,74 @@ def _commune_rows(
         for i in np.flatnonzero(blocks).tolist():
             x = float(v[i])
             blocking.setdefault(i, []).append((de, None if x != x else x))
-    status_names = [_STATUS_NAMES[s] for s in status.tolist()]
-    values, nums, dens, prevs = (
-        _none(cols.value),
-        _none(cols.numerator),
-        _none(cols.denominator),
-        _none(prev_cols.value),
-    )
-    expected, gaps, tols, units = _none(ev.expected), _none(ev.gap), _none(ev.tolerance), _none(to_target)
-    reported = [1 if r else 0 for r in cols.reported.tolist()]
-    blocks = [tuple(blocking.get(i, ())) for i in range(len(codes))] if blocking else [()] * len(codes)
-    # What every row of this indicator shares; the rest is filled per row below. Rows
-    # are built by setting their __dict__ (as `_frozen` does, without its per-row merge
-    # and check): 245,000 national rows, the largest cost left in this module.
-    shared = dict(
-        area_level="commune",
-        indicator_id=ind.id,
-        year=year,
-        period=period,
-        target_text=ev.target_text,
-        total=1,
-        communes_met=None,
-        communes_with_target=None,
-        is_area=False,
-        prorated=ev.prorated,
-        not_reported=(),
-        ineligible=(),
-    )
-    new, put = object.__new__, object.__setattr__
-    out = []
-    for code, name, v, s, nu, de, r, p, e, g, bl, tol, u in zip(
-        codes,
-        names,
-        values,
-        status_names,
-        nums,
-        dens,
-        reported,
-        prevs,
-        expected,
-        gaps,
-        blocks,
-        tols,
-        units,
-        strict=True,
-    ):
-        fields = shared.copy()
-        fields.update(
-            area_code=code,
-            area_name=name,
-            value=v,
-            status=s,
-            numerator=nu,
-            denominator=de,
-            reported=r,
-            previous_value=p,
-            expected=e,
-            gap=g,
-            blocking=bl,
-            tolerance=tol,
-            units_to_target=u,
+
+    def build() -> list[ProgressRow]:
+        status_names = [_STATUS_NAMES[s] for s in status.tolist()]
+        values, nums, dens, prevs = (
+            _none(cols.value),
+            _none(cols.numerator),
+            _none(cols.denominator),
+            _none(prev_cols.value),
         )
-        row = new(ProgressRow)
-        put(row, "__dict__", fields)
-        out.append(row)
-    if out and set(out[0].__dict__) != _FIELD_NAMES[ProgressRow]:
-        raise TypeError("ProgressRow fields changed: update rules.columnar._commune_rows")
-    return out, status
+        expected, gaps, tols, units = _none(ev.expected), _none(ev.gap), _none(ev.tolerance), _none(to_target)
+        reported = [1 if r else 0 for r in cols.reported.tolist()]
+        blocks = [tuple(blocking.get(i, ())) for i in range(len(codes))] if blocking else [()] * len(codes)
+        # What every row of this indicator shares; the rest is filled per row below. Rows
+        # are built by setting their __dict__ (as `_frozen` does, without its per-row merge
+        # and check): 245,000 national rows, the largest cost left in this module.
+        shared = dict(
+            area_level="commune",
+            indicator_id=ind.id,
+            year=year,
+            period=period,
+            target_text=ev.target_text,
+            total=1,
+            communes_met=None,
+            communes_with_target=None,
+            is_area=False,
+            prorated=ev.prorated,
+            not_reported=(),
+            ineligible=(),
+        )
+        new, put = object.__new__, object.__setattr__
+        out = []
+        for code, name, v, s, nu, de, r, p, e, g, bl, tol, u in zip(
+            codes,
+            names,
+            values,
+            status_names,
+            nums,
+            dens,
+            reported,
+            prevs,
+            expected,
+            gaps,
+            blocks,
+            tols,
+            units,
+            strict=True,
+        ):
+            fields = shared.copy()
+            fields.update(
+                area_code=code,
+                area_name=name,
+                value=v,
+                status=s,
+                numerator=nu,
+                denominator=de,
+                reported=r,
+                previous_value=p,
+                expected=e,
+                gap=g,
+                blocking=bl,
+                tolerance=tol,
+                units_to_target=u,
+            )
+            row = new(ProgressRow)
+            put(row, "__dict__", fields)
+            out.append(row)
+        if out and set(out[0].__dict__) != _FIELD_NAMES[ProgressRow]:
+            raise TypeError("ProgressRow fields changed: update rules.columnar._commune_rows")
+        return out
+
+    return build, status
