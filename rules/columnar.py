@@ -53,23 +53,23 @@ _STATUS_NAMES: tuple[str, ...] = STATUSES  # index = the codes above
 
 @dataclass(frozen=True, eq=False)
 class FigureMatrix(Mapping[str, Mapping[str, float]]):
-    """Figures of one (year, period): `values[i, j]` is commune `codes[i]`'s figure for
+    """Figures of one (year, period): `array[i, j]` is commune `codes[i]`'s figure for
     `elements[j]`, NaN when not reported. A code is a key when it has a figure."""
 
     codes: tuple[str, ...]
     elements: tuple[str, ...]
-    values: np.ndarray  # float64, shape (len(codes), len(elements))
+    array: np.ndarray  # float64, shape (len(codes), len(elements))
     _rows: dict[str, int] = field(default_factory=dict, repr=False)
     _cols: dict[str, int] = field(default_factory=dict, repr=False)
     _dicts: dict[str, dict[str, float]] = field(default_factory=dict, repr=False)
     _positions: dict[tuple[str, ...], np.ndarray] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
-        if self.values.shape != (len(self.codes), len(self.elements)):
-            raise ValueError(f"values {self.values.shape} for {len(self.codes)} codes x {len(self.elements)} elements")
+        if self.array.shape != (len(self.codes), len(self.elements)):
+            raise ValueError(f"array {self.array.shape} for {len(self.codes)} codes x {len(self.elements)} elements")
         self._rows.update({c: i for i, c in enumerate(self.codes)})
         self._cols.update({e: j for j, e in enumerate(self.elements)})
-        self.values.flags.writeable = False  # shared read-only across sessions
+        self.array.flags.writeable = False  # shared read-only across sessions
 
     @staticmethod
     def empty(elements: Sequence[str] = ()) -> FigureMatrix:
@@ -102,7 +102,7 @@ class FigureMatrix(Mapping[str, Mapping[str, float]]):
         extra = FigureMatrix.from_figures(figures, self.elements)
         keep = [i for i, c in enumerate(self.codes) if c not in extra._rows]
         codes = [self.codes[i] for i in keep] + list(extra.codes)
-        values = np.vstack([self.values[keep], extra.values])
+        values = np.vstack([self.array[keep], extra.array])
         order = sorted(range(len(codes)), key=codes.__getitem__)
         return FigureMatrix(tuple(codes[i] for i in order), self.elements, values[order])
 
@@ -119,7 +119,7 @@ class FigureMatrix(Mapping[str, Mapping[str, float]]):
         for k, de in enumerate(elements):
             j = self._cols.get(de)
             if j is not None and have_row.any():
-                out[have_row, k] = self.values[rows[have_row], j]
+                out[have_row, k] = self.array[rows[have_row], j]
         return out
 
     # The Mapping the pages and the reference rules read (a dict per commune on demand).
@@ -127,7 +127,7 @@ class FigureMatrix(Mapping[str, Mapping[str, float]]):
         found = self._dicts.get(code)
         if found is None:
             i = self._rows[code]
-            row = self.values[i].tolist()
+            row = self.array[i].tolist()
             found = {de: v for de, v in zip(self.elements, row, strict=True) if v == v}
             if not found:
                 raise KeyError(code)
@@ -138,11 +138,11 @@ class FigureMatrix(Mapping[str, Mapping[str, float]]):
         return (c for c in self.codes if c in self)
 
     def __len__(self) -> int:
-        return int((~np.isnan(self.values)).any(axis=1).sum()) if self.values.size else 0
+        return int((~np.isnan(self.array)).any(axis=1).sum()) if self.array.size else 0
 
     def __contains__(self, code: object) -> bool:
         i = self._rows.get(code)  # type: ignore[arg-type]
-        return i is not None and bool((~np.isnan(self.values[i])).any())
+        return i is not None and bool((~np.isnan(self.array[i])).any())
 
 
 # --------------------------------------------------------------------------- one indicator
@@ -410,16 +410,25 @@ class LazyRows(Sequence[ProgressRow]):
     rows are built on first use; `codes` and `statuses` are there without them."""
 
     def __init__(
-        self, area_row: ProgressRow, codes: Sequence[str], statuses: np.ndarray, build: Callable[[], list[ProgressRow]]
+        self,
+        area_row: ProgressRow,
+        codes: Sequence[str],
+        statuses: np.ndarray,
+        values: np.ndarray,
+        build: Callable[[], list[ProgressRow]],
     ) -> None:
         self.area_row = area_row
         self.codes = list(codes)
         self.statuses = statuses  # int8 codes, one per commune in `codes`
+        self.values = values  # each commune's value (NaN = None), as on its row
         self._build: Callable[[], list[ProgressRow]] | None = build
         self._rows: tuple[ProgressRow, ...] | None = None
 
     def status_names(self) -> list[str]:
         return [_STATUS_NAMES[s] for s in self.statuses.tolist()]
+
+    def value_list(self) -> list[float | None]:
+        return _none(self.values)
 
     @property
     def rows(self) -> tuple[ProgressRow, ...]:
@@ -499,7 +508,7 @@ def _indicator_rows(
         (rows if g == 0 else group_out).append(
             _pooled_row(ind, year, period, unit, av, prev, pools, g, accumulates, des)
         )
-    return LazyRows(rows[0], scope.codes, statuses, build) if lazy else [*rows, *build()]
+    return LazyRows(rows[0], scope.codes, statuses, cols.value, build) if lazy else [*rows, *build()]
 
 
 def indicator_rows_columnar(

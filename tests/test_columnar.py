@@ -233,3 +233,37 @@ def test_a_commune_as_the_area_and_no_figures_at_all(shared_seeded_url: str) -> 
     district = compute_progress(engine, plan, 2025, "FY")
     args = (plan, 2025, "FY", district.area, district.communes, {}, None)
     _same(evaluate_plan_with_groups(*args)[0], plan_rows_columnar(*args)[0])
+
+
+@pytest.mark.parametrize("backend_name", ["sqlite", "postgresql"])
+def test_whatif_from_columns_gives_the_reference_rows(generated: dict, backend_name: str) -> None:
+    """A what-if (moved target, assumed communes) on the arrays: its rows before and after
+    and its flipped communes are those of `rules.indicator_rows` on plain dicts."""
+    from rules import indicator_rows, simulate
+    from rules.whatif import parse_target_text
+
+    engine, plan = generated[backend_name]
+    progress = compute_progress(engine, plan, 2025, "H1")
+    assert isinstance(progress.figures, FigureMatrix)
+    now, before = dict(progress.figures), dict(progress.previous_figures)
+    codes = [c.code for c in progress.communes]
+    for n, ind in enumerate(plan.indicators):
+        override = parse_target_text(">= 55") if ind.unit != "count" else parse_target_text("<= 3")
+        assumed = [*codes[n : n + 40 : 3], "not in the area"]
+        sim = simulate(plan, ind.id, 2025, "H1", progress.area, progress.communes, progress.figures,
+                       progress.previous_figures, target_override=override, assume_met=assumed)  # fmt: skip
+        args = (2025, "H1", progress.area, progress.communes)
+        expected_before = indicator_rows(ind, *args, now, before, data_elements=plan.data_elements)
+        changed = {code: dict(now.get(code, {})) for code in {c.commune_code for c in sim.changes}}
+        for change in sim.changes:
+            changed[change.commune_code][change.data_element] = change.after
+        after_ind = replace(ind, targets={**ind.targets, 2025: override})
+        expected_after = indicator_rows(after_ind, *args, {**now, **changed}, before, data_elements=plan.data_elements)
+        was = {r.area_code: r.status for r in expected_before if not r.is_area}
+        flipped = sorted(
+            (r.area_code, was[r.area_code], r.status) for r in expected_after[1:] if was[r.area_code] != r.status
+        )
+        assert list(sim.flipped) == flipped
+        _same(list(sim.rows_before), expected_before)
+        _same(list(sim.rows_after), expected_after)
+        assert sim.after == expected_after[0] and len(sim.rows_after) == len(codes) + 1
