@@ -16,8 +16,8 @@ from sqlalchemy import Engine
 from data_access import queries
 from data_access.place_resolution import period_end
 from data_access.targets import match_area
-from rules import AreaValue, ProgressRow, area_value, evaluate_plan_with_groups
-from rules.columnar import FigureMatrix, plan_rows_columnar
+from rules import AreaValue, ProgressRow, evaluate_plan_with_groups
+from rules.columnar import FigureMatrix, area_value_columnar, plan_rows_columnar
 from rules.lineage import Merger, carry_forward
 from rules.model import OrgUnitRef, Plan
 
@@ -105,7 +105,7 @@ class Progress:
         if previous not in cache:
             codes = [c.code for c in self.communes]
             figures = self.previous_figures if previous else self.figures
-            cache[previous] = {ind.id: area_value(ind, codes, figures) for ind in self.plan.indicators}
+            cache[previous] = {ind.id: area_value_columnar(ind, codes, figures) for ind in self.plan.indicators}
         return cache[previous]
 
     def part_row(self, indicator_id: str, part_code: str) -> ProgressRow | None:

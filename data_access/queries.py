@@ -192,6 +192,23 @@ def _driver_rows(conn, sql: str, params: Sequence[object]) -> list[tuple]:  # no
         cursor.close()
 
 
+def _asked(periods: Iterable[tuple[int, str]]) -> tuple[list[tuple[int, str]], list[int], list[str]]:
+    """The (year, period)s asked for, sorted, with their years and period names."""
+    wanted = sorted(set(periods))
+    return wanted, sorted({y for y, _ in wanted}), sorted({p for _, p in wanted})
+
+
+def _valid_sql(conn, on: date | None) -> tuple[str, list[object]]:  # noqa: ANN001 - a Connection
+    """The SQL (on `ou`) and parameters keeping the units valid on `on` (none when None)."""
+    if on is None:
+        return "", []
+    day = on if conn.dialect.name == "postgresql" else on.isoformat()
+    return " AND (ou.valid_from IS NULL OR ou.valid_from <= ?) AND (ou.valid_to IS NULL OR ou.valid_to >= ?)", [
+        day,
+        day,
+    ]
+
+
 def figures_in_area(
     engine: Engine,
     area_code: str,
@@ -205,12 +222,10 @@ def figures_in_area(
     An Châu in a 2026 view) never passes for today's unit; its figures come through
     the lineage (`mergers_into`).
     """
-    wanted = sorted(set(periods))
+    wanted, years, period_names = _asked(periods)
     out: FiguresByPeriod = {key: {} for key in wanted}
     if not wanted:
         return out
-    years = sorted({y for y, _ in wanted})
-    period_names = sorted({p for _, p in wanted})
     with engine.connect() as conn:
         path = _path_of(conn, area_code, on)
         if path is None:
@@ -225,12 +240,8 @@ def figures_in_area(
         )
         if des:
             sql += f" AND dv.data_element_id IN ({_marks(des)})"
-        params: list[object] = [path + "%", *years, *period_names, *des]
-        if on is not None:
-            sql += " AND (ou.valid_from IS NULL OR ou.valid_from <= ?) AND (ou.valid_to IS NULL OR ou.valid_to >= ?)"
-            day = on if conn.dialect.name == "postgresql" else on.isoformat()
-            params += [day, day]
-        rows = _driver_rows(conn, sql, params)
+        valid, day_params = _valid_sql(conn, on)
+        rows = _driver_rows(conn, sql + valid, [path + "%", *years, *period_names, *des, *day_params])
     for code, de, year, period, value in rows:
         bucket = out.get((year, period))
         if bucket is not None:
@@ -497,22 +508,16 @@ def figure_matrices(
     matrices in one step each: no dict per commune, no Python loop per figure
     (benchmarks/RESULTS.md, "reading figures", has the measurement behind the choice).
     """
-    wanted = sorted(set(periods))
+    wanted, years, period_names = _asked(periods)
     des = list(dict.fromkeys(data_elements))
     out = {key: FigureMatrix.empty(des) for key in wanted}
     if not wanted or not des:
         return out
-    years = sorted({y for y, _ in wanted})
-    period_names = sorted({p for _, p in wanted})
     with engine.connect() as conn:
         path = _path_of(conn, area_code, on)
         if path is None:
             return out
-        valid, day_params = "", []
-        if on is not None:
-            valid = " AND (ou.valid_from IS NULL OR ou.valid_from <= ?) AND (ou.valid_to IS NULL OR ou.valid_to >= ?)"
-            day = on if conn.dialect.name == "postgresql" else on.isoformat()
-            day_params = [day, day]
+        valid, day_params = _valid_sql(conn, on)
         units = _driver_rows(
             conn, f"SELECT ou.id, ou.code FROM org_unit ou WHERE ou.path LIKE ?{valid}", [path + "%", *day_params]
         )

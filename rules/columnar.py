@@ -30,7 +30,6 @@ from rules.indicators import (
     AreaValue,
     Figures,
     ProgressRow,
-    _frozen,
     accumulates_over_year,
     better_direction,
     eligibility_applies,
@@ -39,8 +38,7 @@ from rules.indicators import (
     has_denominator,
     indicator_rows,
     is_whole,
-    not_applicable,
-    units_to_target,
+    pooled_row,
 )
 from rules.model import COMMUNES, STATUSES, DataElement, Indicator, OrgUnitRef, Plan
 
@@ -405,6 +403,18 @@ def _area_value(
     return AreaValue(value, numerator, denominator, reported, total, not_reported, ineligible)
 
 
+def area_value_columnar(ind: Indicator, communes: Sequence[str], figures: Figures) -> AreaValue:
+    """`rules.area_value` (the indicator pooled over these communes, each once, added
+    in the order given), computed as columns."""
+    codes = list(dict.fromkeys(communes))
+    cols = commune_columns(ind, codes, _matrix(figures))
+    grouping = _Groups(codes, ())
+    pools = grouping.pools(cols, None)
+    not_reported = grouping.codes_where(0, ~cols.reported)
+    ineligible = grouping.codes_where(0, cols.reported & ~cols.eligible)
+    return _area_value(ind, pools, 0, len(codes), not_reported, ineligible)
+
+
 class LazyRows(Sequence[ProgressRow]):
     """One indicator's rows (the area row, then the communes by code) whose commune
     rows are built on first use; `codes` and `statuses` are there without them."""
@@ -505,9 +515,9 @@ def _indicator_rows(
         ineligible = scope.grouping.codes_where(g, ineligible_mask)
         av = _area_value(ind, pools, g, scope.totals[g], not_reported, ineligible)
         prev = _area_value(ind, prev_pools, g, scope.totals[g], (), ())
-        (rows if g == 0 else group_out).append(
-            _pooled_row(ind, year, period, unit, av, prev, pools, g, accumulates, des)
-        )
+        met, judged = int(pools.met[g]), int(pools.judged[g])
+        row = pooled_row(ind, year, period, unit, av, prev, met, judged, accumulates, des)
+        (rows if g == 0 else group_out).append(row)
     return LazyRows(rows[0], scope.codes, statuses, cols.value, build) if lazy else [*rows, *build()]
 
 
@@ -570,53 +580,6 @@ def plan_rows_columnar(
     for ind in plan.indicators:
         rows.extend(_indicator_rows(scope, ind, year, period, now, before, des, part_rows))
     return rows, part_rows
-
-
-def _pooled_row(
-    ind: Indicator,
-    year: int,
-    period: str,
-    unit: OrgUnitRef,
-    av: AreaValue,
-    prev: AreaValue,
-    pools: _Pools,
-    g: int,
-    accumulates: bool,
-    des: Mapping[str, DataElement],
-) -> ProgressRow:
-    """An area's or a part's row: few of them, so the reference's own scalar rules."""
-    ev = evaluate(ind, year, period, av.value, prev.value, accumulates)
-    with_denominator = has_denominator(ind)
-    return _frozen(
-        ProgressRow,
-        dict(
-            area_code=unit.code,
-            area_name=unit.name,
-            area_level=unit.level,
-            indicator_id=ind.id,
-            year=year,
-            period=period,
-            value=av.value,
-            target_text=ev.target.text if ev.target is not None else "",
-            status=not_applicable(ev.status, av.reported, av.denominator if with_denominator else None),
-            numerator=av.numerator if av.reported else None,
-            denominator=(av.denominator if av.reported else None) if with_denominator else None,
-            reported=av.reported,
-            total=av.total,
-            previous_value=prev.value,
-            expected=ev.expected,
-            gap=ev.gap,
-            communes_met=int(pools.met[g]),
-            communes_with_target=int(pools.judged[g]),
-            blocking=(),
-            is_area=True,
-            tolerance=ev.tolerance,
-            prorated=ev.prorated,
-            units_to_target=units_to_target(ind, av, ev, des),
-            not_reported=av.not_reported,
-            ineligible=av.ineligible,
-        ),
-    )
 
 
 def commune_statuses(

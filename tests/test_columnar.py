@@ -23,7 +23,7 @@ from data_access.generate import generate
 from data_access.place_resolution import period_end
 from data_access.progress import compute_progress, progress_records
 from data_access.targets import load_plan
-from rules import evaluate_plan_with_groups
+from rules import area_value, evaluate_plan_with_groups
 from rules.columnar import FigureMatrix, plan_rows_columnar
 from rules.model import Plan, Target
 from rules.suppression import Hidden, SmallCount
@@ -50,6 +50,11 @@ def _assert_same_progress(old, new) -> None:
     assert new.figures == old.figures  # the matrix reads as the same commune -> element dict
     assert new.previous_figures == old.previous_figures
     assert progress_records(new) == progress_records(old)  # value, status, note, … as exported
+    codes = [c.code for c in old.communes]
+    for previous, figures in ((False, old.figures), (True, old.previous_figures)):
+        pooled = new.pooled(previous)  # the area's values the overview's tables show
+        for ind in old.plan.indicators:
+            assert repr(pooled[ind.id]) == repr(area_value(ind, codes, figures))
 
 
 # --------------------------------------------------------------------------- the sample
