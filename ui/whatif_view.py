@@ -166,7 +166,8 @@ def _card(ctx: PageContext, ind: Indicator, sim: Simulation, after: bool) -> Non
         color = status.STATUS_BADGE_COLOR[row.status]
         st.markdown(f"### :{color}-background[{status.status_label(row.status, ctx.lang)}]")
         if row.communes_with_target:
-            st.markdown(ctx.t("whatif_communes_met", met=row.communes_met, total=row.communes_with_target))
+            met, total = (fmt_number(n, 0, ctx.lang) for n in (row.communes_met, row.communes_with_target))
+            st.markdown(ctx.t("whatif_communes_met", met=met, total=total))  # 3.969/10.600, not 3969/10600
 
 
 def before_after(ctx: PageContext, ind: Indicator, sim: Simulation, changed: bool) -> None:
