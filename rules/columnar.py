@@ -94,11 +94,12 @@ class FigureMatrix(Mapping[str, Mapping[str, float]]):
         return FigureMatrix(tuple(codes), tuple(elements), values)
 
     def overlay(self, figures: Figures) -> FigureMatrix:
-        """These figures with some communes' replaced (or added) from the dict form."""
+        """These figures with some communes' replaced (or added) from the dict form, as
+        `{**self, **figures}` reads (an empty dict: the commune reported nothing)."""
         if not figures:
             return self
         extra = FigureMatrix.from_figures(figures, self.elements)
-        keep = [i for i, c in enumerate(self.codes) if c not in extra._rows]
+        keep = [i for i, c in enumerate(self.codes) if c not in figures]
         codes = [self.codes[i] for i in keep] + list(extra.codes)
         values = np.vstack([self.array[keep], extra.array])
         order = sorted(range(len(codes)), key=codes.__getitem__)

@@ -272,3 +272,18 @@ def test_whatif_from_columns_gives_the_reference_rows(generated: dict, backend_n
         _same(list(sim.rows_before), expected_before)
         _same(list(sim.rows_after), expected_after)
         assert sim.after == expected_after[0] and len(sim.rows_after) == len(codes) + 1
+
+
+def test_a_matrix_reads_like_the_dicts_it_was_made_from() -> None:
+    """The Mapping the pages read: keys, values, items, get, `in`, overlay as `{**a, **b}`."""
+    figures = {"C2": {"a": 1.0, "b": 0.0}, "C1": {"b": 2.5}, "C3": {}}
+    m = FigureMatrix.from_figures(figures, ["a", "b", "c"])
+    assert dict(m) == {"C1": {"b": 2.5}, "C2": {"a": 1.0, "b": 0.0}}  # C3 reported nothing
+    assert list(m) == ["C1", "C2"] and len(m) == 2 and "C3" not in m and m.get("C3") is None
+    assert [dict(v) for v in m.values()] == [{"b": 2.5}, {"a": 1.0, "b": 0.0}]
+    assert dict(m.items())["C2"]["b"] == 0.0  # a reported 0 stays a figure, never "missing"
+    over = m.overlay({"C2": {}, "C4": {"c": 7.0}, "C1": {"a": 3.0}})
+    assert dict(over) == {"C1": {"a": 3.0}, "C4": {"c": 7.0}}
+    assert m == {"C1": {"b": 2.5}, "C2": {"a": 1.0, "b": 0.0}}  # the original is untouched
+    with pytest.raises(ValueError):
+        m.array[0, 0] = 5.0  # read-only: one matrix is shared by every session
