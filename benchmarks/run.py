@@ -30,6 +30,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -372,7 +373,10 @@ def worker_apptest(size: Size, backend: str) -> dict:
 
     run("pages/help.py")  # imports and the engine, once, as a running server has them
     pages = {}
+    wanted = set(filter(None, os.environ.get("BENCH_PAGES", "").split(",")))
     for spec in PAGES:
+        if wanted and spec.key not in wanted:
+            continue
         st.cache_data.clear()
         st.cache_resource.clear()
         cold, errors = run(spec.path)
@@ -386,6 +390,92 @@ def worker_apptest(size: Size, backend: str) -> dict:
         }
         print(f"    {spec.key:13s} cold {cold:8.0f} ms  warm {pages[spec.key]['warm_ms']:7.0f} ms", file=sys.stderr)
     return {"pages": pages, "floors": floors, "view": v.params()}
+
+
+# --- worker: the plan's evaluation, columns against the reference --------------------------
+
+
+def _best_ms(fn: Callable[[], object], runs: int) -> tuple[float, object]:
+    """Best of `runs` timings of `fn()` in ms (after a collection, so one run's garbage
+    does not land on the next), and its last result."""
+    import gc
+
+    best, out = float("inf"), None
+    for _ in range(runs):
+        gc.collect()
+        t0 = time.perf_counter()
+        out = fn()
+        best = min(best, (time.perf_counter() - t0) * 1000)
+    return round(best, 1), out
+
+
+def worker_evaluation(size: Size, backend: str) -> dict:
+    """The area's progress (the plan's area, its last year, FY) both ways, in one process:
+    the database floor (the overview's SQL), reading the figures into dicts and into
+    arrays, evaluating per commune (`rules`) and as columns (`rules.columnar`), the
+    whole `compute_progress` both ways, and a what-if change; with the ratios."""
+    from data_access import db, queries
+    from data_access.place_resolution import period_end
+    from data_access.progress import compute_progress
+    from data_access.targets import load_plan
+    from rules import evaluate_plan_with_groups, simulate
+    from rules.columnar import plan_rows_columnar
+    from rules.whatif import parse_target_text
+
+    url = db_url(size, backend)
+    v = view_for(url, plan_path(size))
+    floor = measure_floors(url, v)["overview"]
+    engine = db.get_engine(url)
+    plan = load_plan(plan_path(size))
+    year, period = v.year, v.period
+    on = period_end(year, period)
+    keys = [(year, period), (year - 1, period)]
+    needed = plan.used_data_elements()
+    slow = 1 if size.communes > 1000 else 3
+    progress = compute_progress(engine, plan, year, period)  # warms the database's cache
+    area, communes = progress.area, list(progress.communes)
+    parts = queries.parts_of(engine, area.code, year, on=on)
+    read_dicts, dicts = _best_ms(lambda: queries.figures_in_area(engine, area.code, keys, needed, on=on), 3)
+    read_arrays, arrays = _best_ms(lambda: queries.figure_matrices(engine, area.code, keys, needed, on=on), 3)
+    now, before = dicts[keys[0]], dicts[keys[1]]
+    eval_ref, ref = _best_ms(
+        lambda: evaluate_plan_with_groups(plan, year, period, area, communes, now, before, groups=parts), slow
+    )
+    eval_cols, cols = _best_ms(
+        lambda: plan_rows_columnar(plan, year, period, area, communes, arrays[keys[0]], arrays[keys[1]], groups=parts),
+        3,
+    )
+    same = [repr(r) for r in ref[0] + ref[1]] == [repr(r) for r in cols[0] + cols[1]]
+    progress_ref, _ = _best_ms(lambda: compute_progress(engine, plan, year, period, reference=True), slow)
+    progress_cols, _ = _best_ms(lambda: compute_progress(engine, plan, year, period), 3)
+    codes = [c.code for c in communes]
+    changes = []
+    for k in range(7):  # a moved target and five communes assumed to meet it, per change
+        t0 = time.perf_counter()
+        simulate(
+            plan, v.indicator, year, period, area, communes, progress.figures, progress.previous_figures,
+            target_override=parse_target_text(f">= {60 + k}"), assume_met=codes[k * 11 : k * 11 + 5],
+        )  # fmt: skip
+        changes.append((time.perf_counter() - t0) * 1000)
+    out = {
+        "communes": len(communes),
+        "rows": len(cols[0]) + len(cols[1]),
+        "same_rows": same,
+        "floor_ms": floor,
+        "read_dicts_ms": read_dicts,
+        "read_arrays_ms": read_arrays,
+        "eval_reference_ms": eval_ref,
+        "eval_columnar_ms": eval_cols,
+        "progress_reference_ms": progress_ref,
+        "progress_columnar_ms": progress_cols,
+        "whatif_change_ms": round(statistics.median(changes), 1),
+        "eval_speedup": round(eval_ref / eval_cols, 1) if eval_cols else None,
+        "progress_speedup": round(progress_ref / progress_cols, 1) if progress_cols else None,
+        "progress_over_floor": round(progress_cols / floor, 1) if floor else None,
+        "progress_reference_over_floor": round(progress_ref / floor, 1) if floor else None,
+    }
+    print(f"    evaluation {json.dumps(out)}", file=sys.stderr)
+    return out
 
 
 # --- worker: import throughput ----------------------------------------------------------
@@ -617,8 +707,10 @@ def worker_browser(size: Size, backend: str) -> dict:
 # --- orchestration ----------------------------------------------------------------------
 
 
-def _worker(kind: str, size: Size, backend: str, timeout: float = 3600) -> dict:
+def _worker(kind: str, size: Size, backend: str, timeout: float = 3600, pages: str = "") -> dict:
     cmd = [sys.executable, "-m", "benchmarks.run", "--worker", kind, "--sizes", size.name, "--backends", backend]
+    if pages:
+        cmd += ["--pages", pages]
     proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=timeout)
     sys.stderr.write(proc.stderr[-4000:] if proc.returncode else "".join(
         line + "\n" for line in proc.stderr.splitlines() if line.startswith("    ")
@@ -671,10 +763,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default=",".join(SIZES))
     parser.add_argument("--backends", default=",".join(BACKENDS))
-    parser.add_argument("--skip", default="", help="comma-separated parts to skip: apptest,import,browser")
+    parser.add_argument("--skip", default="", help="comma-separated parts to skip: evaluation,apptest,import,browser")
     parser.add_argument("--rebuild", action="store_true", help="build the cached databases again")
     parser.add_argument("--render", action="store_true", help="only write RESULTS.md again from work/results.json")
-    parser.add_argument("--worker", choices=["apptest", "import", "browser"], help=argparse.SUPPRESS)
+    parser.add_argument("--worker", choices=["apptest", "import", "browser", "evaluation"], help=argparse.SUPPRESS)
+    parser.add_argument("--pages", default="", help="comma-separated page keys for the AppTest part (default: all)")
+    parser.add_argument(
+        "--partial",
+        action="store_true",
+        help="a look at some parts only: results to work/results_partial.json, RESULTS.md left as it is",
+    )
     args = parser.parse_args(argv)
     # The generated data is synthetic: open it without logins (AUTH_MODE=none), as the
     # sample data is, so every page is measured with the whole tree in scope.
@@ -685,7 +783,13 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [SIZES[s] for s in args.sizes.split(",") if s]
     backends = [b for b in args.backends.split(",") if b]
     if args.worker:
-        fn = {"apptest": worker_apptest, "import": worker_import, "browser": worker_browser}[args.worker]
+        os.environ["BENCH_PAGES"] = args.pages  # the AppTest worker measures only these (all when empty)
+        fn = {
+            "apptest": worker_apptest,
+            "import": worker_import,
+            "browser": worker_browser,
+            "evaluation": worker_evaluation,
+        }[args.worker]
         print(json.dumps(fn(sizes[0], backends[0])))
         return 0
     if args.render:
@@ -700,14 +804,18 @@ def main(argv: list[str] | None = None) -> int:
             print(f"== {key}", flush=True)
             _url, built = ensure_database(size, backend, args.rebuild)
             entry: dict = {"build_s": round(built, 1) if built else None}
-            for part in ("apptest", "import", "browser"):
+            for part in ("evaluation", "apptest", "import", "browser"):
                 if part in skip:
                     continue
                 t0 = time.perf_counter()
-                entry[part] = _worker(part, size, backend)
+                entry[part] = _worker(part, size, backend, pages=args.pages)
                 print(f"  {part}: {time.perf_counter() - t0:.0f} s", flush=True)
             run["results"][key] = entry
     run["total_s"] = round(time.perf_counter() - started)
+    if args.partial:
+        (WORK / "results_partial.json").write_text(json.dumps(run, indent=1, ensure_ascii=False))
+        print(f"wrote benchmarks/work/results_partial.json in {run['total_s']} s")
+        return 0
     (WORK / "results.json").write_text(json.dumps(run, indent=1, ensure_ascii=False))
     RESULTS_MD.write_text(render(run), encoding="utf-8")
     print(f"wrote {RESULTS_MD.relative_to(REPO)} in {run['total_s']} s")

@@ -6,6 +6,7 @@ one query, then hands plain data to `rules.evaluate_plan`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property
@@ -15,7 +16,8 @@ from sqlalchemy import Engine
 from data_access import queries
 from data_access.place_resolution import period_end
 from data_access.targets import match_area
-from rules import AreaValue, ProgressRow, area_value, evaluate_plan_with_groups
+from rules import AreaValue, ProgressRow, evaluate_plan_with_groups
+from rules.columnar import FigureMatrix, area_value_columnar, plan_rows_columnar
 from rules.lineage import Merger, carry_forward
 from rules.model import OrgUnitRef, Plan
 
@@ -36,8 +38,10 @@ class Progress:
     area: OrgUnitRef
     communes: tuple[OrgUnitRef, ...]
     rows: tuple[ProgressRow, ...]
-    figures: dict[str, dict[str, float]]
-    previous_figures: dict[str, dict[str, float]]
+    # commune -> element -> value; a `rules.columnar.FigureMatrix` (read-only) unless
+    # computed with `reference=True` or masked by `protect`.
+    figures: Mapping[str, Mapping[str, float]]
+    previous_figures: Mapping[str, Mapping[str, float]]
     latest_update: datetime | None
     # The area's provinces or districts (none when its parts are communes), and a pooled
     # row per part and indicator: a national or provincial overview shows those.
@@ -101,7 +105,7 @@ class Progress:
         if previous not in cache:
             codes = [c.code for c in self.communes]
             figures = self.previous_figures if previous else self.figures
-            cache[previous] = {ind.id: area_value(ind, codes, figures) for ind in self.plan.indicators}
+            cache[previous] = {ind.id: area_value_columnar(ind, codes, figures) for ind in self.plan.indicators}
         return cache[previous]
 
     def part_row(self, indicator_id: str, part_code: str) -> ProgressRow | None:
@@ -139,8 +143,15 @@ def resolve_area(engine: Engine, text: str, on: date | None = None) -> OrgUnitRe
     return found
 
 
-def compute_progress(engine: Engine, plan: Plan, year: int, period: str, area_code: str | None = None) -> Progress:
-    """Every indicator of the plan for the area and each of its communes."""
+def compute_progress(
+    engine: Engine, plan: Plan, year: int, period: str, area_code: str | None = None, *, reference: bool = False
+) -> Progress:
+    """Every indicator of the plan for the area and each of its communes.
+
+    Figures are read into arrays and evaluated as columns (`rules.columnar`);
+    `reference=True` takes the per-commune path of `rules` over dicts instead (the same
+    rows: tests/test_columnar.py holds the two together).
+    """
     # The units that report this period: those valid on its last day (places.md).
     on = period_end(year, period)
     area = queries.org_unit(engine, area_code, on) if area_code else None
@@ -148,11 +159,13 @@ def compute_progress(engine: Engine, plan: Plan, year: int, period: str, area_co
         area = resolve_area(engine, plan.area, on)
     communes = queries.communes_in(engine, area.code, year, on=on)
     needed = plan.used_data_elements()
-    figures = queries.figures_in_area(engine, area.code, [(year, period), (year - 1, period)], needed, on=on)
+    read = queries.figures_in_area if reference else queries.figure_matrices
+    figures = read(engine, area.code, [(year, period), (year - 1, period)], needed, on=on)
     current, previous = figures[(year, period)], figures[(year - 1, period)]
     previous = _previous_across_mergers(engine, plan, area.code, year - 1, period, communes, previous, on)
     parts = queries.parts_of(engine, area.code, year, on=on) if area.level != "commune" else []
-    rows, part_rows = evaluate_plan_with_groups(plan, year, period, area, communes, current, previous, groups=parts)
+    evaluate = evaluate_plan_with_groups if reference else plan_rows_columnar
+    rows, part_rows = evaluate(plan, year, period, area, communes, current, previous, groups=parts)
     return Progress(
         plan=plan,
         year=year,
@@ -175,9 +188,9 @@ def _previous_across_mergers(
     year: int,
     period: str,
     communes: list[OrgUnitRef],
-    previous: dict,
+    previous: Mapping,
     on: date | None = None,
-) -> dict:
+) -> Mapping:
     """Last year's figures for communes formed by a merger come from their predecessors
     (times their shares; across the 2025 reform for almost every commune)."""
     mergers = [Merger(o, n, s) for o, n, s in queries.mergers_into(engine, area_code, on)]
@@ -187,7 +200,10 @@ def _previous_across_mergers(
         return previous
     old = queries.figures_for_codes(engine, [m.old_code for m in relevant], [(year, period)], plan.used_data_elements())
     carried = carry_forward(old[(year, period)], relevant, plan.data_elements)
-    return {**previous, **{m.new_code: carried[m.new_code] for m in relevant if m.new_code in carried}}
+    found = {m.new_code: carried[m.new_code] for m in relevant if m.new_code in carried}
+    if isinstance(previous, FigureMatrix):
+        return previous.overlay(found)
+    return {**previous, **found}
 
 
 CSV_COLUMNS = (

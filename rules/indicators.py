@@ -788,8 +788,27 @@ def _area_row(
     data_elements: Mapping[str, DataElement] | None,
 ) -> ProgressRow:
     """The pooled row of an area from its communes' results and their own statuses."""
-    av = pool(ind, now)
-    prev = pool(ind, before)
+    met = sum(1 for s in commune_statuses if s == "met")
+    judged = sum(1 for s in commune_statuses if s not in ("no_target", "not_applicable"))
+    return pooled_row(
+        ind, year, period, area, pool(ind, now), pool(ind, before), met, judged, accumulates, data_elements
+    )
+
+
+def pooled_row(
+    ind: Indicator,
+    year: int,
+    period: str,
+    area: OrgUnitRef,
+    av: AreaValue,
+    prev: AreaValue,
+    communes_met: int,
+    communes_with_target: int,
+    accumulates: bool,
+    data_elements: Mapping[str, DataElement] | None,
+) -> ProgressRow:
+    """An area's (or a part's) row from its pooled values now and a year before, and
+    how many of its communes met the target / were judged (also `rules.columnar`'s)."""
     ev = evaluate(ind, year, period, av.value, prev.value, accumulates)
     return _row(
         ind,
@@ -805,8 +824,8 @@ def _area_row(
         denominator=(av.denominator if av.reported else None) if has_denominator(ind) else None,
         reported=av.reported,
         total=av.total,
-        communes_met=sum(1 for s in commune_statuses if s == "met"),
-        communes_with_target=sum(1 for s in commune_statuses if s not in ("no_target", "not_applicable")),
+        communes_met=communes_met,
+        communes_with_target=communes_with_target,
         blocking=(),
         is_area=True,
         units_to_target=units_to_target(ind, av, ev, data_elements),

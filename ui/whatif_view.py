@@ -15,6 +15,7 @@ import streamlit as st
 from data_access.progress import Progress
 from i18n import fmt_number, fmt_value
 from rules import Simulation, better_direction
+from rules.columnar import FigureMatrix, LazyRows
 from rules.model import OFF_TRACK, Indicator, Target
 from rules.suppression import is_masked
 from ui import status
@@ -22,6 +23,8 @@ from ui.frame import PageContext, url_widget
 from ui.plan_text import OP_SYMBOL, element_name, fmt_amount, fmt_target, md_escape
 from ui.scorecard import delta_text
 
+# Commune tables stop here (with "và N xã khác"), as the app's other commune lists do.
+MAX_ROWS = 1000
 # Static CSS (no data): larger numbers in the two before/after cards.
 STYLE = """<style>
 .st-key-whatif_before [data-testid="stMetricValue"], .st-key-whatif_after [data-testid="stMetricValue"] {
@@ -162,7 +165,8 @@ def _card(ctx: PageContext, ind: Indicator, sim: Simulation, after: bool) -> Non
         color = status.STATUS_BADGE_COLOR[row.status]
         st.markdown(f"### :{color}-background[{status.status_label(row.status, ctx.lang)}]")
         if row.communes_with_target:
-            st.markdown(ctx.t("whatif_communes_met", met=row.communes_met, total=row.communes_with_target))
+            met, total = (fmt_number(n, 0, ctx.lang) for n in (row.communes_met, row.communes_with_target))
+            st.markdown(ctx.t("whatif_communes_met", met=met, total=total))  # 3.969/10.600, not 3969/10600
 
 
 def before_after(ctx: PageContext, ind: Indicator, sim: Simulation, changed: bool) -> None:
@@ -195,33 +199,63 @@ def _value_pair(before: float | None, after: float | None, unit: str, lang: str)
     return a if a == b else f"{a} → {b}"
 
 
+def _commune_columns(sim: Simulation) -> tuple[list[str], list[str], list[str], list, list]:
+    """(codes, statuses before, after, values before, after) of the communes, from the
+    simulation's columns when it has them (no 2 × 10,600 rows built nationally)."""
+    rb, ra = sim.rows_before, sim.rows_after
+    if isinstance(rb, LazyRows) and isinstance(ra, LazyRows) and rb.codes == ra.codes:
+        return rb.codes, rb.status_names(), ra.status_names(), rb.value_list(), ra.value_list()
+    before = {r.area_code: r for r in rb if not r.is_area}
+    after = {r.area_code: r for r in ra if not r.is_area}
+    codes = list(before)
+    return (
+        codes,
+        [before[c].status for c in codes],
+        [after[c].status for c in codes],
+        [before[c].value for c in codes],
+        [after[c].value for c in codes],
+    )
+
+
 def commune_table(
     ctx: PageContext, ind: Indicator, sim: Simulation, names: dict[str, str], only_flipped: bool
-) -> pd.DataFrame:
-    before = {r.area_code: r for r in sim.rows_before if not r.is_area}
-    after = {r.area_code: r for r in sim.rows_after if not r.is_area}
+) -> tuple[pd.DataFrame, int]:
+    """The communes by name (only those that flipped, or all), at most MAX_ROWS of
+    them, and how many more there are: a leader reads the first screens, and 10,600
+    formatted rows per change took most of a national what-if's time."""
+    codes, was, now, before, after = _commune_columns(sim)
     flipped = {code for code, _, _ in sim.flipped}
-    codes = [c for c in sorted(before, key=lambda c: names.get(c, c)) if not only_flipped or c in flipped]
-    return pd.DataFrame(
+    picked = [i for i in range(len(codes)) if not only_flipped or codes[i] in flipped]
+    picked.sort(key=lambda i: names.get(codes[i], codes[i]))
+    more = max(0, len(picked) - MAX_ROWS)
+    picked = picked[:MAX_ROWS]
+    label = {s: status.status_label(s, ctx.lang) for s in {*was, *now}}
+    frame = pd.DataFrame(
         {
-            ctx.t("whatif_col_commune"): [names.get(c, c) for c in codes],
-            ctx.t("whatif_col_before"): [status.status_label(before[c].status, ctx.lang) for c in codes],
-            ctx.t("whatif_col_after"): [status.status_label(after[c].status, ctx.lang) for c in codes],
-            ctx.t("whatif_col_value"): [
-                _value_pair(before[c].value, after[c].value, ind.unit, ctx.lang) for c in codes
-            ],
+            ctx.t("whatif_col_commune"): [names.get(codes[i], codes[i]) for i in picked],
+            ctx.t("whatif_col_before"): [label[was[i]] for i in picked],
+            ctx.t("whatif_col_after"): [label[now[i]] for i in picked],
+            ctx.t("whatif_col_value"): [_value_pair(before[i], after[i], ind.unit, ctx.lang) for i in picked],
         }
     )
+    return frame, more
+
+
+def _table(ctx: PageContext, ind: Indicator, sim: Simulation, names: dict[str, str], only_flipped: bool) -> None:
+    frame, more = commune_table(ctx, ind, sim, names, only_flipped)
+    st.dataframe(frame, hide_index=True, width="stretch")
+    if more:
+        st.caption(ctx.t("scorecard_and_more", n=fmt_number(more, 0, ctx.lang)))
 
 
 def flipped_communes(ctx: PageContext, ind: Indicator, sim: Simulation, names: dict[str, str]) -> None:
     st.subheader(ctx.t("whatif_flipped_title", count=len(sim.flipped)))
     if sim.flipped:
-        st.dataframe(commune_table(ctx, ind, sim, names, only_flipped=True), hide_index=True, width="stretch")
+        _table(ctx, ind, sim, names, only_flipped=True)
     else:
         st.caption(ctx.t("whatif_flipped_none"))
     with st.expander(ctx.t("whatif_all_communes")):
-        st.dataframe(commune_table(ctx, ind, sim, names, only_flipped=False), hide_index=True, width="stretch")
+        _table(ctx, ind, sim, names, only_flipped=False)
 
 
 def assumed_figures(ctx: PageContext, sim: Simulation, names: dict[str, str]) -> None:
@@ -270,6 +304,7 @@ def hides_figures(progress: Progress, ind: Indicator) -> bool:
     return any(
         is_masked(value)
         for figures in (progress.figures, progress.previous_figures)
+        if not isinstance(figures, FigureMatrix)  # plain floats: masking copies them into dicts
         for values in figures.values()
         for de, value in values.items()
         if de in needed
