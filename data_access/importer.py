@@ -66,6 +66,18 @@ _WRITE_CHUNK = 5000
 _UNIQUE_VIOLATION = "23505"  # PostgreSQL's SQLSTATE
 _EPS = 1e-9
 
+# What one file may expand to, checked before it is read (README, "Bảo mật"): a 726 KB
+# spreadsheet can unpack to gigabytes, and a sheet's own `<dimension>` can claim a
+# million rows. National files stay well inside: the wide template has one row per
+# commune (about 10,600) and ~40 columns; a national long CSV about 720,000 rows.
+MAX_UNPACKED_BYTES = 64 * 1024 * 1024  # every part of an XLSX together, uncompressed
+MAX_ZIP_PARTS = 1000
+MAX_SHEET_ROWS = 50_000
+MAX_SHEET_COLUMNS = 500
+MAX_SHEET_CELLS = 1_000_000
+MAX_CSV_ROWS = 1_500_000
+MAX_ISSUES = 500  # errors listed one by one; the others are counted ("và N lỗi khác")
+
 # Long CSV columns and the other spellings people (and Excel) give them.
 CSV_FIELDS = ("commune_code", "commune_name", "year", "period", "data_element", "value")
 REQUIRED_FIELDS = ("commune_code", "year", "period", "data_element", "value")
@@ -209,7 +221,10 @@ def read_report(data: bytes, filename: str = "") -> ParsedFile:
     kind = file_kind(data)
     try:
         if kind == "xlsx":
-            return _read_xlsx(data)
+            try:
+                return _read_xlsx(data)
+            except _SheetTooBig as exc:
+                return ParsedFile("xlsx", issues=[exc.issue])
         if kind == "xls":
             return ParsedFile("xls", issues=[ImportIssue("intake_error_old_xls")])
         return _read_csv(data)
@@ -325,6 +340,10 @@ def _read_csv(data: bytes) -> ParsedFile:
     header: list[str] | None = None
     mapping: dict[str, int] = {}
     for cells in reader:
+        if reader.line_num > MAX_CSV_ROWS:
+            parsed.issues.append(ImportIssue("hardening_error_csv_rows", {"limit": MAX_CSV_ROWS}))
+            parsed.figures.clear()
+            return parsed
         if header is None:
             if not any(c.strip() for c in cells):
                 continue
@@ -386,19 +405,77 @@ def _cell_text(value: object) -> str:
     return unicodedata.normalize("NFC", str(value)).strip()
 
 
+_SHEET_PART = re.compile(r"^xl/worksheets/[^/]+\.xml$")
+_ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s>/]")
+_CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s>/]")
+
+
+def xlsx_expansion_issue(data: bytes) -> ImportIssue | None:
+    """Why this XLSX may not be opened (too big unpacked, too many rows or cells), or None.
+
+    Looks at the ZIP's declared sizes (Python's zipfile never unpacks more than those:
+    a part that lies fails its CRC), then streams each sheet's XML counting `<row>` and
+    `<c>` tags — its `<dimension>` is not trusted. Nothing is parsed, so a bomb costs
+    a fraction of a second and a few megabytes.
+    """
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return ImportIssue("intake_error_not_xlsx")
+    with zf:
+        parts = zf.infolist()
+        unpacked = sum(p.file_size for p in parts)
+        if len(parts) > MAX_ZIP_PARTS or unpacked > MAX_UNPACKED_BYTES:
+            return ImportIssue(
+                "hardening_error_unpacked",
+                {"size": round(unpacked / 1048576, 1), "limit": round(MAX_UNPACKED_BYTES / 1048576)},
+            )
+        for part in parts:
+            if not _SHEET_PART.match(part.filename):
+                continue
+            rows = cells = 0
+            with zf.open(part) as fh:
+                carry = b""
+                while chunk := fh.read(1 << 20):
+                    buf = carry + chunk
+                    cut = buf.rfind(b"<")  # a tag cut by the chunk boundary waits for the next
+                    cut = len(buf) if cut < 0 else cut
+                    rows += len(_ROW_TAG.findall(buf, 0, cut))
+                    cells += len(_CELL_TAG.findall(buf, 0, cut))
+                    carry = buf[cut:]
+                    if rows > MAX_SHEET_ROWS or cells > MAX_SHEET_CELLS:
+                        return _sheet_too_big(rows, cells)
+                rows += len(_ROW_TAG.findall(carry))
+                cells += len(_CELL_TAG.findall(carry))
+            if rows > MAX_SHEET_ROWS or cells > MAX_SHEET_CELLS:
+                return _sheet_too_big(rows, cells)
+    return None
+
+
+def _sheet_too_big(rows: int, cells: int) -> ImportIssue:
+    if rows > MAX_SHEET_ROWS:
+        return ImportIssue("hardening_error_sheet_rows", {"limit": MAX_SHEET_ROWS})
+    return ImportIssue("hardening_error_sheet_cells", {"limit": MAX_SHEET_CELLS})
+
+
 def _read_xlsx(data: bytes) -> ParsedFile:
     import openpyxl
     from openpyxl.utils import get_column_letter
 
+    refused = xlsx_expansion_issue(data)
+    if refused is not None:
+        return ParsedFile("xlsx", issues=[refused])
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError):
         return ParsedFile("xlsx", issues=[ImportIssue("intake_error_not_xlsx")])
     parsed = ParsedFile("xlsx")
     try:
+        for ws in wb.worksheets:
+            ws.reset_dimensions()  # a sheet's own <dimension> may claim a million rows
         info = _xlsx_info(wb)
         for ws in wb.worksheets:
-            rows = ws.iter_rows(values_only=True)
+            rows = _bounded_rows(ws.iter_rows(values_only=True))
             head: list[tuple] = []
             for _ in range(6):
                 try:
@@ -451,6 +528,24 @@ def _read_xlsx(data: bytes) -> ParsedFile:
         wb.close()
     parsed.issues.append(ImportIssue("intake_error_xlsx_no_ids"))
     return parsed
+
+
+class _SheetTooBig(Exception):
+    """A sheet went past MAX_SHEET_ROWS or MAX_SHEET_COLUMNS while it was read."""
+
+    def __init__(self, issue: ImportIssue) -> None:
+        super().__init__(issue.key)
+        self.issue = issue
+
+
+def _bounded_rows(rows: Iterable[tuple]) -> Iterator[tuple]:
+    """The sheet's rows, stopping at the limits (rows skipped by number count too)."""
+    for n, values in enumerate(rows, start=1):
+        if n > MAX_SHEET_ROWS:
+            raise _SheetTooBig(ImportIssue("hardening_error_sheet_rows", {"limit": MAX_SHEET_ROWS}))
+        if len(values) > MAX_SHEET_COLUMNS:
+            raise _SheetTooBig(ImportIssue("hardening_error_sheet_columns", {"limit": MAX_SHEET_COLUMNS}, row=n))
+        yield values
 
 
 def _rest(head: list[tuple], start: int, rows: Iterable[tuple]) -> Iterable[tuple]:
@@ -616,10 +711,19 @@ class ImportPreview:
     unit_ids: dict[str, int] = field(default_factory=dict)
     missing_elements: list[DataElement] = field(default_factory=list)  # plan elements the database lacks
     previous_imports: list[tuple[datetime, str]] = field(default_factory=list)  # same file before: (when, who)
+    issues_more: int = 0  # errors past the first MAX_ISSUES, counted but not listed
 
     @property
     def ok(self) -> bool:
         return not self.issues
+
+    @property
+    def error_count(self) -> int:
+        return len(self.issues) + self.issues_more
+
+    def more_text(self, lang: str = DEFAULT_LANG) -> str:
+        """'và 4.500 lỗi khác' when errors were left unlisted, else ''."""
+        return t("hardening_more_errors", lang, count=fmt_number(self.issues_more, lang=lang)) if self.issues_more else ""
 
     def count(self, action: str) -> int:
         return sum(1 for c in self.changes if c.action == action)
@@ -748,8 +852,41 @@ def prepare_import(
 ) -> ImportPreview:
     """Validate a file against the database and the plan and work out what it would change.
 
-    Never writes. Every problem becomes an `ImportIssue` in `preview.issues`.
+    Never writes. Every problem becomes an `ImportIssue` in `preview.issues`: the first
+    MAX_ISSUES of them; the others are counted in `preview.issues_more`.
     """
+    preview = _prepare(engine, plan, data, filename, on_progress, max_bytes, today)
+    if len(preview.issues) > MAX_ISSUES:
+        preview.issues_more += len(preview.issues) - MAX_ISSUES
+        del preview.issues[MAX_ISSUES:]
+    return preview
+
+
+class _CappedIssues(list):
+    """A list of issues that keeps the first `cap` and only counts the rest (a file with
+    a million bad rows must not build a million messages)."""
+
+    def __init__(self, cap: int) -> None:
+        super().__init__()
+        self.cap = cap
+        self.more = 0
+
+    def append(self, issue: ImportIssue) -> None:
+        if len(self) < self.cap:
+            super().append(issue)
+        else:
+            self.more += 1
+
+
+def _prepare(
+    engine: Engine,
+    plan: Plan,
+    data: bytes,
+    filename: str,
+    on_progress: ProgressCallback | None,
+    max_bytes: int | None,
+    today: date | None,
+) -> ImportPreview:
     report = on_progress or (lambda _f, _k: None)
     limit = max_bytes if max_bytes is not None else upload_limit_bytes()
     preview = ImportPreview(filename=filename, sha256=hashlib.sha256(data).hexdigest(), size=len(data), kind="unknown")
@@ -788,9 +925,11 @@ def prepare_import(
     elements: dict[str, DataElement] = {**db_elements, **plan.data_elements}
     preview.missing_elements = [de for de_id, de in plan.data_elements.items() if de_id not in db_elements]
     resolved: dict[str, _Unit] = {}  # code -> the unit it means for this file's periods
-    figures = _validate(parsed, units, elements, preview.issues, today or local_today(), report, resolved)
+    found_issues = _CappedIssues(MAX_ISSUES * 4)  # room for duplicates, removed next
+    figures = _validate(parsed, units, elements, found_issues, today or local_today(), report, resolved)
     units = resolved  # type: ignore[assignment]
-    preview.issues = _unique(preview.issues)
+    preview.issues = _unique([*preview.issues, *found_issues])
+    preview.issues_more = found_issues.more
     if not figures:
         return preview
 

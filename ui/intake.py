@@ -132,7 +132,10 @@ def preview_for(ctx: PageContext, name: str, content: bytes) -> ImportPreview:
 
 
 def show_issues(preview: ImportPreview, lang: str) -> None:
-    st.error(t("intake_errors_title", lang, file=preview.filename, count=len(preview.issues)), icon=":material/error:")
+    st.error(
+        t("intake_errors_title", lang, file=preview.filename, count=fmt_number(preview.error_count, lang=lang)),
+        icon=":material/error:",
+    )
     frame = pd.DataFrame(
         {
             t("intake_col_row", lang): [str(i.row) if i.row is not None else "" for i in preview.issues],
@@ -141,6 +144,8 @@ def show_issues(preview: ImportPreview, lang: str) -> None:
         }
     )
     st.dataframe(frame, hide_index=True, width="stretch")
+    if preview.issues_more:
+        st.caption(preview.more_text(lang)[:1].upper() + preview.more_text(lang)[1:] + ".")
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(frame.columns)
