@@ -105,7 +105,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     by = args.by or os.environ.get("IMPORT_BY") or _scope_name() or _login()
     try:
         result = apply_import(engine, preview, by)
-    except (ImportConflict, AccessDenied, PeriodLocked) as exc:
+    except (ImportConflict, AccessDenied, PeriodLocked, db.DatabaseWriteFailed) as exc:
         print(exc.message(lang), file=sys.stderr)
         return EXIT_ERROR
     print(

@@ -49,7 +49,7 @@ from sqlalchemy.dialects import postgresql as pg_dialect
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from data_access import access, locks
+from data_access import access, db, locks
 from data_access.db import REPO_ROOT
 from data_access.models import AuditEntry, DataElementRow, DataValue, ImportBatch, OrgUnit
 from data_access.place_resolution import period_end, unit_for_period
@@ -1354,8 +1354,9 @@ def apply_import(engine: Engine, preview: ImportPreview, by: str, *, now: dateti
 
     Raises `ImportRefused` for a preview with errors, `ImportConflict` when any figure
     the preview looked at was changed by someone else since, `access.AccessDenied`
-    when the current person may not load one of the communes, and
-    `locks.PeriodLocked` when one of the periods was closed meanwhile.
+    when the current person may not load one of the communes,
+    `locks.PeriodLocked` when one of the periods was closed meanwhile, and
+    `db.DatabaseWriteFailed` when the database may not or cannot be written.
     """
     if not preview.ok:
         raise ImportRefused(preview.filename)
@@ -1363,10 +1364,13 @@ def apply_import(engine: Engine, preview: ImportPreview, by: str, *, now: dateti
     now = now or datetime.now(UTC)
     source = preview.filename[:300]
     code_of = {uid: code for code, uid in preview.unit_ids.items()}
-    with engine.connect() as conn:
+    # A read-only, deleted or replaced SQLite file, or a write that fails, is
+    # `db.DatabaseWriteFailed` with nothing written (never a crash, never lost figures).
+    with db.guarded_write(engine), engine.connect() as conn:
         if conn.dialect.name == "sqlite":
             # Take the write lock before re-reading, so no other writer slips in between.
             conn.exec_driver_sql("BEGIN IMMEDIATE")
+            db.ensure_writable(engine)  # again under the lock: the file may have gone meanwhile
         try:
             result = _apply(conn, preview, by, now, source, code_of)
         except BaseException:

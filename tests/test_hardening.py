@@ -13,6 +13,7 @@ import tracemalloc
 import zipfile
 
 import openpyxl
+import pytest
 
 from data_access import db
 from data_access.importer import (
@@ -20,6 +21,7 @@ from data_access.importer import (
     MAX_ISSUES,
     MAX_SHEET_ROWS,
     MAX_UNPACKED_BYTES,
+    apply_import,
     prepare_import,
     read_report,
 )
@@ -171,3 +173,120 @@ def test_the_cli_lists_the_first_errors_then_says_how_many_more(seeded_url, caps
     out = capsys.readouterr().out
     assert out.count("\n  - ") == MAX_ISSUES
     assert "và 7 lỗi khác" in out
+
+
+# ----------------------------------------------------------------------------- 2. database file
+
+
+def dump(url: str) -> dict[str, list[tuple]]:
+    """Every row of the three tables an import writes."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)  # a fresh engine: what a restarted server would see
+    try:
+        with engine.connect() as conn:
+            return {
+                table: [tuple(r) for r in conn.execute(text(f"SELECT * FROM {table} ORDER BY 1, 2"))]
+                for table in ("data_value", "audit_log", "import_batch")
+            }
+    finally:
+        engine.dispose()
+
+
+ONE_FIGURE = (HEADER + "\n07645,,2025,H1,children_total,4321\n").encode()
+
+
+def _read_only_url(url: str, backend: str) -> str:
+    """The same database, opened so that it may be read but not written."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from tests.conftest import PG_ADMIN_URL
+
+    if backend == "sqlite":
+        return f"sqlite:///file:{make_url(url).database}?mode=ro&uri=true"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'ALTER DATABASE "{make_url(url).database}" SET default_transaction_read_only = on'))
+    admin.dispose()
+    db.get_engine(url).dispose()  # new connections take the setting
+    return url
+
+
+def test_confirming_on_a_read_only_database_writes_nothing_and_says_so(seeded_url, backend):
+    before = dump(seeded_url)
+    engine = db.get_engine(_read_only_url(seeded_url, backend))
+    preview = prepare_import(engine, PLAN, ONE_FIGURE, "ro.csv")
+    assert preview.ok and preview.writes
+    with pytest.raises(db.DatabaseWriteFailed) as caught:
+        apply_import(engine, preview, "Nguyễn Văn A")
+    assert caught.value.message("vi").startswith("Không ghi gì")
+    assert dump(seeded_url) == before
+    with engine.connect() as conn:  # the engine (the server) is still usable for reading
+        assert conn.exec_driver_sql("SELECT count(*) FROM org_unit").scalar() > 0
+
+
+def _sqlite_file(url: str):
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+
+    return Path(make_url(url).database)
+
+
+def test_a_deleted_sqlite_file_is_noticed_before_writing(db_factory, _seeded_templates):
+    url = db_factory.new("sqlite", template=_seeded_templates["sqlite"])
+    engine = db.get_engine(url)
+    preview = prepare_import(engine, PLAN, ONE_FIGURE, "gone.csv")
+    assert preview.ok
+    path = _sqlite_file(url)
+    path.unlink()
+    with pytest.raises(db.DatabaseWriteFailed) as caught:
+        apply_import(engine, preview, "Nguyễn Văn A")
+    assert "đã bị xoá" in caught.value.message("vi")
+    assert not path.exists()  # nothing recreated an empty database behind the operator's back
+
+
+def test_a_replaced_sqlite_file_is_noticed_and_neither_file_gets_the_figures(db_factory, _seeded_templates):
+    import os
+    import shutil
+
+    url = db_factory.new("sqlite", template=_seeded_templates["sqlite"])
+    engine = db.get_engine(url)
+    preview = prepare_import(engine, PLAN, ONE_FIGURE, "replaced.csv")
+    path = _sqlite_file(url)
+    copy = path.with_suffix(".copy")
+    shutil.copy(path, copy)
+    before = dump(url)
+    os.replace(copy, path)  # a restore from backup while the server runs
+    with pytest.raises(db.DatabaseWriteFailed) as caught:
+        apply_import(engine, preview, "Nguyễn Văn A")
+    assert "thay bằng tệp khác" in caught.value.message("vi")
+    assert dump(url) == before
+
+
+def test_the_import_page_says_the_database_file_was_replaced_and_keeps_running(
+    monkeypatch, db_factory, _seeded_templates
+):
+    import os
+    import shutil
+
+    from tests.apptest_util import run_app
+
+    url = db_factory.new("sqlite", template=_seeded_templates["sqlite"])
+    at = run_app(monkeypatch, url, page="import")
+    at.file_uploader[0].set_value(("bao_cao.csv", ONE_FIGURE, "text/csv"))
+    at.run()
+    at.text_input(key="import_by").input("Nguyễn Văn Hùng").run()
+    path = _sqlite_file(url)
+    shutil.copy(path, path.with_suffix(".copy"))
+    before = dump(url)
+    os.replace(path.with_suffix(".copy"), path)
+    at.button(key="import_confirm").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    errors = " ".join(e.value for e in at.error)
+    assert "Không ghi gì" in errors and "thay bằng tệp khác" in errors
+    assert not at.success
+    assert dump(url) == before
+    at.run()  # the session goes on
+    assert not at.exception

@@ -242,6 +242,9 @@ def confirm(ctx: PageContext, preview: ImportPreview) -> None:
             st.session_state.pop("_import_preview", None)
             st.error(exc.message(ctx.lang), icon=":material/sync_problem:")
             return
+        except db.DatabaseWriteFailed as exc:  # the dry run stays: the same file can be confirmed again
+            st.error(exc.message(ctx.lang), icon=":material/database:")
+            return
         data.clear_after_import()
         st.session_state.pop("_import_preview", None)
         st.session_state["_import_round"] = st.session_state.get("_import_round", 0) + 1
