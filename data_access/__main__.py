@@ -22,7 +22,7 @@ from data_access import db, migrations, queries
 from data_access.progress import CSV_COLUMNS, AreaNotFound, progress_records, resolve_area
 from data_access.seed import seed_sample
 from data_access.targets import TargetsFileError, check_area, load_plan, validate_plan_file
-from i18n import fmt_number, t
+from i18n import fmt_number, spreadsheet_row, t
 
 EXIT_OK, EXIT_ERROR = 0, 1
 
@@ -96,7 +96,7 @@ def cmd_progress(args: argparse.Namespace) -> int:
         buf = io.StringIO()
         writer = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, lineterminator="\n")
         writer.writeheader()
-        writer.writerows(records)
+        writer.writerows(spreadsheet_row(r) for r in records)  # no formula reaches Excel
         sys.stdout.write(buf.getvalue())
     elif args.format == "json":
         json.dump(records, sys.stdout, ensure_ascii=False, indent=1)

@@ -53,7 +53,7 @@ from data_access import access, db, locks
 from data_access.db import REPO_ROOT
 from data_access.models import AuditEntry, DataElementRow, DataValue, ImportBatch, OrgUnit
 from data_access.place_resolution import period_end, unit_for_period
-from i18n import DEFAULT_LANG, fmt_date, fmt_number, local_today, t
+from i18n import DEFAULT_LANG, fmt_date, fmt_number, from_spreadsheet_text, local_today, t
 from rules.checks import flow_consistency, run_checks
 from rules.model import PERIODS, DataElement, LocalText, Plan
 
@@ -378,7 +378,7 @@ def _read_csv(data: bytes) -> ParsedFile:
             RawFigure(
                 reader.line_num,
                 cells[i_code].strip(),
-                (cells[i_name].strip() or None) if i_name is not None else None,
+                (from_spreadsheet_text(cells[i_name].strip()) or None) if i_name is not None else None,
                 cells[i_year].strip(),
                 cells[i_period].strip(),
                 cells[i_de].strip(),
@@ -512,7 +512,8 @@ def _read_xlsx(data: bytes) -> ParsedFile:
                 if not values or not any(v not in (None, "") for v in values):
                     continue
                 code = _cell_text(values[col["commune_code"]]) if col["commune_code"] < len(values) else ""
-                name = _cell_text(values[col["commune_name"]]) if "commune_name" in col else None
+                # The template writes a name Excel would run as '=… (the apostrophe is not the name's).
+                name = from_spreadsheet_text(_cell_text(values[col["commune_name"]])) if "commune_name" in col else None
                 year = values[col["year"]] if "year" in col else year_default
                 period = values[col["period"]] if "period" in col else period_default
                 for i, de in elements:

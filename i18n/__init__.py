@@ -166,3 +166,32 @@ class Explained(Exception):
 
     def message(self, lang: str = DEFAULT_LANG) -> str:
         return t(self.key, lang, **{k: str(v) for k, v in self.params.items()})
+
+
+# --------------------------------------------------------------------------- spreadsheets
+
+# Text a spreadsheet would read as a formula (`=HYPERLINK(…)`, `+1+cmd|…`, `@SUM(…)`, a
+# leading tab or CR): every CSV and XLSX a person opens in Excel gets it with a leading
+# apostrophe, and XLSX cells are typed as text besides. One rule for the template, the
+# appendix, `progress --format csv` and every other export.
+FORMULA_START: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(value: object) -> object:
+    """`value` with a leading apostrophe when it is text a spreadsheet would run; other
+    values (numbers, None) unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def spreadsheet_row(row: dict[str, object]) -> dict[str, object]:
+    """A CSV record with `spreadsheet_text` applied to every value."""
+    return {k: spreadsheet_text(v) for k, v in row.items()}
+
+
+def from_spreadsheet_text(text: str) -> str:
+    """The text as it was before `spreadsheet_text` (a name read back from the template)."""
+    if text.startswith("'") and text[1:].startswith(FORMULA_START):
+        return text[1:]
+    return text

@@ -7,6 +7,7 @@ Data-access tests run on SQLite and PostgreSQL (the `seeded_url` fixture).
 from __future__ import annotations
 
 import io
+import os
 import re
 import time
 import tracemalloc
@@ -290,3 +291,66 @@ def test_the_import_page_says_the_database_file_was_replaced_and_keeps_running(
     assert dump(url) == before
     at.run()  # the session goes on
     assert not at.exception
+
+
+# ----------------------------------------------------------------------------- 3. formulas
+
+HOSTILE_NAME = '=HYPERLINK("http://example.invalid/x","Bấm vào đây")'
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _rename_commune(url: str, code: str, name: str) -> None:
+    from sqlalchemy import update
+
+    from data_access.models import OrgUnit
+
+    with db.get_engine(url).begin() as conn:
+        conn.execute(update(OrgUnit).where(OrgUnit.code == code).values(name=name, full_name=name))
+
+
+def test_the_template_writes_a_formula_like_name_as_text_and_reads_it_back(seeded_url):
+    from data_access.template import write_template
+
+    _rename_commune(seeded_url, "07645", HOSTILE_NAME)
+    engine = db.get_engine(seeded_url)
+    content, _ = write_template(engine, PLAN, 2025, "H1")
+    with zipfile.ZipFile(io.BytesIO(content)) as zf:
+        sheets = [zf.read(n) for n in zf.namelist() if n.startswith("xl/worksheets/")]
+    assert not any(b"<f>" in x or b"<f " in x for x in sheets)  # no formula anywhere
+    wb = openpyxl.load_workbook(io.BytesIO(content))
+    ws = wb.worksheets[0]
+    row = next(r for r in range(3, ws.max_row + 1) if ws.cell(row=r, column=1).value == "07645")
+    name_cell = ws.cell(row=row, column=2)
+    assert name_cell.data_type == "s" and name_cell.value == "'" + HOSTILE_NAME
+    ids = [c.value for c in ws[2]]
+    ws.cell(row=row, column=ids.index("children_total") + 1, value=777)
+    buf = io.BytesIO()
+    wb.save(buf)
+    preview = prepare_import(engine, PLAN, buf.getvalue(), "mau.xlsx")
+    assert preview.ok, [i.message() for i in preview.issues]  # the name still names the commune
+    assert [(c.code, c.new) for c in preview.changes] == [("07645", 777.0)]
+
+
+def test_progress_csv_leaves_no_cell_a_spreadsheet_would_run(seeded_url):
+    import csv
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO as repo
+
+    _rename_commune(seeded_url, "07645", "+1+cmd|' /C calc'!A0")
+    _rename_commune(seeded_url, "07654", "@SUM(1+1)")
+    result = subprocess.run(
+        [sys.executable, "-m", "data_access", "progress", "--year", "2025", "--period", "FY", "--format", "csv"],
+        cwd=repo,
+        env={**os.environ, "DATABASE_URL": seeded_url},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.reader(io.StringIO(result.stdout)))
+    cells = [c for r in rows for c in r]
+    assert not [c for c in cells if c.startswith(FORMULA_START)]
+    assert "'+1+cmd|' /C calc'!A0" in cells and "'@SUM(1+1)" in cells  # the name is kept, as text
+    assert "'== 0" in cells  # a target "== 0" is text too, never a formula

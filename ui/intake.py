@@ -22,7 +22,7 @@ import streamlit as st
 from data_access import access, audit, db, locks
 from data_access.importer import ImportConflict, ImportPreview, apply_import, prepare_import, upload_limit_bytes
 from data_access.template import write_template
-from i18n import catalogue, fmt_date, fmt_number, t
+from i18n import catalogue, fmt_date, fmt_number, spreadsheet_text, t
 from rules.model import OrgUnitRef, Plan
 from rules.quality import QualityFinding, deadline_date, is_overdue, report_state
 from rules.suppression import SmallCount, is_small
@@ -149,7 +149,7 @@ def show_issues(preview: ImportPreview, lang: str) -> None:
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(frame.columns)
-    writer.writerows(frame.itertuples(index=False))
+    writer.writerows([spreadsheet_text(v) for v in row] for row in frame.itertuples(index=False))
     st.download_button(
         t("intake_errors_download", lang),
         data=("\ufeff" + buf.getvalue()).encode("utf-8"),
