@@ -195,3 +195,23 @@ def from_spreadsheet_text(text: str) -> str:
     if text.startswith("'") and text[1:].startswith(FORMULA_START):
         return text[1:]
     return text
+
+
+# --------------------------------------------------------------------------- markdown
+
+# What Streamlit's markdown gives a meaning to: emphasis, code, links and images (`*_`[]`),
+# HTML (`<>`), `$…$` maths, strikethrough, entities, table cells, `{}` and `:smile:` /
+# `:red[…]` directives anywhere; headings, lists, quotes and rules at the start of a
+# line. Data (a commune's name, a plan label, a file name) passes through `escape_md`
+# once, where it is put into markdown, and shows as the text it is. Line breaks become
+# spaces, so the start of the text is the only start of a line.
+# An underscore between two letters (`bao_cao.csv`) is no emphasis in CommonMark: kept.
+_MD_ANYWHERE = re.compile(r"([\\`*{}\[\]<>$~&|]|:(?=\w)|(?<![^\W_])_|_(?![^\W_]))")
+_MD_LINE_START = re.compile(r"^(\s*)(?:([#+\-=])|(\d+)([.)]))")
+
+
+def escape_md(text: object) -> str:
+    """`text` as literal text inside markdown: '*a*' is not italic, '![i](http://x)'
+    fetches nothing, '${7*7}' is no formula, '1. a' is no list."""
+    flat = _MD_ANYWHERE.sub(r"\\\1", " ".join(str(text).splitlines()))
+    return _MD_LINE_START.sub(lambda m: m[1] + ("\\" + m[2] if m[2] else m[3] + "\\" + m[4]), flat, count=1)

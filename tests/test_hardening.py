@@ -354,3 +354,131 @@ def test_progress_csv_leaves_no_cell_a_spreadsheet_would_run(seeded_url):
     assert not [c for c in cells if c.startswith(FORMULA_START)]
     assert "'+1+cmd|' /C calc'!A0" in cells and "'@SUM(1+1)" in cells  # the name is kept, as text
     assert "'== 0" in cells  # a target "== 0" is text too, never a formula
+
+
+# ----------------------------------------------------------------------------- 4. markdown
+
+HOSTILE_MD = "![i](http://x.invalid/i.png) ${7*7} *a* {value_text} <b>b</b> :red[r]"
+
+
+def html_seen(html: str) -> tuple[set[str], str]:
+    """(the elements, the text) a browser shows for `html`."""
+    from html.parser import HTMLParser
+
+    tags: set[str] = set()
+    text: list[str] = []
+
+    class Seen(HTMLParser):
+        def handle_starttag(self, tag, attrs) -> None:
+            tags.add(tag)
+
+        def handle_data(self, data) -> None:
+            text.append(data)
+
+    Seen().feed(html)
+    return tags, "".join(text).strip()
+
+
+def rendered(markdown: str) -> str:
+    """What a reader sees of `markdown`: the HTML a CommonMark renderer makes of it (with
+    GFM tables and strikethrough, as Streamlit's), checked to hold no element other than
+    paragraphs, headings and bold."""
+    from markdown_it import MarkdownIt
+
+    html = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"]).render(markdown)
+    tags, text = html_seen(html)
+    assert tags <= {"p", "h1", "h2", "h3", "h4", "strong"}, (markdown, html)
+    return text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [HOSTILE_MD, "![i](http://x)", "${7*7}", "*a*", "{value_text}", "1. # _x_ | y | ~~z~~", "a\n# b", "a__b__c d_e_f", "- x"],
+)
+def test_escaped_data_reads_as_written(text):
+    from i18n import escape_md
+
+    assert rendered(escape_md(text)) == " ".join(text.splitlines())
+    assert "$" not in escape_md(text).replace("\\$", "")  # no unescaped maths delimiter
+
+
+def test_no_other_markdown_escaping_function_is_defined():
+    import subprocess
+
+    found = subprocess.run(
+        ["grep", "-rnE", r"def _?(escape_md|md_escape)\b", "--include=*.py", "ui", "pages", "i18n", "data_access"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    ).stdout.splitlines()
+    assert [line.split(":")[0] for line in found] == ["i18n/__init__.py"]
+
+
+def _hostile_plan(tmp_path) -> str:
+    plan = (REPO / "targets.yaml").read_text(encoding="utf-8")
+    label = "Số trẻ em tử vong do đuối nước"
+    assert f'name: {{vi: "{label}"' in plan
+    plan = plan.replace(f'name: {{vi: "{label}"', f'name: {{vi: "{label} {HOSTILE_MD}"')
+    path = tmp_path / "targets.yaml"
+    path.write_text(plan, encoding="utf-8")
+    return str(path)
+
+
+def test_indicator_heading_and_completeness_warning_show_data_literally(monkeypatch, seeded_url, tmp_path):
+    from sqlalchemy import text
+
+    from tests.apptest_util import run_app
+
+    name = f"Xã {HOSTILE_MD}"
+    _rename_commune(seeded_url, "07654", name)
+    with db.get_engine(seeded_url).begin() as conn:  # this commune has not reported for H1 2025
+        conn.execute(
+            text(
+                "DELETE FROM data_value WHERE year = 2025 AND period = 'H1'"
+                " AND org_unit_id IN (SELECT id FROM org_unit WHERE code = '07654')"
+            )
+        )
+    monkeypatch.setenv("TARGETS_FILE", _hostile_plan(tmp_path))
+    at = run_app(monkeypatch, seeded_url, page="indicator", year="2025", period="H1", indicator="drowning_deaths")
+    titles = [rendered(el.value) for el in at.title]
+    assert any(f"Số trẻ em tử vong do đuối nước {HOSTILE_MD}" in x for x in titles), titles
+    warnings = [rendered(el.value) for el in at.warning]
+    assert any(name in w for w in warnings), warnings
+
+
+def test_an_upload_filename_is_shown_as_written(monkeypatch, shared_seeded_url):
+    from tests.apptest_util import run_app
+
+    filename = "![i](http://x.invalid) ${7*7} *a* {value_text}.csv"
+    at = run_app(monkeypatch, shared_seeded_url, page="import")
+    at.file_uploader[0].set_value((filename, (HEADER + "\n99999,,2025,H1,children_total,1\n").encode(), "text/csv"))
+    at.run()
+    assert not at.exception
+    errors = [rendered(el.value) for el in at.error]
+    assert any(f"Tệp {filename} có 1 lỗi" in e for e in errors), errors
+
+
+def test_the_map_tooltip_shows_a_name_as_written():
+    """deck.gl fills the tooltip's HTML with each field in turn (pydeck's `substituteIn`:
+    `output.replace('{' + key + '}', value)` for every key); done the same way here."""
+    from ui.map import CommunePaint, _tip_fields, _tooltip
+
+    paint = CommunePaint(
+        code="07654",
+        name=HOSTILE_MD,
+        full_name=f"Xã {HOSTILE_MD}",
+        status="met",
+        value=3.0,
+        value_text="3 trẻ em",
+        target_text="≤ 5 {status_text}",
+        fill="#00AA00",
+    )
+    record = _tip_fields(paint, "vi")
+    html = _tooltip("Số trẻ em tử vong do đuối nước", "vi")["html"]
+    for key, value in record.items():
+        html = html.replace("{" + key + "}", value)
+
+    tags, text = html_seen(html)
+    assert tags <= {"b", "br"}  # no <img>, nothing fetched
+    assert f"Xã {HOSTILE_MD}" in text  # "{value_text}" in the name was not filled in
+    assert "≤ 5 {status_text}" in text

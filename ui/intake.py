@@ -22,7 +22,7 @@ import streamlit as st
 from data_access import access, audit, db, locks
 from data_access.importer import ImportConflict, ImportPreview, apply_import, prepare_import, upload_limit_bytes
 from data_access.template import write_template
-from i18n import catalogue, fmt_date, fmt_number, spreadsheet_text, t
+from i18n import catalogue, escape_md, fmt_date, fmt_number, spreadsheet_text, t
 from rules.model import OrgUnitRef, Plan
 from rules.quality import QualityFinding, deadline_date, is_overdue, report_state
 from rules.suppression import SmallCount, is_small
@@ -117,7 +117,7 @@ def preview_for(ctx: PageContext, name: str, content: bytes) -> ImportPreview:
     kept = st.session_state.get("_import_preview")
     if kept and kept[0] == digest and kept[1] == name:
         return kept[2]
-    with st.status(t("intake_status_checking", ctx.lang, file=name), expanded=False) as status:
+    with st.status(t("intake_status_checking", ctx.lang, file=escape_md(name)), expanded=False) as status:
         bar = st.progress(0.0)
 
         def progress(fraction: float, key: str) -> None:
@@ -126,14 +126,14 @@ def preview_for(ctx: PageContext, name: str, content: bytes) -> ImportPreview:
         preview = prepare_import(
             db.get_engine(ctx.db_url), ctx.plan, content, name, on_progress=progress, max_bytes=upload_limit_bytes()
         )
-        status.update(label=t("intake_status_checked", ctx.lang, file=name), state="complete")
+        status.update(label=t("intake_status_checked", ctx.lang, file=escape_md(name)), state="complete")
     st.session_state["_import_preview"] = (digest, name, preview)
     return preview
 
 
 def show_issues(preview: ImportPreview, lang: str) -> None:
     st.error(
-        t("intake_errors_title", lang, file=preview.filename, count=fmt_number(preview.error_count, lang=lang)),
+        t("intake_errors_title", lang, file=escape_md(preview.filename), count=fmt_number(preview.error_count, lang=lang)),
         icon=":material/error:",
     )
     frame = pd.DataFrame(
@@ -204,7 +204,7 @@ def show_preview(preview: ImportPreview, plan: Plan, lang: str) -> None:
     )
     for when, who in preview.previous_imports[-1:]:
         st.info(
-            t("intake_seen_before", lang, when=fmt_date(audit.local_time(when), lang, with_time=True), who=who),
+            t("intake_seen_before", lang, when=fmt_date(audit.local_time(when), lang, with_time=True), who=escape_md(who)),
             icon=":material/history:",
         )
     show_all = st.toggle(t("intake_show_unchanged", lang), key="import_show_unchanged")
@@ -267,7 +267,7 @@ def show_done(ctx: PageContext) -> None:
         t(
             "intake_done",
             ctx.lang,
-            file=name,
+            file=escape_md(name),
             changes=fmt_number(inserted + updated, lang=ctx.lang),
             new=fmt_number(inserted, lang=ctx.lang),
             changed=fmt_number(updated, lang=ctx.lang),
@@ -715,8 +715,3 @@ def finding_text(f: QualityFinding, plan: Plan, lang: str) -> str:
 def severity_label(severity: str, lang: str) -> str:
     return f"{SEVERITY_STYLE[severity][0]} {t('intake_severity_' + severity, lang)}"
 
-
-def escape_md(text: str) -> str:
-    for ch in "\\`*_{}[]()#+-.!<>|~$":
-        text = text.replace(ch, "\\" + ch)
-    return text
