@@ -610,6 +610,9 @@ def name_matches(given: str, unit_name: str, unit_full_name: str) -> bool:
 
 
 _THOUSANDS_DOT = re.compile(r"^-?\d{1,3}(\.\d{3})+(,\d+)?$")
+# A number as people type it, in ASCII digits only: Python's float() would also take
+# '1_000', Arabic-Indic '٣' and full-width digits, and str.isdigit() says yes to '²' and '①'.
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _THOUSANDS_COMMA = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
 
 
@@ -623,7 +626,7 @@ def parse_number(value: object, decimal_comma: bool) -> float | None:
         return float(value)
     if isinstance(value, int | float):
         return float(value) if math.isfinite(value) else None
-    if isinstance(value, str) and value.isdigit():
+    if isinstance(value, str) and value.isascii() and value.isdigit():
         return float(value)  # the common case, fast
     text = str(value).strip().replace("\u00a0", "").replace(" ", "")
     if not text:
@@ -636,11 +639,38 @@ def parse_number(value: object, decimal_comma: bool) -> float | None:
         text = text.replace(",", "")
     elif text.count(",") == 1 and "." not in text:
         text = text.replace(",", ".")  # '1,5' quoted in a comma file: still one and a half
-    try:
-        number = float(text)
-    except ValueError:
+    if not _PLAIN_NUMBER.fullmatch(text):
         return None
+    number = float(text)
     return number if math.isfinite(number) else None
+
+
+def has_other_digits(text: str) -> bool:
+    """True for '²', '①', '٣', '３': characters Unicode calls digits that are not 0–9."""
+    return any(not ("0" <= ch <= "9") and (ch.isdigit() or ch.isnumeric()) for ch in text)
+
+
+# Plausible upper bounds for one commune's report (the largest wards after the 2025
+# merger have some hundred thousand children; these stop typing slips such as 10^15
+# and numbers that would make totals infinite, not unusual communes).
+MAX_CHILDREN = 10_000_000
+_PLAUSIBLE_MAX: dict[str, float] = {
+    "households_with_children": 5_000_000,
+    "safe_home_households": 5_000_000,
+    "families_informed": 5_000_000,
+    "hotline_111_households_reached": 5_000_000,
+    "schools_total": 10_000,
+    "safe_schools": 10_000,
+    "cp_staff_total": 100_000,
+    "cp_staff_trained": 100_000,
+    "hotline_111_sessions": 100_000,
+}
+_DEFAULT_MAX = {"count": MAX_CHILDREN, "yes_no": 1, "number": 1e9}
+
+
+def plausible_max(de: DataElement) -> float:
+    """The largest value one commune may report for `de` (children: 10 million)."""
+    return _PLAUSIBLE_MAX.get(de.id, _DEFAULT_MAX.get(de.type, MAX_CHILDREN))
 
 
 def _parse_year(value: object, max_year: int) -> int | None:
@@ -1046,13 +1076,24 @@ def _validate(
         text = raw.value if isinstance(raw.value, str) else _cell_text(raw.value)
         if value is None:
             row_ok = False
-            issues.append(ImportIssue("intake_error_not_number", {"value": text}, raw.row, raw.value_column))
+            key = "hardening_error_digits" if has_other_digits(text) else "intake_error_not_number"
+            issues.append(ImportIssue(key, {"value": text}, raw.row, raw.value_column))
         elif value < 0:
             row_ok = False
             issues.append(ImportIssue("intake_error_negative", {"value": text}, raw.row, raw.value_column))
         elif de is not None and de.type == "yes_no" and value not in (0.0, 1.0):
             row_ok = False
             issues.append(ImportIssue("intake_error_yes_no", {"value": text}, raw.row, raw.value_column))
+        elif de is not None and value > plausible_max(de):
+            row_ok = False
+            issues.append(
+                ImportIssue(
+                    "hardening_error_implausible",
+                    {"value": text, "element": de.name, "max": plausible_max(de)},
+                    raw.row,
+                    raw.value_column,
+                )
+            )
         elif de is not None and de.type == "count" and abs(value - round(value)) > _EPS:
             row_ok = False
             issues.append(ImportIssue("intake_error_fraction", {"value": text}, raw.row, raw.value_column))

@@ -482,3 +482,91 @@ def test_the_map_tooltip_shows_a_name_as_written():
     assert tags <= {"b", "br"}  # no <img>, nothing fetched
     assert f"Xã {HOSTILE_MD}" in text  # "{value_text}" in the name was not filled in
     assert "≤ 5 {status_text}" in text
+
+
+# ----------------------------------------------------------------------------- 5. numbers
+
+NOT_NUMBERS = {  # value -> what the message must say
+    "²": "không phải chữ số 0–9",
+    "①": "không phải chữ số 0–9",
+    "٣": "không phải chữ số 0–9",  # Arabic-Indic three: float() would take it
+    "３": "không phải chữ số 0–9",  # full-width
+    "1_000": "không phải là số",  # float() would take it
+    "inf": "không phải là số",
+    "nan": "không phải là số",
+    "1e308": "quá lớn",
+    "1000000000000000": "quá lớn",  # 10^15 children
+    "10000001": "quá lớn",
+}
+
+
+def not_numbers_file() -> bytes:
+    rows = [f"07645,,2025,H1,{de},{v}" for de, v in zip(_ELEMENTS, NOT_NUMBERS, strict=False)]
+    return (HEADER + "\n" + "\n".join(rows) + "\n").encode()
+
+
+_ELEMENTS = [
+    "children_total",
+    "children_0_8",
+    "children_6_15",
+    "children_7_15",
+    "children_10_15",
+    "special_children",
+    "disabled_children",
+    "injury_cases",
+    "abuse_cases",
+    "children_swim_safe",
+]
+
+
+def test_numbers_that_are_not_numbers_are_refused_with_their_row(seeded_url):
+    engine = db.get_engine(seeded_url)
+    preview = prepare_import(engine, PLAN, not_numbers_file(), "so.csv")
+    by_row = {i.row: i.message("vi") for i in preview.issues}
+    for row, (value, says) in enumerate(NOT_NUMBERS.items(), start=2):
+        assert row in by_row, (value, by_row)
+        assert says in by_row[row] and f"«{value}»" in by_row[row], (value, by_row[row])
+    assert not preview.changes
+
+
+def test_a_plausible_bound_per_element_and_a_large_commune_still_fits(seeded_url):
+    engine = db.get_engine(seeded_url)
+    rows = [
+        "07645,,2025,H1,children_total,250000",  # a big ward after the merger: fine
+        "07645,,2025,H1,schools_total,20000",  # 20,000 schools in one commune: a slip
+    ]
+    preview = prepare_import(engine, PLAN, (HEADER + "\n" + "\n".join(rows) + "\n").encode(), "b.csv")
+    assert [(i.row, i.key) for i in preview.issues] == [(3, "hardening_error_implausible")]
+    assert "tối đa 10.000" in preview.issues[0].message("vi")
+
+
+def test_the_cli_names_the_rows_without_a_traceback(seeded_url, tmp_path):
+    import subprocess
+    import sys
+
+    path = tmp_path / "so.csv"
+    path.write_bytes(not_numbers_file())
+    result = subprocess.run(
+        [sys.executable, "-m", "data_access", "import", str(path), "--by", "tester"],
+        cwd=REPO,
+        env={**os.environ, "DATABASE_URL": seeded_url},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr + result.stdout
+    for row in range(2, 2 + len(NOT_NUMBERS)):
+        assert f"Dòng {row}," in result.stdout
+
+
+def test_the_import_page_lists_them_in_vietnamese(monkeypatch, shared_seeded_url):
+    from tests.apptest_util import run_app
+
+    at = run_app(monkeypatch, shared_seeded_url, page="import")
+    at.file_uploader[0].set_value(("so.csv", not_numbers_file(), "text/csv"))
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    table = at.dataframe[0].value
+    assert list(table["Dòng"]) == [str(r) for r in range(2, 2 + len(NOT_NUMBERS))]
+    assert "không phải chữ số 0–9" in table["Lý do"][0]
