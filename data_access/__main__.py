@@ -18,11 +18,13 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from sqlalchemy.exc import InterfaceError, OperationalError
+
 from data_access import db, migrations, queries
 from data_access.progress import CSV_COLUMNS, AreaNotFound, progress_records, resolve_area
 from data_access.seed import seed_sample
 from data_access.targets import TargetsFileError, check_area, load_plan, validate_plan_file
-from i18n import fmt_number, spreadsheet_row, t
+from i18n import Explained, fmt_number, spreadsheet_row, t
 
 EXIT_OK, EXIT_ERROR = 0, 1
 
@@ -220,6 +222,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(t("cli_area_not_found", args.lang, area=exc.text), file=sys.stderr)
     except FileNotFoundError as exc:
         print(t("cli_file_not_found", args.lang, file=exc.filename or str(exc)), file=sys.stderr)
+    except (OperationalError, InterfaceError):  # the database went away while the command ran
+        print(t("hardening_db_outage", args.lang), file=sys.stderr)
+    except Explained as exc:  # any other error that says itself (a refused write, …)
+        print(exc.message(args.lang), file=sys.stderr)
     return EXIT_ERROR
 
 

@@ -570,3 +570,72 @@ def test_the_import_page_lists_them_in_vietnamese(monkeypatch, shared_seeded_url
     table = at.dataframe[0].value
     assert list(table["Dòng"]) == [str(r) for r in range(2, 2 + len(NOT_NUMBERS))]
     assert "không phải chữ số 0–9" in table["Lý do"][0]
+
+
+# ----------------------------------------------------------------------------- 6. outage
+
+
+class Outage:
+    """The database of `url` goes away (every new connection fails, as when PostgreSQL
+    is stopped) and comes back, in this process: the app under AppTest uses the same
+    pooled engine."""
+
+    def __init__(self, url: str) -> None:
+        from sqlalchemy import event
+
+        self.engine = db.get_engine(url)
+        self.down = False
+        error = self.engine.dialect.loaded_dbapi.OperationalError
+
+        def refuse(*_args, **_kwargs):
+            if self.down:
+                raise error("connection refused: the server is not running (test)")
+            return None
+
+        event.listen(self.engine, "do_connect", refuse)
+
+    def start(self) -> None:
+        self.down = True
+        self.engine.dispose()  # pooled connections die with the server
+
+    def end(self) -> None:
+        self.down = False
+
+
+def test_a_database_outage_mid_session_is_said_plainly_and_the_page_recovers(monkeypatch, seeded_url):
+    from tests.access_util import make_user, open_page_as
+
+    make_user(seeded_url, "lan", [("220", "viewer")])
+    at = open_page_as(monkeypatch, seeded_url, "lan", "indicator", year="2024", period="FY")
+    before = [el.value for el in at.title]
+    outage = Outage(seeded_url)
+    outage.start()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    errors = " ".join(e.value for e in at.error)
+    assert "Tạm thời không kết nối được cơ sở dữ liệu" in errors
+    assert "Traceback" not in errors and "OperationalError" not in errors
+    assert any(b.label == "Thử lại" for b in at.button)
+    at.run()  # still down: the same message, nothing stuck
+    assert not at.exception and "Tạm thời không kết nối" in " ".join(e.value for e in at.error)
+    outage.end()
+    next(b for b in at.button if b.label == "Thử lại").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error
+    assert [el.value for el in at.title] == before  # the same page, still signed in
+    assert not at.text_input  # no login form: the session survived the outage
+
+
+def test_the_cli_says_the_database_went_away_without_a_traceback(monkeypatch, seeded_url, capsys):
+    from data_access.__main__ import main
+
+    monkeypatch.setenv("DATABASE_URL", seeded_url)
+    db.ready_engine(seeded_url)  # the schema was seen: the outage comes after
+    outage = Outage(seeded_url)
+    outage.start()
+    try:
+        assert main(["progress", "--year", "2024", "--format", "csv"]) == 1
+    finally:
+        outage.end()
+    err = capsys.readouterr().err
+    assert "Tạm thời không kết nối được cơ sở dữ liệu" in err and "Traceback" not in err

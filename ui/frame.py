@@ -347,5 +347,7 @@ def run_in_frame(page) -> None:  # noqa: ANN001
     st.session_state[_FRAME_FLAG] = True
     try:
         page.run()
+    except ui_auth.OUTAGE_ERRORS as exc:  # the database went away mid-page: said plainly
+        ui_auth.outage(exc)
     finally:
         st.session_state[_FRAME_FLAG] = False
