@@ -42,6 +42,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from itertools import pairwise
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, Integer, String, any_, bindparam, insert, select, text, update
@@ -250,14 +251,36 @@ def _viet_letters() -> frozenset[str]:
 VIET_LETTERS = _viet_letters()
 
 
+_NON_ASCII_WORD = re.compile(r"[^\W\d_]*[^\x00-\x7f][^\W\d_]*")
+
+
+def _impossible_syllable(word: str) -> bool:
+    """A word no Vietnamese syllable looks like: two tone marks ('Bãìc'), two marked vowels
+    other than ươ ('Huyêòn'), or a capital after a small letter ('TiÒnh'). What cp1252
+    makes of cp1258 bytes looks like that, though each letter alone is Vietnamese."""
+    decomposed = unicodedata.normalize("NFD", word)
+    if sum(1 for ch in decomposed if ch in _TONES) > 1:
+        return True
+    marked = [ch for ch in word if ord(ch) >= 128 and ch not in "đĐ"]
+    if len(marked) > 1:
+        bases = "".join(c for c in unicodedata.normalize("NFD", "".join(marked)) if c not in _TONES).casefold()
+        if unicodedata.normalize("NFC", bases) not in ("ươ", "ưu", "ưa"):
+            return True
+    return any(a.islower() and b.isupper() for a, b in pairwise(word))
+
+
 def _plausibility(text: str) -> int:
-    """How Vietnamese a decoding looks: Vietnamese letters count for, other non-ASCII against."""
+    """How Vietnamese a decoding looks, over the whole text: Vietnamese letters count for,
+    other non-ASCII characters and impossible syllables against."""
     score = 0
     for ch in text:
         if ord(ch) < 128:
             continue
         score += 1 if ch in VIET_LETTERS else -3
-    return score
+    words: dict[str, int] = {}
+    for word in _NON_ASCII_WORD.findall(text):
+        words[word] = words.get(word, 0) + 1
+    return score - 5 * sum(n for word, n in words.items() if _impossible_syllable(word))
 
 
 def decode_text(data: bytes) -> tuple[str, str]:
@@ -336,10 +359,14 @@ def _read_csv(data: bytes) -> ParsedFile:
     first = next((ln for ln in text[:65536].splitlines() if ln.strip()), "")
     delimiter = _sniff_delimiter(first)
     parsed = ParsedFile("csv", encoding=encoding, delimiter=delimiter)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     header: list[str] | None = None
     mapping: dict[str, int] = {}
-    for cells in reader:
+    for start, cells in _csv_records(reader):
+        if start < 0:  # a quote opened and never closed: the rest of the file is one cell
+            parsed.issues.append(ImportIssue("hardening_error_csv_quote", row=-start))
+            parsed.figures.clear()
+            return parsed
         if reader.line_num > MAX_CSV_ROWS:
             parsed.issues.append(ImportIssue("hardening_error_csv_rows", {"limit": MAX_CSV_ROWS}))
             parsed.figures.clear()
@@ -392,6 +419,27 @@ def _read_csv(data: bytes) -> ParsedFile:
     return parsed
 
 
+def _csv_records(reader: Iterator[list[str]]) -> Iterator[tuple[int, list[str]]]:
+    """(first line, cells) of each record; (-first line, []) where a quote opened there is
+    not closed (the record runs on over the next lines, or to the end of the file). No
+    field of a report holds a line break, so such a record is always a mistake."""
+    line = 0
+    while True:
+        start = line + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error:
+            yield -start, []
+            return
+        line = reader.line_num  # type: ignore[attr-defined]
+        if line > start and any("\n" in c or "\r" in c for c in cells):
+            yield -start, []
+            return
+        yield start, cells
+
+
 # -- wide XLSX (the template)
 
 ID_ROW_MARKER = "commune_code"
@@ -408,20 +456,23 @@ def _cell_text(value: object) -> str:
 _SHEET_PART = re.compile(r"^xl/worksheets/[^/]+\.xml$")
 _ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s>/]")
 _CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s>/]")
+_FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
 
 
-def xlsx_expansion_issue(data: bytes) -> ImportIssue | None:
-    """Why this XLSX may not be opened (too big unpacked, too many rows or cells), or None.
+def _scan_xlsx(data: bytes) -> tuple[ImportIssue | None, set[str]]:
+    """(why this XLSX may not be opened — too big unpacked, too many rows or cells — or
+    None; the sheets that hold formulas).
 
     Looks at the ZIP's declared sizes (Python's zipfile never unpacks more than those:
     a part that lies fails its CRC), then streams each sheet's XML counting `<row>` and
     `<c>` tags — its `<dimension>` is not trusted. Nothing is parsed, so a bomb costs
     a fraction of a second and a few megabytes.
     """
+    formulas: set[str] = set()
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, OSError, ValueError):
-        return ImportIssue("intake_error_not_xlsx")
+        return ImportIssue("intake_error_not_xlsx"), formulas
     with zf:
         parts = zf.infolist()
         unpacked = sum(p.file_size for p in parts)
@@ -429,7 +480,7 @@ def xlsx_expansion_issue(data: bytes) -> ImportIssue | None:
             return ImportIssue(
                 "hardening_error_unpacked",
                 {"size": round(unpacked / 1048576, 1), "limit": round(MAX_UNPACKED_BYTES / 1048576)},
-            )
+            ), formulas
         for part in parts:
             if not _SHEET_PART.match(part.filename):
                 continue
@@ -442,14 +493,35 @@ def xlsx_expansion_issue(data: bytes) -> ImportIssue | None:
                     cut = len(buf) if cut < 0 else cut
                     rows += len(_ROW_TAG.findall(buf, 0, cut))
                     cells += len(_CELL_TAG.findall(buf, 0, cut))
+                    if _FORMULA_TAG.search(buf, 0, cut):
+                        formulas.add(part.filename)
                     carry = buf[cut:]
                     if rows > MAX_SHEET_ROWS or cells > MAX_SHEET_CELLS:
-                        return _sheet_too_big(rows, cells)
+                        return _sheet_too_big(rows, cells), formulas
                 rows += len(_ROW_TAG.findall(carry))
                 cells += len(_CELL_TAG.findall(carry))
             if rows > MAX_SHEET_ROWS or cells > MAX_SHEET_CELLS:
-                return _sheet_too_big(rows, cells)
-    return None
+                return _sheet_too_big(rows, cells), formulas
+    return None, formulas
+
+
+def _formula_cells(data: bytes, title: str) -> set[tuple[int, int]]:
+    """(row, column) of every formula cell of sheet `title` (read a second time, with
+    formulas instead of their cached results; only for a sheet that has formulas)."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    try:
+        ws = wb[title]
+        ws.reset_dimensions()
+        return {
+            (r, c)
+            for r, values in enumerate(_bounded_rows(ws.iter_rows(values_only=True)), start=1)
+            for c, v in enumerate(values, start=1)
+            if isinstance(v, str) and v.startswith("=")
+        }
+    finally:
+        wb.close()
 
 
 def _sheet_too_big(rows: int, cells: int) -> ImportIssue:
@@ -462,7 +534,7 @@ def _read_xlsx(data: bytes) -> ParsedFile:
     import openpyxl
     from openpyxl.utils import get_column_letter
 
-    refused = xlsx_expansion_issue(data)
+    refused, formula_parts = _scan_xlsx(data)
     if refused is not None:
         return ParsedFile("xlsx", issues=[refused])
     try:
@@ -507,6 +579,9 @@ def _read_xlsx(data: bytes) -> ParsedFile:
             sheet = str(info.get("sheet", ""))
             parsed.columns["year"] = label(col["year"]) if "year" in col else sheet
             parsed.columns["period"] = label(col["period"]) if "period" in col else sheet
+            # A formula whose result was never computed (a file written by a program,
+            # not Excel) reads as empty: it is an error with its cell, not "not reported".
+            formulas = _formula_cells(data, ws.title) if ws._worksheet_path in formula_parts else set()
             # Rows above the data rows that a person might have added keep their numbers.
             for offset, values in enumerate(_rest(head, id_row + 1, rows), start=id_row + 2):
                 if not values or not any(v not in (None, "") for v in values):
@@ -518,6 +593,16 @@ def _read_xlsx(data: bytes) -> ParsedFile:
                 period = values[col["period"]] if "period" in col else period_default
                 for i, de in elements:
                     v = values[i] if i < len(values) else None
+                    if v is None and (offset, i + 1) in formulas:
+                        parsed.issues.append(
+                            ImportIssue(
+                                "hardening_error_formula_no_value",
+                                {"cell": f"{get_column_letter(i + 1)}{offset}"},
+                                offset,
+                                label(i),
+                            )
+                        )
+                        continue
                     if v is None or (isinstance(v, str) and not v.strip()):
                         parsed.empty_skipped += 1
                         continue
@@ -1057,7 +1142,19 @@ def _validate(
             issues.append(
                 ImportIssue("intake_error_period", {"value": _cell_text(raw.period)}, raw.row, cols.get("period"))
             )
-        if code is not None and year is not None and period is not None:
+        if year is not None and period is not None and year > today.year:
+            # A report of a year that has not begun (FY 2027 typed for 2026) is a slip;
+            # it would also pass for a finished year in every total.
+            row_ok = False
+            issues.append(
+                ImportIssue(
+                    "hardening_error_future_period",
+                    {"year": str(year), "today": today},
+                    raw.row,
+                    cols.get("year"),
+                )
+            )
+        if row_ok and code is not None and year is not None and period is not None:
             if not _place_ok(raw, code, year, period, units, resolved, name_ok, issues, cols, bad_rows_code):
                 row_ok = False
         de = elements.get(raw.element)

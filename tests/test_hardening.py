@@ -393,7 +393,17 @@ def rendered(markdown: str) -> str:
 
 @pytest.mark.parametrize(
     "text",
-    [HOSTILE_MD, "![i](http://x)", "${7*7}", "*a*", "{value_text}", "1. # _x_ | y | ~~z~~", "a\n# b", "a__b__c d_e_f", "- x"],
+    [
+        HOSTILE_MD,
+        "![i](http://x)",
+        "${7*7}",
+        "*a*",
+        "{value_text}",
+        "1. # _x_ | y | ~~z~~",
+        "a\n# b",
+        "a__b__c d_e_f",
+        "- x",
+    ],
 )
 def test_escaped_data_reads_as_written(text):
     from i18n import escape_md
@@ -639,3 +649,136 @@ def test_the_cli_says_the_database_went_away_without_a_traceback(monkeypatch, se
         outage.end()
     err = capsys.readouterr().err
     assert "Tạm thời không kết nối được cơ sở dữ liệu" in err and "Traceback" not in err
+
+
+# ----------------------------------------------------------------------------- 7. smaller
+
+
+def cp1258(text: str) -> bytes:
+    """Vietnamese as Windows-1258 writes it: the letter precomposed where the code page
+    has it (â, ơ, đ …), the tone as a combining mark after it."""
+    import unicodedata
+
+    tones = "\u0300\u0301\u0303\u0309\u0323"
+    out = b""
+    for ch in unicodedata.normalize("NFC", text):
+        try:
+            out += ch.encode("cp1258")
+            continue
+        except UnicodeEncodeError:
+            pass
+        parts = unicodedata.normalize("NFD", ch)
+        marks = "".join(c for c in parts[1:] if c in tones)
+        base = unicodedata.normalize("NFC", parts[0] + "".join(c for c in parts[1:] if c not in tones))
+        out += base.encode("cp1258") + marks.encode("cp1258")
+    return out
+
+
+def test_short_cp1258_files_read_every_name_right():
+    import csv
+
+    from data_access.importer import decode_text
+
+    with (REPO / "sample_data" / "org_units.csv").open(encoding="utf-8") as fh:
+        names = [r["full_name"] for r in csv.DictReader(fh)]
+    wrong = []
+    for name in names:
+        data = HEADER.encode() + b"\r\n07645," + cp1258(name) + b",2025,H1,children_total,5\r\n"
+        text, _encoding = decode_text(data)
+        if name not in text:
+            wrong.append((name, text.splitlines()[1]))
+    assert not wrong  # on main: 10 of 83, e.g. 'Thị trấn' read as 'Thiò trâìn'
+
+
+def test_a_formula_without_a_computed_result_is_an_error_with_its_cell(seeded_url):
+    engine = db.get_engine(seeded_url)
+    wb = openpyxl.load_workbook(io.BytesIO(filled_template(engine)))
+    ws = wb.worksheets[0]
+    ids = [c.value for c in ws[2]]
+    col = ids.index("injury_cases") + 1
+    ws.cell(row=4, column=col, value="=2+3")  # openpyxl, like many programs, stores no result
+    buf = io.BytesIO()
+    wb.save(buf)
+    preview = prepare_import(engine, PLAN, buf.getvalue(), "cong_thuc.xlsx")
+    letter = openpyxl.utils.get_column_letter(col)
+    assert [(i.key, i.row) for i in preview.issues] == [("hardening_error_formula_no_value", 4)]
+    assert preview.issues[0].column.startswith(letter) and f"ô {letter}4" in preview.issues[0].message("vi")
+
+
+def test_a_year_that_has_not_begun_is_refused_with_its_row(seeded_url):
+    from datetime import date
+
+    engine = db.get_engine(seeded_url)
+    rows = ["07645,,2025,FY,children_total,10", "07645,,2026,FY,children_total,10", "07645,,2026,H1,drowning_deaths,0"]
+    preview = prepare_import(
+        engine, PLAN, (HEADER + "\n" + "\n".join(rows) + "\n").encode(), "tuong_lai.csv", today=date(2025, 12, 2)
+    )
+    future = [i.row for i in preview.issues if i.key == "hardening_error_future_period"]
+    assert future == [3, 4]  # this year's FY (row 2) is not in the future
+    first = next(i for i in preview.issues if i.row == 3)
+    assert "năm 2026 chưa bắt đầu (hôm nay là 02/12/2025)" in first.message("vi")
+
+
+@pytest.mark.parametrize(
+    ("body", "row"),
+    [
+        ('07645,"Xã An Lạc,2025,H1,children_total,5\n07648,,2025,H1,children_total,6\n', 2),
+        (
+            '07645,,2025,H1,children_total,5\n07648,"B,2025,H1,children_total,6\n07660,,2025,H1,x,7\n07661,"D",2025,H1,y,8\n',
+            3,
+        ),
+    ],
+)
+def test_an_unbalanced_quote_is_named_by_its_row(body, row):
+    parsed = read_report((HEADER + "\n" + body).encode(), "ngoac.csv")
+    assert [(i.key, i.row) for i in parsed.issues] == [("hardening_error_csv_quote", row)]
+    assert parsed.issues[0].message("vi").startswith(f"Dòng {row}: dấu ngoặc kép")
+
+
+@pytest.mark.parametrize(
+    "secret",
+    ["abcdefghijklmnopqrstuvwxyz0123456789", "passwordpasswordpasswordpassword1", "0123456789" * 4],
+)
+def test_a_guessable_secret_is_refused(monkeypatch, secret):
+    from data_access import auth
+
+    monkeypatch.setenv("AUTH_MODE", "db")
+    monkeypatch.setenv("APP_SECRET", secret)
+    with pytest.raises(auth.ConfigError) as caught:
+        auth.check_startup("sqlite:///x.sqlite")
+    assert caught.value.key == "hardening_secret_low_entropy"
+
+
+def test_random_keys_are_accepted():
+    import secrets
+
+    from data_access import auth
+
+    assert all(auth.secret_problem(secrets.token_hex(16)) is None for _ in range(200))
+    assert all(auth.secret_problem(secrets.token_urlsafe(32)) is None for _ in range(200))
+
+
+def test_run_sh_refuses_to_start_on_a_bad_secret(tmp_path):
+    import subprocess
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STREAMLIT_")}
+    env.update(AUTH_MODE="db", APP_SECRET="changeme", DATABASE_URL=f"sqlite:///{tmp_path / 'a.db'}")
+    result = subprocess.run(
+        ["bash", str(REPO / "run.sh")], cwd=REPO, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 1
+    assert "APP_SECRET" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_app_shows_nothing_but_the_reason_on_a_bad_secret(monkeypatch, shared_seeded_url, capsys):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("DATABASE_URL", shared_seeded_url)
+    monkeypatch.setenv("AUTH_MODE", "db")
+    monkeypatch.setenv("APP_SECRET", "abcdefghijklmnopqrstuvwxyz0123456789")
+    monkeypatch.chdir(REPO)
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60).run()
+    assert not at.exception
+    assert ["APP_SECRET" in e.value for e in at.error] == [True]
+    assert not at.text_input and not at.title  # no login form, no page
+    assert "APP_SECRET" in capsys.readouterr().err  # and in the server's log

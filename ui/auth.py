@@ -14,6 +14,8 @@ the importer and the exports all see it without the page passing it around.
 
 from __future__ import annotations
 
+import sys
+import threading
 from typing import NoReturn
 
 import streamlit as st
@@ -75,6 +77,20 @@ def outage(exc: Exception, lang: str | None = None) -> NoReturn:
     st.stop()
 
 
+def refuse_to_start(exc: auth.ConfigError, lang: str) -> NoReturn:
+    """A configuration no one may be served with: the reason on the page and in the
+    server's log, then the server stops (under a real server; AppTest has none)."""
+    message = exc.message(lang)
+    print(t("hardening_refused_to_start", lang), message, file=sys.stderr, flush=True)
+    st.error(message, icon=":material/gpp_bad:")
+    from streamlit.runtime import Runtime
+
+    if Runtime.exists():
+        # Shortly after, so that the page above still reaches the browser.
+        threading.Timer(1.0, Runtime.instance().stop).start()
+    st.stop()
+
+
 def deny(code: str, key: str = "access_denied_area") -> None:
     """Say "không có quyền" and stop the page: nothing of the unit is drawn."""
     st.error(t(key, _lang(), area=code), icon=":material/block:")
@@ -100,8 +116,7 @@ def gate(page_key: str, lang: str) -> AccessScope:
     try:
         mode = auth.check_startup(url)
     except auth.ConfigError as exc:
-        st.error(exc.message(lang), icon=":material/gpp_bad:")
-        st.stop()
+        refuse_to_start(exc, lang)
     try:
         if mode == "none":
             found = ANONYMOUS_SAMPLE  # the frame shows `banner()` under its menu
