@@ -206,7 +206,8 @@ def from_spreadsheet_text(text: str) -> str:
 # once, where it is put into markdown, and shows as the text it is. Line breaks become
 # spaces, so the start of the text is the only start of a line.
 # An underscore between two letters (`bao_cao.csv`) is no emphasis in CommonMark: kept.
-_MD_ANYWHERE = re.compile(r"([\\`*{}\[\]<>$~&|]|:(?=\w)|(?<![^\W_])_|_(?![^\W_]))")
+# A ':' before a letter or '/' ('http://…' would become a link) and the '.' of 'www.' too.
+_MD_ANYWHERE = re.compile(r"([\\`*{}\[\]<>$~&|]|:(?=[\w/])|(?<=[wW]{3})\.|(?<![^\W_])_|_(?![^\W_]))")
 _MD_LINE_START = re.compile(r"^(\s*)(?:([#+\-=])|(\d+)([.)]))")
 
 

@@ -402,6 +402,7 @@ def rendered(markdown: str) -> str:
         "1. # _x_ | y | ~~z~~",
         "a\n# b",
         "a__b__c d_e_f",
+        "www.x.vn http://x",
         "- x",
     ],
 )
@@ -410,6 +411,7 @@ def test_escaped_data_reads_as_written(text):
 
     assert rendered(escape_md(text)) == " ".join(text.splitlines())
     assert "$" not in escape_md(text).replace("\\$", "")  # no unescaped maths delimiter
+    assert not re.search(r"(?<!\\)://|www\.", escape_md(text))  # no link made of a bare address
 
 
 def test_no_other_markdown_escaping_function_is_defined():

@@ -62,18 +62,20 @@ def _lang() -> str:
 OUTAGE_ERRORS: tuple[type[Exception], ...] = (OperationalError, InterfaceError, db.DatabaseUnavailable)
 
 
-def outage(exc: Exception, lang: str | None = None) -> NoReturn:
+def outage(exc: Exception, lang: str | None = None, where=None) -> NoReturn:  # noqa: ANN001 - a container
     """Say plainly that the database cannot be reached, offer to try again, stop the run.
 
     Nothing of the session is dropped (the login, the filters, a dry run stay), so the
-    page works again on the first run after the database is back."""
+    page works again on the first run after the database is back. `where`: the
+    container to say it in (the top of the page), else here."""
     lang = lang or _lang()
+    box = where.container() if where is not None else st
     if isinstance(exc, db.DatabaseUnavailable):
         key = "db_needs_init" if exc.needs_init else "db_unavailable"
-        st.error(t(key, lang, url=exc.url, reason=exc.reason), icon=":material/cloud_off:")
+        box.error(t(key, lang, url=exc.url, reason=exc.reason), icon=":material/cloud_off:")
     else:
-        st.error(t("hardening_db_outage", lang), icon=":material/cloud_off:")
-    st.button(t("hardening_db_retry", lang), icon=":material/refresh:", key="_db_outage_retry")
+        box.error(t("hardening_db_outage", lang), icon=":material/cloud_off:")
+    box.button(t("hardening_db_retry", lang), icon=":material/refresh:", key="_db_outage_retry")
     st.stop()
 
 

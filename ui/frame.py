@@ -345,9 +345,10 @@ def _show_plan_errors(errors: data.PlanErrors, lang: str) -> None:
 def run_in_frame(page) -> None:  # noqa: ANN001
     """app.py: run the chosen page inside the frame already drawn."""
     st.session_state[_FRAME_FLAG] = True
+    top = st.empty()  # nothing, unless the database goes away while the page draws
     try:
         page.run()
-    except ui_auth.OUTAGE_ERRORS as exc:  # the database went away mid-page: said plainly
-        ui_auth.outage(exc)
+    except ui_auth.OUTAGE_ERRORS as exc:  # said plainly, at the top where it is seen
+        ui_auth.outage(exc, where=top)
     finally:
         st.session_state[_FRAME_FLAG] = False

@@ -132,10 +132,13 @@ def preview_for(ctx: PageContext, name: str, content: bytes) -> ImportPreview:
 
 
 def show_issues(preview: ImportPreview, lang: str) -> None:
-    st.error(
-        t("intake_errors_title", lang, file=escape_md(preview.filename), count=fmt_number(preview.error_count, lang=lang)),
-        icon=":material/error:",
-    )
+    title = t("intake_errors_title", lang, file=escape_md(preview.filename), count=fmt_number(preview.error_count, lang=lang))
+    if all(i.row is None and i.column is None for i in preview.issues):
+        # The file as a whole (too big, a bomb, not a table): the reason in the box itself,
+        # not in a one-row grid where a long sentence is cut off.
+        st.error(title + "\n\n" + "\n\n".join(escape_md(i.message(lang)) for i in preview.issues), icon=":material/error:")
+        return
+    st.error(title, icon=":material/error:")
     frame = pd.DataFrame(
         {
             t("intake_col_row", lang): [str(i.row) if i.row is not None else "" for i in preview.issues],
