@@ -18,11 +18,13 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from sqlalchemy.exc import InterfaceError, OperationalError
+
 from data_access import db, migrations, queries
 from data_access.progress import CSV_COLUMNS, AreaNotFound, progress_records, resolve_area
 from data_access.seed import seed_sample
 from data_access.targets import TargetsFileError, check_area, load_plan, validate_plan_file
-from i18n import Explained, fmt_number, t
+from i18n import Explained, fmt_number, spreadsheet_row, t
 
 EXIT_OK, EXIT_ERROR = 0, 1
 
@@ -96,7 +98,7 @@ def cmd_progress(args: argparse.Namespace) -> int:
         buf = io.StringIO()
         writer = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, lineterminator="\n")
         writer.writeheader()
-        writer.writerows(records)
+        writer.writerows(spreadsheet_row(r) for r in records)  # no formula reaches Excel
         sys.stdout.write(buf.getvalue())
     elif args.format == "json":
         json.dump(records, sys.stdout, ensure_ascii=False, indent=1)
@@ -198,8 +200,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         apply_as_user(getattr(args, "as_user", None))
         return args.func(args)
-    except Explained as exc:  # access refused, period closed, a bad account or direction, …
-        print(exc.message(args.lang), file=sys.stderr)
     except TargetsFileError as exc:
         print(
             t(
@@ -218,6 +218,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(t("cli_area_not_found", args.lang, area=exc.text), file=sys.stderr)
     except FileNotFoundError as exc:
         print(t("cli_file_not_found", args.lang, file=exc.filename or str(exc)), file=sys.stderr)
+    except (OperationalError, InterfaceError):  # the database went away while the command ran
+        print(t("hardening_db_outage", args.lang), file=sys.stderr)
+    except Explained as exc:  # access refused, period closed, a refused write, a bad account, …
+        print(exc.message(args.lang), file=sys.stderr)
     return EXIT_ERROR
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import os
 import re
 import secrets
@@ -27,6 +28,7 @@ import threading
 import time
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from types import SimpleNamespace
 
 from argon2 import PasswordHasher
@@ -117,6 +119,36 @@ def secret_problem(secret: str | None) -> str | None:
         return "auth_error_secret_default"
     if len(value) < MIN_SECRET_LENGTH:
         return "auth_error_secret_short"
+    if guessable(value):
+        return "hardening_secret_low_entropy"
+    return None
+
+
+def guessable(value: str) -> bool:
+    """True for a secret long enough but with little in it: mostly steps to the next or
+    the same character ('abcdefgh…', '12345678…'), a word repeated ('passwordpassword…'),
+    or under 64 bits of character entropy in all. A random hex or base64 key never is."""
+    n = len(value)
+    if n == 0:
+        return True
+    if 2 * sum(1 for a, b in pairwise(value) if abs(ord(a) - ord(b)) <= 1) >= n:
+        return True
+    for period in range(1, n // 2 + 1):
+        if sum(1 for i in range(period, n) if value[i] == value[i - period]) >= 0.8 * (n - period):
+            return True
+    counts: dict[str, int] = {}
+    for ch in value:
+        counts[ch] = counts.get(ch, 0) + 1
+    return n * -sum(c / n * math.log2(c / n) for c in counts.values()) < 64
+
+
+def startup_refusal(lang: str = "vi", url: str | None = None) -> str | None:
+    """The message to stop with when this configuration must not be served, else None
+    (`./run.sh` checks it before starting Streamlit; the app itself too)."""
+    try:
+        check_startup(url)
+    except ConfigError as exc:
+        return exc.message(lang)
     return None
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from data_access import db
 from data_access.followup import STATUSES, FollowUpError, add_direction, list_directions, update_direction
-from i18n import fmt_date, t
+from i18n import fmt_date, spreadsheet_row, t
 
 EXIT_OK, EXIT_ERROR = 0, 1
 LIST_COLUMNS = [
@@ -131,7 +131,7 @@ def cmd_directions_list(args: argparse.Namespace) -> int:
         buf = io.StringIO()
         writer = csv.DictWriter(buf, fieldnames=LIST_COLUMNS, lineterminator="\n")
         writer.writeheader()
-        writer.writerows(direction_records(rows))
+        writer.writerows(spreadsheet_row(r) for r in direction_records(rows))
         sys.stdout.write(buf.getvalue())
         return EXIT_OK
     if not rows:

@@ -36,9 +36,11 @@ def print_preview(preview: ImportPreview, lang: str, *, out=None) -> None:  # no
     """The dry run as a person reads it: counts, then every error or every change."""
     out = out or sys.stdout
     if not preview.ok:
-        print(t("intake_cli_errors", lang, file=preview.filename, count=len(preview.issues)), file=out)
+        print(t("intake_cli_errors", lang, file=preview.filename, count=preview.error_count), file=out)
         for issue in preview.issues:
             print("  - " + issue.message(lang), file=out)
+        if preview.issues_more:
+            print("  … " + preview.more_text(lang), file=out)
         return
     print(
         t(
@@ -103,7 +105,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     by = args.by or os.environ.get("IMPORT_BY") or _scope_name() or _login()
     try:
         result = apply_import(engine, preview, by)
-    except (ImportConflict, AccessDenied, PeriodLocked) as exc:
+    except (ImportConflict, AccessDenied, PeriodLocked, db.DatabaseWriteFailed) as exc:
         print(exc.message(lang), file=sys.stderr)
         return EXIT_ERROR
     print(

@@ -16,7 +16,7 @@ from pathlib import Path
 from data_access import db, migrations, places
 from data_access.access import WHOLE_TREE, AccessDenied, current_scope
 from data_access.models import ImportBatch
-from i18n import fmt_number, local_today, t
+from i18n import fmt_number, local_today, spreadsheet_row, t
 
 EXIT_OK, EXIT_ERROR = 0, 1
 MAX_LISTED = 50
@@ -185,7 +185,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     if args.format == "csv":
         writer = csv.DictWriter(sys.stdout, fieldnames=places.LIST_COLUMNS, lineterminator="\n")
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows(spreadsheet_row(r) for r in rows)
         return EXIT_OK
     print(t("places_cli_list_title", args.lang, day=day.strftime("%d/%m/%Y"), count=_n(len(rows), args.lang)))
     widths = {c: max([len(c), *(len(r[c]) for r in rows)]) for c in places.LIST_COLUMNS}

@@ -10,12 +10,17 @@ from __future__ import annotations
 
 import os
 import threading
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DatabaseError, IntegrityError, SQLAlchemyError
+
+from i18n import Explained
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_PATH = REPO_ROOT / ".data" / "dashboard.sqlite"
@@ -31,6 +36,59 @@ class DatabaseUnavailable(RuntimeError):
         self.url = url
         self.reason = reason
         self.needs_init = needs_init
+
+
+class DatabaseWriteFailed(Explained, RuntimeError):
+    """A write was refused or failed before anything was stored: the SQLite file is
+    read-only, was deleted or replaced while the server ran, or the write itself failed
+    (disk full, database gone). The server stays up; nothing was written."""
+
+
+# SQLite file -> (st_dev, st_ino) when this process first opened it: a file deleted or
+# replaced behind the server's back is noticed before the next write, instead of writes
+# going into a deleted inode (and vanishing at the next restart).
+_sqlite_identity: weakref.WeakKeyDictionary[Engine, tuple[str, tuple[int, int]]] = weakref.WeakKeyDictionary()
+
+
+def _file_identity(path: str) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+def ensure_writable(engine: Engine) -> None:
+    """Raise `DatabaseWriteFailed` unless the engine's SQLite file is the one this process
+    opened and may be written (PostgreSQL: nothing to check here). Cheap: two stat calls."""
+    known = _sqlite_identity.get(engine)
+    if known is None:
+        return
+    path, identity = known
+    now = _file_identity(path)
+    if now is None:
+        raise DatabaseWriteFailed("hardening_db_vanished", file=path)
+    if now != identity:
+        raise DatabaseWriteFailed("hardening_db_replaced", file=path)
+    folder = os.path.dirname(path) or "."
+    if not os.access(path, os.W_OK) or not os.access(folder, os.W_OK):
+        # WAL mode also writes <file>-wal and -shm beside it; a read-only file or folder
+        # has crashed the SQLite library itself ("Bus error"), so it is never tried.
+        raise DatabaseWriteFailed("hardening_db_read_only", file=path)
+
+
+@contextmanager
+def guarded_write(engine: Engine) -> Iterator[None]:
+    """Around a write transaction: checks the file first, turns a failed write (read-only,
+    disk full, connection lost) into `DatabaseWriteFailed`. The transaction inside rolls
+    back on its own, so nothing is written."""
+    ensure_writable(engine)
+    try:
+        yield
+    except IntegrityError:
+        raise  # a key taken meanwhile: the caller names the figures (ImportConflict)
+    except DatabaseError as exc:
+        raise DatabaseWriteFailed("hardening_db_write_failed", reason=_short_reason(exc)) from exc
 
 
 def database_url() -> str:
@@ -65,12 +123,19 @@ def get_engine(url: str | None = None) -> Engine:
     url = normalise_url(url or database_url())
     if url.startswith("sqlite"):
         path = make_url(url).database
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        if path and path.startswith("file:"):  # an SQLite URI (`?mode=ro&uri=true`)
+            path = path[len("file:") :].split("?")[0]
+        file_path = path if path and path != ":memory:" else None
+        if file_path:
+            Path(file_path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001
+            if file_path and engine not in _sqlite_identity:
+                identity = _file_identity(file_path)
+                if identity is not None:
+                    _sqlite_identity[engine] = (file_path, identity)
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")  # readers do not block the importer

@@ -36,7 +36,7 @@ from data_access.exports import (
     row_status_text,
     status_tint,
 )
-from i18n import t
+from i18n import spreadsheet_text, t
 from rules import ProgressRow
 from rules.model import COMMUNES, Indicator
 
@@ -45,17 +45,11 @@ from rules.model import COMMUNES, Indicator
 FMT_RATE = "[$-42A]#,##0.0"
 FMT_RATE2 = "[$-42A]#,##0.00"
 FMT_COUNT = "[$-42A]#,##0"
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 THIN = Side(style="thin", color="999999")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 HEADER_FILL = PatternFill("solid", fgColor="D9D9D9")
 AREA_FILL = PatternFill("solid", fgColor="F2F2F2")
 FONT = "Times New Roman"
-
-
-def safe_text(value: str) -> str:
-    """Neutralise formula injection: a leading apostrophe keeps '=HYPERLINK(…)' as text."""
-    return "'" + value if value.startswith(FORMULA_START) else value
 
 
 def _put(
@@ -75,7 +69,7 @@ def _put(
     if wrap and isinstance(value, str) and value:
         _grow(ws, row, col, value, size)
     if isinstance(value, str):
-        cell.value = safe_text(value)
+        cell.value = spreadsheet_text(value)  # the one rule against formula injection
         cell.data_type = "s"  # never a formula, whatever the text
     else:
         cell.value = value
@@ -111,7 +105,7 @@ def _grow(ws: Worksheet, row: int, col: int, text: str, size: float) -> None:
 
 def _title(ws: Worksheet, lines: Sequence[str], width: int) -> None:
     for k, text in enumerate(lines, start=1):
-        cell = ws.cell(row=k, column=1, value=safe_text(text))
+        cell = ws.cell(row=k, column=1, value=spreadsheet_text(text))
         cell.data_type = "s"
         cell.font = Font(name=FONT, bold=k == 1, italic=k > 1, size=13 if k == 1 else 11)
         cell.alignment = Alignment(horizontal="left", vertical="center")
@@ -470,4 +464,4 @@ def write_appendix(inputs: ExportInputs) -> bytes:
     return AppendixWriter(inputs).build()
 
 
-__all__ = ["denominator_noun", "safe_text", "write_appendix"]
+__all__ = ["denominator_noun", "write_appendix"]

@@ -42,6 +42,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from itertools import pairwise
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, Integer, String, any_, bindparam, insert, select, text, update
@@ -49,11 +50,11 @@ from sqlalchemy.dialects import postgresql as pg_dialect
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from data_access import access, locks
+from data_access import access, db, locks
 from data_access.db import REPO_ROOT
 from data_access.models import AuditEntry, DataElementRow, DataValue, ImportBatch, OrgUnit
 from data_access.place_resolution import period_end, unit_for_period
-from i18n import DEFAULT_LANG, fmt_date, fmt_number, local_today, t
+from i18n import DEFAULT_LANG, fmt_date, fmt_number, from_spreadsheet_text, local_today, t
 from rules.checks import flow_consistency, run_checks
 from rules.model import PERIODS, DataElement, LocalText, Plan
 
@@ -65,6 +66,18 @@ _CHUNK = 500  # ids per IN (...) list: well under SQLite's variable limit
 _WRITE_CHUNK = 5000
 _UNIQUE_VIOLATION = "23505"  # PostgreSQL's SQLSTATE
 _EPS = 1e-9
+
+# What one file may expand to, checked before it is read (README, "Bảo mật"): a 726 KB
+# spreadsheet can unpack to gigabytes, and a sheet's own `<dimension>` can claim a
+# million rows. National files stay well inside: the wide template has one row per
+# commune (about 10,600) and ~40 columns; a national long CSV about 720,000 rows.
+MAX_UNPACKED_BYTES = 64 * 1024 * 1024  # every part of an XLSX together, uncompressed
+MAX_ZIP_PARTS = 1000
+MAX_SHEET_ROWS = 50_000
+MAX_SHEET_COLUMNS = 500
+MAX_SHEET_CELLS = 1_000_000
+MAX_CSV_ROWS = 1_500_000
+MAX_ISSUES = 500  # errors listed one by one; the others are counted ("và N lỗi khác")
 
 # Long CSV columns and the other spellings people (and Excel) give them.
 CSV_FIELDS = ("commune_code", "commune_name", "year", "period", "data_element", "value")
@@ -209,7 +222,10 @@ def read_report(data: bytes, filename: str = "") -> ParsedFile:
     kind = file_kind(data)
     try:
         if kind == "xlsx":
-            return _read_xlsx(data)
+            try:
+                return _read_xlsx(data)
+            except _SheetTooBig as exc:
+                return ParsedFile("xlsx", issues=[exc.issue])
         if kind == "xls":
             return ParsedFile("xls", issues=[ImportIssue("intake_error_old_xls")])
         return _read_csv(data)
@@ -235,14 +251,36 @@ def _viet_letters() -> frozenset[str]:
 VIET_LETTERS = _viet_letters()
 
 
+_NON_ASCII_WORD = re.compile(r"[^\W\d_]*[^\x00-\x7f][^\W\d_]*")
+
+
+def _impossible_syllable(word: str) -> bool:
+    """A word no Vietnamese syllable looks like: two tone marks ('Bãìc'), two marked vowels
+    other than ươ ('Huyêòn'), or a capital after a small letter ('TiÒnh'). What cp1252
+    makes of cp1258 bytes looks like that, though each letter alone is Vietnamese."""
+    decomposed = unicodedata.normalize("NFD", word)
+    if sum(1 for ch in decomposed if ch in _TONES) > 1:
+        return True
+    marked = [ch for ch in word if ord(ch) >= 128 and ch not in "đĐ"]
+    if len(marked) > 1:
+        bases = "".join(c for c in unicodedata.normalize("NFD", "".join(marked)) if c not in _TONES).casefold()
+        if unicodedata.normalize("NFC", bases) not in ("ươ", "ưu", "ưa"):
+            return True
+    return any(a.islower() and b.isupper() for a, b in pairwise(word))
+
+
 def _plausibility(text: str) -> int:
-    """How Vietnamese a decoding looks: Vietnamese letters count for, other non-ASCII against."""
+    """How Vietnamese a decoding looks, over the whole text: Vietnamese letters count for,
+    other non-ASCII characters and impossible syllables against."""
     score = 0
     for ch in text:
         if ord(ch) < 128:
             continue
         score += 1 if ch in VIET_LETTERS else -3
-    return score
+    words: dict[str, int] = {}
+    for word in _NON_ASCII_WORD.findall(text):
+        words[word] = words.get(word, 0) + 1
+    return score - 5 * sum(n for word, n in words.items() if _impossible_syllable(word))
 
 
 def decode_text(data: bytes) -> tuple[str, str]:
@@ -321,10 +359,18 @@ def _read_csv(data: bytes) -> ParsedFile:
     first = next((ln for ln in text[:65536].splitlines() if ln.strip()), "")
     delimiter = _sniff_delimiter(first)
     parsed = ParsedFile("csv", encoding=encoding, delimiter=delimiter)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     header: list[str] | None = None
     mapping: dict[str, int] = {}
-    for cells in reader:
+    for start, cells in _csv_records(reader):
+        if start < 0:  # a quote opened and never closed: the rest of the file is one cell
+            parsed.issues.append(ImportIssue("hardening_error_csv_quote", row=-start))
+            parsed.figures.clear()
+            return parsed
+        if reader.line_num > MAX_CSV_ROWS:
+            parsed.issues.append(ImportIssue("hardening_error_csv_rows", {"limit": MAX_CSV_ROWS}))
+            parsed.figures.clear()
+            return parsed
         if header is None:
             if not any(c.strip() for c in cells):
                 continue
@@ -359,7 +405,7 @@ def _read_csv(data: bytes) -> ParsedFile:
             RawFigure(
                 reader.line_num,
                 cells[i_code].strip(),
-                (cells[i_name].strip() or None) if i_name is not None else None,
+                (from_spreadsheet_text(cells[i_name].strip()) or None) if i_name is not None else None,
                 cells[i_year].strip(),
                 cells[i_period].strip(),
                 cells[i_de].strip(),
@@ -371,6 +417,27 @@ def _read_csv(data: bytes) -> ParsedFile:
     if header is None:
         parsed.issues.append(ImportIssue("intake_error_empty_file"))
     return parsed
+
+
+def _csv_records(reader: Iterator[list[str]]) -> Iterator[tuple[int, list[str]]]:
+    """(first line, cells) of each record; (-first line, []) where a quote opened there is
+    not closed (the record runs on over the next lines, or to the end of the file). No
+    field of a report holds a line break, so such a record is always a mistake."""
+    line = 0
+    while True:
+        start = line + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error:
+            yield -start, []
+            return
+        line = reader.line_num  # type: ignore[attr-defined]
+        if line > start and any("\n" in c or "\r" in c for c in cells):
+            yield -start, []
+            return
+        yield start, cells
 
 
 # -- wide XLSX (the template)
@@ -386,19 +453,101 @@ def _cell_text(value: object) -> str:
     return unicodedata.normalize("NFC", str(value)).strip()
 
 
+_SHEET_PART = re.compile(r"^xl/worksheets/[^/]+\.xml$")
+_ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s>/]")
+_CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s>/]")
+_FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
+
+
+def _scan_xlsx(data: bytes) -> tuple[ImportIssue | None, set[str]]:
+    """(why this XLSX may not be opened — too big unpacked, too many rows or cells — or
+    None; the sheets that hold formulas).
+
+    Looks at the ZIP's declared sizes (Python's zipfile never unpacks more than those:
+    a part that lies fails its CRC), then streams each sheet's XML counting `<row>` and
+    `<c>` tags — its `<dimension>` is not trusted. Nothing is parsed, so a bomb costs
+    a fraction of a second and a few megabytes.
+    """
+    formulas: set[str] = set()
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return ImportIssue("intake_error_not_xlsx"), formulas
+    with zf:
+        parts = zf.infolist()
+        unpacked = sum(p.file_size for p in parts)
+        if len(parts) > MAX_ZIP_PARTS or unpacked > MAX_UNPACKED_BYTES:
+            return ImportIssue(
+                "hardening_error_unpacked",
+                {"size": round(unpacked / 1048576, 1), "limit": round(MAX_UNPACKED_BYTES / 1048576)},
+            ), formulas
+        for part in parts:
+            if not _SHEET_PART.match(part.filename):
+                continue
+            rows = cells = 0
+            with zf.open(part) as fh:
+                carry = b""
+                while chunk := fh.read(1 << 20):
+                    buf = carry + chunk
+                    cut = buf.rfind(b"<")  # a tag cut by the chunk boundary waits for the next
+                    cut = len(buf) if cut < 0 else cut
+                    rows += len(_ROW_TAG.findall(buf, 0, cut))
+                    cells += len(_CELL_TAG.findall(buf, 0, cut))
+                    if _FORMULA_TAG.search(buf, 0, cut):
+                        formulas.add(part.filename)
+                    carry = buf[cut:]
+                    if rows > MAX_SHEET_ROWS or cells > MAX_SHEET_CELLS:
+                        return _sheet_too_big(rows, cells), formulas
+                rows += len(_ROW_TAG.findall(carry))
+                cells += len(_CELL_TAG.findall(carry))
+            if rows > MAX_SHEET_ROWS or cells > MAX_SHEET_CELLS:
+                return _sheet_too_big(rows, cells), formulas
+    return None, formulas
+
+
+def _formula_cells(data: bytes, title: str) -> set[tuple[int, int]]:
+    """(row, column) of every formula cell of sheet `title` (read a second time, with
+    formulas instead of their cached results; only for a sheet that has formulas)."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    try:
+        ws = wb[title]
+        ws.reset_dimensions()
+        return {
+            (r, c)
+            for r, values in enumerate(_bounded_rows(ws.iter_rows(values_only=True)), start=1)
+            for c, v in enumerate(values, start=1)
+            if isinstance(v, str) and v.startswith("=")
+        }
+    finally:
+        wb.close()
+
+
+def _sheet_too_big(rows: int, cells: int) -> ImportIssue:
+    if rows > MAX_SHEET_ROWS:
+        return ImportIssue("hardening_error_sheet_rows", {"limit": MAX_SHEET_ROWS})
+    return ImportIssue("hardening_error_sheet_cells", {"limit": MAX_SHEET_CELLS})
+
+
 def _read_xlsx(data: bytes) -> ParsedFile:
     import openpyxl
     from openpyxl.utils import get_column_letter
 
+    refused, formula_parts = _scan_xlsx(data)
+    if refused is not None:
+        return ParsedFile("xlsx", issues=[refused])
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError):
         return ParsedFile("xlsx", issues=[ImportIssue("intake_error_not_xlsx")])
     parsed = ParsedFile("xlsx")
     try:
+        for ws in wb.worksheets:
+            ws.reset_dimensions()  # a sheet's own <dimension> may claim a million rows
         info = _xlsx_info(wb)
         for ws in wb.worksheets:
-            rows = ws.iter_rows(values_only=True)
+            rows = _bounded_rows(ws.iter_rows(values_only=True))
             head: list[tuple] = []
             for _ in range(6):
                 try:
@@ -430,16 +579,30 @@ def _read_xlsx(data: bytes) -> ParsedFile:
             sheet = str(info.get("sheet", ""))
             parsed.columns["year"] = label(col["year"]) if "year" in col else sheet
             parsed.columns["period"] = label(col["period"]) if "period" in col else sheet
+            # A formula whose result was never computed (a file written by a program,
+            # not Excel) reads as empty: it is an error with its cell, not "not reported".
+            formulas = _formula_cells(data, ws.title) if ws._worksheet_path in formula_parts else set()
             # Rows above the data rows that a person might have added keep their numbers.
             for offset, values in enumerate(_rest(head, id_row + 1, rows), start=id_row + 2):
                 if not values or not any(v not in (None, "") for v in values):
                     continue
                 code = _cell_text(values[col["commune_code"]]) if col["commune_code"] < len(values) else ""
-                name = _cell_text(values[col["commune_name"]]) if "commune_name" in col else None
+                # The template writes a name Excel would run as '=… (the apostrophe is not the name's).
+                name = from_spreadsheet_text(_cell_text(values[col["commune_name"]])) if "commune_name" in col else None
                 year = values[col["year"]] if "year" in col else year_default
                 period = values[col["period"]] if "period" in col else period_default
                 for i, de in elements:
                     v = values[i] if i < len(values) else None
+                    if v is None and (offset, i + 1) in formulas:
+                        parsed.issues.append(
+                            ImportIssue(
+                                "hardening_error_formula_no_value",
+                                {"cell": f"{get_column_letter(i + 1)}{offset}"},
+                                offset,
+                                label(i),
+                            )
+                        )
+                        continue
                     if v is None or (isinstance(v, str) and not v.strip()):
                         parsed.empty_skipped += 1
                         continue
@@ -451,6 +614,24 @@ def _read_xlsx(data: bytes) -> ParsedFile:
         wb.close()
     parsed.issues.append(ImportIssue("intake_error_xlsx_no_ids"))
     return parsed
+
+
+class _SheetTooBig(Exception):
+    """A sheet went past MAX_SHEET_ROWS or MAX_SHEET_COLUMNS while it was read."""
+
+    def __init__(self, issue: ImportIssue) -> None:
+        super().__init__(issue.key)
+        self.issue = issue
+
+
+def _bounded_rows(rows: Iterable[tuple]) -> Iterator[tuple]:
+    """The sheet's rows, stopping at the limits (rows skipped by number count too)."""
+    for n, values in enumerate(rows, start=1):
+        if n > MAX_SHEET_ROWS:
+            raise _SheetTooBig(ImportIssue("hardening_error_sheet_rows", {"limit": MAX_SHEET_ROWS}))
+        if len(values) > MAX_SHEET_COLUMNS:
+            raise _SheetTooBig(ImportIssue("hardening_error_sheet_columns", {"limit": MAX_SHEET_COLUMNS}, row=n))
+        yield values
 
 
 def _rest(head: list[tuple], start: int, rows: Iterable[tuple]) -> Iterable[tuple]:
@@ -514,6 +695,9 @@ def name_matches(given: str, unit_name: str, unit_full_name: str) -> bool:
 
 
 _THOUSANDS_DOT = re.compile(r"^-?\d{1,3}(\.\d{3})+(,\d+)?$")
+# A number as people type it, in ASCII digits only: Python's float() would also take
+# '1_000', Arabic-Indic '٣' and full-width digits, and str.isdigit() says yes to '²' and '①'.
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _THOUSANDS_COMMA = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
 
 
@@ -527,7 +711,7 @@ def parse_number(value: object, decimal_comma: bool) -> float | None:
         return float(value)
     if isinstance(value, int | float):
         return float(value) if math.isfinite(value) else None
-    if isinstance(value, str) and value.isdigit():
+    if isinstance(value, str) and value.isascii() and value.isdigit():
         return float(value)  # the common case, fast
     text = str(value).strip().replace("\u00a0", "").replace(" ", "")
     if not text:
@@ -540,11 +724,38 @@ def parse_number(value: object, decimal_comma: bool) -> float | None:
         text = text.replace(",", "")
     elif text.count(",") == 1 and "." not in text:
         text = text.replace(",", ".")  # '1,5' quoted in a comma file: still one and a half
-    try:
-        number = float(text)
-    except ValueError:
+    if not _PLAIN_NUMBER.fullmatch(text):
         return None
+    number = float(text)
     return number if math.isfinite(number) else None
+
+
+def has_other_digits(text: str) -> bool:
+    """True for '²', '①', '٣', '３': characters Unicode calls digits that are not 0–9."""
+    return any(not ("0" <= ch <= "9") and (ch.isdigit() or ch.isnumeric()) for ch in text)
+
+
+# Plausible upper bounds for one commune's report (the largest wards after the 2025
+# merger have some hundred thousand children; these stop typing slips such as 10^15
+# and numbers that would make totals infinite, not unusual communes).
+MAX_CHILDREN = 10_000_000
+_PLAUSIBLE_MAX: dict[str, float] = {
+    "households_with_children": 5_000_000,
+    "safe_home_households": 5_000_000,
+    "families_informed": 5_000_000,
+    "hotline_111_households_reached": 5_000_000,
+    "schools_total": 10_000,
+    "safe_schools": 10_000,
+    "cp_staff_total": 100_000,
+    "cp_staff_trained": 100_000,
+    "hotline_111_sessions": 100_000,
+}
+_DEFAULT_MAX = {"count": MAX_CHILDREN, "yes_no": 1, "number": 1e9}
+
+
+def plausible_max(de: DataElement) -> float:
+    """The largest value one commune may report for `de` (children: 10 million)."""
+    return _PLAUSIBLE_MAX.get(de.id, _DEFAULT_MAX.get(de.type, MAX_CHILDREN))
 
 
 def _parse_year(value: object, max_year: int) -> int | None:
@@ -616,10 +827,19 @@ class ImportPreview:
     unit_ids: dict[str, int] = field(default_factory=dict)
     missing_elements: list[DataElement] = field(default_factory=list)  # plan elements the database lacks
     previous_imports: list[tuple[datetime, str]] = field(default_factory=list)  # same file before: (when, who)
+    issues_more: int = 0  # errors past the first MAX_ISSUES, counted but not listed
 
     @property
     def ok(self) -> bool:
         return not self.issues
+
+    @property
+    def error_count(self) -> int:
+        return len(self.issues) + self.issues_more
+
+    def more_text(self, lang: str = DEFAULT_LANG) -> str:
+        """'và 4.500 lỗi khác' when errors were left unlisted, else ''."""
+        return t("hardening_more_errors", lang, count=fmt_number(self.issues_more, lang=lang)) if self.issues_more else ""
 
     def count(self, action: str) -> int:
         return sum(1 for c in self.changes if c.action == action)
@@ -748,8 +968,41 @@ def prepare_import(
 ) -> ImportPreview:
     """Validate a file against the database and the plan and work out what it would change.
 
-    Never writes. Every problem becomes an `ImportIssue` in `preview.issues`.
+    Never writes. Every problem becomes an `ImportIssue` in `preview.issues`: the first
+    MAX_ISSUES of them; the others are counted in `preview.issues_more`.
     """
+    preview = _prepare(engine, plan, data, filename, on_progress, max_bytes, today)
+    if len(preview.issues) > MAX_ISSUES:
+        preview.issues_more += len(preview.issues) - MAX_ISSUES
+        del preview.issues[MAX_ISSUES:]
+    return preview
+
+
+class _CappedIssues(list):
+    """A list of issues that keeps the first `cap` and only counts the rest (a file with
+    a million bad rows must not build a million messages)."""
+
+    def __init__(self, cap: int) -> None:
+        super().__init__()
+        self.cap = cap
+        self.more = 0
+
+    def append(self, issue: ImportIssue) -> None:
+        if len(self) < self.cap:
+            super().append(issue)
+        else:
+            self.more += 1
+
+
+def _prepare(
+    engine: Engine,
+    plan: Plan,
+    data: bytes,
+    filename: str,
+    on_progress: ProgressCallback | None,
+    max_bytes: int | None,
+    today: date | None,
+) -> ImportPreview:
     report = on_progress or (lambda _f, _k: None)
     limit = max_bytes if max_bytes is not None else upload_limit_bytes()
     preview = ImportPreview(filename=filename, sha256=hashlib.sha256(data).hexdigest(), size=len(data), kind="unknown")
@@ -788,9 +1041,11 @@ def prepare_import(
     elements: dict[str, DataElement] = {**db_elements, **plan.data_elements}
     preview.missing_elements = [de for de_id, de in plan.data_elements.items() if de_id not in db_elements]
     resolved: dict[str, _Unit] = {}  # code -> the unit it means for this file's periods
-    figures = _validate(parsed, units, elements, preview.issues, today or local_today(), report, resolved)
+    found_issues = _CappedIssues(MAX_ISSUES * 4)  # room for duplicates, removed next
+    figures = _validate(parsed, units, elements, found_issues, today or local_today(), report, resolved)
     units = resolved  # type: ignore[assignment]
-    preview.issues = _unique(preview.issues)
+    preview.issues = _unique([*preview.issues, *found_issues])
+    preview.issues_more = found_issues.more
     if not figures:
         return preview
 
@@ -887,7 +1142,19 @@ def _validate(
             issues.append(
                 ImportIssue("intake_error_period", {"value": _cell_text(raw.period)}, raw.row, cols.get("period"))
             )
-        if code is not None and year is not None and period is not None:
+        if year is not None and period is not None and year > today.year:
+            # A report of a year that has not begun (FY 2027 typed for 2026) is a slip;
+            # it would also pass for a finished year in every total.
+            row_ok = False
+            issues.append(
+                ImportIssue(
+                    "hardening_error_future_period",
+                    {"year": str(year), "today": today},
+                    raw.row,
+                    cols.get("year"),
+                )
+            )
+        if row_ok and code is not None and year is not None and period is not None:
             if not _place_ok(raw, code, year, period, units, resolved, name_ok, issues, cols, bad_rows_code):
                 row_ok = False
         de = elements.get(raw.element)
@@ -906,13 +1173,24 @@ def _validate(
         text = raw.value if isinstance(raw.value, str) else _cell_text(raw.value)
         if value is None:
             row_ok = False
-            issues.append(ImportIssue("intake_error_not_number", {"value": text}, raw.row, raw.value_column))
+            key = "hardening_error_digits" if has_other_digits(text) else "intake_error_not_number"
+            issues.append(ImportIssue(key, {"value": text}, raw.row, raw.value_column))
         elif value < 0:
             row_ok = False
             issues.append(ImportIssue("intake_error_negative", {"value": text}, raw.row, raw.value_column))
         elif de is not None and de.type == "yes_no" and value not in (0.0, 1.0):
             row_ok = False
             issues.append(ImportIssue("intake_error_yes_no", {"value": text}, raw.row, raw.value_column))
+        elif de is not None and value > plausible_max(de):
+            row_ok = False
+            issues.append(
+                ImportIssue(
+                    "hardening_error_implausible",
+                    {"value": text, "element": de.name, "max": plausible_max(de)},
+                    raw.row,
+                    raw.value_column,
+                )
+            )
         elif de is not None and de.type == "count" and abs(value - round(value)) > _EPS:
             row_ok = False
             issues.append(ImportIssue("intake_error_fraction", {"value": text}, raw.row, raw.value_column))
@@ -1215,8 +1493,9 @@ def apply_import(engine: Engine, preview: ImportPreview, by: str, *, now: dateti
 
     Raises `ImportRefused` for a preview with errors, `ImportConflict` when any figure
     the preview looked at was changed by someone else since, `access.AccessDenied`
-    when the current person may not load one of the communes, and
-    `locks.PeriodLocked` when one of the periods was closed meanwhile.
+    when the current person may not load one of the communes,
+    `locks.PeriodLocked` when one of the periods was closed meanwhile, and
+    `db.DatabaseWriteFailed` when the database may not or cannot be written.
     """
     if not preview.ok:
         raise ImportRefused(preview.filename)
@@ -1224,10 +1503,13 @@ def apply_import(engine: Engine, preview: ImportPreview, by: str, *, now: dateti
     now = now or datetime.now(UTC)
     source = preview.filename[:300]
     code_of = {uid: code for code, uid in preview.unit_ids.items()}
-    with engine.connect() as conn:
+    # A read-only, deleted or replaced SQLite file, or a write that fails, is
+    # `db.DatabaseWriteFailed` with nothing written (never a crash, never lost figures).
+    with db.guarded_write(engine), engine.connect() as conn:
         if conn.dialect.name == "sqlite":
             # Take the write lock before re-reading, so no other writer slips in between.
             conn.exec_driver_sql("BEGIN IMMEDIATE")
+            db.ensure_writable(engine)  # again under the lock: the file may have gone meanwhile
         try:
             result = _apply(conn, preview, by, now, source, code_of)
         except BaseException:

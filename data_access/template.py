@@ -27,7 +27,7 @@ from sqlalchemy import Engine
 from data_access import queries
 from data_access.audit import LOCAL_TZ
 from data_access.progress import resolve_area
-from i18n import t
+from i18n import spreadsheet_text, t
 from rules.model import DataElement, OrgUnitRef, Plan
 
 LANG = "vi"  # the template goes to communes: Vietnamese only
@@ -107,11 +107,13 @@ def build_template(
     ws.row_dimensions[2].hidden = True
 
     for r, unit in enumerate(communes, start=FIRST_DATA_ROW):
-        code = ws.cell(row=r, column=1, value=unit.code)
+        code = ws.cell(row=r, column=1, value=spreadsheet_text(unit.code))
+        code.data_type = "s"  # never a formula, whatever the text
         code.number_format = "@"  # text: leading zeros survive
         code.fill = CODE_FILL
         code.border = BORDER
-        name = ws.cell(row=r, column=2, value=unit.full_name)
+        name = ws.cell(row=r, column=2, value=spreadsheet_text(unit.full_name))
+        name.data_type = "s"
         name.fill = CODE_FILL
         name.border = BORDER
         for col in range(3, len(keys) + 1):
@@ -166,7 +168,9 @@ def _info_sheet(
     ]
     for r, (label, value, key) in enumerate(facts, start=3):
         info.cell(row=r, column=1, value=label).font = Font(bold=True)
-        cell = info.cell(row=r, column=2, value=value)
+        cell = info.cell(row=r, column=2, value=spreadsheet_text(value))
+        if isinstance(value, str):
+            cell.data_type = "s"
         if key == "area_code":
             cell.number_format = "@"
         cell.alignment = Alignment(horizontal="left")

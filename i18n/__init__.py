@@ -176,3 +176,53 @@ class Explained(Exception):
 
     def message(self, lang: str = DEFAULT_LANG) -> str:
         return t(self.key, lang, **{k: str(v) for k, v in self.params.items()})
+
+
+# --------------------------------------------------------------------------- spreadsheets
+
+# Text a spreadsheet would read as a formula (`=HYPERLINK(…)`, `+1+cmd|…`, `@SUM(…)`, a
+# leading tab or CR): every CSV and XLSX a person opens in Excel gets it with a leading
+# apostrophe, and XLSX cells are typed as text besides. One rule for the template, the
+# appendix, `progress --format csv` and every other export.
+FORMULA_START: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(value: object) -> object:
+    """`value` with a leading apostrophe when it is text a spreadsheet would run; other
+    values (numbers, None) unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def spreadsheet_row(row: dict[str, object]) -> dict[str, object]:
+    """A CSV record with `spreadsheet_text` applied to every value."""
+    return {k: spreadsheet_text(v) for k, v in row.items()}
+
+
+def from_spreadsheet_text(text: str) -> str:
+    """The text as it was before `spreadsheet_text` (a name read back from the template)."""
+    if text.startswith("'") and text[1:].startswith(FORMULA_START):
+        return text[1:]
+    return text
+
+
+# --------------------------------------------------------------------------- markdown
+
+# What Streamlit's markdown gives a meaning to: emphasis, code, links and images (`*_`[]`),
+# HTML (`<>`), `$…$` maths, strikethrough, entities, table cells, `{}` and `:smile:` /
+# `:red[…]` directives anywhere; headings, lists, quotes and rules at the start of a
+# line. Data (a commune's name, a plan label, a file name) passes through `escape_md`
+# once, where it is put into markdown, and shows as the text it is. Line breaks become
+# spaces, so the start of the text is the only start of a line.
+# An underscore between two letters (`bao_cao.csv`) is no emphasis in CommonMark: kept.
+# A ':' before a letter or '/' ('http://…' would become a link) and the '.' of 'www.' too.
+_MD_ANYWHERE = re.compile(r"([\\`*{}\[\]<>$~&|]|:(?=[\w/])|(?<=[wW]{3})\.|(?<![^\W_])_|_(?![^\W_]))")
+_MD_LINE_START = re.compile(r"^(\s*)(?:([#+\-=])|(\d+)([.)]))")
+
+
+def escape_md(text: object) -> str:
+    """`text` as literal text inside markdown: '*a*' is not italic, '![i](http://x)'
+    fetches nothing, '${7*7}' is no formula, '1. a' is no list."""
+    flat = _MD_ANYWHERE.sub(r"\\\1", " ".join(str(text).splitlines()))
+    return _MD_LINE_START.sub(lambda m: m[1] + ("\\" + m[2] if m[2] else m[3] + "\\" + m[4]), flat, count=1)

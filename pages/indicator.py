@@ -30,7 +30,7 @@ chosen = url_widget(
 ind = by_id[chosen]
 when = sc.when_text(ctx.period, ctx.year, ctx.lang)
 print_button(ctx.lang)
-st.title(view.option_label(numbers, ind, ctx.lang), anchor=False)
+st.title(view.option_label(numbers, ind, ctx.lang, markdown=True), anchor=False)
 st.caption(t("indicator_subtitle", group=view.group_name(ind, ctx.lang), area=ctx.area.full_name, when=when))
 
 progress = data.progress(ctx.db_url, ctx.year, ctx.period, ctx.area.code)

@@ -14,7 +14,12 @@ the importer and the exports all see it without the page passing it around.
 
 from __future__ import annotations
 
+import sys
+import threading
+from typing import NoReturn
+
 import streamlit as st
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from data_access import access, auth, db
 from data_access.access import ANONYMOUS_SAMPLE, NOBODY, AccessScope
@@ -52,6 +57,42 @@ def _lang() -> str:
     return lang if lang in ("vi", "en") else "vi"
 
 
+# The database went away (PostgreSQL stopped, the network dropped, a file locked too
+# long): raised by the driver anywhere, in the login gate as in a page.
+OUTAGE_ERRORS: tuple[type[Exception], ...] = (OperationalError, InterfaceError, db.DatabaseUnavailable)
+
+
+def outage(exc: Exception, lang: str | None = None, where=None) -> NoReturn:  # noqa: ANN001 - a container
+    """Say plainly that the database cannot be reached, offer to try again, stop the run.
+
+    Nothing of the session is dropped (the login, the filters, a dry run stay), so the
+    page works again on the first run after the database is back. `where`: the
+    container to say it in (the top of the page), else here."""
+    lang = lang or _lang()
+    box = where.container() if where is not None else st
+    if isinstance(exc, db.DatabaseUnavailable):
+        key = "db_needs_init" if exc.needs_init else "db_unavailable"
+        box.error(t(key, lang, url=exc.url, reason=exc.reason), icon=":material/cloud_off:")
+    else:
+        box.error(t("hardening_db_outage", lang), icon=":material/cloud_off:")
+    box.button(t("hardening_db_retry", lang), icon=":material/refresh:", key="_db_outage_retry")
+    st.stop()
+
+
+def refuse_to_start(exc: auth.ConfigError, lang: str) -> NoReturn:
+    """A configuration no one may be served with: the reason on the page and in the
+    server's log, then the server stops (under a real server; AppTest has none)."""
+    message = exc.message(lang)
+    print(t("hardening_refused_to_start", lang), message, file=sys.stderr, flush=True)
+    st.error(message, icon=":material/gpp_bad:")
+    from streamlit.runtime import Runtime
+
+    if Runtime.exists():
+        # Shortly after, so that the page above still reaches the browser.
+        threading.Timer(1.0, Runtime.instance().stop).start()
+    st.stop()
+
+
 def deny(code: str, key: str = "access_denied_area") -> None:
     """Say "không có quyền" and stop the page: nothing of the unit is drawn."""
     st.error(t(key, _lang(), area=code), icon=":material/block:")
@@ -77,8 +118,7 @@ def gate(page_key: str, lang: str) -> AccessScope:
     try:
         mode = auth.check_startup(url)
     except auth.ConfigError as exc:
-        st.error(exc.message(lang), icon=":material/gpp_bad:")
-        st.stop()
+        refuse_to_start(exc, lang)
     try:
         if mode == "none":
             found = ANONYMOUS_SAMPLE  # the frame shows `banner()` under its menu
@@ -86,10 +126,8 @@ def gate(page_key: str, lang: str) -> AccessScope:
             found = _db_gate(url, lang)
         else:
             found = _oidc_gate(url, lang)
-    except db.DatabaseUnavailable as exc:
-        key = "db_needs_init" if exc.needs_init else "db_unavailable"
-        st.error(t(key, lang, url=exc.url, reason=exc.reason), icon=":material/cloud_off:")
-        st.stop()
+    except OUTAGE_ERRORS as exc:  # the session stays as it was: the next run tries again
+        outage(exc, lang)
     _remember(found, page_key)
     if mode != "none":
         _account_box(found, lang, mode)

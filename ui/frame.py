@@ -18,7 +18,7 @@ from typing import Any
 import streamlit as st
 
 from data_access.db import DatabaseUnavailable
-from i18n import DEFAULT_LANG, LANGUAGES, local_today, t
+from i18n import DEFAULT_LANG, LANGUAGES, escape_md, local_today, t
 from rules.model import OrgUnitRef, Plan
 from ui import auth as ui_auth
 from ui import data
@@ -338,21 +338,17 @@ def nav_bar(ctx: PageContext) -> None:
 
 def _show_plan_errors(errors: data.PlanErrors, lang: str) -> None:
     st.error(t("plan_invalid_title", lang, file=errors.filename, count=len(errors.issues)), icon=":material/error:")
-    st.markdown("\n".join(f"- {_escape_md(issue.message(lang))}" for issue in errors.issues))
+    st.markdown("\n".join(f"- {escape_md(issue.message(lang))}" for issue in errors.issues))
     st.info(t("plan_invalid_hint", lang), icon=":material/info:")
-
-
-def _escape_md(text: str) -> str:
-    """Plan text is data: show it as plain text, never as markup."""
-    for ch in "\\`*_{}[]()#+-.!<>|~$":
-        text = text.replace(ch, "\\" + ch)
-    return text
 
 
 def run_in_frame(page) -> None:  # noqa: ANN001
     """app.py: run the chosen page inside the frame already drawn."""
     st.session_state[_FRAME_FLAG] = True
+    top = st.empty()  # nothing, unless the database goes away while the page draws
     try:
         page.run()
+    except ui_auth.OUTAGE_ERRORS as exc:  # said plainly, at the top where it is seen
+        ui_auth.outage(exc, where=top)
     finally:
         st.session_state[_FRAME_FLAG] = False

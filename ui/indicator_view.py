@@ -258,16 +258,19 @@ def missing(ctx: PageContext, ind: Indicator, progress: Progress) -> None:
         return
     if silent:
         st.warning(
-            t("indicator_silent", lang, when=when, names=sc.name_list([names[c] for c in silent], lang)),
+            t("indicator_silent", lang, when=when, names=sc.escape_md(sc.name_list([names[c] for c in silent], lang))),
             icon=":material/schedule:",
         )
     if partial:
         st.warning(
-            t("indicator_partial", lang, names=sc.name_list([names[c] for c in partial], lang)), icon=":material/rule:"
+            t("indicator_partial", lang, names=sc.escape_md(sc.name_list([names[c] for c in partial], lang))),
+            icon=":material/rule:",
         )
     if zero:
         denominator = sc.element_name(ctx.plan, ind.denominator, lang)
-        st.caption(t("indicator_zero_denominator", lang, names=sc.name_list(zero, lang), denominator=denominator))
+        st.caption(
+            t("indicator_zero_denominator", lang, names=sc.escape_md(sc.name_list(zero, lang)), denominator=denominator)
+        )
 
 
 def change_text(ctx: PageContext, ind: Indicator, progress: Progress) -> str:
@@ -276,8 +279,10 @@ def change_text(ctx: PageContext, ind: Indicator, progress: Progress) -> str:
     return sc.change_cell(ind, now.get(ind.id), then.get(ind.id), ctx.lang)
 
 
-def option_label(numbers: dict[str, str], ind: Indicator, lang: str) -> str:
-    return f"{numbers[ind.id]}. {ind.name.get(lang)}"
+def option_label(numbers: dict[str, str], ind: Indicator, lang: str, *, markdown: bool = False) -> str:
+    """'4.1. Tỷ lệ …'; with `markdown`, the plan's name escaped (for a heading)."""
+    name = ind.name.get(lang)
+    return f"{numbers[ind.id]}. {sc.escape_md(name) if markdown else name}"
 
 
 def group_name(ind: Indicator, lang: str) -> str:

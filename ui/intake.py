@@ -22,7 +22,7 @@ import streamlit as st
 from data_access import access, audit, db, locks
 from data_access.importer import ImportConflict, ImportPreview, apply_import, prepare_import, upload_limit_bytes
 from data_access.template import write_template
-from i18n import catalogue, fmt_date, fmt_number, period_label, t
+from i18n import catalogue, escape_md, fmt_date, fmt_number, period_label, spreadsheet_text, t
 from rules.model import OrgUnitRef, Plan
 from rules.quality import QualityFinding, deadline_date, is_overdue, report_state
 from rules.suppression import SmallCount, is_small
@@ -113,7 +113,7 @@ def preview_for(ctx: PageContext, name: str, content: bytes) -> ImportPreview:
     kept = st.session_state.get("_import_preview")
     if kept and kept[0] == digest and kept[1] == name:
         return kept[2]
-    with st.status(t("intake_status_checking", ctx.lang, file=name), expanded=False) as status:
+    with st.status(t("intake_status_checking", ctx.lang, file=escape_md(name)), expanded=False) as status:
         bar = st.progress(0.0)
 
         def progress(fraction: float, key: str) -> None:
@@ -122,13 +122,19 @@ def preview_for(ctx: PageContext, name: str, content: bytes) -> ImportPreview:
         preview = prepare_import(
             db.get_engine(ctx.db_url), ctx.plan, content, name, on_progress=progress, max_bytes=upload_limit_bytes()
         )
-        status.update(label=t("intake_status_checked", ctx.lang, file=name), state="complete")
+        status.update(label=t("intake_status_checked", ctx.lang, file=escape_md(name)), state="complete")
     st.session_state["_import_preview"] = (digest, name, preview)
     return preview
 
 
 def show_issues(preview: ImportPreview, lang: str) -> None:
-    st.error(t("intake_errors_title", lang, file=preview.filename, count=len(preview.issues)), icon=":material/error:")
+    title = t("intake_errors_title", lang, file=escape_md(preview.filename), count=fmt_number(preview.error_count, lang=lang))
+    if all(i.row is None and i.column is None for i in preview.issues):
+        # The file as a whole (too big, a bomb, not a table): the reason in the box itself,
+        # not in a one-row grid where a long sentence is cut off.
+        st.error(title + "\n\n" + "\n\n".join(escape_md(i.message(lang)) for i in preview.issues), icon=":material/error:")
+        return
+    st.error(title, icon=":material/error:")
     frame = pd.DataFrame(
         {
             t("intake_col_row", lang): [str(i.row) if i.row is not None else "" for i in preview.issues],
@@ -137,10 +143,12 @@ def show_issues(preview: ImportPreview, lang: str) -> None:
         }
     )
     st.dataframe(frame, hide_index=True, width="stretch")
+    if preview.issues_more:
+        st.caption(preview.more_text(lang)[:1].upper() + preview.more_text(lang)[1:] + ".")
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(frame.columns)
-    writer.writerows(frame.itertuples(index=False))
+    writer.writerows([spreadsheet_text(v) for v in row] for row in frame.itertuples(index=False))
     st.download_button(
         t("intake_errors_download", lang),
         data=("\ufeff" + buf.getvalue()).encode("utf-8"),
@@ -195,7 +203,7 @@ def show_preview(preview: ImportPreview, plan: Plan, lang: str) -> None:
     )
     for when, who in preview.previous_imports[-1:]:
         st.info(
-            t("intake_seen_before", lang, when=fmt_date(audit.local_time(when), lang, with_time=True), who=who),
+            t("intake_seen_before", lang, when=fmt_date(audit.local_time(when), lang, with_time=True), who=escape_md(who)),
             icon=":material/history:",
         )
     show_all = st.toggle(t("intake_show_unchanged", lang), key="import_show_unchanged")
@@ -233,6 +241,9 @@ def confirm(ctx: PageContext, preview: ImportPreview) -> None:
             st.session_state.pop("_import_preview", None)
             st.error(exc.message(ctx.lang), icon=":material/sync_problem:")
             return
+        except db.DatabaseWriteFailed as exc:  # the dry run stays: the same file can be confirmed again
+            st.error(exc.message(ctx.lang), icon=":material/database:")
+            return
         data.clear_after_import()
         st.session_state.pop("_import_preview", None)
         st.session_state["_import_round"] = st.session_state.get("_import_round", 0) + 1
@@ -255,7 +266,7 @@ def show_done(ctx: PageContext) -> None:
         t(
             "intake_done",
             ctx.lang,
-            file=name,
+            file=escape_md(name),
             changes=fmt_number(inserted + updated, lang=ctx.lang),
             new=fmt_number(inserted, lang=ctx.lang),
             changed=fmt_number(updated, lang=ctx.lang),
@@ -703,8 +714,3 @@ def finding_text(f: QualityFinding, plan: Plan, lang: str) -> str:
 def severity_label(severity: str, lang: str) -> str:
     return f"{SEVERITY_STYLE[severity][0]} {t('intake_severity_' + severity, lang)}"
 
-
-def escape_md(text: str) -> str:
-    for ch in "\\`*_{}[]()#+-.!<>|~$":
-        text = text.replace(ch, "\\" + ch)
-    return text

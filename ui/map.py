@@ -305,12 +305,9 @@ def build_deck(
             rows.append(
                 {
                     "code": p.code,
-                    "full_name": p.full_name,
                     "polygon": polygon,
                     "fill": hex_rgb(p.fill),
-                    "value_text": p.value_text,
-                    "target_text": p.target_text,
-                    "status_text": status_label(p.status, lang),
+                    **_tip_fields(p, lang),
                 }
             )
         if polygons:
@@ -405,6 +402,18 @@ def build_deck(
     return deck, view
 
 
+def _tip_fields(p: CommunePaint, lang: str) -> dict[str, str]:
+    """The tooltip's fields. deck.gl fills `{field}` into the HTML one field after the
+    other, so data (the name, the plan's target text) is HTML-escaped with its braces as
+    entities: a name containing `{value_text}` or `<img …>` shows as written."""
+    return {
+        "full_name": _safe(p.full_name),
+        "value_text": p.value_text,  # our own number formatting ("82,4 %", "<5")
+        "target_text": _safe(p.target_text),
+        "status_text": status_label(p.status, lang),
+    }
+
+
 def _tooltip(indicator_name: str, lang: str) -> dict:
     """The tooltip of a commune: name, indicator, value, target and status in words."""
     tip = (
@@ -449,12 +458,9 @@ def _dot_deck(
         points.append(
             {
                 "code": p.code,
-                "full_name": p.full_name,
                 "position": [round(centroid[1], 4), round(centroid[0], 4)],
                 "fill": hex_rgb(p.fill),
-                "value_text": p.value_text,
-                "target_text": p.target_text,
-                "status_text": status_label(p.status, lang),
+                **_tip_fields(p, lang),
             }
         )
     xs = [q["position"][0] for q in points]

@@ -7,7 +7,7 @@ the catalogue (i18n/catalogue/help.yaml, keys `help_op_*`, `help_trend_*`, ...).
 
 from __future__ import annotations
 
-from i18n import UNIT_SUFFIX, fmt_number, fmt_value, t
+from i18n import UNIT_SUFFIX, escape_md, fmt_number, fmt_value, t
 from rules.model import COMMUNES, Indicator, Plan, Target
 from rules.suppression import is_masked
 
@@ -63,11 +63,7 @@ def formula(plan: Plan, ind: Indicator, lang: str) -> str:
     )
 
 
-def md_escape(text: str) -> str:
-    """Plan text is data: shown as plain text inside markdown, never as markup."""
-    for ch in "\\`*_{}[]()#+-.!<>|~$:":
-        text = text.replace(ch, "\\" + ch)
-    return text
+md_escape = escape_md  # the one escaping function (i18n), under the name the pages import
 
 
 def join_words(items: list[str], lang: str) -> str:

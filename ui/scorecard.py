@@ -21,7 +21,7 @@ import pandas as pd
 import streamlit as st
 
 from data_access.progress import Progress
-from i18n import fmt_date, fmt_number, fmt_value, t
+from i18n import escape_md, fmt_date, fmt_number, fmt_value, t
 from rules import AreaValue, ProgressRow, area_value
 from rules.model import COMMUNES, Indicator, LocalText, Plan, Target
 from rules.scorecard import (
@@ -69,11 +69,6 @@ NAMES_LISTED = 30
 
 
 # --------------------------------------------------------------------------- words
-
-
-def escape_md(text: str) -> str:
-    """Data shown inside markdown stays text (a commune called '*A*' is not italic)."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!<>|~$])", r"\\\1", text)
 
 
 def phrase(name: LocalText, lang: str) -> str:
