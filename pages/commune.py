@@ -9,6 +9,7 @@ import streamlit as st
 from rules.scorecard import indicator_numbers
 from ui import commune_view as view
 from ui import data
+from ui import followup_view as fv
 from ui.frame import page_context, url_widget
 from ui.printing import print_button
 from ui.scorecard import escape_md, when_text
@@ -38,6 +39,7 @@ with title_col:
     print_button(ctx.lang)
     st.title(escape_md(commune.full_name), anchor=False)
 st.caption(t("commune_subtitle", area=escape_md(ctx.area.full_name), when=when, code=commune.code))
+fv.add_link(ctx, commune=commune.code)
 
 numbers = indicator_numbers(plan)
 by_id = {ind.id: ind for ind in plan.indicators}
@@ -64,6 +66,7 @@ ind_id = url_widget(
 )
 ind = by_id[ind_id]
 view.history(ctx, ind, commune)
+fv.add_link(ctx, commune=commune.code, indicator=ind.id, label_key="followup_assign_cell")
 st.page_link(
     "pages/indicator.py",
     label=t("commune_link_indicator"),

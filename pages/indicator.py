@@ -8,6 +8,7 @@ import streamlit as st
 
 from rules.scorecard import indicator_numbers
 from ui import data
+from ui import followup_view as fv
 from ui import indicator_view as view
 from ui import scorecard as sc
 from ui.frame import page_context, url_widget
@@ -41,6 +42,7 @@ if not progress.communes_reported:
     st.stop()
 
 view.standing(ctx, ind, progress, view.change_text(ctx, ind, progress))
+fv.add_link(ctx, indicator=ind.id, label_key="followup_assign_indicator")
 
 left, right = st.columns([3, 2], gap="large")
 with left:

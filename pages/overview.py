@@ -12,6 +12,7 @@ import streamlit as st
 
 from i18n import fmt_number
 from ui import data, leader
+from ui import followup_view as fv
 from ui import scorecard as sc
 from ui.frame import page_context
 from ui.printing import print_button
@@ -31,6 +32,7 @@ if not progress.communes_reported:
     st.stop()
 
 leader.first_screen(ctx, progress)
+fv.overdue_banner(ctx)
 now = sc.area_values(ctx, progress, ctx.year)
 then = sc.area_values(ctx, progress, ctx.compare_year)
 if not any(v.reported for v in then.values()):
@@ -56,11 +58,12 @@ def grid_section() -> None:
     else:
         st.header(t("overview_grid_header"), anchor=False)
         st.caption(t("overview_grid_hint", previous=ctx.year - 1))
-        sc.grid_legend(ctx)
+        marks = fv.cell_marks(ctx)
+        sc.grid_legend(ctx, marker_note=bool(marks))
         left, right = st.columns(2)
         off_track_first = left.toggle(t("overview_off_track_first"), value=True, key="overview_off_track_first")
         values = right.toggle(t("overview_show_values"), value=False, key="overview_show_values")
-        sc.commune_grid(ctx, progress, off_track_first, values)
+        sc.commune_grid(ctx, progress, off_track_first, values, marks)
 
 
 grid_section()

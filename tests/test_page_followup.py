@@ -16,7 +16,14 @@ DISTRICT, MINE, OTHER = "220", "07654", "07621"  # Sơn Động, Lệ Viễn, V�
 
 def _add(url: str, code: str, text: str, due: date, indicator: str | None = None) -> int:
     return followup.add_direction(
-        db.ready_engine(url), None, area_code=code, year=2025, text=text, owner="UBND xã", due=due, indicator_id=indicator
+        db.ready_engine(url),
+        None,
+        area_code=code,
+        year=2025,
+        text=text,
+        owner="UBND xã",
+        due=due,
+        indicator_id=indicator,
     )
 
 
@@ -25,7 +32,9 @@ def _form_button(at, label: str):
 
 
 def test_an_editor_adds_a_direction_and_updates_it(monkeypatch, seeded_url):
-    at = run_app(monkeypatch, seeded_url, page="followup", year="2025", commune=MINE, indicator="drowning_deaths", add="1")
+    at = run_app(
+        monkeypatch, seeded_url, page="followup", year="2025", commune=MINE, indicator="drowning_deaths", add="1"
+    )
     assert "Không có việc nào" in all_text(at)
     assert at.selectbox(key="followup_add_0_place").value == MINE
     assert at.selectbox(key="followup_add_0_indicator").value == "drowning_deaths"
@@ -86,3 +95,40 @@ def test_a_district_editor_filters_by_place_and_status(monkeypatch, seeded_url):
     at.multiselect(key="followup_status").set_value(["overdue"])
     at.run()
     assert "Việc của Vân Sơn" not in all_text(at)
+
+
+def _links(at) -> dict[str, dict[str, str]]:
+    """The page links drawn: label -> the URL parameters they carry."""
+    from urllib.parse import parse_qsl
+
+    return {str(p.proto.label): dict(parse_qsl(p.proto.query_string)) for p in at.get("page_link")}
+
+
+def test_the_overview_marks_cells_with_open_directions_and_counts_the_overdue(monkeypatch, seeded_url):
+    _add(seeded_url, MINE, "Dạy bơi", date(2025, 1, 31), indicator="swim_safe_rate")  # overdue
+    _add(seeded_url, OTHER, "Rà soát", date(2030, 6, 30))  # open, the commune as a whole
+    at = run_app(monkeypatch, seeded_url, page="overview", year="2025")
+    banner = [label for label in _links(at) if "quá hạn" in label]
+    assert banner == ["⚑ 1 việc quá hạn (trong 2 việc đang theo dõi) — xem việc cần theo dõi"]
+    frame = at.dataframe(key="overview_grid").value
+    names = list(frame.iloc[:, 0])
+    le_vien = next(i for i, n in enumerate(names) if n.startswith("Lệ Viễn"))
+    marked = [str(v) for v in frame.iloc[le_vien].tolist() if "⚑" in str(v)]
+    assert len(marked) == 1 and marked[0].endswith("⚑!")  # the swimming cell only, overdue
+    assert "Vân Sơn ⚑" in names
+    assert "⚑ ô có việc Ban chỉ đạo đã giao" in all_text(at)
+
+
+def test_giao_viec_links_on_the_commune_indicator_and_projector_pages(monkeypatch, seeded_url):
+    at = run_app(monkeypatch, seeded_url, page="commune", year="2025", commune=MINE, indicator="swim_safe_rate")
+    links = _links(at)
+    assert links["Giao việc cho xã về chỉ tiêu này"]["indicator"] == "swim_safe_rate"
+    assert links["Giao việc"]["commune"] == MINE and links["Giao việc"]["add"] == "1"
+    at = run_app(monkeypatch, seeded_url, page="indicator", year="2025", indicator="swim_safe_rate")
+    assert _links(at)["Giao việc về chỉ tiêu này"]["indicator"] == "swim_safe_rate"
+    at = run_app(monkeypatch, seeded_url, page="projector", year="2025")
+    assigned = [p for label, p in _links(at).items() if p.get("add") == "1"]
+    assert assigned and all(p["commune"] and p["indicator"] for p in assigned)
+    make_user(seeded_url, "xem.huyen", [(DISTRICT, "viewer")])
+    at = open_page_as(monkeypatch, seeded_url, "xem.huyen", "commune", commune=MINE)
+    assert not [label for label in _links(at) if "Giao việc" in label]  # a viewer cannot assign

@@ -100,7 +100,7 @@ def add_link(
     container=None,  # noqa: ANN001 - a Streamlit container (default: the page)
     label_key: str = "followup_assign",
 ) -> None:
-    """"Giao việc": opens the follow-up page's add form pre-filled with this place and indicator."""
+    """ "Giao việc": opens the follow-up page's add form pre-filled with this place and indicator."""
     if not can_edit(ctx, commune):
         return
     target = container or st
@@ -278,3 +278,49 @@ def counts_line(ctx: PageContext, rows: list[DirectionRow]) -> str:
         if n:
             parts.append(f"{n} {ctx.t(f'followup_status_{status}').lower()}")
     return " · ".join(parts)
+
+
+# --------------------------------------------------------------------------- hooks on the figures' pages
+
+
+def cell_marks(ctx: PageContext) -> dict[tuple[str, str | None], str]:
+    """(commune code, indicator id or None) -> "⚑" / "⚑!" for the overview grid."""
+    return {cell: followup.marker(rows) for cell, rows in followup.direction_cells(directions(ctx)).items()}
+
+
+def overdue_banner(ctx: PageContext) -> None:
+    """The overview's first screen: how many directions are overdue, a link to them."""
+    rows = directions(ctx, status=["overdue", "in_progress"])
+    overdue = sum(1 for d in rows if d.status == "overdue")
+    if not rows:
+        return
+    key = "followup_overview_overdue" if overdue else "followup_overview_open"
+    st.page_link(
+        "pages/followup.py",
+        label=ctx.t(key, n=overdue, open=len(rows)),
+        icon=":material/alarm:" if overdue else ":material/checklist:",
+        query_params=ctx.link_params(),
+    )
+
+
+def assign_row(ctx: PageContext, progress) -> None:  # noqa: ANN001 - data_access.progress.Progress
+    """Under the projector's slides: "Giao việc" for the communes most behind, each
+    pre-filled with the commune's worst indicator (one click from the meeting room)."""
+    from ui.projector import communes_off_track
+
+    if not can_edit(ctx):
+        return
+    lagging = communes_off_track(progress, limit=4)
+    if not lagging:
+        return
+    with st.container(horizontal=True, gap="small", key="projector_assign"):
+        st.caption(ctx.t("followup_projector_assign"))
+        for item in lagging:
+            st.page_link(
+                "pages/followup.py",
+                label=item.name,
+                icon=":material/assignment_add:",
+                query_params=ctx.link_params(
+                    commune=item.code, indicator=item.indicators[0] if item.indicators else None, add="1"
+                ),
+            )
