@@ -1,5 +1,40 @@
-"""Họp Ban chỉ đạo (being written)."""
+"""Họp Ban chỉ đạo: the steering committee's meeting, from opening to its record.
 
+Without `meeting=<id>` in the URL: the form that opens a meeting for a date and the
+area (freezing the figures of the chosen year and period) and the past meetings, each
+a link. With it: the figures as frozen, the directions due since the last meeting with
+their status, directions given from the red cells during the meeting, the conclusions
+and close, and the record (.docx) to download.
+"""
+
+import streamlit as st
+
+from data_access.followup import meeting_snapshot
+from ui import auth as ui_auth
+from ui import followup_view as fv
+from ui import meeting_view as mv
 from ui.frame import page_context
 
 ctx = page_context("meeting")
+fv.flash()
+meeting = mv.meeting_from_url(ctx)
+if meeting is None:
+    st.title(ctx.t("meeting_page_title", area=ctx.area.full_name), anchor=False)
+    st.caption(ctx.t("meeting_page_hint"))
+    mv.open_form(ctx)
+    mv.past_meetings(ctx)
+    st.stop()
+
+mv.header(ctx, meeting)
+snapshot = meeting_snapshot(fv.engine(ctx), ui_auth.scope(), meeting.id)
+figures, due, given, close = st.tabs(
+    [ctx.t("meeting_tab_figures"), ctx.t("meeting_tab_due"), ctx.t("meeting_tab_given"), ctx.t("meeting_tab_close")]
+)
+with figures:
+    red = mv.frozen_figures(ctx, meeting, snapshot)
+with due:
+    mv.due_section(ctx, meeting)
+with given:
+    mv.given_section(ctx, meeting, red)
+with close:
+    mv.close_section(ctx, meeting)
