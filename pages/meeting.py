@@ -13,28 +13,38 @@ from data_access.followup import meeting_snapshot
 from ui import auth as ui_auth
 from ui import followup_view as fv
 from ui import meeting_view as mv
-from ui.frame import page_context
+from ui.frame import page_context, url_widget
 
 ctx = page_context("meeting")
-fv.flash()
 meeting = mv.meeting_from_url(ctx)
 if meeting is None:
     st.title(ctx.t("meeting_page_title", area=ctx.area.full_name), anchor=False)
     st.caption(ctx.t("meeting_page_hint"))
+    fv.flash()
     mv.open_form(ctx)
     mv.past_meetings(ctx)
     st.stop()
 
 mv.header(ctx, meeting)
 snapshot = meeting_snapshot(fv.engine(ctx), ui_auth.scope(), meeting.id)
-figures, due, given, close = st.tabs(
-    [ctx.t("meeting_tab_figures"), ctx.t("meeting_tab_due"), ctx.t("meeting_tab_given"), ctx.t("meeting_tab_close")]
+# The part shown is in the URL (`part=due`): it survives the reruns of a save and can be
+# projected or shared as a link, like a slide.
+part = url_widget(
+    st.radio,
+    ctx.t("meeting_part"),
+    mv.PARTS,
+    "part",
+    mv.PARTS[0],
+    format_func=lambda p: ctx.t(f"meeting_tab_{p}"),
+    horizontal=True,
+    label_visibility="collapsed",
 )
-with figures:
-    red = mv.frozen_figures(ctx, meeting, snapshot)
-with due:
+fv.flash()
+if part == "figures":
+    mv.frozen_figures(ctx, meeting, snapshot)
+elif part == "due":
     mv.due_section(ctx, meeting)
-with given:
-    mv.given_section(ctx, meeting, red)
-with close:
+elif part == "given":
+    mv.given_section(ctx, meeting, mv.red_cells(ctx, meeting, snapshot))
+else:
     mv.close_section(ctx, meeting)

@@ -53,6 +53,7 @@ def test_a_meeting_from_opening_to_its_record(monkeypatch, seeded_url):
         (r.area_code, r.indicator_id, r.status) for r in progress.rows
     }
     # A red cell pre-fills the form.
+    at.radio(key="w_part").set_value("given")
     at.run()
     red = [r for r in progress.commune_rows if r.status == "not_met"]
     picker = at.selectbox(key="meeting_red_cell")
@@ -72,6 +73,8 @@ def test_a_meeting_from_opening_to_its_record(monkeypatch, seeded_url):
     assert (given.area_code, given.text, given.due) == (first, "Mở lớp dạy bơi", date(2026, 1, 15))
     at.run()
     assert "Việc giao tại cuộc họp (1)" in all_text(at)
+    at.radio(key="w_part").set_value("close")
+    at.run()
     at.text_area(key="meeting_conclusions").input("Tập trung dạy bơi trước hè.")
     _button(at, "Kết thúc cuộc họp").click()
     at.run()
@@ -89,6 +92,7 @@ def test_a_meeting_from_opening_to_its_record(monkeypatch, seeded_url):
     assert [d.id for d in followup.due_for_meeting(engine, None, followup.get_meeting(engine, None, mid2))] == [
         given.id
     ]
+    at.radio(key="w_part").set_value("due")
     at.run()
     assert "Việc đến hạn từ cuộc họp trước (1)" in all_text(at) and "Mở lớp dạy bơi" in all_text(at)
 

@@ -31,6 +31,7 @@ from ui.scorecard import escape_md, fmt_result, fmt_target, when_text
 from ui.status import STATUS_ORDER, status_label
 
 RED = ("not_met", "at_risk")
+PARTS = ("figures", "due", "given", "close")
 
 
 def snapshot_records(ctx: PageContext, progress: Progress) -> list[dict]:
@@ -164,8 +165,8 @@ def header(ctx: PageContext, m: MeetingRow) -> None:
         )
 
 
-def frozen_figures(ctx: PageContext, m: MeetingRow, snapshot: list[dict]) -> list[dict]:
-    """The area's indicators as frozen; returns the red cells (communes not met / at risk)."""
+def frozen_figures(ctx: PageContext, m: MeetingRow, snapshot: list[dict]) -> None:
+    """The area's indicators as frozen: counts by status, then a table worst first."""
     numbers = indicator_numbers(ctx.plan)
     st.subheader(ctx.t("meeting_figures_header"), anchor=False)
     st.caption(ctx.t("meeting_figures_hint", opened=fmt_date(m.opened_at, ctx.lang, with_time=True)))
@@ -187,8 +188,14 @@ def frozen_figures(ctx: PageContext, m: MeetingRow, snapshot: list[dict]) -> lis
             for r in area
         ]
     )
-    if not frame.empty:
-        st.dataframe(frame, hide_index=True, key="meeting_area_figures", height=min(36 * (len(frame) + 1) + 3, 400))
+    if not frame.empty:  # a plain table: the frozen words as written, readable on a projector and in print
+        st.table(frame.set_index(frame.columns[0]))
+
+
+def red_cells(ctx: PageContext, m: MeetingRow, snapshot: list[dict]) -> list[dict]:
+    """The communes x indicators not met (then at risk) in the frozen figures."""
+    numbers = indicator_numbers(ctx.plan)
+    order = {s: i for i, s in enumerate(STATUS_ORDER)}
     red = [r for r in snapshot if r.get("area_code") != m.area_code and r.get("status") in RED]
     red.sort(key=lambda r: (order.get(str(r.get("status")), 9), numbers.get(r["indicator_id"], ""), r["area_name"]))
     return red
