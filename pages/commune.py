@@ -39,6 +39,7 @@ with title_col:
     print_button(ctx.lang)
     st.title(escape_md(commune.full_name), anchor=False)
 st.caption(t("commune_subtitle", area=escape_md(ctx.area.full_name), when=when, code=commune.code))
+fv.flash()
 fv.add_link(ctx, commune=commune.code)
 
 numbers = indicator_numbers(plan)
@@ -53,7 +54,7 @@ if reported:
     st.header(t("commune_indicators_header", when=when), anchor=False)
     st.caption(t("commune_indicators_hint", year=ctx.compare_year))
     then = view.figures_for_year(ctx, progress, ctx.compare_year)
-    view.indicator_tables(ctx, progress, commune, then)
+    view.indicator_tables(ctx, progress, commune, then, fv.latest_notes(ctx, commune.code))
 
 st.header(t("commune_history_header", period=t(f"period_{ctx.period}")), anchor=False)
 ind_id = url_widget(
@@ -65,8 +66,12 @@ ind_id = url_widget(
     format_func=lambda i: f"{numbers[i]}. {by_id[i].name.get(lang)}",
 )
 ind = by_id[ind_id]
-view.history(ctx, ind, commune)
-fv.add_link(ctx, commune=commune.code, indicator=ind.id, label_key="followup_assign_cell")
+view.history(ctx, ind, commune, fv.year_notes(ctx, commune.code, ind.id))
+fv.notes_list(ctx, commune.code, ind.id)
+actions = st.container(horizontal=True, gap="small")
+with actions:
+    fv.note_form(ctx, commune.code, ind.id, key="commune_note")
+    fv.add_link(ctx, commune=commune.code, indicator=ind.id, label_key="followup_assign_cell")
 st.page_link(
     "pages/indicator.py",
     label=t("commune_link_indicator"),

@@ -31,6 +31,7 @@ chosen = url_widget(
 ind = by_id[chosen]
 when = sc.when_text(ctx.period, ctx.year, ctx.lang)
 print_button(ctx.lang)
+fv.flash()
 st.title(view.option_label(numbers, ind, ctx.lang), anchor=False)
 st.caption(t("indicator_subtitle", group=view.group_name(ind, ctx.lang), area=ctx.area.full_name, when=when))
 
@@ -48,9 +49,11 @@ left, right = st.columns([3, 2], gap="large")
 with left:
     st.subheader(view.ranked_header(ctx, progress), anchor=False)
     view.ranked(ctx, ind, progress)
+    fv.notes_list(ctx, None, ind.id)
 with right:
     st.subheader(t("indicator_trend_header", period=t(f"period_{ctx.period}")), anchor=False)
-    view.trend(ctx, ind, progress)
+    view.trend(ctx, ind, progress, fv.year_notes(ctx, ctx.area.code, ind.id))
+    fv.note_form(ctx, ctx.area.code, ind.id, key="indicator_note")
 
 st.subheader(t("indicator_off_track_header"), anchor=False)
 view.off_track(ctx, ind, progress)

@@ -5,6 +5,7 @@ pre-filled."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 from data_access import db, followup
@@ -132,3 +133,34 @@ def test_giao_viec_links_on_the_commune_indicator_and_projector_pages(monkeypatc
     make_user(seeded_url, "xem.huyen", [(DISTRICT, "viewer")])
     at = open_page_as(monkeypatch, seeded_url, "xem.huyen", "commune", commune=MINE)
     assert not [label for label in _links(at) if "Giao việc" in label]  # a viewer cannot assign
+
+
+def test_an_editor_explains_a_figure_and_the_note_shows_beside_it(monkeypatch, seeded_url):
+    at = run_app(monkeypatch, seeded_url, page="commune", year="2025", commune=MINE, indicator="special_children_rate")
+    at.text_area(key="commune_note_0_text").input("Tăng do rà soát lại danh sách trẻ em có hoàn cảnh đặc biệt")
+    _form_button(at, "Lưu ghi chú").click()
+    at.run()
+    [note] = followup.list_notes(db.get_engine(seeded_url), None, DISTRICT)
+    assert (note.area_code, note.indicator_id, note.year, note.period) == (MINE, "special_children_rate", 2025, "FY")
+    at.run()
+    text = all_text(at)
+    assert "Tăng do rà soát lại danh sách trẻ em có hoàn cảnh đặc biệt" in text  # in the table and under the chart
+    table = next(df.value for df in at.dataframe if "Ghi chú" in df.value.columns)
+    row = table[table["Số"] == "1.1"].iloc[0]
+    assert row["Ghi chú"].startswith("✎ ") and "rà soát lại danh sách" in row["Ghi chú"]
+    assert (table[table["Số"] != "1.1"]["Ghi chú"] == "").all()
+    spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    assert [layer["mark"].get("text") for layer in spec["layer"]][-1] == "✎"  # the annotation on the trend
+    noted = [d for d in at.get("vega_lite_chart")[0].proto.datasets if b"r\xc3\xa0 so\xc3\xa1t" in d.data.data]
+    assert noted, "the note's text is in the chart's data (its tooltip)"
+    at = run_app(monkeypatch, seeded_url, page="indicator", year="2025", indicator="special_children_rate")
+    assert "Xã Lệ Viễn" in all_text(at) and "rà soát lại danh sách" in all_text(at)  # the indicator's commune notes
+    make_user(seeded_url, "xem.levien", [(MINE, "viewer")])
+    at = open_page_as(monkeypatch, seeded_url, "xem.levien", "commune", year="2025", indicator="special_children_rate")
+    assert "rà soát lại danh sách" in all_text(at)
+    assert not [b for b in at.button if b.label == "Lưu ghi chú"]
+    make_user(seeded_url, "xem.vanson", [(OTHER, "viewer")])
+    at = open_page_as(
+        monkeypatch, seeded_url, "xem.vanson", "indicator", year="2025", indicator="special_children_rate"
+    )
+    assert "rà soát lại danh sách" not in all_text(at)  # another commune's note stays with it

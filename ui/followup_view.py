@@ -324,3 +324,96 @@ def assign_row(ctx: PageContext, progress) -> None:  # noqa: ANN001 - data_acces
                     commune=item.code, indicator=item.indicators[0] if item.indicators else None, add="1"
                 ),
             )
+
+
+# --------------------------------------------------------------------------- notes on figures
+
+
+def notes(ctx: PageContext, *, indicator_id: str | None = None, year: int | None = None, period: str | None = None):  # noqa: ANN201
+    """Notes on figures of the area's units that this person may read."""
+    try:
+        return followup.list_notes(
+            engine(ctx), ui_auth.scope(), ctx.area.code, year=year, period=period, indicator_id=indicator_id
+        )
+    except AccessDenied:
+        return []
+
+
+def note_text(ctx: PageContext, n) -> str:  # noqa: ANN001 - followup.NoteRow
+    return ctx.t("followup_note_line", date=fmt_date(n.noted_on, ctx.lang), text=n.text, author=n.author)
+
+
+def latest_notes(ctx: PageContext, code: str) -> dict[str, str]:
+    """indicator id -> "✎ dd/mm/yyyy: text" of the newest note on `code`'s value this year and period."""
+    out: dict[str, str] = {}
+    for n in notes(ctx, year=ctx.year, period=ctx.period):
+        if n.area_code == code:
+            out[n.indicator_id] = "✎ " + ctx.t("followup_note_short", date=fmt_date(n.noted_on, ctx.lang), text=n.text)
+    return out
+
+
+def year_notes(ctx: PageContext, code: str, indicator_id: str) -> dict[int, str]:
+    """year -> the notes on `code`'s value of `indicator_id` (this period), for a trend chart."""
+    out: dict[int, list[str]] = {}
+    for n in notes(ctx, indicator_id=indicator_id, period=ctx.period):
+        if n.area_code == code:
+            out.setdefault(n.year, []).append(note_text(ctx, n))
+    return {y: " | ".join(texts) for y, texts in out.items()}
+
+
+def notes_list(ctx: PageContext, code: str | None, indicator_id: str) -> None:
+    """The notes on this value (this year and period) as lines under the chart or list;
+    `code` None: every unit of the area."""
+    rows = [
+        n
+        for n in notes(ctx, indicator_id=indicator_id, year=ctx.year, period=ctx.period)
+        if code in (None, n.area_code)
+    ]
+    if not rows:
+        return
+    lines = []
+    for n in rows:
+        where = "" if code else f"**{escape_md(n.area_name)}** — "
+        lines.append(f"- ✎ {where}{escape_md(note_text(ctx, n))}")
+    st.markdown(f"**{ctx.t('followup_notes_header')}**\n" + "\n".join(lines))
+
+
+def note_form(ctx: PageContext, code: str, indicator_id: str, *, key: str) -> None:
+    """An editor explains a value: a dated note on (unit, indicator, year, period)."""
+    if not can_edit(ctx, code):
+        return
+    with st.popover(ctx.t("followup_note_add"), icon=":material/edit_note:"):
+        st.caption(
+            ctx.t(
+                "followup_note_hint",
+                indicator=indicator_label(ctx, indicator_id),
+                year=ctx.year,
+                period=ctx.t(f"period_{ctx.period}"),
+            )
+        )
+        generation = st.session_state.setdefault(f"_gen_{key}", 0)
+        with st.form(f"{key}_{generation}", border=False):
+            text = st.text_area(
+                ctx.t("followup_note_text"),
+                placeholder=ctx.t("followup_note_placeholder"),
+                key=f"{key}_{generation}_text",
+            )
+            submitted = st.form_submit_button(ctx.t("followup_note_submit"), type="primary")
+    if not submitted:
+        return
+    try:
+        followup.add_note(
+            engine(ctx),
+            ui_auth.scope(),
+            area_code=code,
+            indicator_id=indicator_id,
+            year=ctx.year,
+            period=ctx.period,
+            text=text,
+        )
+    except (FollowUpError, AccessDenied) as exc:
+        st.error(exc.message(ctx.lang), icon=":material/error:")
+        return
+    st.session_state[f"_gen_{key}"] = generation + 1
+    st.session_state[_FLASH] = ctx.t("followup_note_saved")
+    st.rerun()
