@@ -8,7 +8,7 @@ import streamlit as st
 
 from rules.scorecard import indicator_numbers
 from ui import commune_view as view
-from ui import data
+from ui import data, pace_view
 from ui import followup_view as fv
 from ui.frame import page_context, url_widget
 from ui.printing import print_button
@@ -55,6 +55,7 @@ if reported:
     st.caption(t("commune_indicators_hint", year=ctx.compare_year))
     then = view.figures_for_year(ctx, progress, ctx.compare_year)
     view.indicator_tables(ctx, progress, commune, then, fv.latest_notes(ctx, commune.code))
+    pace_view.section(ctx, progress, [commune.code], key="commune_pace", where=escape_md(commune.full_name))
 
 st.header(t("commune_history_header", period=t(f"period_{ctx.period}")), anchor=False)
 ind_id = url_widget(

@@ -7,7 +7,7 @@ The chosen indicator is in the URL (`indicator=<id>`), so a view can be shared a
 import streamlit as st
 
 from rules.scorecard import indicator_numbers
-from ui import data
+from ui import data, pace_view
 from ui import followup_view as fv
 from ui import indicator_view as view
 from ui import scorecard as sc
@@ -43,6 +43,7 @@ if not progress.communes_reported:
     st.stop()
 
 view.standing(ctx, ind, progress, view.change_text(ctx, ind, progress))
+pace_view.indicator_line(ctx, ind, progress)
 fv.add_link(ctx, indicator=ind.id, label_key="followup_assign_indicator")
 
 left, right = st.columns([3, 2], gap="large")

@@ -11,7 +11,7 @@ toggles redraw only the grid (a fragment), not the page.
 import streamlit as st
 
 from i18n import fmt_number
-from ui import data, leader
+from ui import data, leader, pace_view
 from ui import followup_view as fv
 from ui import scorecard as sc
 from ui.frame import page_context
@@ -41,6 +41,13 @@ if not any(v.reported for v in then.values()):
 st.header(t("overview_indicators_header"), anchor=False)
 st.caption(t("overview_indicators_hint", n=fmt_number(len(progress.communes), lang=ctx.lang)))
 sc.indicator_tables(ctx, progress, now, then)
+pace_view.section(
+    ctx,
+    progress,
+    [c.code for c in progress.communes],
+    key="overview_pace",
+    where=t("pace_where_area", area=ctx.area.full_name),
+)
 
 
 @st.fragment
