@@ -32,15 +32,12 @@ if not progress.communes_reported:
     st.stop()
 
 leader.first_screen(ctx, progress)
-fv.overdue_banner(ctx)
 now = sc.area_values(ctx, progress, ctx.year)
 then = sc.area_values(ctx, progress, ctx.compare_year)
 if not any(v.reported for v in then.values()):
     st.caption(t("overview_compare_empty", when=sc.when_text(ctx.period, ctx.compare_year, ctx.lang)))
 
-st.header(t("overview_indicators_header"), anchor=False)
-st.caption(t("overview_indicators_hint", n=fmt_number(len(progress.communes), lang=ctx.lang)))
-sc.indicator_tables(ctx, progress, now, then)
+# H1: will the year's report reach the targets at this pace? (the leader's June question)
 pace_view.section(
     ctx,
     progress,
@@ -48,6 +45,9 @@ pace_view.section(
     key="overview_pace",
     where=t("pace_where_area", area=ctx.area.full_name),
 )
+st.header(t("overview_indicators_header"), anchor=False)
+st.caption(t("overview_indicators_hint", n=fmt_number(len(progress.communes), lang=ctx.lang)))
+sc.indicator_tables(ctx, progress, now, then)
 
 
 @st.fragment

@@ -298,7 +298,6 @@ def overdue_banner(ctx: PageContext) -> None:
     st.page_link(
         "pages/followup.py",
         label=ctx.t(key, n=overdue, open=len(rows)),
-        icon=":material/alarm:" if overdue else ":material/checklist:",
         query_params=ctx.link_params(),
     )
 

@@ -107,13 +107,13 @@ def table(ctx: PageContext, lines: list[PaceLine], *, key: str) -> None:
             {
                 cols["no"]: numbers[x.ind.id],
                 cols["name"]: x.ind.name.get(ctx.lang),
+                cols["status"]: status_text(ctx, x.pace.status),
                 cols["h1"]: fmt_result(x.h1, x.ind, ctx.lang),
                 cols["projected"]: fmt_result(x.pace.projected, x.ind, ctx.lang),
                 cols["target"]: fmt_target(x.ind, x.ind.targets.get(ctx.year), ctx.lang),
                 cols["needed"]: fmt_plain(x.pace.needed_h2, x.ind.unit, ctx.lang)
                 if x.pace.needed_h2 is not None
                 else "–",
-                cols["status"]: status_text(ctx, x.pace.status),
                 cols["method"]: method_text(ctx, x),
             }
         )
@@ -133,7 +133,8 @@ def table(ctx: PageContext, lines: list[PaceLine], *, key: str) -> None:
         height=min(48 * len(frame) + 38, 520),
         column_config={
             cols["no"]: st.column_config.TextColumn(width=40),
-            cols["name"]: st.column_config.TextColumn(width=300),
+            cols["name"]: st.column_config.TextColumn(width=260),
+            cols["status"]: st.column_config.TextColumn(width=130),
             cols["needed"]: st.column_config.TextColumn(help=ctx.t("pace_help_needed")),
             cols["method"]: st.column_config.TextColumn(width=200),
         },
