@@ -22,7 +22,7 @@ from data_access import db, migrations, queries
 from data_access.progress import CSV_COLUMNS, AreaNotFound, progress_records, resolve_area
 from data_access.seed import seed_sample
 from data_access.targets import TargetsFileError, check_area, load_plan, validate_plan_file
-from i18n import fmt_number, t
+from i18n import Explained, fmt_number, t
 
 EXIT_OK, EXIT_ERROR = 0, 1
 
@@ -193,14 +193,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `progress | head` ends quietly
     parser = build_parser()
     args = parser.parse_args(argv)
-    from data_access.access import AccessDenied
     from data_access.cli_access import apply_as_user
-    from data_access.locks import PeriodLocked
 
     try:
         apply_as_user(getattr(args, "as_user", None))
         return args.func(args)
-    except (AccessDenied, PeriodLocked) as exc:
+    except Explained as exc:  # access refused, period closed, a bad account or direction, …
         print(exc.message(args.lang), file=sys.stderr)
     except TargetsFileError as exc:
         print(

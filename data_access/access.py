@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Connection, Engine, bindparam, select
 
 from data_access.models import AppUser, OrgUnit, UserScope
-from i18n import DEFAULT_LANG, t
+from i18n import Explained
 from rules.model import OrgUnitRef, Plan
 from rules.suppression import DEFAULT_SENSITIVE
 
@@ -48,16 +48,11 @@ _RANK = {role: i for i, role in enumerate(ROLES)}
 WHOLE_TREE = "*"  # the area code of a grant over everything
 
 
-class AccessDenied(PermissionError):
+class AccessDenied(Explained, PermissionError):
     """This person may not read (or write) this place; `.message(lang)` says so plainly."""
 
     def __init__(self, key: str = "access_denied_area", **params: object) -> None:
-        super().__init__(key, params)
-        self.key = key
-        self.params = params
-
-    def message(self, lang: str = DEFAULT_LANG) -> str:
-        return t(self.key, lang, **{k: str(v) for k, v in self.params.items()})
+        super().__init__(key, **params)
 
 
 @dataclass(frozen=True)
@@ -194,8 +189,7 @@ def unit_path(bind: Engine | Connection, code: str) -> str | None:
     """The materialised path (`/24/220/07654/`) of the unit with `code`, or None."""
     with _connect(bind) as conn:
         return conn.execute(
-            select(OrgUnit.path).where(OrgUnit.code == bindparam("code")).order_by(*OrgUnit.current_first()).limit(1),
-            {"code": code},
+            OrgUnit.by_code(code, OrgUnit.path)
         ).scalar()
 
 

@@ -54,7 +54,7 @@ class AuditPage:
 
 def _area_path(conn, area_code: str) -> str | None:  # noqa: ANN001
     return conn.execute(
-        select(OrgUnit.path).where(OrgUnit.code == area_code).order_by(*OrgUnit.current_first()).limit(1)
+        OrgUnit.by_code(area_code, OrgUnit.path)
     ).scalar()
 
 
@@ -77,21 +77,17 @@ def audit_entries(
             return AuditPage([], 0)
         conds = [OrgUnit.path.like(bindparam("prefix"))]
         params: dict[str, object] = {"prefix": path + "%"}
-        if commune:
-            conds.append(OrgUnit.code == bindparam("commune"))
-            params["commune"] = commune
-        if data_element:
-            conds.append(AuditEntry.data_element_id == bindparam("de"))
-            params["de"] = data_element
-        if year is not None:
-            conds.append(AuditEntry.year == bindparam("year"))
-            params["year"] = year
-        if period:
-            conds.append(AuditEntry.period == bindparam("period"))
-            params["period"] = period
-        if import_id is not None:
-            conds.append(AuditEntry.import_id == bindparam("import_id"))
-            params["import_id"] = import_id
+        filters = (
+            (OrgUnit.code, "commune", commune or None),
+            (AuditEntry.data_element_id, "de", data_element or None),
+            (AuditEntry.year, "year", year),
+            (AuditEntry.period, "period", period or None),
+            (AuditEntry.import_id, "import_id", import_id),
+        )
+        for column, name, value in filters:
+            if value is not None:  # a filter left empty selects everything
+                conds.append(column == bindparam(name))
+                params[name] = value
         base = select(
             AuditEntry.id,
             AuditEntry.changed_at,

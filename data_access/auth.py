@@ -629,8 +629,7 @@ def _unit_id(conn: Connection, area_code: str) -> int | None:
     if area_code == WHOLE_TREE:
         return None
     unit = conn.execute(
-        select(OrgUnit.id).where(OrgUnit.code == bindparam("c")).order_by(*OrgUnit.current_first()).limit(1),
-        {"c": area_code},
+        OrgUnit.by_code(area_code)
     ).scalar()
     if unit is None:
         raise UserError("auth_error_unknown_area", area=area_code)

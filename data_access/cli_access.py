@@ -213,34 +213,18 @@ def cmd_user_grant(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- period commands
 
 
-def cmd_period_close(args: argparse.Namespace) -> int:
-    engine = db.ready_engine()
-    locks.close_period(engine, args.year, args.period, args.area, acting_user(), reason=args.reason)
-    print(
-        t(
-            "access_cli_period_closed",
-            args.lang,
-            period=t(f"period_{args.period}", args.lang),
-            year=args.year,
-            area=args.area,
-        )
-    )
+def _period_change(args: argparse.Namespace, change, done_key: str) -> int:  # noqa: ANN001 - locks.close_period / reopen_period
+    change(db.ready_engine(), args.year, args.period, args.area, acting_user(), reason=args.reason)
+    print(t(done_key, args.lang, period=t(f"period_{args.period}", args.lang), year=args.year, area=args.area))
     return EXIT_OK
+
+
+def cmd_period_close(args: argparse.Namespace) -> int:
+    return _period_change(args, locks.close_period, "access_cli_period_closed")
 
 
 def cmd_period_reopen(args: argparse.Namespace) -> int:
-    engine = db.ready_engine()
-    locks.reopen_period(engine, args.year, args.period, args.area, acting_user(), reason=args.reason)
-    print(
-        t(
-            "access_cli_period_reopened",
-            args.lang,
-            period=t(f"period_{args.period}", args.lang),
-            year=args.year,
-            area=args.area,
-        )
-    )
-    return EXIT_OK
+    return _period_change(args, locks.reopen_period, "access_cli_period_reopened")
 
 
 def cmd_period_list(args: argparse.Namespace) -> int:
@@ -264,19 +248,6 @@ def cmd_period_list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _guard(func):  # noqa: ANN001, ANN202
-    """Turn this module's own errors into a plain message and exit code 1."""
-
-    def run(args: argparse.Namespace) -> int:
-        try:
-            return func(args)
-        except (auth.UserError, locks.LockError) as exc:
-            print(exc.message(args.lang), file=sys.stderr)
-            return EXIT_ERROR
-
-    return run
-
-
 def register(sub: argparse._SubParsersAction) -> None:
     user = sub.add_parser("user", help=t("access_cli_help_user"))
     users = user.add_subparsers(dest="user_command", required=True)
@@ -288,22 +259,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--area", help=t("access_cli_help_area"))
     p.add_argument("--aggregates-only", action="store_true", help=t("access_cli_help_aggregates"))
     p.add_argument("--password-stdin", action="store_true", help=t("access_cli_help_password_stdin"))
-    p.set_defaults(func=_guard(cmd_user_add))
+    p.set_defaults(func=cmd_user_add)
     for name, func in (("disable", cmd_user_disable), ("enable", cmd_user_enable)):
         p = users.add_parser(name, help=t(f"access_cli_help_user_{name}"))
         p.add_argument("username")
-        p.set_defaults(func=_guard(func))
+        p.set_defaults(func=func)
     p = users.add_parser("reset", help=t("access_cli_help_user_reset"))
     p.add_argument("username")
     p.add_argument("--password-stdin", action="store_true", help=t("access_cli_help_password_stdin"))
-    p.set_defaults(func=_guard(cmd_user_reset))
-    users.add_parser("list", help=t("access_cli_help_user_list")).set_defaults(func=_guard(cmd_user_list))
+    p.set_defaults(func=cmd_user_reset)
+    users.add_parser("list", help=t("access_cli_help_user_list")).set_defaults(func=cmd_user_list)
     p = users.add_parser("grant", help=t("access_cli_help_user_grant"))
     p.add_argument("username")
     p.add_argument("--area", required=True, help=t("access_cli_help_area"))
     p.add_argument("--role", choices=ROLES, default="viewer")
     p.add_argument("--revoke", action="store_true")
-    p.set_defaults(func=_guard(cmd_user_grant))
+    p.set_defaults(func=cmd_user_grant)
 
     period = sub.add_parser("period", help=t("access_cli_help_period"))
     periods = period.add_subparsers(dest="period_command", required=True)
@@ -313,5 +284,5 @@ def register(sub: argparse._SubParsersAction) -> None:
         p.add_argument("--period", choices=["FY", "H1"], required=True)
         p.add_argument("--area", required=True, help=t("access_cli_help_area"))
         p.add_argument("--reason")
-        p.set_defaults(func=_guard(func))
-    periods.add_parser("list", help=t("access_cli_help_period_list")).set_defaults(func=_guard(cmd_period_list))
+        p.set_defaults(func=func)
+    periods.add_parser("list", help=t("access_cli_help_period_list")).set_defaults(func=cmd_period_list)

@@ -175,21 +175,6 @@ def cmd_digest(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _guard(func):  # noqa: ANN001, ANN202
-    """Turn this module's own errors into a plain message and exit code 1."""
-
-    def run(args: argparse.Namespace) -> int:
-        from data_access.digest import DigestError
-
-        try:
-            return func(args)
-        except (FollowUpError, DigestError) as exc:
-            print(exc.message(args.lang), file=sys.stderr)
-            return EXIT_ERROR
-
-    return run
-
-
 def register(sub: argparse._SubParsersAction) -> None:
     directions = sub.add_parser("directions", help=t("followup_cli_help_directions"))
     dsub = directions.add_subparsers(dest="directions_command", required=True)
@@ -202,27 +187,27 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--due", required=True, metavar="DD/MM/YYYY")
     p.add_argument("--meeting", type=int)
     p.add_argument("--targets")
-    p.set_defaults(func=_guard(cmd_directions_add))
+    p.set_defaults(func=cmd_directions_add)
     p = dsub.add_parser("update", help=t("followup_cli_help_update"))
     p.add_argument("id", type=int)
     p.add_argument("--status", choices=sorted(CLI_STATUS))
     p.add_argument("--note")
-    p.set_defaults(func=_guard(cmd_directions_update))
+    p.set_defaults(func=cmd_directions_update)
     p = dsub.add_parser("list", help=t("followup_cli_help_list"))
     p.add_argument("--area", help=t("cli_help_area"))
     p.add_argument("--status", choices=list(STATUSES))
     p.add_argument("--year", type=int)
     p.add_argument("--format", choices=["table", "csv"], default="table")
-    p.set_defaults(func=_guard(cmd_directions_list))
+    p.set_defaults(func=cmd_directions_list)
     meeting = sub.add_parser("meeting", help=t("followup_cli_help_meeting"))
     msub = meeting.add_subparsers(dest="meeting_command", required=True)
     p = msub.add_parser("export", help=t("followup_cli_help_meeting_export"))
     p.add_argument("--id", type=int, required=True)
     p.add_argument("--out", required=True)
-    p.set_defaults(func=_guard(cmd_meeting_export))
+    p.set_defaults(func=cmd_meeting_export)
     p = sub.add_parser("digest", help=t("digest_cli_help"))
     p.add_argument("--area", required=True, help=t("cli_help_area"))
     p.add_argument("--to", required=True, metavar="EMAIL")
     p.add_argument("--since", metavar="DD/MM/YYYY")
     p.add_argument("--dry-run", action="store_true")
-    p.set_defaults(func=_guard(cmd_digest))
+    p.set_defaults(func=cmd_digest)

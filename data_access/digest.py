@@ -66,8 +66,7 @@ def changed_figures(engine: Engine, area_code: str, since: date) -> Changes:
     start = datetime.combine(since, time(0), LOCAL_TZ).astimezone(UTC)
     with engine.connect() as conn:
         prefix = conn.execute(
-            select(OrgUnit.path).where(OrgUnit.code == bindparam("c")).order_by(*OrgUnit.current_first()).limit(1),
-            {"c": area_code},
+            OrgUnit.by_code(area_code, OrgUnit.path)
         ).scalar()
         rows = conn.execute(
             select(OrgUnit.code, OrgUnit.full_name, AuditEntry.year, AuditEntry.period, func.count())
@@ -197,8 +196,7 @@ def build_digest(
 def _area_name(engine: Engine, code: str) -> str:
     with engine.connect() as conn:
         return conn.execute(
-            select(OrgUnit.full_name).where(OrgUnit.code == bindparam("c")).order_by(*OrgUnit.current_first()).limit(1),
-            {"c": code},
+            OrgUnit.by_code(code, OrgUnit.full_name)
         ).scalar_one()
 
 

@@ -29,14 +29,14 @@ from data_access.exports import (
     element_totals,
     fmt_amount,
     fmt_row_value,
-    is_commune_share,
     is_masked,
     mask_text,
     no_case,
 )
 from i18n import fmt_number, t
-from rules.model import Indicator
-from ui.status import STATUS_COLOR, STATUS_SYMBOL
+from i18n.looks import STATUS_COLOR, STATUS_SYMBOL
+from rules.model import JUDGED_STATUSES, STATUSES, Indicator
+from rules.scorecard import is_commune_share
 
 FONT = "DejaVu Sans"
 HATCH = {"met": "", "at_risk": "//", "not_met": "xx", "no_data": "..", "no_target": "", "not_applicable": "oo"}
@@ -132,7 +132,7 @@ def map_png(
             )
         present = [
             s
-            for s in ("met", "at_risk", "not_met", "no_data", "not_applicable", "no_target")
+            for s in STATUSES
             if any((rows.get(b.code).status if rows.get(b.code) else "no_data") == s for b in inputs.boundaries)
         ]
         handles = [
@@ -253,7 +253,7 @@ def rates_png(inputs: ExportInputs, width_in: float = 7.0, dpi: int = 160, size:
         ax.set_ylim(-0.7, len(items) - 0.3)
         ax.grid(axis="x", color="#DDDDDD", linewidth=0.5)
         ax.set_axisbelow(True)
-        shown = [s for s in ("met", "at_risk", "not_met") if any(r.status == s for _, r in items)]
+        shown = [s for s in JUDGED_STATUSES if any(r.status == s for _, r in items)]
         handles = [
             Patch(facecolor="#BBBBBB", label=t("reports_chart_previous", lang, year=inputs.year - 1)),
             *[

@@ -40,16 +40,12 @@ from data_access.exports import (
     fmt_target,
     fraction_text,
     gap_phrase,
-    headline_indicator,
     indicators_by_group,
-    is_commune_share,
     is_masked,
     mask_text,
     no_case,
     period_text,
     row_status_text,
-    severity,
-    status_counts,
     status_tint,
     trend_kind,
     trend_word,
@@ -59,6 +55,7 @@ from i18n import fmt_date, fmt_number
 from rules import accumulates_over_year, area_value, evaluate, units_to_target
 from rules.indicators import better_direction
 from rules.model import Indicator
+from rules.scorecard import is_commune_share, map_indicator, off_track_worst_first, status_counts, worst_first_key
 
 FONT = "Times New Roman"
 BODY_PT = 13
@@ -622,7 +619,7 @@ class ReportWriter:
                 hit = [r for r in rows if r.status == status]
                 if not hit:
                     continue
-                hit.sort(key=severity)
+                hit.sort(key=worst_first_key)
                 shown = []
                 for r in hit[:MAX_NAMES]:
                     label = commune_label(self.i.commune(r.area_code))
@@ -647,7 +644,7 @@ class ReportWriter:
     def group_charts(self, indicators: list[Indicator]) -> None:
         ids = {ind.id for ind in indicators}
         numerators = {ind.numerator for ind in indicators}
-        headline = headline_indicator(self.plan)
+        headline = map_indicator(self.plan)
         if headline.id in ids and self.i.boundaries:
             png = charts.map_png(self.i, headline, width_in=6.3, height_in=5.0)
             self.picture(
@@ -765,7 +762,7 @@ class ReportWriter:
 
     def shortcomings(self) -> None:
         rows = [r for r in self.i.progress.area_rows if r.status in ("not_met", "at_risk")]
-        rows.sort(key=severity)
+        rows.sort(key=worst_first_key)
         for row in rows:
             ind = self.plan.indicator(row.indicator_id)
             gap = gap_phrase(ind, row, self.lang)
@@ -824,7 +821,7 @@ class ReportWriter:
         self.placeholder(self.t("reports_ph_budget_plan"))
 
     def focus(self) -> None:
-        off = sorted((r for r in self.i.progress.area_rows if r.status in ("not_met", "at_risk")), key=severity)
+        off = off_track_worst_first(self.i.progress.area_rows)
         if off:
             names = "; ".join(self.name(self.plan.indicator(r.indicator_id)) for r in off)
             self.bullet(

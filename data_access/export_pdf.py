@@ -54,24 +54,21 @@ from data_access.exports import (
     fmt_row_value,
     fmt_target,
     gap_phrase,
-    headline_indicator,
     indicator_label,
     indicators_by_group,
-    is_commune_share,
     mask_text,
     no_case,
     period_text,
     row_status_text,
-    severity,
-    status_counts,
     status_tint,
     trend_word,
     units_phrase,
 )
 from i18n import fmt_number, t
+from i18n.looks import STATUS_COLOR, STATUS_SYMBOL
 from rules import ProgressRow
-from rules.model import Indicator
-from ui.status import STATUS_COLOR, STATUS_SYMBOL
+from rules.model import JUDGED_STATUSES, STATUSES, Indicator
+from rules.scorecard import is_commune_share, map_indicator, off_track_worst_first, status_counts, worst_first_key
 
 FONT, BOLD, ITALIC = "DejaVuSans", "DejaVuSans-Bold", "DejaVuSans-Oblique"
 # Narrower faces for the dense commune sheet (falling back to the regular ones).
@@ -202,7 +199,7 @@ class _Doc(BaseDocTemplate):
 
 def _key_line(lang: str) -> str:
     return "   ".join(
-        f"{STATUS_SYMBOL[s]} {t('status_' + s, lang)}" for s in ("met", "at_risk", "not_met", "no_data", "not_applicable", "no_target")
+        f"{STATUS_SYMBOL[s]} {t('status_' + s, lang)}" for s in STATUSES
     )
 
 
@@ -308,8 +305,8 @@ class MeetingPack:
         boxes = []
         shown = [
             s
-            for s in ("met", "at_risk", "not_met", "no_data", "not_applicable", "no_target")
-            if counts[s] or s in ("met", "at_risk", "not_met")
+            for s in STATUSES
+            if counts[s] or s in JUDGED_STATUSES
         ]
         for s in shown:
             boxes.append(
@@ -326,7 +323,7 @@ class MeetingPack:
             style += [("BACKGROUND", (c, 0), (c, -1), _tint(s)), ("LINEAFTER", (c, 0), (c, -1), 2, colors.white)]
         table.setStyle(TableStyle(style))
         out += [table, Spacer(1, 6 * mm), _p(self.t("reports_pdf_worst_title"), self.h2), Spacer(1, 2 * mm)]
-        worst = sorted((r for r in rows if r.status in ("not_met", "at_risk")), key=severity)[:6]
+        worst = off_track_worst_first(rows, 6)
         for r in worst:
             ind = self.plan.indicator(r.indicator_id)
             units = units_phrase(ind, r.units_to_target, self.plan, self.lang)
@@ -397,7 +394,7 @@ class MeetingPack:
     # -- map ---------------------------------------------------------------------------
 
     def map(self) -> list:
-        ind = headline_indicator(self.plan)
+        ind = map_indicator(self.plan)
         row = self.i.row(ind.id)
         title = self.t("reports_pdf_slide_map", name=self.name(ind))
         out: list = [_p(title, self.h1), Spacer(1, 2 * mm)]
@@ -418,7 +415,7 @@ class MeetingPack:
         right: list = []
         rows = self.i.commune_rows(ind.id)
         for status in ("not_met", "at_risk", "no_data", "met"):
-            hit = sorted((r for r in rows if r.status == status), key=severity)
+            hit = sorted((r for r in rows if r.status == status), key=worst_first_key)
             if not hit:
                 continue
             right.append(
@@ -642,7 +639,7 @@ class CommuneSheets:
                 )
             )
             out.append(Spacer(1, 1.5 * mm))
-        judged = sum(counts[s] for s in ("met", "at_risk", "not_met"))
+        judged = sum(counts[s] for s in JUDGED_STATUSES)
         out.append(
             _p(
                 self.t(

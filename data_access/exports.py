@@ -25,11 +25,11 @@ from pathlib import Path
 
 from data_access.progress import Progress
 from data_access.queries import Boundary, FiguresByPeriod
-from i18n import DEFAULT_LANG, fmt_date, fmt_number, local_today, t
+from i18n import DEFAULT_LANG, fmt_date, fmt_number, local_today, period_text, t
+from i18n.looks import STATUS_COLOR, status_label
 from rules import ProgressRow, area_value, better_direction, commune_result
 from rules.model import COMMUNES, Indicator, LocalText, OrgUnitRef
-from rules.scorecard import decimals_needed
-from ui.status import STATUS_COLOR, STATUS_ORDER, STATUS_SYMBOL
+from rules.scorecard import decimals_needed, is_commune_share, off_track_worst_first
 
 # How many years of the same period the trends show (the report year included).
 TREND_YEARS = 5
@@ -265,11 +265,6 @@ def fmt_amount(value: float | None, unit: str, lang: str, decimals: int | None =
     return t(key, lang, v=fmt_number(value, decimals, lang))
 
 
-def is_commune_share(ind: Indicator) -> bool:
-    """A share of communes (denominator `communes`): for one commune it is simply yes or no."""
-    return ind.denominator == COMMUNES and ind.unit != "count"
-
-
 def fmt_row_value(ind: Indicator, row: ProgressRow, lang: str, compact: bool = False) -> str:
     if row.value is None:
         return t("reports_no_case" if no_case(row) else "reports_dash", lang)
@@ -319,13 +314,8 @@ def fmt_target(ind: Indicator, target_text: str, lang: str, compact: bool = Fals
     return f"{_OPS[m.group(1)]} {fmt_amount(number, ind.unit, lang, 0 if number.is_integer() else 1, compact)}"
 
 
-def status_text(status: str, lang: str) -> str:
-    """'✔ Đạt' — the symbol carries the meaning where colour cannot (print, projector)."""
-    return f"{STATUS_SYMBOL[status]} {t('status_' + status, lang)}"
-
-
 def row_status_text(row: ProgressRow, lang: str) -> str:
-    return status_text(row.status, lang)
+    return status_label(row.status, lang)
 
 
 def status_tint(status: str, strength: float = 0.25) -> str:
@@ -480,11 +470,6 @@ def blocking_text(row: ProgressRow, plan, lang: str) -> str:  # noqa: ANN001 - P
     return "; ".join(parts)
 
 
-def period_text(period: str, year: int, lang: str) -> str:
-    """'năm 2024' / '6 tháng đầu năm 2024'."""
-    return t(f"reports_period_{period}", lang, year=year)
-
-
 def date_in_words(day: date, place: str, lang: str) -> str:
     """'Sơn Động, ngày 05 tháng 11 năm 2024' (the form's place-and-date line)."""
     return t("reports_place_date", lang, place=place, d=f"{day.day:02d}", m=f"{day.month:02d}", y=day.year)
@@ -545,39 +530,9 @@ def element_total(figures: Mapping[str, Mapping[str, float]], codes: set[str], e
     return sum(values) if values else None
 
 
-def status_counts(rows: Sequence[ProgressRow]) -> dict[str, int]:
-    counts = dict.fromkeys(STATUS_ORDER, 0)
-    for r in rows:
-        counts[r.status] += 1
-    return counts
-
-
-def headline_indicator(plan) -> Indicator:  # noqa: ANN001 - Plan
-    """The indicator the map shows: child-friendly communes if the plan has it."""
-    for ind in plan.indicators:
-        if ind.id == "cfc_rate":
-            return ind
-    for ind in plan.indicators:
-        if ind.applies_to_communes and ind.unit == "percent":
-            return ind
-    return plan.indicators[0]
-
-
-def severity(row: ProgressRow) -> tuple[int, float]:
-    """Sort key, worst first: status, then how far off (relative to the target)."""
-    rank = STATUS_ORDER.index(row.status)
-    rel = 0.0
-    if row.gap is not None and row.expected:
-        rel = row.gap / max(abs(row.expected), 1e-9)
-    elif row.gap is not None:
-        rel = row.gap
-    return rank, -rel
-
-
 def commune_fixes(inputs: ExportInputs, code: str) -> list[ProgressRow]:
     """A commune's not-met and at-risk indicators, worst first."""
-    rows = [r for r in inputs.all_commune_rows if r.area_code == code and r.status in ("not_met", "at_risk")]
-    return sorted(rows, key=severity)
+    return off_track_worst_first(r for r in inputs.all_commune_rows if r.area_code == code)
 
 
 def slug(text: str) -> str:

@@ -29,6 +29,7 @@ from data_access.access import AccessScope, current_scope, require_area
 from data_access.audit import local_time
 from data_access.models import Direction, DirectionEvent, FigureNote, Meeting, OrgUnit
 from i18n import DEFAULT_LANG, Explained, fmt_date, t
+from rules.model import PERIODS
 
 STORED_STATUSES: tuple[str, ...] = ("in_progress", "done", "cancelled")
 STATUSES: tuple[str, ...] = ("in_progress", "overdue", "done", "cancelled")  # as people see them
@@ -149,8 +150,7 @@ def _clean_text(value: str | None, key: str) -> str:
 
 def _unit_id(conn: Connection, code: str) -> int:
     return conn.execute(
-        select(OrgUnit.id).where(OrgUnit.code == bindparam("c")).order_by(*OrgUnit.current_first()).limit(1),
-        {"c": code},
+        OrgUnit.by_code(code)
     ).scalar_one()
 
 
@@ -455,7 +455,7 @@ def add_note(
     """Attach a dated explanation to a value (editor of the unit)."""
     scope = scope or current_scope()
     text = _clean_text(text, "followup_text_missing")
-    if period not in ("H1", "FY"):
+    if period not in PERIODS:
         raise FollowUpError("followup_bad_period", period=period)
     require_area(bind, scope, area_code, "editor")
     with _begin(bind) as conn:
@@ -539,7 +539,7 @@ def open_meeting(
 ) -> int:
     """Open a meeting and freeze the figures it shows (`snapshot`: progress records)."""
     scope = scope or current_scope()
-    if period not in ("H1", "FY"):
+    if period not in PERIODS:
         raise FollowUpError("followup_bad_period", period=period)
     require_area(bind, scope, area_code, "editor")
     with _begin(bind) as conn:

@@ -10,7 +10,7 @@ on the closed unit), so the audit page shows them beside the figures' changes.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -18,12 +18,12 @@ from sqlalchemy import Connection, Engine, bindparam, delete, insert, select
 
 from data_access.access import AccessScope, current_scope, require_admin, unit_paths
 from data_access.models import AuditEntry, OrgUnit, PeriodLock
-from i18n import DEFAULT_LANG, fmt_date, t
+from i18n import DEFAULT_LANG, Explained, fmt_date, t
+from rules.model import PERIODS
 
 LOCK_ELEMENT = "*"
 ACTION_CLOSE = "period_close"
 ACTION_REOPEN = "period_reopen"
-PERIODS = ("H1", "FY")
 _LOCAL = timezone(timedelta(hours=7), "ICT")  # Vietnam, no daylight saving
 
 
@@ -44,11 +44,11 @@ class LockRow:
     reason: str | None
 
 
-class PeriodLocked(RuntimeError):
+class PeriodLocked(Explained, RuntimeError):
     """An import or change touches a closed period; nothing was written."""
 
     def __init__(self, lock: LockRow) -> None:
-        super().__init__(f"{lock.period} {lock.year} closed for {lock.area_code}")
+        super().__init__("access_period_locked", period=lock.period, year=lock.year, area=lock.area_code)
         self.lock = lock
 
     def message(self, lang: str = DEFAULT_LANG) -> str:
@@ -64,13 +64,8 @@ class PeriodLocked(RuntimeError):
         )
 
 
-class LockError(ValueError):
+class LockError(Explained, ValueError):
     """Closing a closed period, reopening an open one, a bad period name."""
-
-    def __init__(self, key: str, **params: object) -> None:
-        super().__init__(key, params)
-        self.key = key
-        self.params = params
 
     def message(self, lang: str = DEFAULT_LANG) -> str:
         values = {k: (t(f"period_{v}", lang) if k == "period" else str(v)) for k, v in self.params.items()}
@@ -155,6 +150,21 @@ def _check_period(period: str) -> None:
         raise LockError("access_lock_bad_period", period=period)
 
 
+def _this_lock(year: int, period: str, unit_id: int):  # noqa: ANN202 - a where clause
+    return (PeriodLock.year == int(year), PeriodLock.period == period, PeriodLock.org_unit_id == unit_id)
+
+
+@contextlib.contextmanager
+def _admin_change(
+    engine: Engine, period: str, area_code: str, scope: AccessScope | None
+) -> Iterator[tuple[Connection, int]]:
+    """A transaction for an admin of `area_code` changing a lock: (connection, unit id)."""
+    _check_period(period)
+    with engine.begin() as conn:
+        require_admin(conn, scope, area_code)
+        yield conn, conn.execute(OrgUnit.by_code(area_code)).scalar()
+
+
 def close_period(
     engine: Engine,
     year: int,
@@ -167,23 +177,9 @@ def close_period(
     now: datetime | None = None,
 ) -> None:
     """Close (year, period) for the subtree of `area_code` (admins of that area only)."""
-    _check_period(period)
     now = now or datetime.now(UTC)
-    with engine.begin() as conn:
-        require_admin(conn, scope, area_code)
-        unit_id = conn.execute(
-            select(OrgUnit.id).where(OrgUnit.code == bindparam("c")).order_by(*OrgUnit.current_first()).limit(1),
-            {"c": area_code},
-        ).scalar()
-        exists = conn.execute(
-            select(PeriodLock.id).where(
-                PeriodLock.year == bindparam("y"),
-                PeriodLock.period == bindparam("p"),
-                PeriodLock.org_unit_id == unit_id,
-            ),
-            {"y": int(year), "p": period},
-        ).scalar()
-        if exists is not None:
+    with _admin_change(engine, period, area_code, scope) as (conn, unit_id):
+        if conn.execute(select(PeriodLock.id).where(*_this_lock(year, period, unit_id))).scalar() is not None:
             raise LockError("access_lock_already_closed", period=period, year=year, area=area_code)
         text = (reason or "").strip()[:300] or None
         conn.execute(
@@ -206,23 +202,9 @@ def reopen_period(
     now: datetime | None = None,
 ) -> None:
     """Reopen a closed (year, period) of `area_code` (admins of that area only)."""
-    _check_period(period)
     now = now or datetime.now(UTC)
-    with engine.begin() as conn:
-        require_admin(conn, scope, area_code)
-        unit_id = conn.execute(
-            select(OrgUnit.id).where(OrgUnit.code == bindparam("c")).order_by(*OrgUnit.current_first()).limit(1),
-            {"c": area_code},
-        ).scalar()
-        removed = conn.execute(
-            delete(PeriodLock).where(
-                PeriodLock.year == bindparam("y"),
-                PeriodLock.period == bindparam("p"),
-                PeriodLock.org_unit_id == unit_id,
-            ),
-            {"y": int(year), "p": period},
-        ).rowcount
-        if not removed:
+    with _admin_change(engine, period, area_code, scope) as (conn, unit_id):
+        if not conn.execute(delete(PeriodLock).where(*_this_lock(year, period, unit_id))).rowcount:
             raise LockError("access_lock_not_closed", period=period, year=year, area=area_code)
         _audit(conn, unit_id, year, period, ACTION_REOPEN, by, now, (reason or "").strip()[:300] or None)
 

@@ -23,6 +23,7 @@ from data_access.export_docx import FONT, _no_borders, _repeat_header, _set_font
 from data_access.exports import date_in_words
 from data_access.followup import DirectionRow, due_for_meeting, get_meeting, list_directions, meeting_snapshot
 from i18n import DEFAULT_LANG, fmt_date, t
+from rules.model import OFF_TRACK
 
 
 def _para(doc, text: str = "", *, bold: bool = False, italic: bool = False, align: str | None = None, size: float = 13):  # noqa: ANN001, ANN202
@@ -126,7 +127,7 @@ def meeting_record(
         align="justify",
     )
     for r in area_rows:
-        if r.get("status") in ("not_met", "at_risk"):
+        if r.get("status") in OFF_TRACK:
             _para(
                 doc,
                 "- "

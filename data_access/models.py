@@ -18,9 +18,11 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    Select,
     String,
     Text,
     UniqueConstraint,
+    select,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -67,6 +69,13 @@ class OrgUnit(Base):
         the unit still valid comes first, then the most recent, so a code reused by the
         2025 reform means today's unit, the same on SQLite and PostgreSQL."""
         return (cls.valid_to.is_(None).desc(), cls.valid_from.desc().nulls_last(), cls.id.desc())
+
+    @classmethod
+    def by_code(cls, code: str, column: Any = None) -> Select:
+        """SELECT `column` (default: the id) of the unit a code alone means: today's unit
+        when the reform reused the code (`current_first`)."""
+        wanted = cls.id if column is None else column
+        return select(wanted).where(cls.code == code).order_by(*cls.current_first()).limit(1)
 
 
 class OrgUnitMerger(Base):

@@ -167,7 +167,7 @@ def children_of(engine: Engine, area_code: str) -> list[OrgUnitRef]:
     """The direct children of an org unit (for drilling down an area picker)."""
     with engine.connect() as conn:
         parent = conn.execute(
-            select(OrgUnit.id).where(OrgUnit.code == area_code).order_by(*OrgUnit.current_first()).limit(1)
+            OrgUnit.by_code(area_code)
         ).scalar()
         rows = conn.execute(select(OrgUnit).where(OrgUnit.parent_id == parent).order_by(OrgUnit.name)).all()
     return [_ref(r, area_code) for r in rows]

@@ -142,6 +142,16 @@ def to_local(value: datetime) -> datetime:
     return value.astimezone(LOCAL_ZONE)
 
 
+def period_label(period: str, year: int, lang: str = DEFAULT_LANG) -> str:
+    """A period as a label: 'Cả năm 2024', '6 tháng đầu năm 2024' (tables, menus, files)."""
+    return f"{t(f'period_{period}', lang)} {year}"
+
+
+def period_text(period: str, year: int, lang: str = DEFAULT_LANG) -> str:
+    """A period inside a sentence: 'năm 2024', '6 tháng đầu năm 2024' (reports, messages)."""
+    return t(f"reports_period_{period}", lang, year=year)
+
+
 def fmt_date(value: date | datetime | None, lang: str = DEFAULT_LANG, with_time: bool = False) -> str:
     """dd/mm/yyyy (and HH:MM), the way Vietnamese offices write dates, in Vietnam's time."""
     if value is None:

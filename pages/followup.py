@@ -9,7 +9,6 @@ editor of the place updates its status with a note.
 
 import streamlit as st
 
-from data_access.followup import STATUSES
 from ui import followup_view as fv
 from ui.frame import page_context, url_widget
 
@@ -43,7 +42,7 @@ with c2:
     )
 statuses = c3.multiselect(
     t("followup_filter_status"),
-    list(STATUSES),
+    list(fv.STATUS_ORDER),
     default=["overdue", "in_progress"],
     format_func=lambda s: t(f"followup_status_{s}"),
     key="followup_status",

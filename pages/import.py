@@ -6,7 +6,6 @@ Three steps on one page: download the template, upload a file and read the dry r
 
 import streamlit as st
 
-from data_access.importer import upload_limit_bytes
 from ui import intake
 from ui.frame import page_context
 
@@ -21,7 +20,7 @@ with left:
     intake.template_download(ctx)
 with right:
     st.subheader(ctx.t("intake_step_upload"))
-    limit_mb = max(1, upload_limit_bytes() // (1024 * 1024))
+    limit_mb = max(1, intake.upload_limit_bytes() // (1024 * 1024))
     intake.translate_uploader(ctx.lang, limit_mb)
     uploaded = st.file_uploader(
         ctx.t("intake_upload_label"),

@@ -9,8 +9,6 @@ and close, and the record (.docx) to download.
 
 import streamlit as st
 
-from data_access.followup import meeting_snapshot
-from ui import auth as ui_auth
 from ui import followup_view as fv
 from ui import meeting_view as mv
 from ui.frame import page_context, url_widget
@@ -26,7 +24,7 @@ if meeting is None:
     st.stop()
 
 mv.header(ctx, meeting)
-snapshot = meeting_snapshot(fv.engine(ctx), ui_auth.scope(), meeting.id)
+snapshot = mv.snapshot(ctx, meeting)
 # The part shown is in the URL (`part=due`): it survives the reruns of a save and can be
 # projected or shared as a link, like a slide.
 part = url_widget(

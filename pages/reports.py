@@ -4,7 +4,7 @@ and the commune sheets, written from the figures the dashboard shows for the fil
 
 import streamlit as st
 
-from data_access.exports import fmt_date, period_text
+from i18n import fmt_date, period_text
 from ui import exports as ex
 from ui import scorecard as sc
 from ui.frame import page_context, url_widget

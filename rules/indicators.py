@@ -637,6 +637,39 @@ def _target_text(evaluation: Evaluation) -> str:
     return evaluation.target.text if evaluation.target is not None else ""
 
 
+def _row(
+    ind: Indicator,
+    year: int,
+    period: str,
+    unit: OrgUnitRef,
+    level: str,
+    ev: Evaluation,
+    previous_value: float | None,
+    **own: object,
+) -> ProgressRow:
+    """A progress row: the fields every row takes from its unit and its evaluation, then
+    the row's own (value, counts, status…). The one builder of the three kinds of row
+    (an area, a commune in an area, a commune viewed as the area)."""
+    return _frozen(
+        ProgressRow,
+        dict(
+            area_code=unit.code,
+            area_name=unit.name,
+            area_level=level,
+            indicator_id=ind.id,
+            year=year,
+            period=period,
+            target_text=_target_text(ev),
+            previous_value=previous_value,
+            expected=ev.expected,
+            gap=ev.gap,
+            tolerance=ev.tolerance,
+            prorated=ev.prorated,
+            **own,
+        ),
+    )
+
+
 def indicator_rows(
     ind: Indicator,
     year: int,
@@ -673,35 +706,27 @@ def indicator_rows(
         status = not_applicable(_commune_status(ind, cr, ev), cr.reported, cr.denominator)
         to_target = None if cr.blocking else units_to_target(ind, av, ev, data_elements)
         return [
-            _frozen(
-                ProgressRow,
-                dict(
-                    area_code=area.code,
-                    area_name=area.name,
-                    area_level="commune",
-                    indicator_id=ind.id,
-                    year=year,
-                    period=period,
-                    value=av.value,
-                    target_text=_target_text(ev),
-                    status=status,
-                    numerator=cr.numerator,
-                    denominator=cr.denominator,
-                    reported=av.reported,
-                    total=av.total,
-                    previous_value=prev.value,
-                    expected=ev.expected,
-                    gap=ev.gap,
-                    communes_met=None,
-                    communes_with_target=None,
-                    blocking=cr.blocking,
-                    is_area=True,
-                    tolerance=ev.tolerance,
-                    prorated=ev.prorated,
-                    units_to_target=to_target,
-                    not_reported=av.not_reported,
-                    ineligible=av.ineligible,
-                ),
+            _row(
+                ind,
+                year,
+                period,
+                area,
+                "commune",
+                ev,
+                prev.value,
+                value=av.value,
+                status=status,
+                numerator=cr.numerator,
+                denominator=cr.denominator,
+                reported=av.reported,
+                total=av.total,
+                communes_met=None,
+                communes_with_target=None,
+                blocking=cr.blocking,
+                is_area=True,
+                units_to_target=to_target,
+                not_reported=av.not_reported,
+                ineligible=av.ineligible,
             )
         ]
 
@@ -766,35 +791,27 @@ def _area_row(
     av = pool(ind, now)
     prev = pool(ind, before)
     ev = evaluate(ind, year, period, av.value, prev.value, accumulates)
-    return _frozen(
-        ProgressRow,
-        dict(
-            area_code=area.code,
-            area_name=area.name,
-            area_level=area.level,
-            indicator_id=ind.id,
-            year=year,
-            period=period,
-            value=av.value,
-            target_text=_target_text(ev),
-            status=not_applicable(ev.status, av.reported, av.denominator if has_denominator(ind) else None),
-            numerator=av.numerator if av.reported else None,
-            denominator=(av.denominator if av.reported else None) if has_denominator(ind) else None,
-            reported=av.reported,
-            total=av.total,
-            previous_value=prev.value,
-            expected=ev.expected,
-            gap=ev.gap,
-            communes_met=sum(1 for s in commune_statuses if s == "met"),
-            communes_with_target=sum(1 for s in commune_statuses if s not in ("no_target", "not_applicable")),
-            blocking=(),
-            is_area=True,
-            tolerance=ev.tolerance,
-            prorated=ev.prorated,
-            units_to_target=units_to_target(ind, av, ev, data_elements),
-            not_reported=av.not_reported,
-            ineligible=av.ineligible,
-        ),
+    return _row(
+        ind,
+        year,
+        period,
+        area,
+        area.level,
+        ev,
+        prev.value,
+        value=av.value,
+        status=not_applicable(ev.status, av.reported, av.denominator if has_denominator(ind) else None),
+        numerator=av.numerator if av.reported else None,
+        denominator=(av.denominator if av.reported else None) if has_denominator(ind) else None,
+        reported=av.reported,
+        total=av.total,
+        communes_met=sum(1 for s in commune_statuses if s == "met"),
+        communes_with_target=sum(1 for s in commune_statuses if s not in ("no_target", "not_applicable")),
+        blocking=(),
+        is_area=True,
+        units_to_target=units_to_target(ind, av, ev, data_elements),
+        not_reported=av.not_reported,
+        ineligible=av.ineligible,
     )
 
 
@@ -817,33 +834,25 @@ def _commune_row(
     to_target = None
     if not cr.blocking and status not in ("met", "no_data", "no_target", "not_applicable"):
         to_target = units_to_target(ind, pool(ind, [cr]), ev, data_elements)
-    return _frozen(
-        ProgressRow,
-        dict(
-            area_code=commune.code,
-            area_name=commune.name,
-            area_level="commune",
-            indicator_id=ind.id,
-            year=year,
-            period=period,
-            value=cr.value,
-            target_text=_target_text(ev),
-            status=status,
-            numerator=cr.numerator,
-            denominator=cr.denominator,
-            reported=1 if cr.reported else 0,
-            total=1,
-            previous_value=prev.value,
-            expected=ev.expected,
-            gap=ev.gap,
-            communes_met=None,
-            communes_with_target=None,
-            blocking=cr.blocking,
-            is_area=False,
-            tolerance=ev.tolerance,
-            prorated=ev.prorated,
-            units_to_target=to_target,
-        ),
+    return _row(
+        ind,
+        year,
+        period,
+        commune,
+        "commune",
+        ev,
+        prev.value,
+        value=cr.value,
+        status=status,
+        numerator=cr.numerator,
+        denominator=cr.denominator,
+        reported=1 if cr.reported else 0,
+        total=1,
+        communes_met=None,
+        communes_with_target=None,
+        blocking=cr.blocking,
+        is_area=False,
+        units_to_target=to_target,
     )
 
 

@@ -20,7 +20,12 @@ H1Rule = Literal["half", "full"]
 PERIODS: tuple[str, ...] = ("H1", "FY")
 # `not_applicable`: reported, but nothing to measure (a denominator of 0: no abuse case,
 # so no share of cases with a support plan). Neither for nor against the area.
-STATUSES: tuple[str, ...] = ("met", "at_risk", "not_met", "no_data", "no_target", "not_applicable")
+# Legend order (best first, then what cannot be judged); the orders below are the only
+# spellings of these lists, so every page, export and the CLI count and sort alike.
+STATUSES: tuple[str, ...] = ("met", "at_risk", "not_met", "no_data", "not_applicable", "no_target")
+STATUS_WORST_FIRST: tuple[str, ...] = ("not_met", "at_risk", "met", "no_data", "not_applicable", "no_target")
+JUDGED_STATUSES: tuple[str, ...] = ("met", "at_risk", "not_met")  # held against a target
+OFF_TRACK: tuple[str, ...] = ("not_met", "at_risk")  # what a leader must act on
 UNIT_SCALE: dict[str, float] = {"percent": 100.0, "per_1000": 1000.0, "per_100000": 100000.0, "count": 1.0}
 COMPARISON_OPS: tuple[str, ...] = (">=", ">", "<=", "<", "==")
 TREND_OPS: tuple[str, ...] = ("decrease", "increase", "maintain")

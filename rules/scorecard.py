@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from rules.indicators import EPS, AreaValue, ProgressRow, area_value, better_direction, figure_value
-from rules.model import COMMUNES, Indicator, LocalText, Plan
+from rules.model import COMMUNES, OFF_TRACK, STATUS_WORST_FIRST, STATUSES, Indicator, LocalText, Plan
 
 Figures = Mapping[str, Mapping[str, float]]
 OTHER_GROUP = LocalText("Chỉ tiêu khác", "Other indicators")
@@ -58,10 +58,71 @@ def decimals_needed(value: float, threshold: float | None, base: int = 1, most: 
 
 def status_counts(rows: Iterable[ProgressRow]) -> dict[str, int]:
     """How many rows have each status (every status present as a key, 0 if none)."""
-    counts = {s: 0 for s in ("met", "at_risk", "not_met", "no_data", "no_target", "not_applicable")}
+    counts = dict.fromkeys(STATUSES, 0)
     for r in rows:
         counts[r.status] = counts.get(r.status, 0) + 1
     return counts
+
+
+def relative_gap(row: ProgressRow) -> float:
+    """How far off, relative to the target; 0 for a gap hidden by small-count protection
+    (a masked gap is NaN) so nothing is ranked by a value nobody may see."""
+    gap = row.gap
+    if gap is None or gap != gap:
+        return 0.0
+    return gap / max(abs(row.expected), EPS) if row.expected else gap
+
+
+def worst_first_key(row: ProgressRow) -> tuple[int, float]:
+    """Sort key of every "worst first" list: status (not met, at risk, met, …), then the
+    furthest from its target."""
+    return STATUS_WORST_FIRST.index(row.status), -relative_gap(row)
+
+
+def off_track_worst_first(rows: Iterable[ProgressRow], limit: int | None = None) -> list[ProgressRow]:
+    """The rows a leader must act on (not met, then at risk), furthest from target first."""
+    found = sorted((r for r in rows if r.status in OFF_TRACK), key=worst_first_key)
+    return found if limit is None else found[:limit]
+
+
+def is_commune_share(ind: Indicator) -> bool:
+    """A share of communes (denominator `communes`): for one commune it is simply yes or no."""
+    return ind.denominator == COMMUNES and ind.unit != "count"
+
+
+# The standard element (../shared/spec/data-elements.md) of the commune recognised
+# child-friendly: the country's headline of child affairs at commune level.
+CHILD_FRIENDLY_ELEMENT = "cfc_recognised"
+
+
+def map_indicator(plan: Plan) -> Indicator:
+    """The indicator a printed map shows when nobody chose: the plan's share of communes
+    recognised child-friendly (by the standard element, whatever the plan calls it), else
+    its first share of communes (each commune reads as yes/no), else its first rate judged
+    per commune, else its first indicator (plan order is the plan writer's priority)."""
+    per_commune = [ind for ind in plan.indicators if ind.applies_to_communes]
+    shares = [ind for ind in per_commune if is_commune_share(ind)]
+    for candidates in (
+        [ind for ind in shares if ind.numerator == CHILD_FRIENDLY_ELEMENT],
+        shares,
+        [ind for ind in per_commune if ind.unit == "percent"],
+        list(plan.indicators),
+    ):
+        if candidates:
+            return candidates[0]
+    raise ValueError("a plan has at least one indicator")
+
+
+def focus_indicator(plan: Plan, area_rows: Iterable[ProgressRow]) -> Indicator:
+    """The indicator a meeting's map opens on: the worst off-track one judged per commune,
+    else the plan's first judged per commune, else its first."""
+    by_id = {ind.id: ind for ind in plan.indicators}
+    for row in off_track_worst_first(area_rows):
+        ind = by_id.get(row.indicator_id)
+        if ind is not None and ind.applies_to_communes:
+            return ind
+    per_commune = [ind for ind in plan.indicators if ind.applies_to_communes]
+    return (per_commune or list(plan.indicators))[0]
 
 
 def communes_met(rows: Iterable[ProgressRow]) -> tuple[int, int]:

@@ -5,18 +5,24 @@ from __future__ import annotations
 
 import pytest
 
-from rules import area_value, evaluate_plan
+from rules import ProgressRow, area_value, evaluate_plan
 from rules.model import COMMUNES, DataElement, Indicator, LocalText, OrgUnitRef, Plan, Target
 from rules.scorecard import (
     area_history,
     change_between,
     communes_met,
     communes_reported,
+    focus_indicator,
     indicator_numbers,
     ineligible_recognised,
+    map_indicator,
     off_track_key,
+    off_track_worst_first,
+    relative_gap,
     status_counts,
+    worst_first_key,
 )
+from rules.suppression import SmallCount
 
 A = LocalText("Nhóm A", "Group A")
 B = LocalText("Nhóm B", "Group B")
@@ -140,3 +146,48 @@ def test_decimals_needed_keep_the_number_apart_from_its_threshold(value, thresho
     from rules.scorecard import decimals_needed
 
     assert decimals_needed(value, threshold) == decimals
+
+
+# --------------------------------------------------------------------------- worst first, headline
+
+
+def _area_row(ind_id: str, status: str, gap: float | None, expected: float | None) -> ProgressRow:
+    return ProgressRow(
+        "D", "Huyện D", "district", ind_id, 2024, "FY", 1.0, ">= 1", status, None, None, 3, 3,
+        None, expected, gap, None, None, (), True,
+    )
+
+
+def test_worst_first_puts_not_met_before_at_risk_and_the_furthest_first():
+    near = _area_row("a", "not_met", gap=5, expected=50)  # 10 % short
+    far = _area_row("b", "not_met", gap=40, expected=80)  # 50 % short
+    risky = _area_row("c", "at_risk", gap=60, expected=80)  # further, but only at risk
+    fine = _area_row("d", "met", gap=None, expected=80)
+    assert [r.indicator_id for r in off_track_worst_first([fine, risky, near, far])] == ["b", "a", "c"]
+    assert [r.indicator_id for r in off_track_worst_first([fine, risky, near, far], limit=1)] == ["b"]
+    assert sorted([fine, near], key=worst_first_key)[0] is near
+
+
+def test_a_masked_gap_ranks_as_no_gap_so_nothing_hidden_orders_the_list():
+    hidden = _area_row("a", "not_met", gap=SmallCount(), expected=10)
+    shown = _area_row("b", "not_met", gap=1, expected=10)
+    assert relative_gap(hidden) == 0.0
+    assert [r.indicator_id for r in off_track_worst_first([hidden, shown])] == ["b", "a"]
+
+
+def test_the_map_headlines_the_child_friendly_share_whatever_the_plan_calls_it():
+    renamed = Indicator("xa_ptt", CFC.name, "cfc_recognised", "percent", COMMUNES, group=A)
+    other_share = Indicator("board", LocalText("Ban bảo vệ", "Board"), "board_active", "percent", COMMUNES, group=A)
+    plan = Plan("p", "Plan", "D", (2024,), DES, (SWIM, other_share, renamed, DEATHS))
+    assert map_indicator(plan).id == "xa_ptt"
+    without = Plan("p", "Plan", "D", (2024,), DES, (DEATHS, SWIM, other_share))
+    assert map_indicator(without).id == "board"  # the first share of communes
+    assert map_indicator(Plan("p", "Plan", "D", (2024,), DES, (DEATHS, SWIM))).id == "swim"
+
+
+def test_the_meetings_focus_is_the_worst_indicator_judged_per_commune():
+    rows = [_area_row("deaths", "not_met", 3, 1), _area_row("swim", "not_met", 30, 50), _area_row("cfc", "met", None, 80)]
+    local = Indicator("local", LocalText("Chỉ huyện", "District only"), "swim", "percent", "kids", applies_to=("area",))
+    plan = Plan("p", "Plan", "D", (2024,), DES, (CFC, DEATHS, SWIM, local))
+    assert focus_indicator(plan, rows).id == "deaths"  # 300 % short, judged per commune
+    assert focus_indicator(plan, [_area_row("local", "not_met", 50, 50)]).id == "cfc"  # none off track per commune

@@ -19,7 +19,7 @@ from data_access.progress import Progress
 from i18n import t
 from rules import AreaValue, accumulates_over_year, area_value, better_direction, evaluate
 from rules.commune import is_rankable, rank_of, report_completeness
-from rules.model import COMMUNES, Indicator, OrgUnitRef
+from rules.model import COMMUNES, JUDGED_STATUSES, Indicator, OrgUnitRef
 from rules.scorecard import indicator_numbers, indicators_in_group, ineligible_recognised, status_counts
 from ui import charts, data
 from ui import scorecard as sc
@@ -84,7 +84,7 @@ def summary(ctx: PageContext, progress: Progress, commune: OrgUnitRef) -> None:
     assessed = counts["met"] + counts["at_risk"] + counts["not_met"]
     cols = st.columns(4)
     values = (f"{counts['met']}/{assessed}", str(counts["at_risk"]), str(counts["not_met"]), str(counts["no_data"]))
-    for col, status, value in zip(cols, ("met", "at_risk", "not_met", "no_data"), values, strict=True):
+    for col, status, value in zip(cols, (*JUDGED_STATUSES, "no_data"), values, strict=True):
         # Symbol, word and colour in the label (Streamlit's named colours closest to ui/status).
         col.metric(f":{STATUS_BADGE_COLOR[status]}[**{status_label(status, ctx.lang)}**]", value)
     hint = t("commune_summary_hint", ctx.lang, n=assessed, area_only=counts["no_target"])

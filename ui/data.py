@@ -32,6 +32,8 @@ from rules.quality import QualityFinding, quality_findings
 from rules.scorecard import area_history
 from ui import auth as ui_auth
 
+Boundary = queries.Boundary  # what pages get for a map, without importing the query module
+
 
 class PlanErrors(Exception):
     def __init__(self, filename: str, issues: list[TargetsIssue]) -> None:
@@ -408,10 +410,22 @@ def boundaries(url: str, area_code: str) -> list[queries.Boundary]:
     return _boundaries(url, area_code, data_version(url))
 
 
+@st.cache_resource(ttl="1h", show_spinner=False, max_entries=8)
+def _part_boundaries(url: str, area_code: str, level: str, version: int) -> list[queries.Boundary]:
+    return queries.boundaries_in(db.get_engine(url), area_code, level=level)
+
+
+def part_boundaries(url: str, area_code: str, level: str) -> list[queries.Boundary]:
+    """Boundaries of the area's units of one level ('province', 'district'), for maps of parts."""
+    require_read(url, area_code)
+    return _part_boundaries(url, area_code, level, data_version(url))
+
+
 def clear_after_import() -> None:
     """Imports change the data version, but clearing also frees memory at once."""
     st.cache_data.clear()
     for shared in (
+        _part_boundaries,
         _org_units,
         _unit_paths,
         _boundaries,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from rules import accumulates_over_year, better_direction
-from rules.model import Indicator, LocalText, Plan
+from rules.model import STATUSES, Indicator, LocalText, Plan
 from ui import status
 from ui.frame import PageContext
 from ui.plan_text import element_name, fmt_amount, fmt_target, fmt_target_words, formula, join_words, md_escape
@@ -68,7 +68,7 @@ def _tolerance_example(ctx: PageContext) -> str | None:
 def status_legend(ctx: PageContext) -> None:
     """Each status with its badge (symbol, word, colour) and what it means."""
     st.markdown(ctx.t("help_status_intro"))
-    for key in ("met", "at_risk", "not_met", "no_data", "not_applicable", "no_target"):
+    for key in STATUSES:
         with st.container(border=True, key=f"help_status_{key}"):
             badge = f":{status.STATUS_BADGE_COLOR[key]}-badge[{status.status_label(key, ctx.lang)}]"
             st.markdown(f"{badge} {ctx.t('help_status_' + key)}")

@@ -13,7 +13,7 @@ import streamlit as st
 from data_access.progress import Progress
 from i18n import fmt_number, t
 from rules import accumulates_over_year, better_direction, evaluate
-from rules.model import COMMUNES, Indicator, LocalText
+from rules.model import COMMUNES, OFF_TRACK, Indicator, LocalText
 from rules.scorecard import communes_met, communes_reported, ineligible_recognised
 from ui import charts, data
 from ui import scorecard as sc
@@ -178,7 +178,7 @@ def off_track(ctx: PageContext, ind: Indicator, progress: Progress) -> None:
     lang = ctx.lang
     if sc.shows_parts(progress):
         _parts_off_track(ctx, ind, progress)
-    rows = [r for r in progress.commune_rows_of(ind.id) if r.status in ("not_met", "at_risk")]
+    rows = [r for r in progress.commune_rows_of(ind.id) if r.status in OFF_TRACK]
     rows.sort(key=lambda r: (STATUS_ORDER.index(r.status), r.area_name))
     if not rows:
         st.success(t("indicator_all_communes_ok", lang), icon=":material/check_circle:")
@@ -221,7 +221,7 @@ def _parts_off_track(ctx: PageContext, ind: Indicator, progress: Progress) -> No
     their communes meet the target."""
     lang = ctx.lang
     rows = [
-        r for u in progress.parts if (r := progress.part_row(ind.id, u.code)) and r.status in ("not_met", "at_risk")
+        r for u in progress.parts if (r := progress.part_row(ind.id, u.code)) and r.status in OFF_TRACK
     ]
     rows.sort(key=lambda r: (STATUS_ORDER.index(r.status), r.area_name))
     level = progress.parts[0].level

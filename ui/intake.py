@@ -22,7 +22,7 @@ import streamlit as st
 from data_access import access, audit, db, locks
 from data_access.importer import ImportConflict, ImportPreview, apply_import, prepare_import, upload_limit_bytes
 from data_access.template import write_template
-from i18n import catalogue, fmt_date, fmt_number, t
+from i18n import catalogue, fmt_date, fmt_number, period_label, t
 from rules.model import OrgUnitRef, Plan
 from rules.quality import QualityFinding, deadline_date, is_overdue, report_state
 from rules.suppression import SmallCount, is_small
@@ -58,10 +58,6 @@ def _num(value: float | None, lang: str) -> str:
         if value is not None and not (isinstance(value, float) and math.isnan(value))
         else "–"
     )
-
-
-def period_label(period: str, year: int, lang: str) -> str:
-    return t("intake_period_year", lang, period=t(f"period_{period}", lang), year=year)
 
 
 # ----------------------------------------------------------------------------- import page

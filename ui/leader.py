@@ -19,10 +19,10 @@ import streamlit as st
 
 from data_access.progress import Progress
 from i18n import fmt_date, fmt_number
-from rules.scorecard import status_counts
+from rules.scorecard import off_track_worst_first, status_counts
 from ui import data, followup_view
 from ui.frame import PageContext
-from ui.projector import communes_off_track, worst_rows
+from ui.projector import communes_off_track
 from ui.scorecard import escape_md, fmt_result, fmt_target, gap_text, shows_parts, when_text
 from ui.status import STATUS_ORDER, STATUS_SYMBOL
 
@@ -87,7 +87,7 @@ def verdict(ctx: PageContext, progress: Progress) -> None:
 def focus_indicators(ctx: PageContext, progress: Progress) -> None:
     """The indicators most off track: a link each, then value, target and gap."""
     st.markdown(f"**{ctx.t('lead_indicators_title')}**")
-    rows = worst_rows(progress, limit=FOCUS_INDICATORS)
+    rows = off_track_worst_first(progress.area_rows, FOCUS_INDICATORS)
     if not rows:
         st.markdown(ctx.t("lead_indicators_none"))
         return

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from data_access import access, db, locks
-from i18n import fmt_date, t
+from i18n import fmt_date, period_label, t
 from rules.model import OrgUnitRef
 from ui import auth as ui_auth
 from ui import data
@@ -34,10 +34,6 @@ def who(ctx: PageContext) -> str:
     return (scope.display_name or scope.user) if scope.kind == "user" else t("locks_by_sample", ctx.lang)
 
 
-def period_text(period: str, year: int, lang: str) -> str:
-    return f"{t(f'period_{period}', lang)} {year}"
-
-
 def locks_table(ctx: PageContext) -> list[locks.LockRow]:
     rows = locks.list_locks(db.get_engine(ctx.db_url), ui_auth.scope())
     if not rows:
@@ -45,7 +41,7 @@ def locks_table(ctx: PageContext) -> list[locks.LockRow]:
         return rows
     frame = pd.DataFrame(
         {
-            t("locks_col_period", ctx.lang): [period_text(r.period, r.year, ctx.lang) for r in rows],
+            t("locks_col_period", ctx.lang): [period_label(r.period, r.year, ctx.lang) for r in rows],
             t("locks_col_area", ctx.lang): [r.area_name for r in rows],
             t("locks_col_by", ctx.lang): [r.locked_by for r in rows],
             t("locks_col_when", ctx.lang): [fmt_date(r.locked_at, ctx.lang, with_time=True) for r in rows],
@@ -98,14 +94,14 @@ def close_form(ctx: PageContext, years: list[int]) -> None:
             except (locks.LockError, access.AccessDenied) as exc:
                 st.error(exc.message(ctx.lang))
             else:
-                _done(t("locks_closed", ctx.lang, period=period_text(period, int(year), ctx.lang), area=names[area]))
+                _done(t("locks_closed", ctx.lang, period=period_label(period, int(year), ctx.lang), area=names[area]))
 
 
 def reopen_form(ctx: PageContext, rows: list[locks.LockRow]) -> None:
     mine = [r for r in rows if data.can_read(ctx.db_url, r.area_code, "admin")]
     if not mine:
         return
-    labels = {i: f"{period_text(r.period, r.year, ctx.lang)} — {r.area_name}" for i, r in enumerate(mine)}
+    labels = {i: f"{period_label(r.period, r.year, ctx.lang)} — {r.area_name}" for i, r in enumerate(mine)}
     with st.form("locks_reopen", border=True):
         chosen = st.selectbox(t("locks_which", ctx.lang), list(labels), format_func=labels.get, key="locks_which")
         reason = st.text_input(t("locks_reason_reopen", ctx.lang), max_chars=300, key="locks_reason_reopen")
@@ -122,7 +118,7 @@ def reopen_form(ctx: PageContext, rows: list[locks.LockRow]) -> None:
                     t(
                         "locks_reopened",
                         ctx.lang,
-                        period=period_text(lock.period, lock.year, ctx.lang),
+                        period=period_label(lock.period, lock.year, ctx.lang),
                         area=lock.area_name,
                     )
                 )

@@ -76,6 +76,11 @@ def meeting_from_url(ctx: PageContext) -> MeetingRow | None:
     return None  # pragma: no cover
 
 
+def snapshot(ctx: PageContext, m: MeetingRow) -> list[dict]:
+    """The progress records frozen when the meeting opened (never the live figures)."""
+    return followup.meeting_snapshot(fv.engine(ctx), ui_auth.scope(), m.id)
+
+
 def meeting_link(ctx: PageContext, m: MeetingRow | None, label: str, icon: str = ":material/groups:") -> None:
     params = ctx.link_params(year=m.year, period=m.period, meeting=m.id) if m else ctx.link_params()
     st.page_link("pages/meeting.py", label=label, icon=icon, query_params=params)

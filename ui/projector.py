@@ -29,11 +29,11 @@ import pandas as pd
 import pydeck as pdk
 import streamlit as st
 
-from data_access import db, queries
 from data_access.progress import Progress
 from i18n import fmt_date, fmt_number, local_today
 from rules import ProgressRow
-from rules.model import Indicator
+from rules.model import JUDGED_STATUSES, STATUSES, Indicator
+from rules.scorecard import focus_indicator, off_track_worst_first, relative_gap, status_counts
 from rules.suppression import Hidden, is_masked
 from ui import data
 from ui.charts import axis_label_expr
@@ -41,13 +41,12 @@ from ui.frame import PageContext, keep_in_url
 from ui.map import MAX_POLYGONS, CompactDeck, polygons_of
 from ui.plan_text import fmt_count, fmt_shown, fmt_target, md_escape
 from ui.scorecard import name_list
-from ui.status import STATUS_COLOR, STATUS_ORDER, STATUS_RGB, STATUS_SYMBOL, status_label, status_rank
+from ui.status import STATUS_COLOR, STATUS_ORDER, STATUS_RGB, STATUS_SYMBOL, status_label
 
 SLIDES: tuple[str, ...] = ("scorecard", "map", "offtrack", "trends")
 DEFAULT_EVERY = 20
 MIN_EVERY, MAX_EVERY = 3, 600
 TREND_ELEMENTS: tuple[str, ...] = ("drowning_deaths", "injury_cases")  # standard element ids
-OFF_TRACK = ("not_met", "at_risk")
 # Two renderings of the map (the zoom is fixed when the page is drawn): one sized for
 # screens up to 1280x720-ish, one for 1920x1080; CSS shows the one that fits the screen.
 # Each: (name, pixels the district must fit in, label size in pixels).
@@ -256,26 +255,6 @@ def _footer(ctx: PageContext, n: int) -> None:
 # --------------------------------------------------------------------------- slide 1: scorecard
 
 
-def status_counts(rows: list[ProgressRow]) -> dict[str, int]:
-    """Area rows by status (every status present, 0 when none)."""
-    counts = dict.fromkeys(STATUS_COLOR, 0)
-    for r in rows:
-        counts[r.status] += 1
-    return counts
-
-
-def _relative_gap(row: ProgressRow) -> float:
-    if row.gap is None or is_masked(row.gap) or math.isnan(row.gap):
-        return 0.0  # hidden by small-count protection: no ranking by it
-    return row.gap / abs(row.expected) if row.expected else row.gap
-
-
-def worst_rows(progress: Progress, limit: int = 5) -> list[ProgressRow]:
-    """Area rows not met first, then at risk; within each, the furthest from target first."""
-    off = [r for r in progress.area_rows if r.status in OFF_TRACK]
-    return sorted(off, key=lambda r: (status_rank(r.status), -_relative_gap(r)))[:limit]
-
-
 def _has_figures(progress: Progress) -> bool:
     return any(progress.figures.get(c.code) for c in progress.communes)
 
@@ -310,7 +289,7 @@ def scorecard_slide(ctx: PageContext, progress: Progress) -> None:
         return
     counts = status_counts(progress.area_rows)
     cols = st.columns(3, gap="medium")
-    for col, key in zip(cols, ("met", "at_risk", "not_met"), strict=True):
+    for col, key in zip(cols, JUDGED_STATUSES, strict=True):
         with col:
             _count_card(ctx, key, counts[key])
     with st.container(key="proj_summary"):
@@ -328,7 +307,7 @@ def scorecard_slide(ctx: PageContext, progress: Progress) -> None:
         )
         if counts["no_target"] == len(progress.area_rows):
             st.markdown(ctx.t("projector_no_targets", year=ctx.year))
-    worst = worst_rows(progress)
+    worst = off_track_worst_first(progress.area_rows, 5)
     with st.container(key="proj_list"):
         st.markdown(f"### {ctx.t('projector_worst_title')}")
         if not worst:
@@ -341,17 +320,11 @@ def scorecard_slide(ctx: PageContext, progress: Progress) -> None:
 
 
 def headline_indicator(ctx: PageContext, progress: Progress) -> Indicator:
-    """`?indicator=` if valid, else the worst indicator judged per commune, else the first."""
-    ids = [ind.id for ind in ctx.plan.indicators]
+    """`?indicator=` if valid, else the meeting's focus (`rules.scorecard.focus_indicator`)."""
     wanted = st.query_params.get("indicator")
-    if wanted in ids:
+    if wanted in {ind.id for ind in ctx.plan.indicators}:
         return ctx.plan.indicator(wanted)
-    per_commune = [ind for ind in ctx.plan.indicators if ind.applies_to_communes]
-    for row in worst_rows(progress, limit=len(ids)):
-        ind = ctx.plan.indicator(row.indicator_id)
-        if ind.applies_to_communes:
-            return ind
-    return (per_commune or list(ctx.plan.indicators))[0]
+    return focus_indicator(ctx.plan, progress.area_rows)
 
 
 def _view(geometries: list[dict], fit: tuple[int, int]) -> pdk.ViewState:
@@ -485,7 +458,7 @@ def commune_map(rows: dict[str, ProgressRow], bounds: list, fit: tuple[int, int]
     return CompactDeck(layers=layers, initial_view_state=view, map_provider=None, tooltip=False)
 
 
-def _centroid(b: queries.Boundary) -> tuple[float, float] | None:
+def _centroid(b: data.Boundary) -> tuple[float, float] | None:
     """(lat, lon) of a boundary: its stored centroid, else the middle of its extent."""
     if b.centroid:
         return b.centroid
@@ -524,21 +497,21 @@ def commune_dots(rows: dict[str, ProgressRow], bounds: list, fit: tuple[int, int
     return CompactDeck(layers=[layer], initial_view_state=view, map_provider=None, tooltip=False)
 
 
-def part_bounds(ctx: PageContext, progress: Progress) -> tuple[str, list[queries.Boundary]]:
+def part_bounds(ctx: PageContext, progress: Progress) -> tuple[str, list[data.Boundary]]:
     """The level ('province', 'district') and boundaries of the area's parts, when they
     are all of one level and have boundaries; else ('', [])."""
     levels = {p.level for p in progress.parts}
     if len(levels) != 1:
         return "", []
     level = levels.pop()
-    data.require_read(ctx.db_url, ctx.area.code)
+    data.require_read(ctx.db_url, ctx.area.code)  # before the shared cache, for every viewer
     bounds = _part_bounds(ctx.db_url, ctx.area.code, level, data.data_version(ctx.db_url))
     codes = {p.code for p in progress.parts}
     return level, [b for b in bounds if b.code in codes]
 
 
 @st.cache_resource(ttl="1h", show_spinner=False, max_entries=8)
-def _part_bounds(url: str, area_code: str, level: str, version: int) -> list[queries.Boundary]:
+def _part_bounds(url: str, area_code: str, level: str, version: int) -> list[data.Boundary]:
     # Rounded to 4 decimals (~10 m): a province's outline needs no more on a slide.
     return [
         replace(
@@ -546,7 +519,7 @@ def _part_bounds(url: str, area_code: str, level: str, version: int) -> list[que
             geometry={"type": "MultiPolygon", "coordinates": polygons_of(b.geometry, digits=4)},
             centroid=_centroid(b),  # where its symbol goes
         )
-        for b in queries.boundaries_in(db.get_engine(url), area_code, level=level)
+        for b in data.part_boundaries(url, area_code, level)
     ]
 
 
@@ -611,8 +584,8 @@ def _legend(
     """Each status with how many of the areas drawn have it ("12 xã", "20 tỉnh")."""
     counts = status_counts(list(rows.values()))
     count_key = "projector_map_legend_count" if unit == "commune" else f"projector_map_legend_count_{unit}"
-    for s in ("met", "at_risk", "not_met", "no_data", "not_applicable", "no_target"):
-        if counts[s] or s in ("met", "at_risk", "not_met"):
+    for s in STATUSES:
+        if counts[s] or s in JUDGED_STATUSES:
             with st.container(key=f"proj_legend_{s}"):
                 count = ctx.t(count_key, count=fmt_number(counts[s], lang=ctx.lang))
                 st.markdown(f"{status_label(s, ctx.lang)}: {count}")
@@ -656,7 +629,7 @@ def communes_off_track(progress: Progress, limit: int = 6) -> list[OffTrack]:
         at_risk = sum(1 for r in rows if r.status == "at_risk")
         if not not_met and not at_risk:
             continue
-        worst = sorted(not_met, key=lambda r: -_relative_gap(r))
+        worst = sorted(not_met, key=lambda r: -relative_gap(r))
         out.append(OffTrack(c.code, c.name, len(not_met), at_risk, tuple(r.indicator_id for r in worst)))
     out.sort(key=lambda o: (-o.not_met, -o.at_risk, o.name))
     return out[:limit]

@@ -15,14 +15,13 @@ import streamlit as st
 from data_access.progress import Progress
 from i18n import fmt_number, fmt_value
 from rules import Simulation, better_direction
-from rules.model import Indicator, Target
+from rules.model import OFF_TRACK, Indicator, Target
 from rules.suppression import is_masked
 from ui import status
 from ui.frame import PageContext, url_widget
 from ui.plan_text import OP_SYMBOL, element_name, fmt_amount, fmt_target, md_escape
 from ui.scorecard import delta_text
 
-OFF_TRACK = ("not_met", "at_risk")
 # Static CSS (no data): larger numbers in the two before/after cards.
 STYLE = """<style>
 .st-key-whatif_before [data-testid="stMetricValue"], .st-key-whatif_after [data-testid="stMetricValue"] {

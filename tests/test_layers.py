@@ -1,0 +1,97 @@
+"""The architecture tests itself: each layer imports only what docs/ARCHITECTURE.md says
+it may, and every module is named there.
+
+An AST walk over every import (top-level and inside functions), so a lazy import
+cannot hide a dependency. When one of these fails, either the change put something in the
+wrong layer, or the architecture changed and ARCHITECTURE.md must say so.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+
+ARCHITECTURE = (REPO / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8")
+LAYERS = ("rules", "i18n", "data_access", "ui", "pages")
+UI_FRAMEWORKS = {"streamlit", "altair", "pydeck"}
+DATABASE = {"sqlalchemy", "alembic", "psycopg"}
+
+# What each layer must not import (a top-level package name, or a dotted module).
+FORBIDDEN: dict[str, set[str]] = {
+    # Pure rules: plain data in and out, testable without Streamlit, a database or pandas.
+    "rules": UI_FRAMEWORKS | DATABASE | {"pandas", "i18n", "data_access", "ui", "pages"},
+    # The vocabulary for words and numbers is shared by pages, exports and the CLI.
+    "i18n": UI_FRAMEWORKS | DATABASE | {"pandas", "data_access", "ui", "pages"},
+    # The one door to the database and files never reaches up into the UI.
+    "data_access": UI_FRAMEWORKS | {"ui", "pages"},
+    # Pages and their building blocks go through the door, never around it.
+    "ui": DATABASE | {"pages", "data_access.queries", "data_access.models"},
+    "pages": DATABASE | {"data_access", "sqlalchemy"},
+}
+# The one module of ui/ that talks to the door's read functions: the cache in front of it
+# (checks the viewer's scope, then caches per data version).
+DOOR_CACHE = "ui/data.py"
+
+
+def _modules(layer: str) -> list[Path]:
+    return sorted(p for p in (REPO / layer).rglob("*.py") if "migrations" not in p.parts)
+
+
+def _imports(path: Path) -> set[str]:
+    """Every module `path` imports, dotted, including `from x import y` as `x.y`."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def _breaks(imported: str, rule: str) -> bool:
+    return imported == rule or imported.startswith(rule + ".")
+
+
+@pytest.mark.parametrize("layer", LAYERS)
+def test_each_layer_imports_only_what_the_architecture_allows(layer):
+    bad = []
+    for path in _modules(layer):
+        rel = path.relative_to(REPO).as_posix()
+        forbidden = set(FORBIDDEN[layer])
+        if rel == DOOR_CACHE:
+            forbidden -= {"data_access.queries"}
+        for imported in sorted(_imports(path)):
+            if any(_breaks(imported, rule) for rule in forbidden):
+                bad.append(f"{rel} imports {imported}")
+    assert not bad, "\n".join(bad)
+
+
+def test_the_layer_rules_would_catch_a_page_reaching_the_database(tmp_path):
+    """The walk sees a lazy import inside a function, and a `from … import …` name."""
+    page = tmp_path / "p.py"
+    page.write_text("def f():\n    from data_access.queries import figures\n    import sqlalchemy\n", encoding="utf-8")
+    imported = _imports(page)
+    assert any(_breaks(i, "data_access.queries") for i in imported)
+    assert any(_breaks(i, "sqlalchemy") for i in imported)
+
+
+def test_the_frame_is_only_the_frame():
+    """app.py builds the frame: it reaches the data through ui/, never directly."""
+    imported = _imports(REPO / "app.py")
+    assert not [i for i in imported if any(_breaks(i, r) for r in DATABASE | {"data_access"})]
+
+
+@pytest.mark.parametrize("layer", ("rules", "i18n", "data_access", "ui", "benchmarks"))
+def test_every_module_is_named_in_the_architecture(layer):
+    missing = [
+        p.relative_to(REPO).as_posix()
+        for p in _modules(layer)
+        if p.name not in ("__init__.py", "__main__.py") and p.name not in ARCHITECTURE
+    ]
+    assert not missing, f"not in docs/ARCHITECTURE.md: {missing}"
