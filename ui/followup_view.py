@@ -312,8 +312,8 @@ def assign_row(ctx: PageContext, progress) -> None:  # noqa: ANN001 - data_acces
     lagging = communes_off_track(progress, limit=4)
     if not lagging:
         return
-    with st.container(horizontal=True, gap="small", key="projector_assign"):
-        st.caption(ctx.t("followup_projector_assign"))
+    with st.container(horizontal=True, gap="small", vertical_alignment="center", key="projector_assign"):
+        st.markdown(f"**{ctx.t('followup_projector_assign')}**", width="content")
         for item in lagging:
             st.page_link(
                 "pages/followup.py",
