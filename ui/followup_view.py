@@ -131,11 +131,12 @@ def add_form(
     commune: str | None = None,
     indicator: str | None = None,
     meeting_id: int | None = None,
-) -> int | None:
-    """The form that records a direction; returns the new id (after a rerun, None)."""
+) -> None:
+    """The form that records a direction (bound to `meeting_id` when given); after a save
+    the page reruns with a fresh form and says which number the direction got."""
     units = [u for u in places(ctx) if can_edit(ctx, u.code)]
     if not units:
-        return None
+        return
     by_code = {u.code: u for u in units}
     ind_ids: list[str | None] = [None, *[ind.id for ind in ctx.plan.indicators]]
     generation = st.session_state.setdefault(f"_gen_{key}", 0)  # a new form after each save
@@ -168,7 +169,7 @@ def add_form(
         st.caption(ctx.t("followup_form_year", year=ctx.year))
         submitted = st.form_submit_button(ctx.t("followup_form_submit"), type="primary", icon=":material/save:")
     if not submitted:
-        return None
+        return
     try:
         new_id = followup.add_direction(
             engine(ctx),
@@ -183,12 +184,11 @@ def add_form(
             known_indicators=[i.id for i in ctx.plan.indicators],
         )
     except (FollowUpError, AccessDenied) as exc:
-        st.error(exc.message(ctx.lang), icon=":material/error:")
-        return None
+        st.error(exc.message(ctx.lang), icon=":material/error:")  # what was typed stays in the form
+        return
     st.session_state[f"_gen_{key}"] = generation + 1
     st.session_state[_FLASH] = ctx.t("followup_added", id=new_id, where=place_label(ctx, by_code[place]))
     st.rerun()
-    return new_id  # pragma: no cover - st.rerun does not return
 
 
 # --------------------------------------------------------------------------- the list
