@@ -8,7 +8,8 @@ import streamlit as st
 
 from rules.scorecard import indicator_numbers
 from ui import commune_view as view
-from ui import data
+from ui import data, pace_view
+from ui import followup_view as fv
 from ui.frame import page_context, url_widget
 from ui.printing import print_button
 from ui.scorecard import escape_md, when_text
@@ -38,6 +39,8 @@ with title_col:
     print_button(ctx.lang)
     st.title(escape_md(commune.full_name), anchor=False)
 st.caption(t("commune_subtitle", area=escape_md(ctx.area.full_name), when=when, code=commune.code))
+fv.flash()
+fv.add_link(ctx, commune=commune.code)
 
 numbers = indicator_numbers(plan)
 by_id = {ind.id: ind for ind in plan.indicators}
@@ -51,7 +54,8 @@ if reported:
     st.header(t("commune_indicators_header", when=when), anchor=False)
     st.caption(t("commune_indicators_hint", year=ctx.compare_year))
     then = view.figures_for_year(ctx, progress, ctx.compare_year)
-    view.indicator_tables(ctx, progress, commune, then)
+    view.indicator_tables(ctx, progress, commune, then, fv.latest_notes(ctx, commune.code))
+    pace_view.section(ctx, progress, [commune.code], key="commune_pace", where=escape_md(commune.full_name))
 
 st.header(t("commune_history_header", period=t(f"period_{ctx.period}")), anchor=False)
 ind_id = url_widget(
@@ -63,7 +67,12 @@ ind_id = url_widget(
     format_func=lambda i: f"{numbers[i]}. {by_id[i].name.get(lang)}",
 )
 ind = by_id[ind_id]
-view.history(ctx, ind, commune)
+view.history(ctx, ind, commune, fv.year_notes(ctx, commune.code, ind.id))
+fv.notes_list(ctx, commune.code, ind.id)
+actions = st.container(horizontal=True, gap="small")
+with actions:
+    fv.note_form(ctx, commune.code, ind.id, key="commune_note")
+    fv.add_link(ctx, commune=commune.code, indicator=ind.id, label_key="followup_assign_cell")
 st.page_link(
     "pages/indicator.py",
     label=t("commune_link_indicator"),

@@ -7,7 +7,7 @@ import streamlit as st
 
 from ui import data
 from ui.frame import page_context
-from ui.help_view import indicators_section, status_legend
+from ui.help_view import indicators_section, pace_method, status_legend
 from ui.plan_text import md_escape
 
 ctx = page_context("help")
@@ -37,6 +37,9 @@ status_legend(ctx)
 
 st.header(ctx.t("help_indicators_title"))
 indicators_section(ctx, data.targets_file().name)
+
+st.header(ctx.t("help_pace_title"))
+st.markdown(pace_method(ctx))
 
 st.header(ctx.t("help_share_title"))
 st.markdown(ctx.t("help_share_body"))

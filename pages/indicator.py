@@ -7,7 +7,8 @@ The chosen indicator is in the URL (`indicator=<id>`), so a view can be shared a
 import streamlit as st
 
 from rules.scorecard import indicator_numbers
-from ui import data
+from ui import data, pace_view
+from ui import followup_view as fv
 from ui import indicator_view as view
 from ui import scorecard as sc
 from ui.frame import page_context, url_widget
@@ -30,6 +31,7 @@ chosen = url_widget(
 ind = by_id[chosen]
 when = sc.when_text(ctx.period, ctx.year, ctx.lang)
 print_button(ctx.lang)
+fv.flash()
 st.title(view.option_label(numbers, ind, ctx.lang, markdown=True), anchor=False)
 st.caption(t("indicator_subtitle", group=view.group_name(ind, ctx.lang), area=ctx.area.full_name, when=when))
 
@@ -41,14 +43,18 @@ if not progress.communes_reported:
     st.stop()
 
 view.standing(ctx, ind, progress, view.change_text(ctx, ind, progress))
+pace_view.indicator_line(ctx, ind, progress)
+fv.add_link(ctx, indicator=ind.id, label_key="followup_assign_indicator")
 
 left, right = st.columns([3, 2], gap="large")
 with left:
     st.subheader(view.ranked_header(ctx, progress), anchor=False)
     view.ranked(ctx, ind, progress)
+    fv.notes_list(ctx, None, ind.id)
 with right:
     st.subheader(t("indicator_trend_header", period=t(f"period_{ctx.period}")), anchor=False)
-    view.trend(ctx, ind, progress)
+    view.trend(ctx, ind, progress, fv.year_notes(ctx, ctx.area.code, ind.id))
+    fv.note_form(ctx, ctx.area.code, ind.id, key="indicator_note")
 
 st.subheader(t("indicator_off_track_header"), anchor=False)
 view.off_track(ctx, ind, progress)

@@ -11,7 +11,8 @@ toggles redraw only the grid (a fragment), not the page.
 import streamlit as st
 
 from i18n import fmt_number
-from ui import data, leader
+from ui import data, leader, pace_view
+from ui import followup_view as fv
 from ui import scorecard as sc
 from ui.frame import page_context
 from ui.printing import print_button
@@ -36,6 +37,14 @@ then = sc.area_values(ctx, progress, ctx.compare_year)
 if not any(v.reported for v in then.values()):
     st.caption(t("overview_compare_empty", when=sc.when_text(ctx.period, ctx.compare_year, ctx.lang)))
 
+# H1: will the year's report reach the targets at this pace? (the leader's June question)
+pace_view.section(
+    ctx,
+    progress,
+    [c.code for c in progress.communes],
+    key="overview_pace",
+    where=t("pace_where_area", area=ctx.area.full_name),
+)
 st.header(t("overview_indicators_header"), anchor=False)
 st.caption(t("overview_indicators_hint", n=fmt_number(len(progress.communes), lang=ctx.lang)))
 sc.indicator_tables(ctx, progress, now, then)
@@ -56,11 +65,12 @@ def grid_section() -> None:
     else:
         st.header(t("overview_grid_header"), anchor=False)
         st.caption(t("overview_grid_hint", previous=ctx.year - 1))
-        sc.grid_legend(ctx)
+        marks = fv.cell_marks(ctx)
+        sc.grid_legend(ctx, marker_note=bool(marks))
         left, right = st.columns(2)
         off_track_first = left.toggle(t("overview_off_track_first"), value=True, key="overview_off_track_first")
         values = right.toggle(t("overview_show_values"), value=False, key="overview_show_values")
-        sc.commune_grid(ctx, progress, off_track_first, values)
+        sc.commune_grid(ctx, progress, off_track_first, values, marks)
 
 
 grid_section()

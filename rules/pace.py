@@ -35,9 +35,11 @@ class Pace:
 
 
 def h1_share(history: Sequence[tuple[float, float]]) -> float:
-    """Mean H1/FY of earlier years with FY > 0; 1/2 when there is none."""
+    """Mean H1/FY of earlier years with FY > 0; 1/2 when there is none, or when every
+    earlier first half was 0 (a share of 0 cannot project anything)."""
     shares = [h1 / fy for h1, fy in history if fy and fy > 0 and h1 is not None and 0 <= h1 <= fy]
-    return sum(shares) / len(shares) if shares else DEFAULT_SHARE
+    mean = sum(shares) / len(shares) if shares else 0.0
+    return mean if mean > 0 else DEFAULT_SHARE
 
 
 def pace(

@@ -41,3 +41,10 @@ def test_a_ceiling_already_passed_at_h1_cannot_be_met():
     p = pace(4, 3, higher_is_better=False, accumulating=True)
     assert p.status == "unlikely"
     assert pace(1, 3, higher_is_better=False, accumulating=True).status == "on_track"  # projects to 2
+
+
+def test_earlier_first_halves_all_zero_fall_back_to_the_half():
+    # A commune that held nothing in H1 of earlier years (0 of 4, 0 of 6): no share to use.
+    assert h1_share([(0, 4), (0, 6)]) == 0.5
+    p = pace(3, 8, higher_is_better=True, accumulating=True, history=[(0, 4), (0, 6)])
+    assert (p.projected, p.needed_h2, p.status) == (6.0, 5.0, "accelerate")

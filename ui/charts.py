@@ -128,8 +128,10 @@ def trend_chart(
     lang: str,
     *,
     value_label: str | None = None,
+    notes: dict[int, str] | None = None,
 ) -> alt.TopLevelMixin:
     """The value over the years (line, points, labels) with the target as a dashed line.
+    `notes` (year -> text) marks those years with "✎" and the note in the tooltip.
 
     `df` needs columns `year` and `value`; an optional `target` column gives each year's
     target number (years without one draw no target point). A scalar `target` is used
@@ -184,4 +186,15 @@ def trend_chart(
         .mark_text(dy=-14, fontSize=FONT, fontWeight="bold", color=VALUE_COLOR)
         .encode(x=x, y=y, text="text:N")
     )
-    return _style(alt.layer(lines, points, labels).properties(height=320, padding={"top": 10, "right": 10}))
+    layers = [lines, points, labels]
+    noted = [{"year": str(y), "note": text} for y, text in (notes or {}).items() if str(y) in years]
+    if noted:  # notes on figures (issue 15): a dotted rule and "✎" at the top of the year
+        marks = alt.Chart(pd.DataFrame(noted))
+        tip = [alt.Tooltip("year:N", title=t("charts_year", lang)), alt.Tooltip("note:N", title=t("charts_note", lang))]
+        layers.append(marks.mark_rule(strokeDash=[2, 3], color="#555555").encode(x=x, tooltip=tip))
+        layers.append(
+            marks.mark_text(text="✎", fontSize=FONT + 6, color="#222222", baseline="top").encode(
+                x=x, y=alt.value(0), tooltip=tip
+            )
+        )
+    return _style(alt.layer(*layers).properties(height=320, padding={"top": 10, "right": 10}))

@@ -111,8 +111,11 @@ def _tint(statuses: list[str], status_col: str):  # noqa: ANN202 - a Styler func
     return apply
 
 
-def indicator_tables(ctx: PageContext, progress: Progress, commune: OrgUnitRef, then: Figures) -> None:
-    """One table per plan section; choosing a row opens that indicator for all communes."""
+def indicator_tables(
+    ctx: PageContext, progress: Progress, commune: OrgUnitRef, then: Figures, notes: Mapping[str, str] | None = None
+) -> None:
+    """One table per plan section; choosing a row opens that indicator for all communes.
+    `notes` (indicator id -> the newest note on the value) adds a "Ghi chú" column."""
     plan, lang, code = ctx.plan, ctx.lang, commune.code
     numbers = indicator_numbers(plan)
     cols = {
@@ -144,6 +147,7 @@ def indicator_tables(ctx: PageContext, progress: Progress, commune: OrgUnitRef, 
                     cols["status"]: status_label(row.status, lang),
                     cols["change"]: sc.change_cell(ind, now, before, lang),
                     cols["rank"]: rank_text(ind, progress, code),
+                    **({t("followup_col_note", lang): notes.get(ind.id, "")} if notes else {}),
                 }
             )
             statuses.append(row.status)
@@ -166,6 +170,7 @@ def indicator_tables(ctx: PageContext, progress: Progress, commune: OrgUnitRef, 
                     help=t("scorecard_help_change", lang, year=ctx.compare_year), width=126
                 ),
                 cols["rank"]: st.column_config.TextColumn(help=t("commune_help_rank", lang), width=66),
+                t("followup_col_note", lang): st.column_config.TextColumn(width=220),
             },
         )
         chosen = event["selection"]["rows"]
@@ -190,14 +195,15 @@ def history_frame(ctx: PageContext, ind: Indicator, commune: OrgUnitRef) -> pd.D
     return pd.DataFrame(records, columns=["year", "value", "target"])
 
 
-def history(ctx: PageContext, ind: Indicator, commune: OrgUnitRef) -> None:
-    """The history chart (or a plain sentence when there is nothing to draw)."""
+def history(ctx: PageContext, ind: Indicator, commune: OrgUnitRef, notes: dict[int, str] | None = None) -> None:
+    """The history chart (or a plain sentence when there is nothing to draw); `notes`
+    (year -> text) are marked on it."""
     lang = ctx.lang
     frame = history_frame(ctx, ind, commune)
     if frame.empty or frame["value"].isna().all():
         st.info(t("commune_no_history", lang), icon=":material/info:")
         return
-    chart = charts.trend_chart(frame, ind.unit, None, lang, value_label=commune.name)
+    chart = charts.trend_chart(frame, ind.unit, None, lang, value_label=commune.name, notes=notes)
     st.altair_chart(chart, alt=t("commune_history_alt", lang, indicator=ind.name.get(lang), commune=commune.full_name))
     st.caption(t("commune_history_key", lang, commune=sc.escape_md(commune.name)))
     target = ind.targets.get(ctx.year)

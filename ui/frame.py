@@ -40,6 +40,8 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("indicator", "pages/indicator.py", ":material/monitoring:", "follow"),
     PageSpec("whatif", "pages/whatif.py", ":material/science:", "follow"),
     PageSpec("projector", "pages/projector.py", ":material/slideshow:", "follow"),
+    PageSpec("followup", "pages/followup.py", ":material/checklist:", "follow"),
+    PageSpec("meeting", "pages/meeting.py", ":material/groups:", "follow"),
     PageSpec("import", "pages/import.py", ":material/upload_file:", "data"),
     PageSpec("completeness", "pages/completeness.py", ":material/fact_check:", "data"),
     PageSpec("quality", "pages/quality.py", ":material/rule:", "data"),

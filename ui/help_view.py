@@ -130,3 +130,11 @@ def indicators_section(ctx: PageContext, filename: str) -> None:
             for ind in members:
                 with st.container(border=True):
                     st.markdown(indicator_markdown(ctx, ind))
+
+
+def pace_method(ctx: PageContext) -> str:
+    """How pace to the deadline is computed (rules/pace.py), with the plan's FY deadline."""
+    from ui.pace_view import HISTORY_YEARS
+
+    day, month = ctx.plan.deadlines.get("FY", (15, 11))
+    return ctx.t("help_pace_body", fy=f"{day:02d}/{month:02d}", years=HISTORY_YEARS)

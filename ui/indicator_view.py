@@ -144,8 +144,9 @@ def ranked(ctx: PageContext, ind: Indicator, progress: Progress) -> None:
         st.caption(t("indicator_flagged_note", lang))
 
 
-def trend(ctx: PageContext, ind: Indicator, progress: Progress) -> None:
-    """The area value for every year with figures (same period), with each year's target."""
+def trend(ctx: PageContext, ind: Indicator, progress: Progress, notes: dict[int, str] | None = None) -> None:
+    """The area value for every year with figures (same period), with each year's target;
+    `notes` (year -> text) are marked on it."""
     lang = ctx.lang
     years = data.year_options(ctx.db_url, ctx.plan)
     values = data.indicator_history(ctx.db_url, ctx.area.code, ind.id, ctx.year, years, ctx.period)
@@ -164,7 +165,7 @@ def trend(ctx: PageContext, ind: Indicator, progress: Progress) -> None:
         return
     frame = pd.DataFrame(records)
     chart = charts.trend_chart(
-        frame, ind.unit, None, lang, value_label=t("indicator_series_area", lang, area=ctx.area.name)
+        frame, ind.unit, None, lang, value_label=t("indicator_series_area", lang, area=ctx.area.name), notes=notes
     )
     st.altair_chart(chart, alt=t("indicator_trend_alt", lang, name=ind.name.get(lang)))
     target = ind.targets.get(ctx.year)

@@ -3,7 +3,8 @@
 At 1280x720, without scrolling, a district leader reads (1) the verdict and how it
 moved since the compare year ("5/23 chỉ tiêu đạt — năm 2024: 7/23"), (2) the few
 indicators that most need direction, each with its value, target and gap in real units,
-and (3) the communes most behind, by name, worst first, each a link to its page. The
+and (3) the communes most behind, by name, worst first, each a link to its page; under
+the verdict, how many of the committee's directions are overdue (a link to them). The
 sections and the grid follow underneath.
 
 The choice of indicators and communes is the projector's ("Cần tập trung nhất"): one
@@ -19,7 +20,7 @@ import streamlit as st
 from data_access.progress import Progress
 from i18n import fmt_date, fmt_number
 from rules.scorecard import off_track_worst_first, status_counts
-from ui import data
+from ui import data, followup_view
 from ui.frame import PageContext
 from ui.projector import communes_off_track
 from ui.scorecard import escape_md, fmt_result, fmt_target, gap_text, shows_parts, when_text
@@ -164,6 +165,7 @@ def first_screen(ctx: PageContext, progress: Progress) -> None:
     """Verdict, then indicators needing direction beside the communes most behind."""
     st.html(_STYLE)
     verdict(ctx, progress)
+    followup_view.overdue_banner(ctx)  # the committee's overdue directions, one click away
     with st.container(key="lead_focus"):
         left, right = st.columns([3, 2], gap="medium")
         with left:

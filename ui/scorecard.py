@@ -498,7 +498,13 @@ def part_grid(ctx: PageContext, progress: Progress, values: bool = False) -> Non
         st.switch_page("pages/overview.py", query_params=ctx.link_params(area=parts[chosen].code))
 
 
-def commune_grid(ctx: PageContext, progress: Progress, off_track_first: bool, values: bool = False) -> None:
+def commune_grid(
+    ctx: PageContext,
+    progress: Progress,
+    off_track_first: bool,
+    values: bool = False,
+    marks: Mapping[tuple[str, str | None], str] | None = None,
+) -> None:
     """Communes x indicators with traffic lights; a cell opens the commune, a header the indicator.
 
     Above `COMMUNE_GRID_LIMIT` communes (an area without provinces or districts to
@@ -515,10 +521,20 @@ def commune_grid(ctx: PageContext, progress: Progress, off_track_first: bool, va
     if len(communes) > COMMUNE_GRID_LIMIT:
         st.caption(t("scorecard_grid_first", lang, n=COMMUNE_GRID_LIMIT, total=len(communes)))
         communes = communes[:COMMUNE_GRID_LIMIT]
+    marks = marks or {}
+
+    def cell(ind: Indicator, r: ProgressRow | None) -> str:
+        text = commune_cell(ind, r, plan, progress.figures, lang, values)
+        mark = marks.get((r.area_code, ind.id), "") if r else ""
+        return f"{text} {mark}" if mark else text  # ⚑: a direction is open on this cell
+
     chosen = _status_grid(
         ctx,
-        [(c.name, by_commune.get(c.code, {})) for c in communes],
-        lambda ind, r: commune_cell(ind, r, plan, progress.figures, lang, values),
+        [
+            (f"{c.name} {marks[(c.code, None)]}" if (c.code, None) in marks else c.name, by_commune.get(c.code, {}))
+            for c in communes
+        ],
+        cell,
         name_col=t("scorecard_grid_commune", lang),
         help_prefix="scorecard_help_grid",
         key="overview_grid",
@@ -594,9 +610,10 @@ def _status_grid(
     return None
 
 
-def grid_legend(ctx: PageContext) -> None:
+def grid_legend(ctx: PageContext, marker_note: bool = False) -> None:
     """The indicator numbers of the grid's columns with their names, section by section
-    (the headers are numbers so that every indicator fits on one screen)."""
+    (the headers are numbers so that every indicator fits on one screen); with
+    `marker_note`, what the follow-up flag ⚑ in a cell means."""
     plan, lang = ctx.plan, ctx.lang
     numbers = indicator_numbers(plan)
     groups = plan.groups()
@@ -607,6 +624,8 @@ def grid_legend(ctx: PageContext) -> None:
             lines += [f"{numbers[ind.id]} {escape_md(ind.name.get(lang))}" for ind in indicators_in_group(plan, group)]
             with cols[i % len(cols)]:
                 st.caption("  \n".join(lines))
+        if marker_note:
+            st.caption(t("followup_legend_marker", lang))
 
 
 def ineligible_note(ctx: PageContext, progress: Progress) -> None:

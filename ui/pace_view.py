@@ -1,0 +1,185 @@
+"""Pace to the deadline in H1: at this pace, will the year's report reach the target?
+
+For each indicator with a numeric target, the first half's value is projected to the
+year by `rules.pace` (an accumulating figure by the H1/FY ratio of earlier years, else
+H1 x 2; a ratio as it is) and judged "đúng tiến độ / cần tăng tốc / khó đạt". The
+earlier years' H1 and FY values come from the same cached figures as the history
+charts (`ui.data.history`), so the projection uses what the person may see.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from data_access.progress import Progress
+from rules import accumulates_over_year, area_value
+from rules.model import Indicator
+from rules.pace import Pace, pace
+from rules.scorecard import indicator_numbers
+from ui import data
+from ui.frame import PageContext
+from ui.scorecard import fmt_plain, fmt_result, fmt_target
+
+PACE_SYMBOL = {"on_track": "✔", "accelerate": "▲", "unlikely": "✖"}
+PACE_TINT = {"on_track": "#CCEBDF", "accelerate": "#F8E3BC", "unlikely": "#F4D0BC"}
+HISTORY_YEARS = 3  # earlier years whose H1/FY ratio estimates the first half's share
+
+
+@dataclass(frozen=True)
+class PaceLine:
+    ind: Indicator
+    h1: float
+    target: float
+    pace: Pace
+    accumulating: bool
+
+
+def direction(ind: Indicator, op: str, number: float) -> bool | None:
+    """Higher is better (True), lower (False), or None when pace does not apply."""
+    if op in (">=", ">"):
+        return True
+    if op in ("<=", "<") or (op == "==" and number == 0):
+        return False
+    return None
+
+
+def _finite(v: float | None) -> bool:
+    return v is not None and not (isinstance(v, float) and math.isnan(v))
+
+
+def pace_lines(ctx: PageContext, progress: Progress, codes: Sequence[str]) -> list[PaceLine]:
+    """The pace of every indicator over `codes` (the area's communes, or one commune)."""
+    plan, year = ctx.plan, ctx.year
+    earlier = [y for y in data.year_options(ctx.db_url, plan) if y < year][-HISTORY_YEARS:]
+    elements = plan.used_data_elements()
+    past = {p: data.history(ctx.db_url, ctx.area.code, earlier, p, elements) if earlier else {} for p in ("H1", "FY")}
+    out = []
+    for ind in plan.indicators:
+        target = ind.targets.get(year)
+        if target is None or target.is_trend or target.number is None:
+            continue
+        better = direction(ind, target.op, target.number)
+        if better is None:
+            continue
+        h1 = area_value(ind, list(codes), progress.figures).value
+        if not _finite(h1):
+            continue
+        flow = accumulates_over_year(ind, plan.data_elements)
+        history = []
+        for y in earlier:
+            a = area_value(ind, list(codes), past["H1"].get((y, "H1"), {})).value
+            b = area_value(ind, list(codes), past["FY"].get((y, "FY"), {})).value
+            if _finite(a) and _finite(b):
+                history.append((float(a), float(b)))
+        p = pace(float(h1), float(target.number), higher_is_better=better, accumulating=flow, history=history)
+        out.append(PaceLine(ind, float(h1), float(target.number), p, flow))
+    return out
+
+
+def status_text(ctx: PageContext, status: str) -> str:
+    return f"{PACE_SYMBOL[status]} {ctx.t(f'pace_status_{status}')}"
+
+
+def method_text(ctx: PageContext, line: PaceLine) -> str:
+    if not line.accumulating:
+        return ctx.t("pace_method_ratio")
+    if line.pace.share == 0.5:
+        return ctx.t("pace_method_double")
+    return ctx.t("pace_method_share", share=fmt_plain(line.pace.share * 100, "percent", ctx.lang))
+
+
+def table(ctx: PageContext, lines: list[PaceLine], *, key: str) -> None:
+    """Indicator, H1, projected year, the year's target, what H2 must add, status."""
+    numbers = indicator_numbers(ctx.plan)
+    cols = {
+        k: ctx.t(f"pace_col_{k}") for k in ("no", "name", "h1", "projected", "target", "needed", "status", "method")
+    }
+    order = {"unlikely": 0, "accelerate": 1, "on_track": 2}
+    lines = sorted(lines, key=lambda x: (order[x.pace.status], numbers[x.ind.id]))
+    records = []
+    for x in lines:
+        records.append(
+            {
+                cols["no"]: numbers[x.ind.id],
+                cols["name"]: x.ind.name.get(ctx.lang),
+                cols["status"]: status_text(ctx, x.pace.status),
+                cols["h1"]: fmt_result(x.h1, x.ind, ctx.lang),
+                cols["projected"]: fmt_result(x.pace.projected, x.ind, ctx.lang),
+                cols["target"]: fmt_target(x.ind, x.ind.targets.get(ctx.year), ctx.lang),
+                cols["needed"]: fmt_plain(x.pace.needed_h2, x.ind.unit, ctx.lang)
+                if x.pace.needed_h2 is not None
+                else "–",
+                cols["method"]: method_text(ctx, x),
+            }
+        )
+    frame = pd.DataFrame(records)
+    statuses = [x.pace.status for x in lines]
+
+    def tint(df: pd.DataFrame) -> pd.DataFrame:
+        out = pd.DataFrame("", index=df.index, columns=df.columns)
+        out[cols["status"]] = [f"background-color: {PACE_TINT[s]}" for s in statuses]
+        return out
+
+    st.dataframe(
+        frame.style.apply(tint, axis=None),
+        hide_index=True,
+        key=key,
+        row_height=48,
+        height=min(48 * len(frame) + 38, 520),
+        column_config={
+            cols["no"]: st.column_config.TextColumn(width=40),
+            cols["name"]: st.column_config.TextColumn(width=260),
+            cols["status"]: st.column_config.TextColumn(width=130),
+            cols["needed"]: st.column_config.TextColumn(help=ctx.t("pace_help_needed")),
+            cols["method"]: st.column_config.TextColumn(width=200),
+        },
+    )
+
+
+def section(ctx: PageContext, progress: Progress, codes: Sequence[str], *, key: str, where: str) -> None:
+    """H1 only: the header, a one-line count and the table (overview and commune pages)."""
+    if ctx.period != "H1":
+        return
+    lines = pace_lines(ctx, progress, codes)
+    if not lines:
+        return
+    st.header(ctx.t("pace_header", year=ctx.year), anchor=False)
+    counts = {s: sum(1 for x in lines if x.pace.status == s) for s in PACE_SYMBOL}
+    st.caption(
+        ctx.t(
+            "pace_caption",
+            where=where,
+            on_track=counts["on_track"],
+            accelerate=counts["accelerate"],
+            unlikely=counts["unlikely"],
+        )
+    )
+    table(ctx, lines, key=key)
+    st.page_link("pages/help.py", label=ctx.t("pace_how"), icon=":material/help:", query_params=ctx.link_params())
+
+
+def indicator_line(ctx: PageContext, ind: Indicator, progress: Progress) -> None:
+    """The indicator page in H1: one sentence of pace for the area."""
+    if ctx.period != "H1":
+        return
+    found = [x for x in pace_lines(ctx, progress, [c.code for c in progress.communes]) if x.ind.id == ind.id]
+    if not found:
+        return
+    x = found[0]
+    needed = ""
+    if x.pace.needed_h2 is not None:
+        needed = " " + ctx.t("pace_needed_sentence", needed=fmt_plain(x.pace.needed_h2, ind.unit, ctx.lang))
+    text = ctx.t(
+        "pace_sentence",
+        status=status_text(ctx, x.pace.status),
+        projected=fmt_result(x.pace.projected, ind, ctx.lang),
+        target=fmt_target(ind, ind.targets.get(ctx.year), ctx.lang),
+        method=method_text(ctx, x),
+    )
+    box = {"on_track": st.success, "accelerate": st.warning, "unlikely": st.error}[x.pace.status]
+    box(text + needed, icon=":material/speed:")
