@@ -40,7 +40,7 @@ from ui.charts import axis_label_expr
 from ui.frame import PageContext, keep_in_url
 from ui.map import MAX_POLYGONS, CompactDeck, polygons_of
 from ui.plan_text import fmt_count, fmt_shown, fmt_target, md_escape
-from ui.scorecard import name_list
+from ui.scorecard import fmt_result, name_list
 from ui.status import STATUS_COLOR, STATUS_ORDER, STATUS_RGB, STATUS_SYMBOL, status_label, status_rank
 
 SLIDES: tuple[str, ...] = ("scorecard", "map", "offtrack", "trends")
@@ -294,12 +294,20 @@ def _count_card(ctx: PageContext, status: str, count: int) -> None:
             st.markdown(f"{ctx.t('status_' + status)}")
 
 
+def shown_value(ind: Indicator, row: ProgressRow, lang: str) -> str:
+    """The value with the decimals needed to see its status (2,04 % "at risk" against
+    "< 2 %", not "2,0 %"), as on the pages; a protected count prints its mask."""
+    if row.value is None or is_masked(row.value):
+        return fmt_shown(row.value, ind.unit, lang)
+    return fmt_result(row.value, ind, lang, row.expected)
+
+
 def _indicator_line(ctx: PageContext, row: ProgressRow) -> str:
     ind = ctx.plan.indicator(row.indicator_id)
     return ctx.t(
         "projector_worst_line",
         name=md_escape(ind.name.get(ctx.lang)),
-        value=md_escape(fmt_shown(row.value, ind.unit, ctx.lang)),
+        value=md_escape(shown_value(ind, row, ctx.lang)),
         target=md_escape(fmt_target(ind.targets.get(ctx.year), ind.unit, ctx.lang)),
     )
 
@@ -619,7 +627,7 @@ def _legend(
     with st.container(key="proj_summary"):
         text = ctx.t(
             "projector_map_area",
-            value=fmt_shown(area_row.value, ind.unit, ctx.lang),
+            value=shown_value(ind, area_row, ctx.lang),
             target=fmt_target(ind.targets.get(ctx.year), ind.unit, ctx.lang),
             status=status_label(area_row.status, ctx.lang),
         )
