@@ -33,10 +33,10 @@ class _Progress:
 
     year = 2025
     plan = None
-    figures: dict = {}
 
     def __init__(self, row: ProgressRow) -> None:
         self._row = row
+        self.figures: dict = {}
         self.communes = [type("C", (), {"code": "07645", "name": "An Lạc", "full_name": "Xã An Lạc"})()]
 
     def row(self, _ind: str, _code: str | None = None) -> ProgressRow:
