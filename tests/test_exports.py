@@ -108,7 +108,7 @@ def candidates(row: dict[str, str], unit: str) -> set[str]:
 # --------------------------------------------------------------------------- report draft (.docx)
 
 
-def _list_level(paragraph) -> int | None:  # noqa: ANN001
+def _list_level(paragraph) -> int | None:
     """The list level of a paragraph of our "-"/"+" Word list, or None when it is none."""
     from docx.oxml.ns import qn
 
