@@ -706,6 +706,9 @@ class ReportWriter:
                 self.picture(
                     png, 15.5, self.t("reports_fig_trend", first=years[0], last=years[-1], area=self.i.area.full_name)
                 )
+            for name, series in charts.trend_series(self.i):
+                if charts.all_hidden(series):  # one sentence, not a chart of empty bars
+                    self.note(self.t("reports_chart_all_hidden", name=name))
 
     # III. -------------------------------------------------------------------------------
 

@@ -475,3 +475,16 @@ def test_a_plan_whose_area_is_one_commune(_shared_copies, tmp_path):
     assert load_workbook(io.BytesIO(appendix_xlsx(inputs))).sheetnames
     assert len(pdf_pages(commune_sheets_pdf(inputs), tmp_path)) == 1
     assert len(pdf_pages(meeting_pdf(inputs), tmp_path)) >= 4
+
+
+def test_meeting_pack_says_a_hidden_chart_in_words_and_leaves_no_heading_alone(shared_seeded_url, tmp_path):
+    """Issue 13: drowning deaths are "<5" every year in the sample, so the trends page says
+    so in one sentence instead of a panel of empty bars; no page ends with a heading."""
+    pages = pdf_pages(_file("pdf", shared_seeded_url), tmp_path)
+    flat = " ".join(" ".join(pages).split())
+    assert "Số trẻ em tử vong do đuối nước: năm nào cũng dưới 5 trẻ em (“<5”)" in flat
+    headings = {"Các chỉ tiêu cần tập trung chỉ đạo", "Kết quả chung năm 2024", "Bảng điểm các chỉ tiêu"}
+    for page in pages:
+        lines = [line.strip() for line in page.splitlines() if line.strip()]
+        body = [line for line in lines if not line.startswith(("Địa bàn:", "Ngày in:", "✔ Đạt"))]
+        assert body and not any(body[-1].startswith(h) for h in headings), body[-3:]

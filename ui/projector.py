@@ -812,6 +812,10 @@ def trends_slide(ctx: PageContext, progress: Progress) -> None:
             if not points:
                 st.markdown(ctx.t("projector_trend_empty"))
                 continue
+            if all(is_masked(p.value) for p in points):  # empty bars would say nothing
+                with st.container(key=f"proj_detail_{element}"):
+                    st.markdown(md_escape(ctx.t("reports_chart_all_hidden", name=name)))
+                continue
             # The box's height follows the screen (CSS, 52vh); the chart stretches to fill it.
             with st.container(key=f"proj_chartbox_{element}"):
                 st.altair_chart(
