@@ -77,7 +77,7 @@ _CARDS = "\n".join(
 STYLE = f"""<style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"],
 [data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"] {{ display: none !important; }}
-[data-testid="stMainBlockContainer"] {{ padding: 1.6vh 2.4vw 6vh 2.4vw; max-width: 100%; }}
+[data-testid="stMainBlockContainer"] {{ padding: 1.6vh 2.4vw 8vh 2.4vw; max-width: 100%; }}
 .st-key-proj_title p {{ font-size: clamp(26px, 5.4vh, 80px); font-weight: 800; line-height: 1.1; margin: 0; }}
 .st-key-proj_subtitle p {{ font-size: clamp(16px, 2.8vh, 42px); color: #333; margin: 0; }}
 [class*="st-key-proj_num_"] p {{ font-size: clamp(48px, 13vh, 190px); font-weight: 800; line-height: 1.05; margin: 0; }}
@@ -88,7 +88,7 @@ STYLE = f"""<style>
 [class*="st-key-proj_commune_"] {{ background: #F2F2F2; border-left: 1.1vw solid {STATUS_COLOR["not_met"]}; }}
 [class*="st-key-proj_name_"] p {{ font-size: clamp(30px, 5.8vh, 84px); font-weight: 800; line-height: 1.1; margin: 0; }}
 [class*="st-key-proj_line_"] p {{ font-size: clamp(18px, 3.2vh, 46px); font-weight: 700; line-height: 1.25; margin: 0; }}
-[class*="st-key-proj_detail_"] p, [class*="st-key-proj_detail_"] li {{ font-size: clamp(15px, 2.3vh, 34px); margin: 0; }}
+[class*="st-key-proj_detail_"] p, [class*="st-key-proj_detail_"] li {{ font-size: clamp(20px, 2.8vh, 40px); margin: 0; }}
 [class*="st-key-proj_detail_"] ul {{ padding-left: 1.2em; margin: 0; }}
 [class*="st-key-proj_detail_s_"] {{ display: none !important; }}
 @media (max-height: 800px) {{  /* small screens: one indicator per commune card, then "and N more" */
@@ -97,9 +97,9 @@ STYLE = f"""<style>
 }}
 .st-key-proj_list p, .st-key-proj_list li {{ font-size: clamp(18px, 3.6vh, 52px); line-height: 1.3; margin: 0 0 0.4vh 0; }}
 .st-key-proj_list h3 {{ font-size: clamp(20px, 4vh, 58px); padding: 0.6vh 0; }}
-.st-key-proj_summary p, .st-key-proj_note p {{ font-size: clamp(15px, 2.6vh, 38px); margin: 0; }}
+.st-key-proj_summary p, .st-key-proj_note p {{ font-size: clamp(20px, 2.8vh, 40px); margin: 0; }}
 [class*="st-key-proj_legend_"] p {{ font-size: clamp(18px, 3.4vh, 50px); font-weight: 700; margin: 0; }}
-[class*="st-key-proj_mapbox_"] {{ height: 60vh !important; min-height: 60vh; }}
+[class*="st-key-proj_mapbox_"] {{ height: 55vh !important; min-height: 55vh; }}
 .st-key-proj_mapbox_l {{ display: none !important; }}
 @media (min-height: 1000px) and (min-width: 1700px) {{
   .st-key-proj_mapbox_s {{ display: none !important; }}
@@ -112,8 +112,9 @@ STYLE = f"""<style>
   position: fixed; left: 0; right: 0; bottom: 0; z-index: 10; background: #FFFFFF;
   padding: 0.8vh 2.4vw; border-top: 1px solid #DDDDDD;
 }}
-.st-key-proj_footer p {{ font-size: clamp(13px, 2vh, 30px); color: #333; margin: 0; }}
-.st-key-proj_footer a p {{ font-size: clamp(13px, 2vh, 30px); }}
+.st-key-proj_protected p {{ font-size: clamp(20px, 2.8vh, 40px); color: #333; margin: 0; }}
+.st-key-proj_footer p {{ font-size: clamp(20px, 2.8vh, 34px); color: #333; margin: 0; }}
+.st-key-proj_footer a p {{ font-size: clamp(20px, 2.8vh, 34px); }}
 {_CARDS}
 </style>"""
 
