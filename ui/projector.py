@@ -38,7 +38,7 @@ from rules.suppression import Hidden, is_masked
 from ui import data
 from ui.charts import axis_label_expr
 from ui.frame import PageContext, keep_in_url
-from ui.map import MAX_POLYGONS, CompactDeck, polygons_of
+from ui.map import MAX_POLYGONS, CompactDeck, label_offsets, polygons_of
 from ui.plan_text import fmt_count, fmt_shown, fmt_target, md_escape
 from ui.scorecard import fmt_result, name_list
 from ui.status import STATUS_COLOR, STATUS_ORDER, STATUS_RGB, STATUS_SYMBOL, status_label, status_rank
@@ -88,7 +88,7 @@ STYLE = f"""<style>
 [class*="st-key-proj_commune_"] {{ background: #F2F2F2; border-left: 1.1vw solid {STATUS_COLOR["not_met"]}; }}
 [class*="st-key-proj_name_"] p {{ font-size: clamp(30px, 5.8vh, 84px); font-weight: 800; line-height: 1.1; margin: 0; }}
 [class*="st-key-proj_line_"] p {{ font-size: clamp(18px, 3.2vh, 46px); font-weight: 700; line-height: 1.25; margin: 0; }}
-[class*="st-key-proj_detail_"] p, [class*="st-key-proj_detail_"] li {{ font-size: clamp(20px, 2.8vh, 40px); margin: 0; }}
+[class*="st-key-proj_detail_"] p, [class*="st-key-proj_detail_"] li {{ font-size: clamp(15px, 2.3vh, 34px); margin: 0; }}
 [class*="st-key-proj_detail_"] ul {{ padding-left: 1.2em; margin: 0; }}
 [class*="st-key-proj_detail_s_"] {{ display: none !important; }}
 @media (max-height: 800px) {{  /* small screens: one indicator per commune card, then "and N more" */
@@ -385,14 +385,6 @@ def _view(geometries: list[dict], fit: tuple[int, int]) -> pdk.ViewState:
     return pdk.ViewState(latitude=(max(lats) + min(lats)) / 2, longitude=(max(lons) + min(lons)) / 2, zoom=zoom)
 
 
-def _mercator(lon: float, lat: float, zoom: float) -> tuple[float, float]:
-    """Pixel position at `zoom` (deck.gl's 512-pixel world at zoom 0)."""
-    world = 512 * 2**zoom
-    x = (lon + 180) / 360 * world
-    y = (1 - math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)) / math.pi) / 2 * world
-    return x, y
-
-
 def _area(geometry: dict) -> float:
     """Rough size of a (multi)polygon in square degrees (outer rings, shoelace)."""
     polygons = geometry.get("coordinates") or []
@@ -403,37 +395,6 @@ def _area(geometry: dict) -> float:
         ring = poly[0] if poly else []
         total += abs(sum(x1 * y2 - x2 * y1 for (x1, y1, *_), (x2, y2, *_) in pairwise(ring))) / 2
     return total
-
-
-def label_offsets(labels: list[dict], zoom: float, size: int) -> list[list[int]]:
-    """A pixel offset [dx, dy] per label so no two labels overlap (greedy).
-
-    The zoom is fixed (see `_view`), so label distances in pixels are the same on every
-    screen. Smaller communes choose first (they have the least room to move a label
-    within); a label keeps its place if free, else moves up or down by a line or two.
-    """
-    height = size + 6
-    points = [_mercator(label["lon"], label["lat"], zoom) for label in labels]
-    top = min((y for _, y in points), default=0.0) - height / 2  # stay within the labels' own band
-    bottom = max((y for _, y in points), default=0.0) + height / 2
-    boxes: list[tuple[float, float, float, float]] = []
-    offsets: list[list[int]] = [[0, 0] for _ in labels]
-    order = sorted(range(len(labels)), key=lambda i: (labels[i].get("area", 0.0), -labels[i]["lat"]))
-    for i in order:
-        x, y = points[i]
-        half = len(labels[i]["text"]) * size * 0.3 + 6
-        moves = [(0, 0)] + [(dx, dy) for dy in (height, -height, 2 * height, -2 * height) for dx in (0, -half, half)]
-        chosen = moves[0]
-        for dx, dy in moves:
-            box = (x + dx - half, y + dy - height / 2, x + dx + half, y + dy + height / 2)
-            inside = box[1] >= top and box[3] <= bottom
-            if inside and all(box[2] <= b[0] or box[0] >= b[2] or box[3] <= b[1] or box[1] >= b[3] for b in boxes):
-                chosen = (dx, dy)
-                break
-        dx, dy = chosen
-        boxes.append((x + dx - half, y + dy - height / 2, x + dx + half, y + dy + height / 2))
-        offsets[i] = [int(dx), int(dy)]
-    return offsets
 
 
 def commune_map(rows: dict[str, ProgressRow], bounds: list, fit: tuple[int, int], label_size: int) -> pdk.Deck:
@@ -450,6 +411,7 @@ def commune_map(rows: dict[str, ProgressRow], bounds: list, fit: tuple[int, int]
     view = _view([b.geometry for b in bounds], fit)
     # A symbol sits inside its own shape: only names need moving apart.
     offsets = label_offsets(labels, view.zoom, label_size) if named else [[0, 0] for _ in labels]
+    offsets = [o if o is not None else [0, 0] for o in offsets]  # every commune keeps its name
     for label, offset in zip(labels, offsets, strict=True):
         label["offset"] = offset
         del label["area"]

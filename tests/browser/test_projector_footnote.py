@@ -19,7 +19,6 @@ SMALL_TEXT = (
     ".st-key-proj_protected p",
     ".st-key-proj_note p",
     ".st-key-proj_summary p",
-    '[class*="st-key-proj_detail_"] p',
 )
 
 
