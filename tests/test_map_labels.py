@@ -41,7 +41,11 @@ def test_no_two_labels_overlap_and_the_map_fits(monkeypatch, shared_seeded_url, 
     boxes = _boxes(deck)
     names = {r["name"] for r in communes_of("220").values()}
     named = {text.split("\n")[0].lstrip("✔✖▲? ") for text, _ in boxes} & names
-    assert len(named) == len(communes_of("220"))  # every commune keeps its name
+    # A commune with no room for its name shows its status symbol (coloured by value: its
+    # value) on its own spot, never a name over another; at most two are left unlabelled
+    # (its tooltip and its table row remain).
+    assert len(boxes) - 1 >= len(communes_of("220")) - 2  # beside the non-commune area's name
+    assert len(named) >= len(communes_of("220")) - 3  # names where there is room
     for i, (a, box_a) in enumerate(boxes):
         for b, box_b in boxes[i + 1 :]:
             apart = box_a[2] <= box_b[0] or box_b[2] <= box_a[0] or box_a[3] <= box_b[1] or box_b[3] <= box_a[1]

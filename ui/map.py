@@ -148,42 +148,44 @@ def label_box(text: str, size: float) -> tuple[float, float]:
 
 def label_offsets(
     labels: list[dict], zoom: float, size: float, band: float | None = None
-) -> list[list[int] | None]:
-    """A pixel offset [dx, dy] per label ({lon, lat, text, area}) so no two labels overlap
-    (greedy), or None for a label that finds no free place near its own.
+) -> list[tuple[list[int], str] | None]:
+    """Where each label ({lon, lat, text, short?, area}) goes so that no two overlap
+    (greedy): ([dx, dy] pixel offset, the text drawn), or None when none fits.
 
     The zoom is fixed, so label distances in pixels are the same on every screen.
-    Smaller areas choose first (they have the least room to move a label within); a
-    label keeps its place if free, else moves up or down by up to three lines and
-    sideways by up to its own width, staying within the labels' own band (or within
-    `band` pixels centred on them: the map's height).
+    Smaller areas choose first (they have the least room to move a label within). A
+    label stays on its own spot: it moves at most a line up or down and half its width
+    sideways (its box still touches the spot), so it never names a neighbour; when its
+    text fits nowhere, its `short` text (the status symbol) is tried the same way.
+    Labels stay within their own band (or `band` pixels centred on it: the map's height).
     """
     points = [_mercator(label["lon"], label["lat"], zoom) for label in labels]
-    sizes = [label_box(label["text"], size) for label in labels]
-    pad = max((h for _, h in sizes), default=0.0) / 2
+    pad = max((label_box(label["text"], size)[1] for label in labels), default=0.0) / 2
     top = min((y for _, y in points), default=0.0) - pad
     bottom = max((y for _, y in points), default=0.0) + pad
     if band is not None and points:
         middle = (top + bottom) / 2
         top, bottom = min(top, middle - band / 2), max(bottom, middle + band / 2)
     boxes: list[tuple[float, float, float, float]] = []
-    offsets: list[list[int] | None] = [None for _ in labels]
+    placed: list[tuple[list[int], str] | None] = [None for _ in labels]
     order = sorted(range(len(labels)), key=lambda i: (labels[i].get("area", 0.0), -labels[i]["lat"]))
     for i in order:
         x, y = points[i]
-        half, height = sizes[i]
-        steps = sorted(
-            ((dx * half, dy * height) for dy in (0, 1, -1, 2, -2, 3, -3, 4, -4) for dx in (0, -1, 1, -2, 2, -3, 3)),
-            key=lambda step: abs(step[0]) / half + abs(step[1]) / height,  # nearest first
-        )
-        for dx, dy in steps:
-            box = (x + dx - half, y + dy - height / 2, x + dx + half, y + dy + height / 2)
-            inside = box[1] >= top and box[3] <= bottom
-            if inside and all(box[2] <= b[0] or box[0] >= b[2] or box[3] <= b[1] or box[1] >= b[3] for b in boxes):
-                boxes.append(box)
-                offsets[i] = [int(dx), int(dy)]
-                break
-    return offsets
+        for text in (labels[i]["text"], labels[i].get("short")):
+            if not text or placed[i] is not None:
+                continue
+            half, height = label_box(text, size)
+            steps = [(0.0, 0.0)] + [
+                (dx * half, dy * height) for dy in (0, 0.5, -0.5, 1, -1) for dx in (0, -0.5, 0.5, -1, 1) if dx or dy
+            ]
+            for dx, dy in steps:
+                box = (x + dx - half, y + dy - height / 2, x + dx + half, y + dy + height / 2)
+                inside = box[1] >= top and box[3] <= bottom
+                if inside and all(box[2] <= b[0] or box[0] >= b[2] or box[3] <= b[1] or box[1] >= b[3] for b in boxes):
+                    boxes.append(box)
+                    placed[i] = ([int(dx), int(dy)], text)
+                    break
+    return placed
 
 
 # --------------------------------------------------------------------------- value classes
@@ -386,6 +388,7 @@ def build_deck(
                     {
                         "position": [round(centroid[1], 5), round(centroid[0], 5)],
                         "label": _label(p, mode),
+                        "short": STATUS_SYMBOL[p.status] if mode == "status" else p.value_text,
                         "area": _ring_area(polygons),
                     }
                 )
@@ -403,15 +406,24 @@ def build_deck(
     if view is not None:  # names moved apart so that none covers another
         # The labels of areas outside every commune choose first (area -1), then the communes'.
         spots = [{"lon": r["position"][0], "lat": r["position"][1], "text": r["label"], "area": -1.0} for r in extra_labels]
-        spots += [{"lon": r["position"][0], "lat": r["position"][1], "text": r["label"], "area": r["area"]} for r in labels]
-        offsets = label_offsets(spots, view["zoom"], LABEL_SIZE, band=MAP_HEIGHT - 2 * LABEL_SIZE)
-        extra_labels = [{**r, "offset": o or [0, 0]} for r, o in zip(extra_labels, offsets, strict=False)]
-        # A label with no free place is left out (its commune keeps its tooltip and its
-        # row in the table below) rather than drawn over another.
-        placed = offsets[len(extra_labels) :]
-        labels = [{**r, "offset": o} for r, o in zip(labels, placed, strict=True) if o is not None]
+        spots += [
+            {"lon": r["position"][0], "lat": r["position"][1], "text": r["label"], "short": r["short"], "area": r["area"]}
+            for r in labels
+        ]
+        found = label_offsets(spots, view["zoom"], LABEL_SIZE, band=MAP_HEIGHT - 2 * LABEL_SIZE)
+        extra_labels = [
+            {**r, "offset": f[0] if f else [0, 0]} for r, f in zip(extra_labels, found, strict=False) if f is not None
+        ]
+        # A name with no room is drawn as its status symbol alone, or left out if even that
+        # does not fit (the commune keeps its tooltip and its row in the table below).
+        labels = [
+            {**r, "offset": f[0], "label": f[1]}
+            for r, f in zip(labels, found[len(spots) - len(labels) :], strict=True)
+            if f is not None
+        ]
     for label in [*labels, *extra_labels]:
         label.pop("area", None)
+        label.pop("short", None)
         label.setdefault("offset", [0, 0])
     text_style = {
         "font_family": pdk.types.String(FONT_FAMILY),

@@ -410,8 +410,8 @@ def commune_map(rows: dict[str, ProgressRow], bounds: list, fit: tuple[int, int]
             labels.append({"lat": b.centroid[0], "lon": b.centroid[1], "text": text, "area": _area(b.geometry)})
     view = _view([b.geometry for b in bounds], fit)
     # A symbol sits inside its own shape: only names need moving apart.
-    offsets = label_offsets(labels, view.zoom, label_size) if named else [[0, 0] for _ in labels]
-    offsets = [o if o is not None else [0, 0] for o in offsets]  # every commune keeps its name
+    found = label_offsets(labels, view.zoom, label_size) if named else [None for _ in labels]
+    offsets = [f[0] if f is not None else [0, 0] for f in found]  # every commune keeps its name
     for label, offset in zip(labels, offsets, strict=True):
         label["offset"] = offset
         del label["area"]
