@@ -26,8 +26,9 @@ if [ ! -f .venv/.installed ] || [ requirements.txt -nt .venv/.installed ]; then
 fi
 # Only this machine can reach the app unless told otherwise (STREAMLIT_SERVER_ADDRESS=0.0.0.0
 # or --server.address, behind a proxy with logins on): with AUTH_MODE=none anyone who can
-# reach the port could import figures.
+# reach the port could import figures. server.py is app.py plus the routes that keep a
+# login across reloads and new tabs (an HttpOnly cookie).
 # A configuration that must not be served (logins on without a real APP_SECRET, no login
 # on a real database) stops here with the reason, before anything listens.
 .venv/bin/python -c 'import sys; from data_access.auth import startup_refusal; m = startup_refusal(); m and sys.exit(m)'
-exec .venv/bin/python -m streamlit run app.py --server.address "${STREAMLIT_SERVER_ADDRESS:-127.0.0.1}" "$@"
+exec .venv/bin/python -m streamlit run server.py --server.address "${STREAMLIT_SERVER_ADDRESS:-127.0.0.1}" "$@"

@@ -441,10 +441,10 @@ def start_session(engine: Engine, username: str, mode: str = "db", *, now: datet
 def _row_problem(row: object, now: datetime) -> str | None:
     if row is None:
         return "auth_session_invalid"
+    if not row.active:  # type: ignore[attr-defined]  # before "ended": disabling ends it too
+        return "auth_login_disabled"
     if row.ended_at is not None:  # type: ignore[attr-defined]
         return "auth_session_ended"
-    if not row.active:  # type: ignore[attr-defined]
-        return "auth_login_disabled"
     if now - _utc(row.last_seen_at) > session_idle() or now - _utc(row.created_at) > session_max():  # type: ignore[attr-defined,operator]
         return "auth_session_expired"
     return None
@@ -564,6 +564,13 @@ def claim_cookie(code: str) -> str | None:
     if found is None or found[1] < time.monotonic():
         return None
     return found[0]
+
+
+def cookie_pending(code: str) -> bool:
+    """Whether a one-time code still waits for the browser (not claimed, not stale)."""
+    with _handoff_lock:
+        found = _handoffs.get(code)
+    return found is not None and found[1] >= time.monotonic()
 
 
 # --------------------------------------------------------------------------- user management

@@ -165,11 +165,18 @@ def trend_series(inputs: ExportInputs) -> list[tuple[str, dict[int, float | None
     return out
 
 
+def all_hidden(series: dict[int, float | None]) -> bool:
+    """Every year's total is hidden ("<5"): a chart would be empty bars; say it in words."""
+    shown = [v for v in series.values() if v is not None]
+    return bool(shown) and all(is_masked(v) for v in shown)
+
+
 def trend_png(
     inputs: ExportInputs, width_in: float = 7.0, height_in: float = 2.8, dpi: int = 170, size: float = 9
 ) -> bytes | None:
-    """Yearly totals of injuries and drowning deaths, one small panel each."""
-    series = trend_series(inputs)
+    """Yearly totals of injuries and drowning deaths, one small panel each (a series
+    whose every total is hidden gets a sentence instead, see `all_hidden`)."""
+    series = [(name, values) for name, values in trend_series(inputs) if not all_hidden(values)]
     if not series:
         return None
     lang = inputs.lang

@@ -98,6 +98,43 @@ def _no_split(row) -> None:  # noqa: ANN001
     trpr.append(OxmlElement("w:cantSplit"))
 
 
+LIST_NUM_ID = 90  # our own list definition in numbering.xml (clear of the template's)
+LIST_MARKS = ("-", "+")  # the marks of Vietnamese administrative texts, level 1 and 2
+
+
+def _add_dash_list(doc) -> None:  # noqa: ANN001
+    """A real Word list whose items are marked "-" (and "+" one level down): Word
+    renumbers, indents and wraps them as a list, and a reader's "bullets" tool sees one."""
+    numbering = doc.part.numbering_part.element
+    abstract = OxmlElement("w:abstractNum")
+    abstract.set(qn("w:abstractNumId"), str(LIST_NUM_ID))
+    for level, mark in enumerate(LIST_MARKS):
+        lvl = OxmlElement("w:lvl")
+        lvl.set(qn("w:ilvl"), str(level))
+        for tag, value in (("w:start", "1"), ("w:numFmt", "bullet"), ("w:lvlText", mark), ("w:lvlJc", "left")):
+            el = OxmlElement(tag)
+            el.set(qn("w:val"), value)
+            lvl.append(el)
+        ppr = OxmlElement("w:pPr")
+        ind = OxmlElement("w:ind")
+        ind.set(qn("w:left"), str(851 + 284 * level))  # the mark at 1 cm, as a first-line indent
+        ind.set(qn("w:hanging"), "284")
+        ppr.append(ind)
+        lvl.append(ppr)
+        abstract.append(lvl)
+    first_num = numbering.find(qn("w:num"))  # abstract definitions come before the lists
+    if first_num is not None:
+        first_num.addprevious(abstract)
+    else:
+        numbering.append(abstract)
+    num = OxmlElement("w:num")
+    num.set(qn("w:numId"), str(LIST_NUM_ID))
+    ref = OxmlElement("w:abstractNumId")
+    ref.set(qn("w:val"), str(LIST_NUM_ID))
+    num.append(ref)
+    numbering.append(num)
+
+
 def _no_borders(table) -> None:  # noqa: ANN001
     tblpr = table._tbl.tblPr
     borders = OxmlElement("w:tblBorders")
@@ -144,6 +181,7 @@ class ReportWriter:
         self.lang = inputs.lang
         self.plan = inputs.plan
         self.doc = Document()
+        _add_dash_list(self.doc)
         self.tables = 0
         self.figures = 0
         self.prev_year = inputs.year - 1
@@ -231,7 +269,11 @@ class ReportWriter:
         return p
 
     def bullet(self, text: str, mark: str = "-") -> None:
-        self.para(f"{mark} {text}")
+        """A list item ("-", or "+" one level down), a real Word list (`_add_dash_list`)."""
+        p = self.para(text, indent=False)
+        num_pr = p._p.get_or_add_pPr().get_or_add_numPr()
+        num_pr.get_or_add_ilvl().val = LIST_MARKS.index(mark)
+        num_pr.get_or_add_numId().val = LIST_NUM_ID
 
     def placeholder(self, what: str, paragraph=None) -> None:  # noqa: ANN001
         """A yellow '[Cần bổ sung: …]' where only a person can write the text."""
@@ -661,6 +703,9 @@ class ReportWriter:
                 self.picture(
                     png, 15.5, self.t("reports_fig_trend", first=years[0], last=years[-1], area=self.i.area.full_name)
                 )
+            for name, series in charts.trend_series(self.i):
+                if charts.all_hidden(series):  # one sentence, not a chart of empty bars
+                    self.note(self.t("reports_chart_all_hidden", name=name))
 
     # III. -------------------------------------------------------------------------------
 
@@ -904,10 +949,12 @@ class ReportWriter:
                 "reports_closing",
                 subject=self.report_subject()[:1].lower() + self.report_subject()[1:],
                 committee=self.t("reports_committee_of", area=commune_label(self.i.area)),
-            )
+            ),
+            keep=True,  # the closing sentence goes with the signature block
         )
         table = self.doc.add_table(rows=1, cols=2)
         _no_borders(table)
+        _no_split(table.rows[0])  # the signature block is never cut across two pages
         left, right = table.rows[0].cells
         p = left.paragraphs[0]
         _set_font(p.add_run(self.t("reports_recipients")), 12, True, True)
@@ -931,6 +978,9 @@ class ReportWriter:
         q = right.add_paragraph()
         q.alignment = WD_ALIGN_PARAGRAPH.CENTER
         self.placeholder(self.t("reports_ph_signer"), q)
+        for cell in (left, right):  # every line with the next: the block stays on one page
+            for para in cell.paragraphs[:-1]:
+                para.paragraph_format.keep_with_next = True
         _widths(table, [8.0, 8.0])
 
     def recipients(self) -> list[str]:

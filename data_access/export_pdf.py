@@ -30,6 +30,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import (
     BaseDocTemplate,
+    CondPageBreak,
     Frame,
     Image,
     KeepInFrame,
@@ -118,6 +119,16 @@ def _style(
         alignment=align,
         textColor=colors.HexColor(color),
     )
+
+
+# Room a heading needs below it (itself and a few lines of what it heads) on its page.
+HEADING_ROOM = 45 * mm
+
+
+def _heading(paragraph: Paragraph, after: float = 2 * mm) -> list:
+    """A heading that is never left alone at the foot of a page: a new page when less
+    than HEADING_ROOM remains (ReportLab's CondPageBreak), and kept with the next."""
+    return [CondPageBreak(HEADING_ROOM), paragraph, Spacer(1, after)]
 
 
 def _p(text: str, style: ParagraphStyle) -> Paragraph:
@@ -252,8 +263,10 @@ class MeetingPack:
         self.lang = inputs.lang
         self.plan = inputs.plan
         _register_fonts()
+        # A heading never ends a page: it keeps with what follows (and see `_heading`).
         self.h1 = _style(20, bold=True, leading=25)
         self.h2 = _style(14, bold=True)
+        self.h1.keepWithNext = self.h2.keepWithNext = 1
         self.body = _style(13, leading=17)
         self.cell = _style(11.5, leading=14)
         self.cell_b = _style(11.5, bold=True, leading=14)
@@ -322,7 +335,7 @@ class MeetingPack:
         for c, s in enumerate(shown):
             style += [("BACKGROUND", (c, 0), (c, -1), _tint(s)), ("LINEAFTER", (c, 0), (c, -1), 2, colors.white)]
         table.setStyle(TableStyle(style))
-        out += [table, Spacer(1, 6 * mm), _p(self.t("reports_pdf_worst_title"), self.h2), Spacer(1, 2 * mm)]
+        out += [table, Spacer(1, 6 * mm), *_heading(_p(self.t("reports_pdf_worst_title"), self.h2))]
         worst = off_track_worst_first(rows, 6)
         for r in worst:
             ind = self.plan.indicator(r.indicator_id)
@@ -497,12 +510,18 @@ class MeetingPack:
             Spacer(1, 3 * mm),
         ]
         png = charts.trend_png(self.i, width_in=10.5, height_in=4.2, dpi=170, size=12)
-        if png is None:
+        hidden = [name for name, series in charts.trend_series(self.i) if charts.all_hidden(series)]
+        if png is None and not hidden:
             out.append(_p(self.t("reports_pdf_no_trend"), self.body))
             return out
-        out.append(_png_image(png, self.width, self.height - 45 * mm))
-        out.append(Spacer(1, 3 * mm))
+        if png is not None:
+            out.append(_png_image(png, self.width, self.height - 45 * mm))
+            out.append(Spacer(1, 3 * mm))
+        for name in hidden:  # one sentence, not a chart of empty bars
+            out.append(_p(self.t("reports_chart_all_hidden", name=name), self.body))
         for name, series in charts.trend_series(self.i):
+            if name in hidden:
+                continue
             now, before = series.get(self.i.year), series.get(self.i.year - 1)
             out.append(
                 _p(

@@ -10,7 +10,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 import numpy as np
 from sqlalchemy import Engine, bindparam, func, select
@@ -395,6 +395,66 @@ def report_counts_in(
             bucket = out.get((year, period))
             if bucket is not None:
                 bucket[code] = int(n)
+    return out
+
+
+def report_received_in(
+    engine: Engine, area_code: str, periods: Iterable[tuple[int, str]], elements: Sequence[str]
+) -> dict[tuple[int, str], dict[str, datetime]]:
+    """(year, period) -> commune code -> when its report's last figure first arrived.
+
+    A figure arrives with its first `insert` in the audit trail (a later correction does
+    not make an on-time report late); a figure without one counts from its `updated_at`.
+    Compared with the deadline this tells "nộp muộn" (complete, but after the deadline)
+    from "đủ" even after the late report has been imported.
+    """
+    wanted = sorted(set(periods))
+    out: dict[tuple[int, str], dict[str, datetime]] = {key: {} for key in wanted}
+    if not wanted or not elements:
+        return out
+    with engine.connect() as conn:
+        path = _path_of(conn, area_code)
+        if path is None:
+            return out
+        units = select(OrgUnit.id).where(OrgUnit.path.like(bindparam("prefix")))
+        years = bindparam("years", expanding=True)
+        des = bindparam("des", expanding=True)
+        keys = (AuditEntry.org_unit_id, AuditEntry.data_element_id, AuditEntry.year, AuditEntry.period)
+        first_in = (
+            select(*keys, func.min(AuditEntry.changed_at).label("at"))
+            .where(
+                AuditEntry.action == "insert",
+                AuditEntry.org_unit_id.in_(units),
+                AuditEntry.year.in_(years),
+                AuditEntry.data_element_id.in_(des),
+            )
+            .group_by(*keys)
+            .subquery()
+        )
+        arrived = func.max(func.coalesce(first_in.c.at, DataValue.updated_at)).label("at")
+        received = (
+            select(DataValue.org_unit_id.label("unit_id"), DataValue.year, DataValue.period, arrived)
+            .outerjoin(
+                first_in,
+                (first_in.c.org_unit_id == DataValue.org_unit_id)
+                & (first_in.c.data_element_id == DataValue.data_element_id)
+                & (first_in.c.year == DataValue.year)
+                & (first_in.c.period == DataValue.period),
+            )
+            .where(DataValue.org_unit_id.in_(units), DataValue.year.in_(years), DataValue.data_element_id.in_(des))
+            .group_by(DataValue.org_unit_id, DataValue.year, DataValue.period)
+            .subquery()
+        )
+        stmt = select(OrgUnit.code, received.c.year, received.c.period, received.c.at).join(
+            received, received.c.unit_id == OrgUnit.id
+        )
+        params = {"prefix": path + "%", "years": sorted({y for y, _ in wanted}), "des": list(elements)}
+        for code, year, period, at in conn.execute(stmt, params):
+            bucket = out.get((year, period))
+            if bucket is not None and at is not None:
+                if isinstance(at, str):  # SQLite hands back the stored text for max(coalesce(...))
+                    at = datetime.fromisoformat(at)
+                bucket[code] = at if at.tzinfo else at.replace(tzinfo=UTC)
     return out
 
 

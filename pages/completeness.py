@@ -44,7 +44,9 @@ if states.empty:
     st.stop()
 
 st.subheader(ctx.t("intake_comp_summary"))
-st.dataframe(intake.summary_frame(ctx, states, periods, today), hide_index=True, width="stretch")
+st.caption(ctx.t("comp_sum_caption"))
+summary = intake.summary_frame(ctx, states, periods, today)
+st.dataframe(summary, hide_index=True, width="stretch", height=intake.matrix_height(len(summary)))
 for (year, period), units in sorted(overdue.items(), reverse=True):
     st.warning(intake.overdue_text(ctx, year, period, units), icon=":material/schedule:")
 

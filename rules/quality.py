@@ -249,14 +249,17 @@ def deadline_date(deadlines: Mapping[str, tuple[int, int]], year: int, period: s
     return date(year, month, day)
 
 
-def report_state(reported: int, expected: int, deadline: date, today: date) -> str:
-    """complete | partial | missing, or overdue_partial | overdue_missing after the deadline.
+def report_state(reported: int, expected: int, deadline: date, today: date, received: date | None = None) -> str:
+    """complete | late | partial | missing, or overdue_partial | overdue_missing after the deadline.
 
     A report is complete when it has every figure the plan uses (`expected`); a plan
-    that uses nothing counts any report as complete.
+    that uses nothing counts any report as complete. It is `late` ("nộp muộn") when it
+    became complete after the deadline (`received`: the local day its last figure came),
+    and stays so once imported. Every commune is in exactly one of: complete, late, not
+    yet due (partial, missing) and overdue (overdue_partial, overdue_missing).
     """
     if reported > 0 and reported >= expected:
-        return "complete"
+        return "late" if received is not None and received > deadline else "complete"
     overdue = today > deadline
     if reported > 0:
         return "overdue_partial" if overdue else "partial"

@@ -6,6 +6,7 @@ Database tests run on SQLite and PostgreSQL (`seeded_url`).
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -443,9 +444,10 @@ def test_sql_is_written_with_bound_parameters_only():
 
 def test_data_is_never_passed_as_html():
     """`unsafe_allow_html` / `st.html` only with static CSS or escaped text (reviewed list)."""
-    # leader.py and printing.py: static CSS constants only (the print label is html.escape-d).
+    # leader.py and printing.py: static CSS constants only (the print label is html.escape-d);
+    # auth.py: a fetch of a fixed route with a json.dumps-ed one-time code.
     reviewed = {
-        "ui/map.py", "ui/intake.py", "ui/projector.py", "ui/frame.py", "ui/whatif_view.py", "ui/leader.py", "ui/printing.py",
+        "ui/auth.py", "ui/map.py", "ui/intake.py", "ui/projector.py", "ui/frame.py", "ui/whatif_view.py", "ui/leader.py", "ui/printing.py",
     }
     users = set()
     for folder in ("ui", "pages"):
@@ -515,3 +517,43 @@ def test_reset_ends_the_accounts_open_sessions(engine):
     assert auth.check_session(engine, session) is not None
     assert auth.resume_session(engine, token) is None
     assert auth.open_sessions(engine, "binh") == 0
+
+
+def _post(handler, body: bytes, headers: dict[str, str]):
+    """Call one of server.py's routes as the ASGI server would (no HTTP client needed)."""
+    import asyncio
+
+    from starlette.requests import Request
+
+    raw = [(k.lower().encode(), v.encode()) for k, v in {"host": "dash.local", **headers}.items()]
+    scope = {"type": "http", "method": "POST", "path": "/", "headers": raw, "scheme": "http", "query_string": b""}
+    sent = False
+
+    async def receive():
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return asyncio.run(handler(Request(scope, receive)))
+
+
+def test_the_cookie_routes_of_server_py():
+    """The one-time code becomes an HttpOnly, SameSite=Lax cookie, once; Secure behind
+    https; another site's POST is refused; logout clears the cookie."""
+    import server
+
+    code = auth.offer_cookie("the-random-token")
+    body = json.dumps({"code": code}).encode()
+    assert _post(server.claim, body, {"Origin": "https://evil.example"}).status_code == 403
+    answer = _post(server.claim, body, {"Origin": "http://dash.local", "X-Forwarded-Proto": "https"})
+    assert answer.status_code == 204
+    set_cookie = answer.headers["set-cookie"]
+    assert set_cookie.startswith(f"{auth.SESSION_COOKIE}=the-random-token;")
+    assert "HttpOnly" in set_cookie and "SameSite=lax" in set_cookie and "Path=/" in set_cookie and "Secure" in set_cookie
+    assert _post(server.claim, body, {}).status_code == 400  # once only
+    plain = _post(server.claim, json.dumps({"code": auth.offer_cookie("t2")}).encode(), {})
+    assert plain.status_code == 204 and "Secure" not in plain.headers["set-cookie"]
+    assert _post(server.claim, b"not json", {}).status_code == 400
+    assert _post(server.end, b"", {"Origin": "https://evil.example"}).status_code == 403

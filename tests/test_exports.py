@@ -108,6 +108,37 @@ def candidates(row: dict[str, str], unit: str) -> set[str]:
 # --------------------------------------------------------------------------- report draft (.docx)
 
 
+def _list_level(paragraph) -> int | None:
+    """The list level of a paragraph of our "-"/"+" Word list, or None when it is none."""
+    from docx.oxml.ns import qn
+
+    num_pr = paragraph._p.find(f"{qn('w:pPr')}/{qn('w:numPr')}")
+    if num_pr is None or num_pr.find(qn("w:numId")).get(qn("w:val")) != "90":
+        return None
+    return int(num_pr.find(qn("w:ilvl")).get(qn("w:val")))
+
+
+def test_report_lists_are_word_lists_and_the_signature_stays_on_one_page(shared_seeded_url):
+    """Issue 13: lists are real lists (marked "-" and "+" by Word, not typed), and the
+    closing sentence and signature block are kept together on one page."""
+    from docx.oxml.ns import qn
+
+    doc, _ = docx_text(_file("docx", shared_seeded_url))
+    items = [(p.text, _list_level(p)) for p in doc.paragraphs if _list_level(p) is not None]
+    assert len(items) >= 5 and {level for _, level in items} == {0, 1}
+    assert not [p.text for p in doc.paragraphs if p.text.startswith(("- ", "+ "))]  # no typed marks left
+    marks = doc.part.numbering_part.element.xpath('//w:abstractNum[@w:abstractNumId="90"]//w:lvlText/@w:val')
+    assert marks == ["-", "+"]
+    misses = next(i for i, (text, _) in enumerate(items) if text.startswith("Tỷ lệ xã, thị trấn phù hợp với trẻ em:"))
+    assert items[misses][1] == 1  # the communes that missed, one level under
+    sign = next(t for t in doc.tables if "TM. ỦY BAN NHÂN DÂN" in t.rows[0].cells[-1].text)
+    assert sign.rows[0]._tr.find(f"{qn('w:trPr')}/{qn('w:cantSplit')}") is not None
+    closing = sign._tbl.getprevious()
+    assert closing.tag == qn("w:p") and closing.find(f"{qn('w:pPr')}/{qn('w:keepNext')}") is not None
+    for cell in sign.rows[0].cells:
+        assert all(p.paragraph_format.keep_with_next for p in cell.paragraphs[:-1])
+
+
 def test_report_follows_the_official_outline(shared_seeded_url):
     doc, text = docx_text(_file("docx", shared_seeded_url))
     for words in (
@@ -186,7 +217,7 @@ def test_report_numbers_are_the_numbers_progress_prints(monkeypatch, capsys, sha
         for r in rows
         if r["indicator_id"] == "cfc_rate" and r["area_level"] == "commune" and r["status"] == "not_met"
     ]
-    line = next(p.text for p in doc.paragraphs if p.text.startswith("+ Tỷ lệ xã, thị trấn phù hợp với trẻ em:"))
+    line = next(p.text for p in doc.paragraphs if p.text.startswith("Tỷ lệ xã, thị trấn phù hợp với trẻ em:"))
     for name in missed:
         assert f"xã {name}" in line or f"thị trấn {name}" in line
     assert "xã Lệ Viễn (trẻ em tử vong do đuối nước: 1)" in line
@@ -444,3 +475,16 @@ def test_a_plan_whose_area_is_one_commune(_shared_copies, tmp_path):
     assert load_workbook(io.BytesIO(appendix_xlsx(inputs))).sheetnames
     assert len(pdf_pages(commune_sheets_pdf(inputs), tmp_path)) == 1
     assert len(pdf_pages(meeting_pdf(inputs), tmp_path)) >= 4
+
+
+def test_meeting_pack_says_a_hidden_chart_in_words_and_leaves_no_heading_alone(shared_seeded_url, tmp_path):
+    """Issue 13: drowning deaths are "<5" every year in the sample, so the trends page says
+    so in one sentence instead of a panel of empty bars; no page ends with a heading."""
+    pages = pdf_pages(_file("pdf", shared_seeded_url), tmp_path)
+    flat = " ".join(" ".join(pages).split())
+    assert "Số trẻ em tử vong do đuối nước: năm nào cũng dưới 5 trẻ em (“<5”)" in flat
+    headings = {"Các chỉ tiêu cần tập trung chỉ đạo", "Kết quả chung năm 2024", "Bảng điểm các chỉ tiêu"}
+    for page in pages:
+        lines = [line.strip() for line in page.splitlines() if line.strip()]
+        body = [line for line in lines if not line.startswith(("Địa bàn:", "Ngày in:", "✔ Đạt"))]
+        assert body and not any(body[-1].startswith(h) for h in headings), body[-3:]

@@ -123,10 +123,14 @@ def test_the_summary_still_counts_every_commune(monkeypatch, country):
     summary = _frame(at, "Kỳ").set_index("Kỳ")
     h1 = sum((counts[(p, "H1")] for p in ("01", "02")), Counter())
     fy = sum((counts[(p, "FY")] for p in ("01", "02")), Counter())
-    assert summary.loc["6 tháng đầu năm 2025", "✔ Đủ"] == f"{h1['complete']}/{COMMUNES}"
+    # Four groups that add up to every commune (issue 13): the generated reports came on time.
+    groups = ["✔ Đủ, đúng hạn", "◷ Nộp muộn", "… Chưa đến hạn", "✖ Quá hạn"]
+    assert summary.loc["6 tháng đầu năm 2025", "✔ Đủ, đúng hạn"] == str(h1["complete"])
     assert summary.loc["6 tháng đầu năm 2025", "✖ Quá hạn"] == str(MISSING_H1)
-    assert summary.loc["Cả năm 2025", "✔ Đủ"] == f"{fy['complete']}/{COMMUNES}"
-    assert summary.loc["Cả năm 2025", "▲ Thiếu"] == str(PARTIAL_FY)
+    assert summary.loc["Cả năm 2025", "✔ Đủ, đúng hạn"] == str(fy["complete"])
+    assert summary.loc["Cả năm 2025", "✖ Quá hạn"] == str(PARTIAL_FY)
+    for label in ("6 tháng đầu năm 2025", "Cả năm 2025"):
+        assert sum(int(summary.loc[label, g]) for g in groups) == int(summary.loc[label, "= Tổng số xã"]) == COMMUNES
 
 
 def test_an_overdue_warning_names_twenty_communes_and_counts_the_rest(monkeypatch, country):

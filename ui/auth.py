@@ -14,6 +14,7 @@ the importer and the exports all see it without the page passing it around.
 
 from __future__ import annotations
 
+import json
 import sys
 import threading
 from typing import NoReturn
@@ -29,6 +30,10 @@ SESSION_KEY = "_auth_session"
 SCOPE_KEY = "_access_scope"
 PAGE_KEY = "_access_page"
 OIDC_SEEN_KEY = "_auth_oidc_seen"
+COOKIE_CODE_KEY = "_auth_cookie_code"
+# The routes of `server.py` that trade a one-time code for the cookie and clear it.
+SESSION_ROUTE = "/api/session"
+LOGOUT_ROUTE = "/api/session/end"
 # Pages only some roles may open (and see in the menu); all others need "viewer".
 PAGE_ROLES: dict[str, str] = {"import": "editor", "audit": "editor", "locks": "admin"}
 
@@ -152,20 +157,63 @@ def banner(lang: str) -> None:
 # --------------------------------------------------------------------------- mode db
 
 
+def _cookie_token() -> str | None:
+    """The session token the browser sent with this page load (HttpOnly cookie)."""
+    try:
+        value = st.context.cookies.get(auth.SESSION_COOKIE)
+    except Exception:  # no browser request behind this run (tests, scripts)
+        return None
+    return value if isinstance(value, str) else None
+
+
+def _browser_post(route: str, body: dict[str, str] | None = None) -> None:
+    """Have the browser POST to one of `server.py`'s routes (a hidden, 1 px element).
+
+    A body goes in the POST, never in a URL; its values are `json.dumps`-ed (no markup).
+    """
+    options = {"method": "POST", "credentials": "same-origin"}
+    if body is not None:
+        options |= {"headers": {"Content-Type": "application/json"}, "body": json.dumps(body)}
+    script = f"<script>fetch({json.dumps(route)},{json.dumps(options)}).catch(function(){{}});</script>"
+    with st.sidebar:
+        st.html(script, unsafe_allow_javascript=True, width=1)
+
+
 def _db_gate(url: str, lang: str) -> AccessScope:
     state = st.session_state
+    engine = db.ready_engine(url)
     session = state.get(SESSION_KEY)
+    from_cookie = False
+    if session is None and not state.get("_auth_logged_out"):
+        # A reload, a new tab or a shared link: the cookie's session, if still alive.
+        token = _cookie_token()
+        if token:
+            session = auth.resume_session(engine, token)
+            from_cookie = session is not None
+            if session is None:
+                state["_auth_cookie_dead"] = True
     problem = auth.session_problem(session)
+    if problem is None and session.sid and not from_cookie:
+        problem = auth.check_session(engine, session)  # logout, reset or disabled elsewhere
     if problem is None:
-        found = access.scope_for_user(db.ready_engine(url), session.username)
+        found = access.scope_for_user(engine, session.username)
         if found.kind != "user":  # disabled (or removed) since the login
             state.pop(SESSION_KEY, None)
             _login_form(url, lang, t("auth_login_disabled", lang))
         state[SESSION_KEY] = auth.touch(session)
+        # Drawn on every run until the browser has claimed it: a run cut short by a
+        # rerun may never reach the browser.
+        code = state.get(COOKIE_CODE_KEY)
+        if code and auth.cookie_pending(code):
+            _browser_post(SESSION_ROUTE, {"code": code})  # trade it for the HttpOnly cookie
+        elif code:
+            state.pop(COOKIE_CODE_KEY, None)
         if state.get("_auth_must_change"):
             _change_password_form(url, session.username, lang)
         return found
     state.pop(SESSION_KEY, None)
+    if session is None and state.pop("_auth_cookie_dead", False):
+        problem, session = "auth_session_ended", True  # the cookie's session is over
     notice = t(problem, lang) if session is not None else None
     _login_form(url, lang, notice)
     raise AssertionError("unreachable")  # _login_form stops the run
@@ -178,6 +226,7 @@ def _login_form(url: str, lang: str, notice: str | None = None) -> None:
         st.warning(notice, icon=":material/schedule:")
     if st.session_state.pop("_auth_logged_out", False):
         st.success(t("auth_logged_out", lang))
+        _browser_post(LOGOUT_ROUTE)  # the browser forgets the (already ended) cookie
     with st.form("auth_login", clear_on_submit=False, border=True, width=420):
         name = st.text_input(t("auth_username", lang), key="auth_username", max_chars=120, autocomplete="username")
         password = st.text_input(
@@ -192,7 +241,10 @@ def _login_form(url: str, lang: str, notice: str | None = None) -> None:
         result = auth.authenticate(db.ready_engine(url), name or "", password or "")
         st.session_state.pop("auth_password", None)
         if result.ok:
-            st.session_state[SESSION_KEY] = auth.new_session(result.username, "db")
+            session, token = auth.start_session(db.ready_engine(url), result.username, "db")
+            st.session_state[SESSION_KEY] = session
+            # The next run hands the browser a one-time code for its HttpOnly cookie.
+            st.session_state[COOKIE_CODE_KEY] = auth.offer_cookie(token)
             st.session_state["_auth_must_change"] = result.must_change_password
             st.rerun()
         st.error(result.message(lang), icon=":material/error:")
@@ -268,7 +320,10 @@ def _oidc_gate(url: str, lang: str) -> AccessScope:
 
 
 def _logout(mode: str) -> None:
-    st.session_state.pop(SESSION_KEY, None)
+    session = st.session_state.pop(SESSION_KEY, None)
+    if isinstance(session, auth.Session) and session.sid:
+        # Ends it for every tab and for the cookie (cleared by the login form's next run).
+        auth.end_session(db.ready_engine(db.database_url()), session)
     st.session_state.pop(OIDC_SEEN_KEY, None)
     st.session_state["_auth_logged_out"] = True
     st.session_state[SCOPE_KEY] = NOBODY

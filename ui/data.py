@@ -17,6 +17,7 @@ import logging
 import os
 import threading
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -26,6 +27,7 @@ from data_access import access, db, queries
 from data_access.progress import AreaNotFound, Progress, compute_progress, resolve_area
 from data_access.protect import load_tree_suppression, mask_history, protect_progress
 from data_access.targets import TargetsIssue, validate_plan_file
+from i18n import to_local
 from rules import AreaValue
 from rules.model import COMMUNES, OrgUnitRef, Plan
 from rules.quality import QualityFinding, quality_findings
@@ -400,6 +402,23 @@ def report_counts(
     return _report_counts(url, area_code, tuple(periods), tuple(elements), data_version(url))
 
 
+@st.cache_resource(ttl="1h", show_spinner=False, max_entries=8)
+def _report_received(
+    url: str, area_code: str, periods: tuple[tuple[int, str], ...], elements: tuple[str, ...], version: int
+) -> dict[tuple[int, str], dict[str, date]]:
+    got = queries.report_received_in(db.get_engine(url), area_code, periods, elements)
+    return {key: {code: to_local(at).date() for code, at in by_code.items()} for key, by_code in got.items()}
+
+
+def report_received(
+    url: str, area_code: str, periods: Sequence[tuple[int, str]], elements: Sequence[str]
+) -> dict[tuple[int, str], dict[str, date]]:
+    """(year, period) -> the local day each commune's report got its last figure, cached
+    across sessions (reporting status: "nộp muộn"). Refused outside the scope."""
+    require_read(url, area_code)
+    return _report_received(url, area_code, tuple(periods), tuple(elements), data_version(url))
+
+
 @st.cache_resource(ttl="1h", show_spinner=False, max_entries=16)
 def _boundaries(url: str, area_code: str, version: int) -> list[queries.Boundary]:
     return queries.boundaries_in(db.get_engine(url), area_code)
@@ -436,6 +455,7 @@ def clear_after_import() -> None:
         _indicator_history,
         _quality,
         _report_counts,
+        _report_received,
     ):
         shared.clear()
 

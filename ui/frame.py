@@ -317,7 +317,11 @@ def page_context(page_key: str) -> PageContext:
         nav_bar(ctx)
     ui_auth.banner(lang)  # mode none: "Chế độ mẫu — không đăng nhập, chỉ dùng dữ liệu mẫu"
     if data.protected():
-        st.caption(t("access_protected_note", lang))
+        if page_key == "projector":  # read from the back of the room: short, and large (projector CSS)
+            with st.container(key="proj_protected"):
+                st.markdown(t("projector_protected_short", lang))
+        else:
+            st.caption(t("access_protected_note", lang))
     return ctx
 
 

@@ -20,8 +20,11 @@ from ui import scorecard as sc
 from ui.frame import PageContext
 from ui.status import STATUS_BADGE_COLOR, STATUS_ORDER, status_label
 
-# The off-track table lists at most this many communes (worst first) and says how many more.
+# Lagging communes, worst first: this many in the page's table at its full height, then
+# "và N xã khác" with their names, and up to OFF_TRACK_ROWS in an expander.
+OFF_TRACK_SHOWN = 25
 OFF_TRACK_ROWS = 200
+OFF_TRACK_MAX_HEIGHT = sc.ROW_HEIGHT + sc.WRAP_ROW_HEIGHT * OFF_TRACK_SHOWN + 3  # the full list scrolls beyond
 
 
 def _quoted(ctx: PageContext, element: str | None) -> str:
@@ -183,16 +186,31 @@ def off_track(ctx: PageContext, ind: Indicator, progress: Progress) -> None:
     if not rows:
         st.success(t("indicator_all_communes_ok", lang), icon=":material/check_circle:")
         return
-    if len(rows) > OFF_TRACK_ROWS:
-        st.caption(
-            t(
-                "indicator_off_track_first",
-                lang,
-                n=fmt_number(OFF_TRACK_ROWS, lang=lang),
-                total=fmt_number(len(rows), lang=lang),
+    shown, rest = rows[:OFF_TRACK_SHOWN], rows[OFF_TRACK_SHOWN:]
+    _off_track_table(ctx, ind, progress, shown)
+    if not rest:
+        return
+    # Every lagging commune is named: the first ones in the table, then "và N xã khác"
+    # with their names, and all of them (up to OFF_TRACK_ROWS) one click away.
+    names = sc.name_list([r.area_name for r in rest], lang)
+    st.caption(t("indicator_off_track_more", lang, n=fmt_number(len(rest), lang=lang), names=names))
+    with st.expander(t("indicator_off_track_all", lang, n=fmt_number(len(rows), lang=lang))):
+        if len(rows) > OFF_TRACK_ROWS:
+            st.caption(
+                t(
+                    "indicator_off_track_first",
+                    lang,
+                    n=fmt_number(OFF_TRACK_ROWS, lang=lang),
+                    total=fmt_number(len(rows), lang=lang),
+                )
             )
-        )
-        rows = rows[:OFF_TRACK_ROWS]
+        _off_track_table(ctx, ind, progress, rows[:OFF_TRACK_ROWS])
+
+
+def _off_track_table(ctx: PageContext, ind: Indicator, progress: Progress, rows: list) -> None:
+    """The communes with value, status and reason, the table as tall as its rows (no
+    inner scroll for the first OFF_TRACK_SHOWN; the full list in the expander scrolls)."""
+    lang = ctx.lang
     records = []
     for r in rows:
         records.append(
@@ -207,6 +225,7 @@ def off_track(ctx: PageContext, ind: Indicator, progress: Progress) -> None:
         pd.DataFrame(records),
         hide_index=True,
         row_height=sc.WRAP_ROW_HEIGHT,  # long reasons wrap instead of being cut
+        height=min(sc.ROW_HEIGHT + sc.WRAP_ROW_HEIGHT * len(rows) + 3, OFF_TRACK_MAX_HEIGHT),
         column_config={
             t("scorecard_grid_commune", lang): st.column_config.TextColumn(width=130),
             t("scorecard_col_value", lang): st.column_config.TextColumn(width=90),

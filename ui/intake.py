@@ -14,7 +14,7 @@ import io
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
 import streamlit as st
@@ -422,6 +422,7 @@ def audit_table(ctx: PageContext, filters: dict[str, object]) -> None:
 
 STATE_STYLE = {
     "complete": ("✔", STATUS_COLOR["met"], "#DDF3EA"),
+    "late": ("◷", STATUS_COLOR["met"], "#E8F0D8"),  # complete, after the deadline
     "partial": ("▲", STATUS_COLOR["at_risk"], "#FCEFD6"),
     "missing": ("?", STATUS_COLOR["no_data"], "#EDEDED"),
     "overdue_partial": ("✖", STATUS_COLOR["not_met"], "#F8DCCD"),
@@ -429,7 +430,14 @@ STATE_STYLE = {
 }
 
 
-STATE_RANK = {"overdue_missing": 0, "overdue_partial": 1, "partial": 2, "missing": 3, "complete": 4}
+STATE_RANK = {"overdue_missing": 0, "overdue_partial": 1, "partial": 2, "missing": 3, "late": 4, "complete": 5}
+# The four groups every commune falls in exactly one of (they add up to all communes).
+STATE_GROUPS = {
+    "complete": ("complete",),
+    "late": ("late",),
+    "not_due": ("partial", "missing"),
+    "overdue": ("overdue_partial", "overdue_missing"),
+}
 
 # Above this many communes (a large province, the country) the matrix has one row per
 # child area (provinces of the country, districts of a province) and one child's
@@ -464,6 +472,7 @@ def commune_states(
     communes = data.communes_of(ctx.db_url, ctx.area.code)
     expected = len(ctx.plan.used_data_elements())
     counts = report_counts(ctx, periods)
+    received = data.report_received(ctx.db_url, ctx.area.code, periods, ctx.plan.used_data_elements())
     codes = [c.code for c in communes]
     reported: dict[str, pd.Series] = {}
     states: dict[str, object] = {t("intake_col_commune", lang): [f"{c.full_name} ({c.code})" for c in communes]}
@@ -473,9 +482,15 @@ def commune_states(
         due = deadline_date(ctx.plan.deadlines, year, period)
         got = counts.get((year, period))
         ns = (got if got is not None else pd.Series(dtype="int64")).reindex(codes, fill_value=0)
-        # One rule call per distinct count (at most expected + 1), not per commune.
-        state_of = {n: report_state(n, expected, due, today) for n in map(int, ns.unique())}
-        col_states = ns.map(state_of)
+        days = received.get((year, period), {})
+        late_in = pd.Series([days.get(c, due) > due for c in codes], index=codes)
+        # One rule call per distinct (count, after the deadline), not per commune.
+        pairs = list(zip(map(int, ns), late_in, strict=True))
+        state_of = {
+            p: report_state(p[0], expected, due, today, received=due + timedelta(days=1) if p[1] else None)
+            for p in set(pairs)
+        }
+        col_states = pd.Series([state_of[p] for p in pairs], index=codes)
         reported[col], states[col] = ns, col_states
         late = [s for s in state_of.values() if is_overdue(s)]
         if late:
@@ -584,7 +599,7 @@ def area_matrix(
     ranks = pd.DataFrame({col: states[col].map(STATE_RANK) for col in period_cols}, index=states.index)
     groups = ranks.groupby(part_of)
     worst = groups.min()
-    complete = (ranks == STATE_RANK["complete"]).groupby(part_of).sum()
+    complete = (ranks >= STATE_RANK["late"]).groupby(part_of).sum()  # all figures in, late or not
     late = (ranks <= STATE_RANK["overdue_partial"]).groupby(part_of).sum()
     total = groups.size()
     state_name = {rank: state for state, rank in STATE_RANK.items()}
@@ -620,6 +635,8 @@ def area_matrix(
 def summary_frame(
     ctx: PageContext, states: pd.DataFrame, periods: Sequence[tuple[int, str]], today: date
 ) -> pd.DataFrame:
+    """One row per period: complete + late + not yet due + overdue = all communes, shown
+    as such (each commune in exactly one group; "nộp muộn" stays after the import)."""
     lang = ctx.lang
 
     def n(count: int) -> str:
@@ -629,17 +646,15 @@ def summary_frame(
     for year, period in periods:
         col = states[period_label(period, year, lang)]
         due = deadline_date(ctx.plan.deadlines, year, period)
-        rows.append(
-            {
-                t("intake_col_period", lang): period_label(period, year, lang),
-                t("intake_col_deadline", lang): fmt_date(due, lang)
-                + (" — " + t("intake_deadline_passed", lang) if today > due else ""),
-                f"✔ {t('intake_sum_complete', lang)}": f"{n(int((col == 'complete').sum()))}/{n(len(col))}",
-                f"▲ {t('intake_sum_partial', lang)}": n(int(col.isin(["partial", "overdue_partial"]).sum())),
-                f"? {t('intake_sum_missing', lang)}": n(int(col.isin(["missing", "overdue_missing"]).sum())),
-                f"✖ {t('intake_sum_overdue', lang)}": n(int(col.str.startswith("overdue").sum())),
-            }
-        )
+        row = {
+            t("intake_col_period", lang): period_label(period, year, lang),
+            t("intake_col_deadline", lang): fmt_date(due, lang)
+            + (" — " + t("intake_deadline_passed", lang) if today > due else ""),
+        }
+        for group, members in STATE_GROUPS.items():
+            row[t(f"comp_group_{group}", lang)] = n(int(col.isin(members).sum()))
+        row[t("comp_group_total", lang)] = n(len(col))
+        rows.append(row)
     return pd.DataFrame(rows)
 
 

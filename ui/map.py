@@ -28,6 +28,7 @@ import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 import pandas as pd
 import pydeck as pdk
@@ -43,7 +44,7 @@ from ui import data
 from ui.scorecard import STATUS_TINT, commune_value, fmt_target
 from ui.status import STATUS_COLOR, STATUS_ORDER, STATUS_SYMBOL, status_label, status_rank
 
-MAP_HEIGHT = 500
+MAP_HEIGHT = 420  # with the title above it, the whole map fits a 1280x720 screen
 # Above this many communes (a large province, the country) each commune is drawn as a
 # dot at its centroid instead of a polygon: a national map would otherwise send
 # ~6 MB of polygons, labels and outlines, and draw 10,600 labels (benchmarks/RESULTS.md).
@@ -130,6 +131,61 @@ def project(lon: float, lat: float, view: Mapping[str, float], width: float, hei
     x = width / 2 + (lon - view["longitude"]) / 360.0 * scale
     y = height / 2 - (_merc_y(lat) - _merc_y(view["latitude"])) / (2 * math.pi) * scale
     return x, y
+
+
+def _mercator(lon: float, lat: float, zoom: float) -> tuple[float, float]:
+    """Pixel position at `zoom` (deck.gl's 512-pixel world at zoom 0)."""
+    world = TILE_SIZE * 2**zoom
+    return (lon + 180) / 360 * world, (1 - _merc_y(lat) / math.pi) / 2 * world
+
+
+def label_box(text: str, size: float) -> tuple[float, float]:
+    """(half width, height) in pixels of a label of `size` px, lines split on newlines
+    (a bold sans character is about 0.6 of the size wide; background padding included)."""
+    lines = text.split("\n")
+    return max(len(line) for line in lines) * size * 0.3 + 6, len(lines) * size * 1.15 + 6
+
+
+def label_offsets(
+    labels: list[dict], zoom: float, size: float, band: float | None = None
+) -> list[tuple[list[int], str] | None]:
+    """Where each label ({lon, lat, text, short?, area}) goes so that no two overlap
+    (greedy): ([dx, dy] pixel offset, the text drawn), or None when none fits.
+
+    The zoom is fixed, so label distances in pixels are the same on every screen.
+    Smaller areas choose first (they have the least room to move a label within). A
+    label stays on its own spot: it moves at most a line up or down and half its width
+    sideways (its box still touches the spot), so it never names a neighbour; when its
+    text fits nowhere, its `short` text (the status symbol) is tried the same way.
+    Labels stay within their own band (or `band` pixels centred on it: the map's height).
+    """
+    points = [_mercator(label["lon"], label["lat"], zoom) for label in labels]
+    pad = max((label_box(label["text"], size)[1] for label in labels), default=0.0) / 2
+    top = min((y for _, y in points), default=0.0) - pad
+    bottom = max((y for _, y in points), default=0.0) + pad
+    if band is not None and points:
+        middle = (top + bottom) / 2
+        top, bottom = min(top, middle - band / 2), max(bottom, middle + band / 2)
+    boxes: list[tuple[float, float, float, float]] = []
+    placed: list[tuple[list[int], str] | None] = [None for _ in labels]
+    order = sorted(range(len(labels)), key=lambda i: (labels[i].get("area", 0.0), -labels[i]["lat"]))
+    for i in order:
+        x, y = points[i]
+        for text in (labels[i]["text"], labels[i].get("short")):
+            if not text or placed[i] is not None:
+                continue
+            half, height = label_box(text, size)
+            steps = [(0.0, 0.0)] + [
+                (dx * half, dy * height) for dy in (0, 0.5, -0.5, 1, -1) for dx in (0, -0.5, 0.5, -1, 1) if dx or dy
+            ]
+            for dx, dy in steps:
+                box = (x + dx - half, y + dy - height / 2, x + dx + half, y + dy + height / 2)
+                inside = box[1] >= top and box[3] <= bottom
+                if inside and all(box[2] <= b[0] or box[0] >= b[2] or box[3] <= b[1] or box[1] >= b[3] for b in boxes):
+                    boxes.append(box)
+                    placed[i] = ([int(dx), int(dy)], text)
+                    break
+    return placed
 
 
 # --------------------------------------------------------------------------- value classes
@@ -273,6 +329,16 @@ def paint_communes(
     return out
 
 
+def _ring_area(polygons: Sequence[list]) -> float:
+    """Rough size of a commune in square degrees (outer rings, shoelace): small ones
+    place their label first."""
+    total = 0.0
+    for polygon in polygons:
+        ring = polygon[0] if polygon and isinstance(polygon[0][0], (list, tuple)) else polygon
+        total += abs(sum(x1 * y2 - x2 * y1 for (x1, y1, *_), (x2, y2, *_) in pairwise(ring))) / 2
+    return total
+
+
 def _label(p: CommunePaint, mode: str) -> str:
     if mode == "value":
         return f"{p.name}\n{p.value_text}" if p.value is not None else f"{p.name}\n{STATUS_SYMBOL['no_data']}"
@@ -315,7 +381,14 @@ def build_deck(
                 b = bounds_of(polygons)
                 centroid = ((b[1] + b[3]) / 2, (b[0] + b[2]) / 2) if b else None
             if centroid is not None:
-                labels.append({"position": [round(centroid[1], 5), round(centroid[0], 5)], "label": _label(p, mode)})
+                labels.append(
+                    {
+                        "position": [round(centroid[1], 5), round(centroid[0], 5)],
+                        "label": _label(p, mode),
+                        "short": STATUS_SYMBOL[p.status] if mode == "status" else p.value_text,
+                        "area": _ring_area(polygons),
+                    }
+                )
     extra_polys = [{"polygon": poly, "name": a.name} for a in extra for poly in polygons_of(a.geometry)]
     extra_labels = []
     for a in extra:
@@ -327,6 +400,28 @@ def build_deck(
     every = [r["polygon"] for r in rows] + [r["polygon"] for r in extra_polys]
     box = bounds_of(every)
     view = fit_view(box) if box else None
+    if view is not None:  # names moved apart so that none covers another
+        # The labels of areas outside every commune choose first (area -1), then the communes'.
+        spots = [{"lon": r["position"][0], "lat": r["position"][1], "text": r["label"], "area": -1.0} for r in extra_labels]
+        spots += [
+            {"lon": r["position"][0], "lat": r["position"][1], "text": r["label"], "short": r["short"], "area": r["area"]}
+            for r in labels
+        ]
+        found = label_offsets(spots, view["zoom"], LABEL_SIZE, band=MAP_HEIGHT - 2 * LABEL_SIZE)
+        extra_labels = [
+            {**r, "offset": f[0] if f else [0, 0]} for r, f in zip(extra_labels, found, strict=False) if f is not None
+        ]
+        # A name with no room is drawn as its status symbol alone, or left out if even that
+        # does not fit (the commune keeps its tooltip and its row in the table below).
+        labels = [
+            {**r, "offset": f[0], "label": f[1]}
+            for r, f in zip(labels, found[len(spots) - len(labels) :], strict=True)
+            if f is not None
+        ]
+    for label in [*labels, *extra_labels]:
+        label.pop("area", None)
+        label.pop("short", None)
+        label.setdefault("offset", [0, 0])
     text_style = {
         "font_family": pdk.types.String(FONT_FAMILY),
         "character_set": pdk.types.String("auto"),
@@ -375,6 +470,7 @@ def build_deck(
             "TextLayer",
             extra_labels,
             id="non_commune_labels",
+            get_pixel_offset="offset",
             get_color=[90, 90, 90],
             get_size=LABEL_SIZE - 2,
             get_background_color=[235, 235, 235, 200],
@@ -384,6 +480,7 @@ def build_deck(
             "TextLayer",
             labels,
             id="labels",
+            get_pixel_offset="offset",
             get_color=LABEL_RGB,
             get_size=LABEL_SIZE,
             get_background_color=[255, 255, 255, 210],

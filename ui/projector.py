@@ -38,9 +38,9 @@ from rules.suppression import Hidden, is_masked
 from ui import data
 from ui.charts import axis_label_expr
 from ui.frame import PageContext, keep_in_url
-from ui.map import MAX_POLYGONS, CompactDeck, polygons_of
+from ui.map import MAX_POLYGONS, CompactDeck, label_offsets, polygons_of
 from ui.plan_text import fmt_count, fmt_shown, fmt_target, md_escape
-from ui.scorecard import name_list
+from ui.scorecard import fmt_result, name_list
 from ui.status import STATUS_COLOR, STATUS_ORDER, STATUS_RGB, STATUS_SYMBOL, status_label
 
 SLIDES: tuple[str, ...] = ("scorecard", "map", "offtrack", "trends")
@@ -76,7 +76,7 @@ _CARDS = "\n".join(
 STYLE = f"""<style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"],
 [data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"] {{ display: none !important; }}
-[data-testid="stMainBlockContainer"] {{ padding: 1.6vh 2.4vw 6vh 2.4vw; max-width: 100%; }}
+[data-testid="stMainBlockContainer"] {{ padding: 1.6vh 2.4vw 8vh 2.4vw; max-width: 100%; }}
 .st-key-proj_title p {{ font-size: clamp(26px, 5.4vh, 80px); font-weight: 800; line-height: 1.1; margin: 0; }}
 .st-key-proj_subtitle p {{ font-size: clamp(16px, 2.8vh, 42px); color: #333; margin: 0; }}
 [class*="st-key-proj_num_"] p {{ font-size: clamp(48px, 13vh, 190px); font-weight: 800; line-height: 1.05; margin: 0; }}
@@ -96,9 +96,9 @@ STYLE = f"""<style>
 }}
 .st-key-proj_list p, .st-key-proj_list li {{ font-size: clamp(18px, 3.6vh, 52px); line-height: 1.3; margin: 0 0 0.4vh 0; }}
 .st-key-proj_list h3 {{ font-size: clamp(20px, 4vh, 58px); padding: 0.6vh 0; }}
-.st-key-proj_summary p, .st-key-proj_note p {{ font-size: clamp(15px, 2.6vh, 38px); margin: 0; }}
+.st-key-proj_summary p, .st-key-proj_note p {{ font-size: clamp(20px, 2.8vh, 40px); margin: 0; }}
 [class*="st-key-proj_legend_"] p {{ font-size: clamp(18px, 3.4vh, 50px); font-weight: 700; margin: 0; }}
-[class*="st-key-proj_mapbox_"] {{ height: 60vh !important; min-height: 60vh; }}
+[class*="st-key-proj_mapbox_"] {{ height: 55vh !important; min-height: 55vh; }}
 .st-key-proj_mapbox_l {{ display: none !important; }}
 @media (min-height: 1000px) and (min-width: 1700px) {{
   .st-key-proj_mapbox_s {{ display: none !important; }}
@@ -111,8 +111,9 @@ STYLE = f"""<style>
   position: fixed; left: 0; right: 0; bottom: 0; z-index: 10; background: #FFFFFF;
   padding: 0.8vh 2.4vw; border-top: 1px solid #DDDDDD;
 }}
-.st-key-proj_footer p {{ font-size: clamp(13px, 2vh, 30px); color: #333; margin: 0; }}
-.st-key-proj_footer a p {{ font-size: clamp(13px, 2vh, 30px); }}
+.st-key-proj_protected p {{ font-size: clamp(20px, 2.8vh, 40px); color: #333; margin: 0; }}
+.st-key-proj_footer p {{ font-size: clamp(20px, 2.8vh, 34px); color: #333; margin: 0; }}
+.st-key-proj_footer a p {{ font-size: clamp(20px, 2.8vh, 34px); }}
 {_CARDS}
 </style>"""
 
@@ -273,12 +274,20 @@ def _count_card(ctx: PageContext, status: str, count: int) -> None:
             st.markdown(f"{ctx.t('status_' + status)}")
 
 
+def shown_value(ind: Indicator, row: ProgressRow, lang: str) -> str:
+    """The value with the decimals needed to see its status (2,04 % "at risk" against
+    "< 2 %", not "2,0 %"), as on the pages; a protected count prints its mask."""
+    if row.value is None or is_masked(row.value):
+        return fmt_shown(row.value, ind.unit, lang)
+    return fmt_result(row.value, ind, lang, row.expected)
+
+
 def _indicator_line(ctx: PageContext, row: ProgressRow) -> str:
     ind = ctx.plan.indicator(row.indicator_id)
     return ctx.t(
         "projector_worst_line",
         name=md_escape(ind.name.get(ctx.lang)),
-        value=md_escape(fmt_shown(row.value, ind.unit, ctx.lang)),
+        value=md_escape(shown_value(ind, row, ctx.lang)),
         target=md_escape(fmt_target(ind.targets.get(ctx.year), ind.unit, ctx.lang)),
     )
 
@@ -349,14 +358,6 @@ def _view(geometries: list[dict], fit: tuple[int, int]) -> pdk.ViewState:
     return pdk.ViewState(latitude=(max(lats) + min(lats)) / 2, longitude=(max(lons) + min(lons)) / 2, zoom=zoom)
 
 
-def _mercator(lon: float, lat: float, zoom: float) -> tuple[float, float]:
-    """Pixel position at `zoom` (deck.gl's 512-pixel world at zoom 0)."""
-    world = 512 * 2**zoom
-    x = (lon + 180) / 360 * world
-    y = (1 - math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)) / math.pi) / 2 * world
-    return x, y
-
-
 def _area(geometry: dict) -> float:
     """Rough size of a (multi)polygon in square degrees (outer rings, shoelace)."""
     polygons = geometry.get("coordinates") or []
@@ -367,37 +368,6 @@ def _area(geometry: dict) -> float:
         ring = poly[0] if poly else []
         total += abs(sum(x1 * y2 - x2 * y1 for (x1, y1, *_), (x2, y2, *_) in pairwise(ring))) / 2
     return total
-
-
-def label_offsets(labels: list[dict], zoom: float, size: int) -> list[list[int]]:
-    """A pixel offset [dx, dy] per label so no two labels overlap (greedy).
-
-    The zoom is fixed (see `_view`), so label distances in pixels are the same on every
-    screen. Smaller communes choose first (they have the least room to move a label
-    within); a label keeps its place if free, else moves up or down by a line or two.
-    """
-    height = size + 6
-    points = [_mercator(label["lon"], label["lat"], zoom) for label in labels]
-    top = min((y for _, y in points), default=0.0) - height / 2  # stay within the labels' own band
-    bottom = max((y for _, y in points), default=0.0) + height / 2
-    boxes: list[tuple[float, float, float, float]] = []
-    offsets: list[list[int]] = [[0, 0] for _ in labels]
-    order = sorted(range(len(labels)), key=lambda i: (labels[i].get("area", 0.0), -labels[i]["lat"]))
-    for i in order:
-        x, y = points[i]
-        half = len(labels[i]["text"]) * size * 0.3 + 6
-        moves = [(0, 0)] + [(dx, dy) for dy in (height, -height, 2 * height, -2 * height) for dx in (0, -half, half)]
-        chosen = moves[0]
-        for dx, dy in moves:
-            box = (x + dx - half, y + dy - height / 2, x + dx + half, y + dy + height / 2)
-            inside = box[1] >= top and box[3] <= bottom
-            if inside and all(box[2] <= b[0] or box[0] >= b[2] or box[3] <= b[1] or box[1] >= b[3] for b in boxes):
-                chosen = (dx, dy)
-                break
-        dx, dy = chosen
-        boxes.append((x + dx - half, y + dy - height / 2, x + dx + half, y + dy + height / 2))
-        offsets[i] = [int(dx), int(dy)]
-    return offsets
 
 
 def commune_map(rows: dict[str, ProgressRow], bounds: list, fit: tuple[int, int], label_size: int) -> pdk.Deck:
@@ -413,7 +383,8 @@ def commune_map(rows: dict[str, ProgressRow], bounds: list, fit: tuple[int, int]
             labels.append({"lat": b.centroid[0], "lon": b.centroid[1], "text": text, "area": _area(b.geometry)})
     view = _view([b.geometry for b in bounds], fit)
     # A symbol sits inside its own shape: only names need moving apart.
-    offsets = label_offsets(labels, view.zoom, label_size) if named else [[0, 0] for _ in labels]
+    found = label_offsets(labels, view.zoom, label_size) if named else [None for _ in labels]
+    offsets = [f[0] if f is not None else [0, 0] for f in found]  # every commune keeps its name
     for label, offset in zip(labels, offsets, strict=True):
         label["offset"] = offset
         del label["area"]
@@ -592,7 +563,7 @@ def _legend(
     with st.container(key="proj_summary"):
         text = ctx.t(
             "projector_map_area",
-            value=fmt_shown(area_row.value, ind.unit, ctx.lang),
+            value=shown_value(ind, area_row, ctx.lang),
             target=fmt_target(ind.targets.get(ctx.year), ind.unit, ctx.lang),
             status=status_label(area_row.status, ctx.lang),
         )
@@ -776,6 +747,10 @@ def trends_slide(ctx: PageContext, progress: Progress) -> None:
                 st.markdown(md_escape(name))
             if not points:
                 st.markdown(ctx.t("projector_trend_empty"))
+                continue
+            if all(is_masked(p.value) for p in points):  # empty bars would say nothing
+                with st.container(key=f"proj_detail_{element}"):
+                    st.markdown(md_escape(ctx.t("reports_chart_all_hidden", name=name)))
                 continue
             # The box's height follows the screen (CSS, 52vh); the chart stretches to fill it.
             with st.container(key=f"proj_chartbox_{element}"):

@@ -44,9 +44,10 @@ def _free_port() -> int:
 
 
 class AppServer:
-    """`streamlit run app.py` in a subprocess, stopped at teardown."""
+    """`streamlit run app.py` (or `server.py`, as `./run.sh` does) in a subprocess,
+    stopped at teardown."""
 
-    def __init__(self, db_url: str, env: dict[str, str] | None = None) -> None:
+    def __init__(self, db_url: str, env: dict[str, str] | None = None, script: str = "app.py") -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         full_env = {**os.environ, "DATABASE_URL": db_url, **(env or {})}
@@ -57,7 +58,7 @@ class AppServer:
                 "-m",
                 "streamlit",
                 "run",
-                "app.py",
+                script,
                 "--server.port",
                 str(self.port),
                 "--server.address",

@@ -1,0 +1,49 @@
+"""The decimals needed to see a status, on the projector and in the map's tooltip
+(issue 13, item 4): never "2,0 %" with "Có nguy cơ" against "< 2 %"."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from rules import ProgressRow
+from rules.model import Indicator, LocalText
+from rules.suppression import SmallCount
+from ui import projector
+from ui.map import paint_communes
+
+RATE = Indicator(id="rate", name=LocalText("Tỷ lệ", "Rate"), numerator="a", denominator="b", unit="percent")
+ROW = ProgressRow(
+    area_code="07645", area_name="An Lạc", area_level="commune", indicator_id="rate", year=2025, period="FY",
+    value=2.04, target_text="< 2", status="at_risk", numerator=51, denominator=2500, reported=1, total=1,
+    previous_value=None, expected=2.0, gap=0.04, communes_met=None, communes_with_target=None, blocking=(),
+    is_area=False,
+)
+
+
+def test_projector_values_show_why_they_miss_the_target():
+    assert projector.shown_value(RATE, ROW, "vi") == "2,04 %"
+    assert projector.shown_value(RATE, replace(ROW, value=1.96, status="met"), "vi") == "1,96 %"
+    assert projector.shown_value(RATE, replace(ROW, value=2.5), "vi") == "2,5 %"  # one decimal is enough
+    assert projector.shown_value(RATE, replace(ROW, value=SmallCount()), "vi") == "<5"
+    assert projector.shown_value(RATE, replace(ROW, value=None), "vi") == "–"
+
+
+class _Progress:
+    """The little of `Progress` that `paint_communes` reads."""
+
+    year = 2025
+    plan = None
+
+    def __init__(self, row: ProgressRow) -> None:
+        self._row = row
+        self.figures: dict = {}
+        self.communes = [type("C", (), {"code": "07645", "name": "An Lạc", "full_name": "Xã An Lạc"})()]
+
+    def row(self, _ind: str, _code: str | None = None) -> ProgressRow:
+        return self._row
+
+
+def test_the_map_tooltip_value_shows_why(monkeypatch):
+    monkeypatch.setattr("ui.scorecard.is_commune_flag", lambda *_: False)
+    painted = paint_communes(RATE, _Progress(ROW), "status", "vi", [])
+    assert painted[0].value_text == "2,04 %" and painted[0].status == "at_risk"
