@@ -18,7 +18,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DatabaseError, IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import DatabaseError, IntegrityError, InterfaceError, OperationalError, SQLAlchemyError
 
 from i18n import Explained
 
@@ -26,6 +26,10 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_PATH = REPO_ROOT / ".data" / "dashboard.sqlite"
 _ready_lock = threading.Lock()
 _ready: set[str] = set()
+
+
+# The driver's errors when the database went away mid-session (pages say it plainly).
+CONNECTION_LOST: tuple[type[Exception], ...] = (OperationalError, InterfaceError)
 
 
 class DatabaseUnavailable(RuntimeError):

@@ -20,7 +20,6 @@ import threading
 from typing import NoReturn
 
 import streamlit as st
-from sqlalchemy.exc import InterfaceError, OperationalError
 
 from data_access import access, auth, db
 from data_access.access import ANONYMOUS_SAMPLE, NOBODY, AccessScope
@@ -64,7 +63,7 @@ def _lang() -> str:
 
 # The database went away (PostgreSQL stopped, the network dropped, a file locked too
 # long): raised by the driver anywhere, in the login gate as in a page.
-OUTAGE_ERRORS: tuple[type[Exception], ...] = (OperationalError, InterfaceError, db.DatabaseUnavailable)
+OUTAGE_ERRORS: tuple[type[Exception], ...] = (*db.CONNECTION_LOST, db.DatabaseUnavailable)
 
 
 def outage(exc: Exception, lang: str | None = None, where=None) -> NoReturn:  # noqa: ANN001 - a container
