@@ -2,10 +2,9 @@
 
 Filters come from the URL (year, period, area, lang), as do the slide (`slide`), the
 auto-advance interval in seconds (`every`, default 20) and `play=0` to open paused.
-Under the deck, "Giao việc" links for the communes most behind (issue 15).
+Under the slide of the communes behind, "Giao việc" links for the four most behind (issue 15).
 """
 
-from ui import data
 from ui import followup_view as fv
 from ui import projector as proj
 from ui.frame import page_context
@@ -13,5 +12,4 @@ from ui.frame import page_context
 ctx = page_context("projector")
 proj.style()
 proj.start()
-proj.show(ctx)
-fv.assign_row(ctx, data.progress(ctx.db_url, ctx.year, ctx.period, ctx.area.code))
+proj.show(ctx, under={"offtrack": fv.assign_row})

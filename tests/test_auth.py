@@ -522,6 +522,7 @@ def test_reset_ends_the_accounts_open_sessions(engine):
 def _post(handler, body: bytes, headers: dict[str, str]):
     """Call one of server.py's routes as the ASGI server would (no HTTP client needed)."""
     import asyncio
+    import concurrent.futures
 
     from starlette.requests import Request
 
@@ -536,7 +537,9 @@ def _post(handler, body: bytes, headers: dict[str, str]):
         sent = True
         return {"type": "http.request", "body": body, "more_body": False}
 
-    return asyncio.run(handler(Request(scope, receive)))
+    # In a thread of its own: the browser tests' Playwright may hold this thread's event loop.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, handler(Request(scope, receive))).result()
 
 
 def test_the_cookie_routes_of_server_py():

@@ -127,7 +127,9 @@ def test_giao_viec_links_on_the_commune_indicator_and_projector_pages(monkeypatc
     assert links["Giao việc"]["commune"] == MINE and links["Giao việc"]["add"] == "1"
     at = run_app(monkeypatch, seeded_url, page="indicator", year="2025", indicator="swim_safe_rate")
     assert _links(at)["Giao việc về chỉ tiêu này"]["indicator"] == "swim_safe_rate"
-    at = run_app(monkeypatch, seeded_url, page="projector", year="2025")
+    at = run_app(monkeypatch, seeded_url, page="projector", year="2025", slide="1", play="0")
+    assert not [p for p in _links(at).values() if p.get("add") == "1"]  # the scorecard slide keeps its room
+    at = run_app(monkeypatch, seeded_url, page="projector", year="2025", slide="3", play="0")
     assigned = [p for label, p in _links(at).items() if p.get("add") == "1"]
     assert assigned and all(p["commune"] and p["indicator"] for p in assigned)
     make_user(seeded_url, "xem.huyen", [(DISTRICT, "viewer")])

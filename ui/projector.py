@@ -171,14 +171,16 @@ def _toggle_play() -> None:
     state[RERUN_APP] = True  # the timer is set when the fragment is defined: a full run
 
 
-def show(ctx: PageContext) -> None:
-    """The deck: a fragment that reruns on its own every `every` seconds while playing."""
+def show(ctx: PageContext, under: dict[str, Callable[[PageContext, Progress], None]] | None = None) -> None:
+    """The deck: a fragment that reruns on its own every `every` seconds while playing.
+    `under`: what to draw under a given slide (the "Giao việc" links under the communes
+    behind), inside the slide so every slide still fits the screen."""
     state = st.session_state
     every = state[EVERY] if state[PLAY] else None
-    st.fragment(_deck, run_every=every)(ctx)
+    st.fragment(_deck, run_every=every)(ctx, under or {})
 
 
-def _deck(ctx: PageContext) -> None:
+def _deck(ctx: PageContext, under: dict[str, Callable[[PageContext, Progress], None]]) -> None:
     state = st.session_state
     # Read on every tick (cached): figures imported during the meeting show up on the next slide.
     progress = data.progress(ctx.db_url, ctx.year, ctx.period, ctx.area.code)
@@ -202,6 +204,8 @@ def _deck(ctx: PageContext) -> None:
         _controls(ctx, n)
     with st.container(key=f"proj_body_{slide}"):
         DRAW[slide](ctx, progress)
+        if slide in under:
+            under[slide](ctx, progress)
     _footer(ctx, n)
 
 

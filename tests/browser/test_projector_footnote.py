@@ -47,11 +47,6 @@ def test_footnotes_are_at_least_20px_and_every_slide_fits(browser, server):
         page.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="found, not yet fixed: opened at ?slide=2, the auto-advance to slide 3 does not reach the URL "
-    "(from slide 1 it does: test_projector_whatif_help)",
-)
 def test_auto_advance_puts_the_slide_in_the_url_and_a_reload_stays(browser, server):
     page = open_page(browser, server.url + "/projector?slide=2&year=2024&every=6", "1280x720")
     deadline = time.time() + 20
