@@ -82,6 +82,9 @@ class ExportInputs:
     # The database the figures come from: small-count protection then hides the same
     # cells as the pages (decided once for the whole tree, data_access/protect.py).
     db_url: str | None = None
+    # The committee's open directions the viewer may see (overdue and in progress), for
+    # the chairman's summary; read once, scoped, by the page or the command line.
+    directions: tuple = ()  # data_access.followup.DirectionRow
 
     @property
     def plan(self):  # noqa: ANN201 - rules.model.Plan
@@ -167,6 +170,9 @@ def load_inputs(
     if any((year - 1) in ind.targets for ind in plan.indicators):
         previous = access.compute_progress(engine, None, plan, year - 1, period, progress.area.code)
     parent = queries.org_unit(engine, progress.area.parent_code) if progress.area.parent_code else None
+    from data_access.followup import list_directions
+
+    directions = list_directions(engine, None, area_code=progress.area.code, status=["overdue", "in_progress"])
     return ExportInputs(
         progress=progress,
         history=history,
@@ -176,6 +182,7 @@ def load_inputs(
         today=today or local_today(),
         parent_name=parent.name if parent else None,
         db_url=engine.url.render_as_string(hide_password=False),
+        directions=tuple(directions),
     )
 
 
@@ -544,8 +551,14 @@ def slug(text: str) -> str:
 
 def file_name(inputs: ExportInputs, kind: str, commune: str | None = None) -> str:
     """'bao-cao-tre-em-son-dong-2024-FY.docx' — ASCII, so every mail system keeps it."""
-    stem = {"report": "bao-cao", "appendix": "phu-luc", "meeting": "trinh-chieu", "commune": "phieu-xa"}[kind]
-    ext = {"report": "docx", "appendix": "xlsx", "meeting": "pdf", "commune": "pdf"}[kind]
+    stem = {
+        "report": "bao-cao",
+        "appendix": "phu-luc",
+        "meeting": "trinh-chieu",
+        "commune": "phieu-xa",
+        "brief": "tom-tat-1-trang",
+    }[kind]
+    ext = {"report": "docx", "appendix": "xlsx", "meeting": "pdf", "commune": "pdf", "brief": "pdf"}[kind]
     where = slug(inputs.area.name)
     if commune:
         where = slug(inputs.commune(commune).name) if commune != "all" else where + "-cac-xa"
@@ -582,11 +595,20 @@ def commune_sheets_pdf(inputs: ExportInputs, codes: Sequence[str] | None = None)
     return write_commune_sheets(protect_for(inputs), chosen)
 
 
+def chairman_brief_pdf(inputs: ExportInputs) -> bytes:
+    """The chairman's one-page A4 summary: verdict, what needs direction, who is behind,
+    the directions overdue or due soon."""
+    from data_access.export_brief import write_chairman_brief
+
+    return write_chairman_brief(protect_for(inputs), inputs.directions)
+
+
 WRITERS: dict[str, Callable[[ExportInputs], bytes]] = {
     "report": report_docx,
     "appendix": appendix_xlsx,
     "meeting": meeting_pdf,
     "commune": commune_sheets_pdf,
+    "brief": chairman_brief_pdf,
 }
 
 
@@ -605,6 +627,9 @@ def cmd_export_report(args: argparse.Namespace) -> int:
     out = Path(args.out)
     suffix = out.suffix.lower()
     lang = args.lang
+    if args.summary and suffix != ".pdf":
+        print(t("brief_cli_pdf_only", lang), file=sys.stderr)
+        return EXIT_ERROR
     if args.commune and suffix != ".pdf":
         print(t("reports_cli_commune_pdf_only", lang), file=sys.stderr)
         return EXIT_ERROR
@@ -629,8 +654,11 @@ def cmd_export_report(args: argparse.Namespace) -> int:
                 return EXIT_ERROR
             codes = [code]
         data = commune_sheets_pdf(inputs, codes)
+    elif args.summary:
+        data = chairman_brief_pdf(inputs)
     else:
         data = WRITERS[KINDS[suffix]](inputs)
+    kind = "commune" if args.commune else "brief" if args.summary else KINDS[suffix]
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(data)
     print(
@@ -638,7 +666,7 @@ def cmd_export_report(args: argparse.Namespace) -> int:
             "reports_cli_written",
             lang,
             file=str(out),
-            kind=t(f"reports_kind_{'commune' if args.commune else KINDS[suffix]}", lang),
+            kind=t(f"reports_kind_{kind}", lang),
             area=inputs.area.full_name,
             period=period_text(args.period, args.year, lang),
             size=fmt_number(len(data) / 1024, 0, lang),
@@ -654,6 +682,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True, help=t("reports_cli_help_out"))
     p.add_argument("--area", help=t("cli_help_area"))
     p.add_argument("--commune", help=t("reports_cli_help_commune"))
+    p.add_argument("--summary", action="store_true", help=t("reports_cli_help_summary"))
     p.add_argument("--targets")
     p.add_argument("--for-circulation", action="store_true", help=t("access_cli_help_for_circulation"))
     p.set_defaults(func=cmd_export_report)
@@ -664,6 +693,7 @@ __all__ = [
     "MIME",
     "ExportInputs",
     "appendix_xlsx",
+    "chairman_brief_pdf",
     "commune_sheets_pdf",
     "file_name",
     "fmt_date",

@@ -12,6 +12,7 @@ import streamlit as st
 
 from i18n import fmt_number
 from ui import data, leader, pace_view
+from ui import exports as ex
 from ui import followup_view as fv
 from ui import scorecard as sc
 from ui.frame import page_context
@@ -20,7 +21,9 @@ from ui.printing import print_button
 ctx = page_context("overview")
 t = ctx.t
 when = sc.when_text(ctx.period, ctx.year, ctx.lang)
-print_button(ctx.lang)
+with st.container(horizontal=True, horizontal_alignment="right", key="overview_tools"):
+    ex.brief_button(ctx)
+    print_button(ctx.lang)
 st.title(t("overview_title", area=ctx.area.full_name, when=when), anchor=False)
 
 progress = data.progress(ctx.db_url, ctx.year, ctx.period, ctx.area.code)

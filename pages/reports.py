@@ -41,6 +41,7 @@ if inputs.protected:
 
 left, right = st.columns(2)
 with left:
+    ex.card(ctx, "brief", inputs)
     ex.card(ctx, "report", inputs)
     ex.card(ctx, "meeting", inputs)
 with right:
@@ -71,6 +72,7 @@ with st.expander(t("reports_cli_title")):
                 f"{base} --out phu-luc.xlsx",
                 f"{base} --out trinh-chieu.pdf",
                 f"{base} --commune all --out phieu-xa.pdf",
+                f"{base} --summary --out tom-tat.pdf",
             ]
         ),
         language="bash",

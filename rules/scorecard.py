@@ -85,6 +85,39 @@ def off_track_worst_first(rows: Iterable[ProgressRow], limit: int | None = None)
     return found if limit is None else found[:limit]
 
 
+@dataclass(frozen=True)
+class OffTrack:
+    """A commune behind on the plan: how many indicators not met and at risk."""
+
+    code: str
+    name: str
+    not_met: int
+    at_risk: int
+    indicators: tuple[str, ...]  # ids not met, worst first
+
+
+def communes_off_track(
+    commune_rows: Iterable[ProgressRow], communes: Iterable[tuple[str, str]], limit: int | None = None
+) -> list[OffTrack]:
+    """Communes ((code, name), in the area's order) with the most indicators not met, then
+    at risk, most first: the one ranking of the projector, the overview and the
+    chairman's summary."""
+    by_code: dict[str, list[ProgressRow]] = {}
+    for r in commune_rows:
+        by_code.setdefault(r.area_code, []).append(r)
+    out = []
+    for code, name in communes:
+        rows = by_code.get(code, [])
+        not_met = [r for r in rows if r.status == "not_met"]
+        at_risk = sum(1 for r in rows if r.status == "at_risk")
+        if not not_met and not at_risk:
+            continue
+        worst = sorted(not_met, key=lambda r: -relative_gap(r))
+        out.append(OffTrack(code, name, len(not_met), at_risk, tuple(r.indicator_id for r in worst)))
+    out.sort(key=lambda o: (-o.not_met, -o.at_risk, o.name))
+    return out if limit is None else out[:limit]
+
+
 def is_commune_share(ind: Indicator) -> bool:
     """A share of communes (denominator `communes`): for one commune it is simply yes or no."""
     return ind.denominator == COMMUNES and ind.unit != "count"

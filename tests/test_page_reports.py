@@ -13,10 +13,11 @@ from tests.sample_figures import communes_of, figures
 SD = communes_of()
 
 
-def test_the_page_offers_the_four_documents(monkeypatch, shared_seeded_url):
+def test_the_page_offers_the_five_documents(monkeypatch, shared_seeded_url):
     at = run_app(monkeypatch, shared_seeded_url, page="reports", year="2024", period="FY")
     labels = [b.label for b in at.download_button]
     assert labels == [
+        "Tải bản tóm tắt (.pdf)",
         "Tải dự thảo báo cáo (.docx)",
         "Tải bộ trình chiếu (.pdf)",
         "Tải phụ lục (.xlsx)",
@@ -48,7 +49,7 @@ def test_the_commune_picker_follows_the_url(monkeypatch, _shared_copies):
 def test_the_page_in_english(monkeypatch, _shared_copies):
     at = run_app(monkeypatch, _shared_copies["sqlite"], page="reports", year="2024", period="H1", lang="en")
     labels = [b.label for b in at.download_button]
-    assert labels[0] == "Download the report draft (.docx)"
+    assert labels[:2] == ["Download the summary (.pdf)", "Download the report draft (.docx)"]
     text = all_text(at)
     assert "Tải" not in text and "Xuất báo cáo" not in text
     assert "communes reported" in text

@@ -191,3 +191,25 @@ def test_the_meetings_focus_is_the_worst_indicator_judged_per_commune():
     plan = Plan("p", "Plan", "D", (2024,), DES, (CFC, DEATHS, SWIM, local))
     assert focus_indicator(plan, rows).id == "deaths"  # 300 % short, judged per commune
     assert focus_indicator(plan, [_area_row("local", "not_met", 50, 50)]).id == "cfc"  # none off track per commune
+
+
+def test_communes_behind_most_not_met_first_then_at_risk_then_name():
+    from dataclasses import replace as _replace
+
+    from rules.scorecard import communes_off_track
+
+    def r(code: str, ind: str, status: str, gap: float = 1.0) -> ProgressRow:
+        return _replace(_area_row(ind, status, gap=gap, expected=10), area_code=code, is_area=False)
+
+    rows = [
+        r("1", "a", "not_met"), r("1", "b", "at_risk"),
+        r("2", "a", "not_met", gap=1), r("2", "b", "not_met", gap=9), r("2", "c", "met"),
+        r("3", "a", "not_met"), r("3", "b", "at_risk"),  # ties with 1: by name
+        r("4", "a", "met"),  # on track: not listed
+    ]
+    names = [("1", "Xã Bình"), ("2", "Xã Cao"), ("3", "Xã An"), ("4", "Xã Đông")]
+    ranked = communes_off_track(rows, names)
+    assert [o.name for o in ranked] == ["Xã Cao", "Xã An", "Xã Bình"]
+    assert ranked[0].indicators == ("b", "a")  # the furthest from target first
+    assert (ranked[1].not_met, ranked[1].at_risk) == (1, 1)
+    assert [o.code for o in communes_off_track(rows, names, limit=1)] == ["2"]

@@ -16,7 +16,7 @@ import streamlit as st
 from data_access import access, exports
 from data_access.exports import MIME, ExportInputs, file_name, history_years, protect_for
 from ui import auth as ui_auth
-from ui import data
+from ui import data, followup_view
 from ui.frame import PageContext
 
 ICONS = {
@@ -24,6 +24,7 @@ ICONS = {
     "appendix": ":material/table_view:",
     "meeting": ":material/slideshow:",
     "commune": ":material/picture_as_pdf:",
+    "brief": ":material/summarize:",
 }
 
 
@@ -44,8 +45,31 @@ def export_inputs(ctx: PageContext) -> ExportInputs:
         lang=ctx.lang,
         parent_name=parent.name if parent else None,
         db_url=ctx.db_url,  # protection hides the same cells as the pages
+        directions=_open_directions(ctx),
     )
     return protect_for(inputs)
+
+
+def _open_directions(ctx: PageContext) -> tuple:
+    return tuple(followup_view.directions(ctx, status=["overdue", "in_progress"]))
+
+
+def brief_button(ctx: PageContext) -> None:
+    """The chairman's one-page summary (PDF) from the overview: only what it needs is
+    read (this period and the same period a year earlier, both cached), not the history."""
+    plan = ctx.plan
+    previous = None
+    if any((ctx.year - 1) in ind.targets for ind in plan.indicators):
+        previous = data.progress(ctx.db_url, ctx.year - 1, ctx.period, ctx.area.code)
+    inputs = ExportInputs(
+        progress=data.progress(ctx.db_url, ctx.year, ctx.period, ctx.area.code),
+        history={},
+        previous=previous,
+        lang=ctx.lang,
+        db_url=ctx.db_url,
+        directions=_open_directions(ctx),
+    )
+    download_button(ctx, "brief", protect_for(inputs), label=ctx.t("brief_overview_button"), key="overview_brief")
 
 
 def _writer(kind: str, inputs: ExportInputs, codes: list[str] | None) -> Callable[[], bytes]:

@@ -10,7 +10,6 @@ no data passes through HTML or script here. Works offline (no library, no font).
 from __future__ import annotations
 
 import streamlit as st
-import streamlit.components.v1 as components
 
 from i18n import t
 
@@ -20,7 +19,8 @@ PRINT_CSS = """<style>
   [data-testid="stSidebar"], [data-testid="stHeader"], [data-testid="stToolbar"],
   [data-testid="stSidebarCollapsedControl"], [data-testid="stDecoration"],
   .st-key-nav_bar, .st-key-print_button, iframe[title="print_button"],
-  [data-testid="stCheckbox"], [data-testid="stElementToolbar"] { display: none !important; }
+  [data-testid="stCheckbox"], [data-testid="stElementToolbar"],
+  [data-testid="stDownloadButton"] { display: none !important; }
   [data-testid="stMain"], [data-testid="stAppViewContainer"] { overflow: visible !important; }
   [data-testid="stMainBlockContainer"] { padding: 0 !important; max-width: 100% !important; }
   [data-testid="stDataFrame"], [data-testid="stVegaLiteChart"], [data-testid="stTable"],
@@ -37,10 +37,14 @@ _BUTTON = """<button id="print" type="button" onclick="window.parent.print()"
  border-radius: 8px; background: #fff; color: #111; cursor: pointer;">{label}</button>"""
 
 
+BUTTON_WIDTH = 250  # px: the English label, the longer one, on one line
+
+
 def print_button(lang: str) -> None:
     """The button and the print stylesheet, at the top right of a page."""
     import html
 
     st.html(PRINT_CSS)
     with st.container(key="print_button"):
-        components.html(_BUTTON.format(label=html.escape(t("print_button", lang))), height=40)
+        # st.iframe, not components.html (deprecated, removed after 2026-06-01).
+        st.iframe(_BUTTON.format(label=html.escape(t("print_button", lang))), width=BUTTON_WIDTH, height=40)

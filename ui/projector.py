@@ -33,7 +33,8 @@ from data_access.progress import Progress
 from i18n import fmt_date, fmt_number, local_today
 from rules import ProgressRow
 from rules.model import JUDGED_STATUSES, STATUSES, Indicator
-from rules.scorecard import focus_indicator, off_track_worst_first, relative_gap, status_counts
+from rules.scorecard import OffTrack, focus_indicator, off_track_worst_first, status_counts
+from rules.scorecard import communes_off_track as rules_off_track
 from rules.suppression import Hidden, is_masked
 from ui import data
 from ui.charts import axis_label_expr
@@ -583,31 +584,9 @@ def _legend(
 # --------------------------------------------------------------------------- slide 3: off track
 
 
-@dataclass(frozen=True)
-class OffTrack:
-    code: str
-    name: str
-    not_met: int
-    at_risk: int
-    indicators: tuple[str, ...]  # ids not met, worst first
-
-
 def communes_off_track(progress: Progress, limit: int = 6) -> list[OffTrack]:
     """Communes with the most indicators not met (then at risk), most first."""
-    by_code: dict[str, list[ProgressRow]] = {}
-    for r in progress.commune_rows:
-        by_code.setdefault(r.area_code, []).append(r)
-    out = []
-    for c in progress.communes:
-        rows = by_code.get(c.code, [])
-        not_met = [r for r in rows if r.status == "not_met"]
-        at_risk = sum(1 for r in rows if r.status == "at_risk")
-        if not not_met and not at_risk:
-            continue
-        worst = sorted(not_met, key=lambda r: -relative_gap(r))
-        out.append(OffTrack(c.code, c.name, len(not_met), at_risk, tuple(r.indicator_id for r in worst)))
-    out.sort(key=lambda o: (-o.not_met, -o.at_risk, o.name))
-    return out[:limit]
+    return rules_off_track(progress.commune_rows, ((c.code, c.name) for c in progress.communes), limit)
 
 
 def _slide_title_key(slide: str, progress: Progress) -> str:

@@ -63,3 +63,29 @@ def test_print_button_prints_the_page_with_a_print_stylesheet(browser, server, p
     assert not page.locator('[data-testid="stSidebar"]').is_visible()
     assert not page.locator(".st-key-print_button").is_visible()
     page.close()
+
+
+def test_the_chairmans_one_page_summary_downloads_from_the_overview(browser, server, tmp_path):
+    import subprocess
+
+    for size in ("1280x720", "1920x1080"):
+        page = open_page(browser, f"{server.url}/overview?year=2025&period=FY", size)
+        assert_no_error(page)
+        screenshot(page, "overview_tools")
+        button = page.locator(".st-key-overview_tools").get_by_role("button", name="Tóm tắt 1 trang (PDF)")
+        assert button.count() == 1
+        # Beside the print button, both above the title: neither pushes the answer down.
+        title = page.locator("h1").first.bounding_box()
+        assert button.bounding_box()["y"] < title["y"]
+        page.close()
+    page = open_page(browser, f"{server.url}/overview?year=2025&period=FY", "1280x720")
+    with page.expect_download(timeout=60_000) as download:
+        page.locator(".st-key-overview_tools").get_by_role("button", name="Tóm tắt 1 trang (PDF)").click()
+    path = tmp_path / download.value.suggested_filename
+    download.value.save_as(path)
+    assert path.name == "tom-tat-1-trang-tre-em-son-dong-2025-FY.pdf"
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    assert "Pages:           1" in info
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    assert "chỉ tiêu đạt" in text and "Sơn Động" in text
+    page.close()
