@@ -39,9 +39,9 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("commune", "pages/commune.py", ":material/location_city:", "follow"),
     PageSpec("indicator", "pages/indicator.py", ":material/monitoring:", "follow"),
     PageSpec("whatif", "pages/whatif.py", ":material/science:", "follow"),
-    PageSpec("projector", "pages/projector.py", ":material/slideshow:", "follow"),
-    PageSpec("followup", "pages/followup.py", ":material/checklist:", "follow"),
-    PageSpec("meeting", "pages/meeting.py", ":material/groups:", "follow"),
+    PageSpec("projector", "pages/projector.py", ":material/slideshow:", "committee"),
+    PageSpec("followup", "pages/followup.py", ":material/checklist:", "committee"),
+    PageSpec("meeting", "pages/meeting.py", ":material/groups:", "committee"),
     PageSpec("import", "pages/import.py", ":material/upload_file:", "data"),
     PageSpec("completeness", "pages/completeness.py", ":material/fact_check:", "data"),
     PageSpec("quality", "pages/quality.py", ":material/rule:", "data"),
@@ -326,20 +326,26 @@ def page_context(page_key: str) -> PageContext:
 
 
 def nav_bar(ctx: PageContext) -> None:
-    """The page menu: daily pages in a row, the officer's tools in one menu; every
-    link carries the current filters."""
+    """The page menu on one row at 1280x720: the leader's daily pages as links, the
+    steering committee's pages (projector, meeting, follow-up) in one menu, the
+    officer's tools in another, the guide at the foot of the sidebar. Every link carries
+    the current filters."""
     params = ctx.link_params()
     # Static CSS only (never data): less empty space above the menu, but clear of the header bar.
     st.html("<style>.block-container{padding-top:3.6rem}</style>")
-    bar = st.container(horizontal=True, gap="small")
+    bar = st.container(horizontal=True, gap="small", vertical_alignment="center", key="nav_row")
     allowed = [spec for spec in PAGES if ui_auth.page_allowed(spec.key)]  # viewers: no import, audit, locks
-    for spec in allowed:
-        if spec.section != "data":
-            bar.page_link(spec.path, label=ctx.t(f"nav_{spec.key}"), icon=spec.icon, query_params=params)
-    with bar.popover(ctx.t("nav_data_menu"), icon=":material/folder_open:"):
+
+    def links(section: str, where=st) -> None:  # noqa: ANN001 - a container or st itself
         for spec in allowed:
-            if spec.section == "data":
-                st.page_link(spec.path, label=ctx.t(f"nav_{spec.key}"), icon=spec.icon, query_params=params)
+            if spec.section == section:
+                where.page_link(spec.path, label=ctx.t(f"nav_{spec.key}"), icon=spec.icon, query_params=params)
+
+    links("follow", bar)
+    for section, icon in (("committee", ":material/groups:"), ("data", ":material/folder_open:")):
+        with bar.popover(ctx.t(f"nav_{section}_menu"), icon=icon):
+            links(section)
+    links("help", st.sidebar)
 
 
 def _show_plan_errors(errors: data.PlanErrors, lang: str) -> None:

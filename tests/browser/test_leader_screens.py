@@ -89,3 +89,27 @@ def test_the_chairmans_one_page_summary_downloads_from_the_overview(browser, ser
     text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
     assert "chỉ tiêu đạt" in text and "Sơn Động" in text
     page.close()
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_the_menu_is_one_row_at_1280_and_reaches_every_page(browser, server, lang):
+    page = open_page(browser, f"{server.url}/overview?year=2025&lang={lang}", "1280x720")
+    assert_no_error(page)
+    screenshot(page, f"menu_{lang}")
+    row = page.locator(".st-key-nav_row")
+    items = row.locator('[data-testid="stPageLink"], [data-testid="stPopover"]')
+    boxes = [items.nth(i).bounding_box() for i in range(items.count())]
+    middles = [b["y"] + b["height"] / 2 for b in boxes]
+    assert items.count() == 7, items.count()  # five pages, two menus
+    assert max(middles) - min(middles) < 6, middles  # on one line
+    assert max(b["x"] + b["width"] for b in boxes) <= 1280
+    # The committee's menu holds the projector, the follow-up and the meeting; links keep the filters.
+    row.locator('[data-testid="stPopover"] button').first.click()
+    menu = page.locator('[data-testid="stPopoverBody"]')
+    hrefs = [a.get_attribute("href") for a in menu.locator("a").all()]
+    assert {h.split("?")[0].rsplit("/", 1)[-1] for h in hrefs} == {"projector", "followup", "meeting"}
+    assert all("year=2025" in h for h in hrefs)
+    # The guide sits at the foot of the sidebar.
+    help_link = page.locator('[data-testid="stSidebar"] [data-testid="stPageLink"] a')
+    assert help_link.get_attribute("href").split("?")[0].rsplit("/", 1)[-1] == "help"
+    page.close()
