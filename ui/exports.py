@@ -16,7 +16,7 @@ import streamlit as st
 from data_access import access, exports
 from data_access.exports import MIME, ExportInputs, file_name, history_years, protect_for
 from ui import auth as ui_auth
-from ui import data
+from ui import data, followup_view
 from ui.frame import PageContext
 
 ICONS = {
@@ -36,6 +36,10 @@ def export_inputs(ctx: PageContext) -> ExportInputs:
     if any((ctx.year - 1) in ind.targets for ind in plan.indicators):
         previous = data.progress(ctx.db_url, ctx.year - 1, ctx.period, ctx.area.code)
     parent = next((u for u in data.org_units(ctx.db_url) if u.code == ctx.area.parent_code), None)
+    fy_history = {}
+    if ctx.period == "H1":  # the H1/FY share of earlier years projects the year (pace)
+        earlier = list(range(ctx.year - exports.PACE_YEARS, ctx.year))
+        fy_history = data.history(ctx.db_url, ctx.area.code, earlier, "FY", plan.used_data_elements())
     inputs = ExportInputs(
         progress=progress,
         history=history,
@@ -43,6 +47,9 @@ def export_inputs(ctx: PageContext) -> ExportInputs:
         previous=previous,
         lang=ctx.lang,
         parent_name=parent.name if parent else None,
+        parent=parent,
+        notes=tuple(followup_view.notes(ctx, year=ctx.year, period=ctx.period)),  # the viewer's scope
+        fy_history=fy_history,
         db_url=ctx.db_url,  # protection hides the same cells as the pages
     )
     return protect_for(inputs)
