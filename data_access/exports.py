@@ -332,7 +332,9 @@ def pace_method_text(x: IndicatorPace, lang: str) -> str:
         return t("pace_method_ratio", lang)
     if x.pace.share == 0.5:
         return t("pace_method_double", lang)
-    return t("pace_method_share", lang, share=fmt_amount(x.pace.share * 100, "percent", lang))
+    share = x.pace.share * 100
+    decimals = 0 if abs(share - round(share)) < 0.05 else 1  # "40%", not "40,0%" from 39,999…
+    return t("pace_method_share", lang, share=fmt_amount(share, "percent", lang, decimals))
 
 
 def decimals_for(ind: Indicator, row: ProgressRow | None = None, value: float | None = None) -> int:
