@@ -158,7 +158,16 @@ class ExportInputs:
         places = [(self.area.type, self.area.name)]
         if self.parent is not None:
             places.append((self.parent.type, self.parent.name))
-        return issuing_body(self.plan.issued_by, places)
+        # The plan's issuer writes the report of the plan's own area; a report on another
+        # area (a commune of the district) is its own committee's.
+        return issuing_body(self.plan.issued_by if self.is_plan_area else None, places)
+
+    @property
+    def is_plan_area(self) -> bool:
+        """Whether the report covers the plan's area (`plan.area`: a code or a name)."""
+        wanted = unicodedata.normalize("NFC", (self.plan.area or "").strip().lower())
+        names = {self.area.code, self.area.name, self.area.full_name, f"{self.area.type} {self.area.name}"}
+        return wanted in {unicodedata.normalize("NFC", n.strip().lower()) for n in names if n}
 
     def issuer_name(self) -> str:
         """'Sở Y tế tỉnh Bắc Ninh' as the plan writes it; 'UBND huyện Sơn Động' without one."""

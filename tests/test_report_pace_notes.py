@@ -210,3 +210,11 @@ def test_libreoffice_opens_the_h1_report_and_appendix(paced, tmp_path: Path):
     assert "Tiến độ thực hiện đến báo cáo năm 2025" in report
     appendix = _convert(appendix_xlsx(inputs), "phu-luc.xlsx", tmp_path)
     assert "Cần tăng tốc" in appendix or "Đúng tiến độ" in appendix or "Khó đạt" in appendix
+
+
+def test_a_commune_report_under_a_district_plan_is_the_commune_committees(shared_seeded_url):
+    """The plan is issued by UBND huyện Sơn Động; An Châu's own report is its committee's."""
+    inputs = load_inputs(db.get_engine(shared_seeded_url), PLAN, 2024, "FY", AN_CHAU, "vi", date(2025, 1, 20))
+    head, recipients, signer = _header_and_signature(report_docx(inputs))
+    assert head[:2] == ["ỦY BAN NHÂN DÂN", "THỊ TRẤN AN CHÂU"] and signer[0] == "TM. ỦY BAN NHÂN DÂN"
+    assert not [r for r in recipients if r.startswith("- UBND các")]  # no units under a commune
