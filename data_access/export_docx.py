@@ -58,7 +58,14 @@ from rules import accumulates_over_year, area_value, evaluate, units_to_target
 from rules.indicators import better_direction
 from rules.issuer import signature_roles
 from rules.model import Indicator
-from rules.scorecard import is_commune_share, map_indicator, off_track_worst_first, status_counts, worst_first_key
+from rules.scorecard import (
+    decimals_needed,
+    is_commune_share,
+    map_indicator,
+    off_track_worst_first,
+    status_counts,
+    worst_first_key,
+)
 
 FONT = "Times New Roman"
 BODY_PT = 13
@@ -633,7 +640,7 @@ class ReportWriter:
         text = self.t(
             "pace_sentence",
             status=f"{PACE_SYMBOL[x.pace.status]} {pace_status_text(x.pace.status, self.lang)}",
-            projected=self.pace_amount(ind, x.pace.projected),
+            projected=self.pace_amount(ind, x.pace.projected, x.target),
             target=fmt_target(ind, ind.targets[self.i.year].text, self.lang),
             method=pace_method_text(x, self.lang),
         )
@@ -641,8 +648,14 @@ class ReportWriter:
             text += " " + self.t("pace_needed_sentence", needed=self.pace_amount(ind, x.pace.needed_h2))
         return text
 
-    def pace_amount(self, ind: Indicator, value: float) -> str:
-        return fmt_amount(value, ind.unit, self.lang, 0 if ind.unit == "count" and float(value).is_integer() else 1)
+    def pace_amount(self, ind: Indicator, value: float, against: float | None = None, compact: bool = False) -> str:
+        """A pace figure in its unit; against the target, a second decimal when one would
+        make a value that misses it look equal to it (2,0005 % against < 2 %: "2,00 %")."""
+        if ind.unit == "count":
+            decimals = 0 if float(value).is_integer() else 1
+        else:
+            decimals = decimals_needed(float(value), float(against)) if against is not None else 1
+        return fmt_amount(value, ind.unit, self.lang, decimals, compact)
 
     def group_results(self, group_name: str, indicators: list[Indicator]) -> None:
         for ind in indicators:
@@ -783,10 +796,10 @@ class ReportWriter:
                 [
                     str(k),
                     self.name(ind),
-                    self.pace_amount(ind, x.h1),
-                    self.pace_amount(ind, x.pace.projected),
+                    self.pace_amount(ind, x.h1, x.target, compact=True),
+                    self.pace_amount(ind, x.pace.projected, x.target, compact=True),
                     fmt_target(ind, ind.targets[self.i.year].text, self.lang, compact=True),
-                    self.pace_amount(ind, x.pace.needed_h2) if x.pace.needed_h2 is not None else "–",
+                    self.pace_amount(ind, x.pace.needed_h2, compact=True) if x.pace.needed_h2 is not None else "–",
                     f"{PACE_SYMBOL[x.pace.status]} {pace_status_text(x.pace.status, self.lang)}",
                 ]
             )
@@ -797,9 +810,10 @@ class ReportWriter:
                 *(self.t(f"pace_col_{c}") for c in ("name", "h1", "projected", "target", "needed", "status")),
             ],
             rows,
-            [1.0, 5.6, 1.9, 2.1, 2.1, 2.2, 2.4],
+            [0.9, 4.4, 2.2, 2.2, 2.2, 1.9, 2.7],
             align=["center", "left", "right", "right", "center", "right", "left"],
             tints=tints,
+            size=9,  # "27,1/100.000" fits its cell on one line
         )
         self.note(self.t("reports_pace_note"))
         if self.i.area.level == "commune":
