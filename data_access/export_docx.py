@@ -198,12 +198,14 @@ class ReportWriter:
         self.tables = 0
         self.figures = 0
         self.prev_year = inputs.year - 1
+        self.units = inputs.units_word()
         self._styles()
 
     # ----------------------------------------------------------------- text primitives
 
     def t(self, key: str, **values: object) -> str:
-        return self.i.t(key, **values)
+        # The area's units in running text ("xã, thị trấn", "xã, phường") come from the tree.
+        return self.i.t(key, **{"units": self.units, "unit_one": self.units, **values})
 
     def _styles(self) -> None:
         normal = self.doc.styles["Normal"]
@@ -613,7 +615,7 @@ class ReportWriter:
             "reports_verb_reach" if ind.unit != "count" and better_direction(ind) == "higher" else "reports_verb_is"
         )
         value = fmt_row_value(ind, row, self.lang) + self.i.note_suffix(ind.id)
-        fraction = fraction_text(ind, row, self.plan, self.lang)
+        fraction = fraction_text(ind, row, self.plan, self.lang, self.units)
         target = self.target_display(ind)
         gap = gap_phrase(ind, row, self.lang)
         status_key = f"reports_sentence_status_{row.status}"
@@ -927,7 +929,7 @@ class ReportWriter:
         for row in rows:
             ind = self.plan.indicator(row.indicator_id)
             gap = gap_phrase(ind, row, self.lang)
-            units = units_phrase(ind, row.units_to_target, self.plan, self.lang)
+            units = units_phrase(ind, row.units_to_target, self.plan, self.lang, self.units)
             communes = ""
             if row.communes_with_target:
                 communes = self.t(
@@ -1025,7 +1027,7 @@ class ReportWriter:
                     need = self.t("reports_ahead_already_met")
                 else:
                     units = units_to_target(ind, av, ev, des)
-                    need = units_phrase(ind, units, self.plan, self.lang) or "–"
+                    need = units_phrase(ind, units, self.plan, self.lang, self.units) or "–"
                     need = need[:1].upper() + need[1:]
             rows.append(
                 [
@@ -1107,7 +1109,7 @@ class ReportWriter:
                 *communes,
                 self.t("reports_recipient_archive"),
             ]
-        province = self.i.parent_name
+        province = self.i.parent_label()
         unit = self.i.area.type or ""
         party = {"huyện": "Huyện ủy", "tỉnh": "Tỉnh ủy", "thị xã": "Thị ủy", "thành phố": "Thành ủy"}.get(
             unit, "Đảng ủy"

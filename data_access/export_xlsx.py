@@ -42,6 +42,7 @@ from data_access.exports import (
 from i18n import spreadsheet_text, t
 from rules import ProgressRow
 from rules.model import COMMUNES, Indicator
+from rules.scorecard import decimals_needed
 
 # The [$-42A] locale tag makes LibreOffice show 1.234,5 (Vietnamese) whatever the
 # machine's locale; Excel keeps the tag and uses the Windows separators.
@@ -168,9 +169,11 @@ class AppendixWriter:
         self.plan = inputs.plan
         self.wb = Workbook()
         self.used_names: set[str] = set()
+        self.units = inputs.units_word()
 
     def t(self, key: str, **values: object) -> str:
-        return t(key, self.lang, **values)
+        # The area's units in running text ("xã, thị trấn", "xã, phường") come from the tree.
+        return t(key, self.lang, **{"units": self.units, **values})
 
     def headings(self, what: str) -> list[str]:
         progress = self.i.progress
@@ -455,11 +458,13 @@ class AppendixWriter:
             units = [(self.i.area, None)]
             if ind.applies_to_communes:
                 units += [(c, c.code) for c in communes]
-            fmt = _value_format(ind)
             for unit, code in units:
                 x = self.i.pace(ind.id, code)
                 if x is None:
                     continue
+                # a second decimal where one would make a value that misses look equal (2,0005 vs < 2)
+                fine = ind.unit != "count" and decimals_needed(x.h1, x.target) == 2
+                fmt = FMT_RATE2 if fine else _value_format(ind)
                 r += 1
                 is_area = code is None
                 values: list[tuple[object, str | None]] = [

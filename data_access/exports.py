@@ -28,7 +28,7 @@ from data_access.queries import Boundary, FiguresByPeriod
 from i18n import DEFAULT_LANG, fmt_date, fmt_number, local_today, period_text, t
 from i18n.looks import STATUS_COLOR, status_label
 from rules import ProgressRow, area_value, better_direction, commune_result
-from rules.issuer import IssuingBody, issuing_body, unit_types_phrase
+from rules.issuer import IssuingBody, issuing_body, unit_label, unit_types_phrase
 from rules.model import COMMUNES, Indicator, LocalText, OrgUnitRef
 from rules.pace import IndicatorPace, indicator_pace
 from rules.scorecard import decimals_needed, is_commune_share, off_track_worst_first
@@ -179,6 +179,17 @@ class ExportInputs:
         if self.area.level == "commune":
             return ""
         return unit_types_phrase(c.type for c in self.progress.communes)
+
+    def units_word(self) -> str:
+        """What the report calls the area's units in running text: 'xã, thị trấn' (from
+        the tree; a commune's own report: its own word)."""
+        return self.commune_types() or self.area.type or self.t("reports_noun_communes_short")
+
+    def parent_label(self) -> str | None:
+        """'tỉnh Bắc Giang': the unit above the area with its word from the tree."""
+        if self.parent is not None:
+            return unit_label(self.parent.type, self.parent.name)
+        return self.parent_name
 
     # ------------------------------------------------------------------ pace (H1)
 
@@ -509,11 +520,12 @@ def gap_phrase(ind: Indicator, row: ProgressRow, lang: str) -> str:
     return t(key.get(op, "reports_gap_off"), lang, gap=fmt_number(row.gap, decimals, lang), unit=change_unit(ind, lang))
 
 
-def numerator_noun(ind: Indicator, plan, lang: str) -> str:  # noqa: ANN001 - Plan
-    """What the numerator counts, for 'cần thêm 2 xã, thị trấn', '+2.193 children 6–15 who can swim'."""
+def numerator_noun(ind: Indicator, plan, lang: str, communes: str | None = None) -> str:  # noqa: ANN001 - Plan
+    """What the numerator counts, for 'cần thêm 2 xã, thị trấn', '+2.193 children 6–15 who can swim';
+    `communes`: the area's units as the tree calls them ('xã, phường'), when known."""
     de = plan.data_elements.get(ind.numerator)
     if de is not None and de.type == "yes_no" and ind.denominator == COMMUNES:
-        return t("reports_noun_communes", lang)
+        return communes or t("reports_noun_communes", lang)
     return element_noun(de.name if de else LocalText(ind.numerator, ind.numerator), lang)
 
 
@@ -526,23 +538,23 @@ def element_noun(name: LocalText, lang: str) -> str:
     return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
 
 
-def denominator_noun(ind: Indicator, plan, lang: str) -> str:  # noqa: ANN001 - Plan
+def denominator_noun(ind: Indicator, plan, lang: str, communes: str | None = None) -> str:  # noqa: ANN001 - Plan
     if ind.denominator == COMMUNES:
-        return t("reports_noun_communes_short", lang)
+        return communes or t("reports_noun_communes_short", lang)
     de = plan.data_elements.get(ind.denominator or "")
     return element_noun(de.name, lang) if de else ""
 
 
-def units_phrase(ind: Indicator, units: float | None, plan, lang: str) -> str:  # noqa: ANN001 - Plan
+def units_phrase(ind: Indicator, units: float | None, plan, lang: str, communes: str | None = None) -> str:  # noqa: ANN001 - Plan
     """'cần thêm 2 xã, thị trấn' / 'cần giảm 24 trẻ em bị tai nạn, thương tích'."""
     if units is None or is_masked(units) or abs(units) < 1e-9:
         return ""
     amount = fmt_number(abs(units), 0 if float(units).is_integer() else 1, lang)
     key = "reports_units_more" if units > 0 else "reports_units_fewer"
-    return t(key, lang, n=amount, noun=numerator_noun(ind, plan, lang))
+    return t(key, lang, n=amount, noun=numerator_noun(ind, plan, lang, communes))
 
 
-def fraction_text(ind: Indicator, row: ProgressRow, plan, lang: str) -> str:  # noqa: ANN001 - Plan
+def fraction_text(ind: Indicator, row: ProgressRow, plan, lang: str, communes: str | None = None) -> str:  # noqa: ANN001 - Plan
     """'(12/17 xã)' behind a rate; '' for counts."""
     if ind.unit == "count" or row.numerator is None or row.denominator is None or row.value is None:
         return ""
@@ -553,7 +565,7 @@ def fraction_text(ind: Indicator, row: ProgressRow, plan, lang: str) -> str:  # 
         lang,
         num=fmt_number(row.numerator, None, lang),
         den=fmt_number(row.denominator, None, lang),
-        noun=denominator_noun(ind, plan, lang),
+        noun=denominator_noun(ind, plan, lang, communes),
     )
 
 

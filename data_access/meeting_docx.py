@@ -89,8 +89,14 @@ def meeting_record(
     left, right = head.rows[0].cells
 
     def line(
-        cell, text: str, *, bold: bool = False, italic: bool = False, size: float = 13, first: bool = False
-    ) -> None:  # noqa: ANN001
+        cell,  # noqa: ANN001 - a python-docx table cell
+        text: str,
+        *,
+        bold: bool = False,
+        italic: bool = False,
+        size: float = 13,
+        first: bool = False,
+    ) -> None:
         p = cell.paragraphs[0] if first else cell.add_paragraph()
         p.alignment = WD_ALIGN_PARAGRAPH.CENTER
         p.paragraph_format.space_after = Pt(0)

@@ -218,3 +218,18 @@ def test_a_commune_report_under_a_district_plan_is_the_commune_committees(shared
     head, recipients, signer = _header_and_signature(report_docx(inputs))
     assert head[:2] == ["ỦY BAN NHÂN DÂN", "THỊ TRẤN AN CHÂU"] and signer[0] == "TM. ỦY BAN NHÂN DÂN"
     assert not [r for r in recipients if r.startswith("- UBND các")]  # no units under a commune
+
+
+def test_the_units_words_come_from_the_tree(shared_seeded_url):
+    """Communes of a new province are "xã" and "phường": the report and the appendix say
+    so, with no "thị trấn" left from the code (shown here by renaming the units' type)."""
+    inputs = load_inputs(db.get_engine(shared_seeded_url), PLAN, 2024, "FY", None, "vi", date(2025, 1, 20))
+    communes = tuple(replace(c, type="phường") if c.type == "thị trấn" else c for c in inputs.progress.communes)
+    renamed = replace(inputs, progress=replace(inputs.progress, communes=communes))
+    _, text, _ = _docx(report_docx(renamed))
+    _, recipients, _ = _header_and_signature(report_docx(renamed))
+    assert "- UBND các xã, phường;" in recipients
+    assert f"{renamed.progress.communes_reported}/{len(communes)} xã, phường (cập nhật" in text
+    assert "xã, thị trấn" not in text.replace("Tỷ lệ xã, thị trấn", "")  # indicator names are the plan's
+    subtitle = _sheet_rows(appendix_xlsx(renamed), "Tổng hợp")[1][0]
+    assert "xã, phường đã báo cáo" in subtitle
