@@ -19,6 +19,8 @@ def _download(page, label: str):
 
 def test_reports_page_downloads_the_report_and_the_appendix(browser, server, tmp_path):
     page = open_page(browser, f"{server.url}/reports?year=2024&period=FY&lang=vi", "1280x720")
+    # the cards render before their buttons on a cold server (the documents' inputs load first)
+    page.get_by_role("button", name="Tải phiếu kết quả (.pdf)").wait_for(timeout=60_000)
     assert_no_error(page)
     text = page_text(page)
     assert "Xuất báo cáo" in text and "17/17" in text
