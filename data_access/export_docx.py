@@ -44,6 +44,8 @@ from data_access.exports import (
     is_masked,
     mask_text,
     no_case,
+    pace_method_text,
+    pace_status_text,
     period_text,
     row_status_text,
     status_tint,
@@ -54,14 +56,25 @@ from data_access.exports import (
 from i18n import fmt_date, fmt_number
 from rules import accumulates_over_year, area_value, evaluate, units_to_target
 from rules.indicators import better_direction
+from rules.issuer import signature_roles
 from rules.model import Indicator
-from rules.scorecard import is_commune_share, map_indicator, off_track_worst_first, status_counts, worst_first_key
+from rules.scorecard import (
+    decimals_needed,
+    is_commune_share,
+    map_indicator,
+    off_track_worst_first,
+    status_counts,
+    worst_first_key,
+)
 
 FONT = "Times New Roman"
 BODY_PT = 13
 TABLE_PT = 10
 MAX_NAMES = 30  # communes listed by name in running text; the rest are in the appendix
 ROMAN = ("I", "II", "III", "IV", "V")
+# Pace in the six-month report: the pages' symbols (ui/pace_view.py), tints as docx fills.
+PACE_SYMBOL = {"on_track": "✔", "accelerate": "▲", "unlikely": "✖"}
+PACE_TINT = {"on_track": "CCEBDF", "accelerate": "F8E3BC", "unlikely": "F4D0BC"}
 
 
 # --------------------------------------------------------------------------- low-level helpers
@@ -185,12 +198,14 @@ class ReportWriter:
         self.tables = 0
         self.figures = 0
         self.prev_year = inputs.year - 1
+        self.units = inputs.units_word()
         self._styles()
 
     # ----------------------------------------------------------------- text primitives
 
     def t(self, key: str, **values: object) -> str:
-        return self.i.t(key, **values)
+        # The area's units in running text ("xã, thị trấn", "xã, phường") come from the tree.
+        return self.i.t(key, **{"units": self.units, "unit_one": self.units, **values})
 
     def _styles(self) -> None:
         normal = self.doc.styles["Normal"]
@@ -401,10 +416,15 @@ class ReportWriter:
                 _set_font(p.add_run(text), size, bold, italic)
             return p
 
-        line(left, self.t("reports_header_people_committee"), bold=True, size=13, first=True)
-        line(left, area.full_name.upper(), bold=True, size=13)
+        body = self.i.issuer
+        if body.is_committee:  # ỦY BAN NHÂN DÂN / TỈNH BẮC NINH
+            line(left, self.t("reports_header_people_committee"), bold=True, size=13, first=True)
+            line(left, body.unit.upper(), bold=True, size=13)
+        else:  # UBND TỈNH BẮC NINH / SỞ Y TẾ: the committee above, then the body itself
+            line(left, self.t("reports_header_superior", unit=body.unit).upper(), size=13, first=True)
+            line(left, body.body.upper(), bold=True, size=13)
         line(left, "―――――――", size=8)
-        line(left, self.t("reports_header_number"), size=13)
+        line(left, self.t("reports_header_number", abbr=body.abbreviation), size=13)
         line(right, self.t("reports_header_country"), bold=True, size=12, first=True)
         line(right, self.t("reports_header_motto"), bold=True, size=13)
         line(right, "――――――――――――――", size=8)
@@ -422,7 +442,7 @@ class ReportWriter:
 
     def opening(self) -> None:
         plan = self.plan
-        issuer = plan.issued_by or self.t("reports_committee_of", area=commune_label(self.i.area))
+        issuer = self.i.issuer_name()
         basis = (
             self.t("reports_opening_document", document=plan.document, issuer=issuer)
             if plan.document
@@ -432,7 +452,7 @@ class ReportWriter:
             self.t(
                 "reports_opening",
                 basis=basis,
-                committee=self.t("reports_committee_of", area=commune_label(self.i.area)),
+                committee=issuer,
                 period=period_text(self.i.period, self.i.year, self.lang),
             )
         )
@@ -594,14 +614,14 @@ class ReportWriter:
         verb_key = (
             "reports_verb_reach" if ind.unit != "count" and better_direction(ind) == "higher" else "reports_verb_is"
         )
-        value = fmt_row_value(ind, row, self.lang)
-        fraction = fraction_text(ind, row, self.plan, self.lang)
+        value = fmt_row_value(ind, row, self.lang) + self.i.note_suffix(ind.id)
+        fraction = fraction_text(ind, row, self.plan, self.lang, self.units)
         target = self.target_display(ind)
         gap = gap_phrase(ind, row, self.lang)
         status_key = f"reports_sentence_status_{row.status}"
         status = self.t(status_key, target=target, gap=f" ({gap})" if gap else "", year=self.i.year)
         change = change_phrase(ind, row.value, row.previous_value, self.prev_year, self.lang)
-        return self.t(
+        sentence = self.t(
             "reports_sentence",
             name=name,
             verb=self.t(verb_key),
@@ -610,6 +630,34 @@ class ReportWriter:
             status=status,
             change=f"; {change}" if change else "",
         )
+        pace = self.pace_sentence(ind)
+        return f"{sentence} {pace}" if pace else sentence
+
+    def pace_sentence(self, ind: Indicator, code: str | None = None) -> str:
+        """H1: 'Tiến độ: ▲ Cần tăng tốc — dự kiến cả năm 60, chỉ tiêu năm ≥ 100 (…). 6 tháng
+        cuối năm cần thêm 60.' — the pages' sentence (ui/pace_view.indicator_line)."""
+        x = self.i.pace(ind.id, code)
+        if x is None:
+            return ""
+        text = self.t(
+            "pace_sentence",
+            status=f"{PACE_SYMBOL[x.pace.status]} {pace_status_text(x.pace.status, self.lang)}",
+            projected=self.pace_amount(ind, x.pace.projected, x.target),
+            target=fmt_target(ind, ind.targets[self.i.year].text, self.lang),
+            method=pace_method_text(x, self.lang),
+        )
+        if x.pace.needed_h2 is not None:
+            text += " " + self.t("pace_needed_sentence", needed=self.pace_amount(ind, x.pace.needed_h2))
+        return text
+
+    def pace_amount(self, ind: Indicator, value: float, against: float | None = None, compact: bool = False) -> str:
+        """A pace figure in its unit; against the target, a second decimal when one would
+        make a value that misses it look equal to it (2,0005 % against < 2 %: "2,00 %")."""
+        if ind.unit == "count":
+            decimals = 0 if float(value).is_integer() else 1
+        else:
+            decimals = decimals_needed(float(value), float(against)) if against is not None else 1
+        return fmt_amount(value, ind.unit, self.lang, decimals, compact)
 
     def group_results(self, group_name: str, indicators: list[Indicator]) -> None:
         for ind in indicators:
@@ -672,7 +720,8 @@ class ReportWriter:
                     elif is_commune_share(ind):
                         shown.append(label)
                     else:
-                        shown.append(f"{label} ({fmt_row_value(ind, r, self.lang)})")
+                        value = fmt_row_value(ind, r, self.lang) + self.i.note_suffix(ind.id, r.area_code)
+                        shown.append(f"{label} ({value})")
                 if len(hit) > MAX_NAMES:
                     shown.append(self.t("reports_and_more", n=len(hit) - MAX_NAMES))
                 parts.append(self.t(f"reports_misses_{status}", n=len(hit), names=", ".join(shown)))
@@ -713,11 +762,80 @@ class ReportWriter:
         self.heading(self.t("reports_part_assessment", n=ROMAN[2]), 1)
         self.heading(self.t("reports_assessment_1", year=self.prev_year), 2)
         self.comparison()
-        self.heading(self.t("reports_assessment_2"), 2)
+        n = 2
+        if self.i.period == "H1":  # the six-month report says whether the year is within reach
+            self.heading(self.t("reports_assessment_pace", n=n, year=self.i.year), 2)
+            self.pace_part()
+            n += 1
+        self.heading(self.t("reports_assessment_2", n=n), 2)
         self.shortcomings()
         self.placeholder(self.t("reports_ph_shortcomings"))
-        self.heading(self.t("reports_assessment_3"), 2)
+        self.heading(self.t("reports_assessment_3", n=n + 1), 2)
         self.placeholder(self.t("reports_ph_causes"))
+
+    def pace_part(self) -> None:
+        """Per indicator: H1, the projected year, the year's target, what H2 must add, the
+        status; then the units unlikely to reach their target (rules.pace, as the pages)."""
+        lines = [(k, ind, self.i.pace(ind.id)) for k, ind in enumerate(self.plan.indicators, start=1)]
+        lines = [(k, ind, x) for k, ind, x in lines if x is not None]
+        if not lines:
+            self.para(self.t("reports_pace_none"))
+            return
+        counts = Counter(x.pace.status for _, _, x in lines)
+        self.para(
+            self.t(
+                "reports_pace_intro",
+                year=self.i.year,
+                on_track=counts["on_track"],
+                accelerate=counts["accelerate"],
+                unlikely=counts["unlikely"],
+            )
+        )
+        self.next_table_caption(self.t("reports_table_pace", year=self.i.year))
+        rows, tints = [], []
+        for k, ind, x in lines:
+            rows.append(
+                [
+                    str(k),
+                    self.name(ind),
+                    self.pace_amount(ind, x.h1, x.target, compact=True),
+                    self.pace_amount(ind, x.pace.projected, x.target, compact=True),
+                    fmt_target(ind, ind.targets[self.i.year].text, self.lang, compact=True),
+                    self.pace_amount(ind, x.pace.needed_h2, compact=True) if x.pace.needed_h2 is not None else "–",
+                    f"{PACE_SYMBOL[x.pace.status]} {pace_status_text(x.pace.status, self.lang)}",
+                ]
+            )
+            tints.append({6: PACE_TINT[x.pace.status]})
+        self.table(
+            [
+                self.t("reports_col_no"),
+                *(self.t(f"pace_col_{c}") for c in ("name", "h1", "projected", "target", "needed", "status")),
+            ],
+            rows,
+            [0.9, 4.4, 2.2, 2.2, 2.2, 1.9, 2.7],
+            align=["center", "left", "right", "right", "center", "right", "left"],
+            tints=tints,
+            size=9,  # "27,1/100.000" fits its cell on one line
+        )
+        self.note(self.t("reports_pace_note"))
+        if self.i.area.level == "commune":
+            return
+        listed = []
+        for _, ind, _x in lines:
+            if not ind.applies_to_communes:
+                continue
+            hit = [
+                c
+                for c in self.i.progress.communes
+                if (p := self.i.pace(ind.id, c.code)) and p.pace.status == "unlikely"
+            ]
+            if hit:
+                names = self.names(hit)
+                listed.append(self.t("reports_pace_communes", name=self.name(ind), n=len(hit), names=names))
+        if listed:
+            self.para(self.t("reports_pace_communes_title"), italic=True, keep=True)
+            for line in listed:
+                self.bullet(line, "+")
 
     def comparison(self) -> None:
         area_rows = self.i.progress.area_rows
@@ -811,7 +929,7 @@ class ReportWriter:
         for row in rows:
             ind = self.plan.indicator(row.indicator_id)
             gap = gap_phrase(ind, row, self.lang)
-            units = units_phrase(ind, row.units_to_target, self.plan, self.lang)
+            units = units_phrase(ind, row.units_to_target, self.plan, self.lang, self.units)
             communes = ""
             if row.communes_with_target:
                 communes = self.t(
@@ -909,7 +1027,7 @@ class ReportWriter:
                     need = self.t("reports_ahead_already_met")
                 else:
                     units = units_to_target(ind, av, ev, des)
-                    need = units_phrase(ind, units, self.plan, self.lang) or "–"
+                    need = units_phrase(ind, units, self.plan, self.lang, self.units) or "–"
                     need = need[:1].upper() + need[1:]
             rows.append(
                 [
@@ -948,7 +1066,7 @@ class ReportWriter:
             self.t(
                 "reports_closing",
                 subject=self.report_subject()[:1].lower() + self.report_subject()[1:],
-                committee=self.t("reports_committee_of", area=commune_label(self.i.area)),
+                committee=self.i.issuer_name(),
             ),
             keep=True,  # the closing sentence goes with the signature block
         )
@@ -962,17 +1080,12 @@ class ReportWriter:
             q = left.add_paragraph()
             q.paragraph_format.space_after = Pt(0)
             _set_font(q.add_run(line), 11)
-        for k, (text, bold) in enumerate(
-            (
-                (self.t("reports_sign_on_behalf"), True),
-                (self.t("reports_sign_for_chair"), True),
-                (self.t("reports_sign_vice_chair"), True),
-            )
-        ):
+        # Who signs follows the issuing body: TM. ỦY BAN NHÂN DÂN / KT. CHỦ TỊCH, or KT. GIÁM ĐỐC.
+        for k, role in enumerate(signature_roles(self.i.issuer)):
             q = right.paragraphs[0] if k == 0 else right.add_paragraph()
             q.alignment = WD_ALIGN_PARAGRAPH.CENTER
             q.paragraph_format.space_after = Pt(0)
-            _set_font(q.add_run(text), 13, bold)
+            _set_font(q.add_run(self.t(f"reports_sign_{role}")), 13, True)
         for _ in range(3):
             right.add_paragraph()
         q = right.add_paragraph()
@@ -984,7 +1097,19 @@ class ReportWriter:
         _widths(table, [8.0, 8.0])
 
     def recipients(self) -> list[str]:
-        province = self.i.parent_name
+        """Addressees: those above the issuing body, its own leaders, the communes' committees
+        (their kinds from the tree: "UBND các xã, thị trấn"), the archive."""
+        body = self.i.issuer
+        types = self.i.commune_types()
+        communes = [self.t("reports_recipient_communes", types=types)] if types else []
+        if not body.is_committee:  # a department reports to its committee
+            return [
+                self.t("reports_recipient_superior", superior=self.t("reports_header_superior", unit=body.unit)),
+                self.t("reports_recipient_body_leaders", body=body.body),
+                *communes,
+                self.t("reports_recipient_archive"),
+            ]
+        province = self.i.parent_label()
         unit = self.i.area.type or ""
         party = {"huyện": "Huyện ủy", "tỉnh": "Tỉnh ủy", "thị xã": "Thị ủy", "thành phố": "Thành ủy"}.get(
             unit, "Đảng ủy"
@@ -996,6 +1121,7 @@ class ReportWriter:
         lines += [
             self.t("reports_recipient_party", party=party, unit=unit),
             self.t("reports_recipient_leaders", unit=unit),
+            *communes,
             self.t("reports_recipient_archive"),
         ]
         return lines

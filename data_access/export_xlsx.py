@@ -32,6 +32,9 @@ from data_access.exports import (
     is_masked,
     mask_text,
     no_case,
+    note_text,
+    pace_method_text,
+    pace_status_text,
     period_text,
     row_status_text,
     status_tint,
@@ -39,6 +42,7 @@ from data_access.exports import (
 from i18n import spreadsheet_text, t
 from rules import ProgressRow
 from rules.model import COMMUNES, Indicator
+from rules.scorecard import decimals_needed
 
 # The [$-42A] locale tag makes LibreOffice show 1.234,5 (Vietnamese) whatever the
 # machine's locale; Excel keeps the tag and uses the Windows separators.
@@ -50,6 +54,7 @@ BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 HEADER_FILL = PatternFill("solid", fgColor="D9D9D9")
 AREA_FILL = PatternFill("solid", fgColor="F2F2F2")
 FONT = "Times New Roman"
+PACE_FILL = {"on_track": "CCEBDF", "accelerate": "F8E3BC", "unlikely": "F4D0BC"}  # as the pages
 
 
 def _put(
@@ -164,9 +169,11 @@ class AppendixWriter:
         self.plan = inputs.plan
         self.wb = Workbook()
         self.used_names: set[str] = set()
+        self.units = inputs.units_word()
 
     def t(self, key: str, **values: object) -> str:
-        return t(key, self.lang, **values)
+        # The area's units in running text ("xã, thị trấn", "xã, phường") come from the tree.
+        return t(key, self.lang, **{"units": self.units, **values})
 
     def headings(self, what: str) -> list[str]:
         progress = self.i.progress
@@ -188,6 +195,8 @@ class AppendixWriter:
         for k, (group, indicators) in enumerate(indicators_by_group(self.plan), start=1):
             self.group_sheet(k, group.get(self.lang), indicators)
         self.raw_sheet()
+        if self.i.period == "H1":
+            self.pace_sheet()
         self.key_sheet()
         self.wb.properties.title = self.headings(self.t("reports_xlsx_what_summary"))[0]
         self.wb.properties.language = "vi-VN" if self.lang == "vi" else "en-GB"
@@ -270,6 +279,9 @@ class AppendixWriter:
             parts.append(self.t("reports_xlsx_note_ineligible", names=names))
         if not ind.applies_to_communes:
             parts.append(self.t("reports_xlsx_note_area_only"))
+        found = self.i.notes_on(ind.id)
+        if found:  # the editor's explanation of the value, dated (data_access/followup.py)
+            parts.append(note_text(found, self.lang))
         return "; ".join(parts)
 
     # ------------------------------------------------------------------ one sheet per section
@@ -403,6 +415,9 @@ class AppendixWriter:
         from data_access.exports import blocking_text
 
         parts = []
+        found = self.i.notes_on(row.indicator_id, row.area_code)
+        if found:
+            parts.append(note_text(found, self.lang))
         if row.blocking:
             parts.append(self.t("reports_xlsx_note_blocking", why=blocking_text(row, self.plan, self.lang)))
         if no_case(row):
@@ -410,6 +425,75 @@ class AppendixWriter:
         elif not row.reported:
             parts.append(self.t("reports_xlsx_note_not_reported_one"))
         return "; ".join(parts)
+
+    # ------------------------------------------------------------------ pace (H1)
+
+    def pace_sheet(self) -> None:
+        """One row per (indicator, unit): the area first, then every commune; H1 value, the
+        projected year, the year's target, what H2 must add, the status and how it was
+        projected (rules.pace, the pages' rule and words)."""
+        ws = self.wb.create_sheet(_sheet_name(0, self.t("reports_xlsx_sheet_pace"), self.used_names).split(". ", 1)[1])
+        cols = [
+            (self.t("reports_xlsx_col_id"), 16),
+            (self.t("pace_col_name"), 40),
+            (self.t("reports_xlsx_col_code"), 9),
+            (self.t("reports_col_commune"), 24),
+            (self.t("pace_col_h1"), 11),
+            (self.t("pace_col_projected"), 12),
+            (self.t("pace_col_target"), 13),
+            (self.t("pace_col_needed"), 13),
+            (self.t("pace_col_status"), 15),
+            (self.t("pace_col_method"), 36),
+            (self.t("reports_xlsx_col_note"), 36),
+        ]
+        _title(ws, self.headings(self.t("reports_xlsx_what_pace", year=self.i.year)), len(cols))
+        hr = 4
+        for c, (text, width) in enumerate(cols, start=1):
+            _put(ws, hr, c, text, bold=True, fill="D9D9D9", wrap=True, align="center")
+            ws.column_dimensions[get_column_letter(c)].width = width
+        ws.row_dimensions[hr].height = 32
+        r = hr
+        communes = [] if self.i.area.level == "commune" else list(self.i.progress.communes)
+        for ind in self.plan.indicators:
+            units = [(self.i.area, None)]
+            if ind.applies_to_communes:
+                units += [(c, c.code) for c in communes]
+            for unit, code in units:
+                x = self.i.pace(ind.id, code)
+                if x is None:
+                    continue
+                # a second decimal where one would make a value that misses look equal (2,0005 vs < 2)
+                fine = ind.unit != "count" and decimals_needed(x.h1, x.target) == 2
+                fmt = FMT_RATE2 if fine else _value_format(ind)
+                r += 1
+                is_area = code is None
+                values: list[tuple[object, str | None]] = [
+                    (ind.id, None),
+                    (ind.name.get(self.lang), None),
+                    (unit.code, None),
+                    (unit.full_name, None),
+                    (_num(x.h1), fmt),
+                    (_num(x.pace.projected), fmt),
+                    (fmt_target(ind, ind.targets[self.i.year].text, self.lang), None),
+                    (_num(x.pace.needed_h2), fmt),
+                    (pace_status_text(x.pace.status, self.lang), None),
+                    (pace_method_text(x, self.lang), None),
+                    (" ".join(note_text([n], self.lang) for n in self.i.notes_on(ind.id, code)), None),
+                ]
+                for c, (value, f) in enumerate(values, start=1):
+                    _put(
+                        ws,
+                        r,
+                        c,
+                        value,
+                        fmt=f,
+                        bold=is_area,
+                        fill=PACE_FILL[x.pace.status] if c == 9 else ("F2F2F2" if is_area else None),
+                        align="right" if f else None,
+                        wrap=c in (2, 10, 11),
+                    )
+        _print_setup(ws, f"{hr}:{hr}", f"E{hr + 1}")
+        ws.auto_filter.ref = f"A{hr}:{get_column_letter(len(cols))}{r}"
 
     # ------------------------------------------------------------------ key
 

@@ -28,11 +28,15 @@ from data_access.queries import Boundary, FiguresByPeriod
 from i18n import DEFAULT_LANG, fmt_date, fmt_number, local_today, period_text, t
 from i18n.looks import STATUS_COLOR, status_label
 from rules import ProgressRow, area_value, better_direction, commune_result
+from rules.issuer import IssuingBody, issuing_body, unit_label, unit_types_phrase
 from rules.model import COMMUNES, Indicator, LocalText, OrgUnitRef
+from rules.pace import IndicatorPace, indicator_pace
 from rules.scorecard import decimals_needed, is_commune_share, off_track_worst_first
 
 # How many years of the same period the trends show (the report year included).
 TREND_YEARS = 5
+# Earlier years whose H1/FY ratio estimates the first half's share (as ui/pace_view.py).
+PACE_YEARS = 3
 # Raw figures whose yearly totals the meeting pack and the report chart over time.
 TREND_ELEMENTS: tuple[str, ...] = ("injury_cases", "drowning_deaths")
 # Events a report lists with the communes where they happened (section I.2).
@@ -78,6 +82,13 @@ class ExportInputs:
     lang: str = DEFAULT_LANG
     today: date = field(default_factory=local_today)
     parent_name: str | None = None  # the province, for the report's addressees
+    parent: OrgUnitRef | None = None  # the unit above the area (its type names it: tỉnh…)
+    # Notes on figures (data_access.followup.NoteRow) of this year and period, read under
+    # the viewer's scope: written beside the value they explain.
+    notes: Sequence = ()
+    # The FY figures of earlier years (H1 reports only): with `history`'s H1 figures they
+    # give the H1/FY share that projects an accumulating figure to the year (rules.pace).
+    fy_history: FiguresByPeriod = field(default_factory=dict)
     protected: bool = False  # small sensitive counts already masked (see `protect_for`)
     # The database the figures come from: small-count protection then hides the same
     # cells as the pages (decided once for the whole tree, data_access/protect.py).
@@ -142,6 +153,88 @@ class ExportInputs:
     def years(self) -> list[int]:
         return sorted({y for (y, p) in self.history if p == self.period} | {self.year})
 
+    # ------------------------------------------------------------------ issuing body
+
+    @property
+    def issuer(self) -> IssuingBody:
+        """Who issues the report: the plan's `issued_by`, else the area's committee."""
+        places = [(self.area.type, self.area.name)]
+        if self.parent is not None:
+            places.append((self.parent.type, self.parent.name))
+        # The plan's issuer writes the report of the plan's own area; a report on another
+        # area (a commune of the district) is its own committee's.
+        return issuing_body(self.plan.issued_by if self.is_plan_area else None, places)
+
+    @property
+    def is_plan_area(self) -> bool:
+        """Whether the report covers the plan's area (`plan.area`: a code or a name)."""
+        wanted = unicodedata.normalize("NFC", (self.plan.area or "").strip().lower())
+        names = {self.area.code, self.area.name, self.area.full_name, f"{self.area.type} {self.area.name}"}
+        return wanted in {unicodedata.normalize("NFC", n.strip().lower()) for n in names if n}
+
+    def issuer_name(self) -> str:
+        """'Sở Y tế tỉnh Bắc Ninh' as the plan writes it; 'UBND huyện Sơn Động' without one."""
+        body = self.issuer
+        return body.written or self.t("reports_committee_short", unit=body.unit)
+
+    def commune_types(self) -> str:
+        """'xã, thị trấn' — the kinds of the area's communes, from the tree."""
+        if self.area.level == "commune":
+            return ""
+        return unit_types_phrase(c.type for c in self.progress.communes)
+
+    def units_word(self) -> str:
+        """What the report calls the area's units in running text: 'xã, thị trấn' (from
+        the tree; a commune's own report: its own word)."""
+        return self.commune_types() or self.area.type or self.t("reports_noun_communes_short")
+
+    def parent_label(self) -> str | None:
+        """'tỉnh Bắc Giang': the unit above the area with its word from the tree."""
+        if self.parent is not None:
+            return unit_label(self.parent.type, self.parent.name)
+        return self.parent_name
+
+    # ------------------------------------------------------------------ pace (H1)
+
+    def pace(self, indicator_id: str, code: str | None = None) -> IndicatorPace | None:
+        """The pace to the year's report of one indicator for the area (`code` None) or a
+        commune; None outside H1 or where the indicator has none (rules.pace)."""
+        if self.period != "H1":
+            return None
+        cache = self.__dict__.setdefault("_pace_cache", {})
+        key = (indicator_id, code)
+        if key not in cache:
+            codes = [code] if code else [c.code for c in self.progress.communes]
+            earlier = [
+                (self.history.get((y, "H1"), {}), self.fy_history.get((y, "FY"), {}))
+                for y in range(self.year - PACE_YEARS, self.year)
+                if (y, "H1") in self.history and (y, "FY") in self.fy_history
+            ]
+            ind = self.plan.indicator(indicator_id)
+            cache[key] = indicator_pace(ind, self.year, codes, self.progress.figures, earlier, self.plan.data_elements)
+        return cache[key]
+
+    # ------------------------------------------------------------------ notes on figures
+
+    def notes_on(self, indicator_id: str, code: str | None = None) -> list:
+        """The notes on this year's and period's value of one indicator, oldest first."""
+        where = code or self.area.code
+        return [
+            n
+            for n in self.notes
+            if n.indicator_id == indicator_id
+            and n.area_code == where
+            and n.year == self.year
+            and n.period == self.period
+        ]
+
+    def note_suffix(self, indicator_id: str, code: str | None = None) -> str:
+        """' (Ghi chú: tăng do rà soát lại danh sách, 12/05/2026)' after a value; ''."""
+        found = self.notes_on(indicator_id, code)
+        if not found:
+            return ""
+        return " " + note_text(found, self.lang)
+
 
 def history_years(year: int) -> list[int]:
     return list(range(year - TREND_YEARS + 1, year + 1))
@@ -157,7 +250,7 @@ def load_inputs(
     today: date | None = None,
 ) -> ExportInputs:
     """Read what the documents need from the database (the command line's path)."""
-    from data_access import access, queries
+    from data_access import access, followup, queries
     from data_access.progress import resolve_area
 
     # The scoped reads refuse an area outside the acting account's grants (`--as`).
@@ -170,9 +263,11 @@ def load_inputs(
     if any((year - 1) in ind.targets for ind in plan.indicators):
         previous = access.compute_progress(engine, None, plan, year - 1, period, progress.area.code)
     parent = queries.org_unit(engine, progress.area.parent_code) if progress.area.parent_code else None
-    from data_access.followup import list_directions
-
-    directions = list_directions(engine, None, area_code=progress.area.code, status=["overdue", "in_progress"])
+    directions = followup.list_directions(engine, None, area_code=progress.area.code, status=["overdue", "in_progress"])
+    fy_history = {}
+    if period == "H1":
+        earlier = [(y, "FY") for y in range(year - PACE_YEARS, year)]
+        fy_history = access.figures_in_area(engine, None, progress.area.code, earlier, plan.used_data_elements())
     return ExportInputs(
         progress=progress,
         history=history,
@@ -181,6 +276,9 @@ def load_inputs(
         lang=lang,
         today=today or local_today(),
         parent_name=parent.name if parent else None,
+        parent=parent,
+        notes=tuple(followup.list_notes(engine, None, progress.area.code, year=year, period=period)),
+        fy_history=fy_history,
         db_url=engine.url.render_as_string(hide_password=False),
         directions=tuple(directions),
     )
@@ -240,6 +338,28 @@ def mask_text(value: object) -> str | None:
 
 def is_masked(*values: object) -> bool:
     return any(mask_text(v) is not None for v in values)
+
+
+def note_text(notes: Sequence, lang: str) -> str:
+    """'(Ghi chú: tăng do rà soát lại danh sách, 12/05/2026)'; several notes joined by ';'."""
+    parts = [t("reports_note_part", lang, text=n.text, date=fmt_date(n.noted_on, lang)) for n in notes]
+    return t("reports_note_inline", lang, notes="; ".join(parts))
+
+
+def pace_status_text(status: str, lang: str) -> str:
+    """'Đúng tiến độ' / 'Cần tăng tốc' / 'Khó đạt': the pages' words (followup.yaml)."""
+    return t(f"pace_status_{status}", lang)
+
+
+def pace_method_text(x: IndicatorPace, lang: str) -> str:
+    """How the year was projected, in the pages' words (ui/pace_view.method_text)."""
+    if not x.accumulating:
+        return t("pace_method_ratio", lang)
+    if x.pace.share == 0.5:
+        return t("pace_method_double", lang)
+    share = x.pace.share * 100
+    decimals = 0 if abs(share - round(share)) < 0.05 else 1  # "40%", not "40,0%" from 39,999…
+    return t("pace_method_share", lang, share=fmt_amount(share, "percent", lang, decimals))
 
 
 def decimals_for(ind: Indicator, row: ProgressRow | None = None, value: float | None = None) -> int:
@@ -405,11 +525,12 @@ def gap_phrase(ind: Indicator, row: ProgressRow, lang: str) -> str:
     return t(key.get(op, "reports_gap_off"), lang, gap=fmt_number(row.gap, decimals, lang), unit=change_unit(ind, lang))
 
 
-def numerator_noun(ind: Indicator, plan, lang: str) -> str:  # noqa: ANN001 - Plan
-    """What the numerator counts, for 'cần thêm 2 xã, thị trấn', '+2.193 children 6–15 who can swim'."""
+def numerator_noun(ind: Indicator, plan, lang: str, communes: str | None = None) -> str:  # noqa: ANN001 - Plan
+    """What the numerator counts, for 'cần thêm 2 xã, thị trấn', '+2.193 children 6–15 who can swim';
+    `communes`: the area's units as the tree calls them ('xã, phường'), when known."""
     de = plan.data_elements.get(ind.numerator)
     if de is not None and de.type == "yes_no" and ind.denominator == COMMUNES:
-        return t("reports_noun_communes", lang)
+        return communes or t("reports_noun_communes", lang)
     return element_noun(de.name if de else LocalText(ind.numerator, ind.numerator), lang)
 
 
@@ -422,23 +543,23 @@ def element_noun(name: LocalText, lang: str) -> str:
     return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
 
 
-def denominator_noun(ind: Indicator, plan, lang: str) -> str:  # noqa: ANN001 - Plan
+def denominator_noun(ind: Indicator, plan, lang: str, communes: str | None = None) -> str:  # noqa: ANN001 - Plan
     if ind.denominator == COMMUNES:
-        return t("reports_noun_communes_short", lang)
+        return communes or t("reports_noun_communes_short", lang)
     de = plan.data_elements.get(ind.denominator or "")
     return element_noun(de.name, lang) if de else ""
 
 
-def units_phrase(ind: Indicator, units: float | None, plan, lang: str) -> str:  # noqa: ANN001 - Plan
+def units_phrase(ind: Indicator, units: float | None, plan, lang: str, communes: str | None = None) -> str:  # noqa: ANN001 - Plan
     """'cần thêm 2 xã, thị trấn' / 'cần giảm 24 trẻ em bị tai nạn, thương tích'."""
     if units is None or is_masked(units) or abs(units) < 1e-9:
         return ""
     amount = fmt_number(abs(units), 0 if float(units).is_integer() else 1, lang)
     key = "reports_units_more" if units > 0 else "reports_units_fewer"
-    return t(key, lang, n=amount, noun=numerator_noun(ind, plan, lang))
+    return t(key, lang, n=amount, noun=numerator_noun(ind, plan, lang, communes))
 
 
-def fraction_text(ind: Indicator, row: ProgressRow, plan, lang: str) -> str:  # noqa: ANN001 - Plan
+def fraction_text(ind: Indicator, row: ProgressRow, plan, lang: str, communes: str | None = None) -> str:  # noqa: ANN001 - Plan
     """'(12/17 xã)' behind a rate; '' for counts."""
     if ind.unit == "count" or row.numerator is None or row.denominator is None or row.value is None:
         return ""
@@ -449,7 +570,7 @@ def fraction_text(ind: Indicator, row: ProgressRow, plan, lang: str) -> str:  # 
         lang,
         num=fmt_number(row.numerator, None, lang),
         den=fmt_number(row.denominator, None, lang),
-        noun=denominator_noun(ind, plan, lang),
+        noun=denominator_noun(ind, plan, lang, communes),
     )
 
 
@@ -686,7 +807,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--targets")
     p.add_argument("--for-circulation", action="store_true", help=t("access_cli_help_for_circulation"))
     p.set_defaults(func=cmd_export_report)
-
 
 
 __all__ = [

@@ -18,11 +18,13 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm, Pt
 from sqlalchemy import Engine
 
+from data_access import queries
 from data_access.access import AccessScope
 from data_access.export_docx import FONT, _no_borders, _repeat_header, _set_font, _widths
 from data_access.exports import date_in_words
 from data_access.followup import DirectionRow, due_for_meeting, get_meeting, list_directions, meeting_snapshot
 from i18n import DEFAULT_LANG, fmt_date, t
+from rules.issuer import issuing_body, unit_types_phrase
 from rules.model import OFF_TRACK
 
 
@@ -42,6 +44,11 @@ def _where(d: DirectionRow, indicator_names: dict[str, str]) -> str:
     if d.indicator_id:
         return f"{d.area_name} – {indicator_names.get(d.indicator_id, d.indicator_id)}"
     return d.area_name
+
+
+def commune_types(engine: Engine, meeting) -> str:  # noqa: ANN001 - followup.MeetingRow
+    """'xã, thị trấn': the kinds of the communes under the meeting's area on its day."""
+    return unit_types_phrase(c.type for c in queries.communes_in(engine, meeting.area_code, on=meeting.meeting_date))
 
 
 def meeting_record(
@@ -81,14 +88,27 @@ def meeting_record(
     _no_borders(head)
     left, right = head.rows[0].cells
 
-    def line(cell, text: str, *, bold: bool = False, italic: bool = False, size: float = 13, first: bool = False) -> None:  # noqa: ANN001
+    def line(
+        cell,  # noqa: ANN001 - a python-docx table cell
+        text: str,
+        *,
+        bold: bool = False,
+        italic: bool = False,
+        size: float = 13,
+        first: bool = False,
+    ) -> None:
         p = cell.paragraphs[0] if first else cell.add_paragraph()
         p.alignment = WD_ALIGN_PARAGRAPH.CENTER
         p.paragraph_format.space_after = Pt(0)
         _set_font(p.add_run(text), size, bold, italic)
 
-    line(left, tr("meeting_doc_body").upper(), size=12, first=True)
-    line(left, meeting.area_name.upper(), bold=True)
+    # The committee above (UBND HUYỆN SƠN ĐỘNG, its word from the tree), then the body itself.
+    unit = queries.org_unit(engine, meeting.area_code, on=meeting.meeting_date)
+    places = [(unit.type, unit.name)] if unit else [(None, meeting.area_name)]
+    superior = issuing_body(None, places).unit
+    types = "" if unit is not None and unit.level == "commune" else commune_types(engine, meeting)
+    line(left, tr("reports_header_superior", unit=superior).upper(), size=12, first=True)
+    line(left, tr("meeting_doc_body").upper(), bold=True)
     line(left, "―――――――", size=8)
     line(left, tr("meeting_doc_number"))
     line(right, tr("reports_header_country"), bold=True, size=12, first=True)
@@ -100,7 +120,12 @@ def meeting_record(
 
     _para(doc)
     _para(doc, tr("meeting_doc_title"), bold=True, align="center", size=14)
-    _para(doc, tr("meeting_doc_subject", title=meeting.title, date=fmt_date(meeting.meeting_date, lang)), bold=True, align="center")
+    _para(
+        doc,
+        tr("meeting_doc_subject", title=meeting.title, date=fmt_date(meeting.meeting_date, lang)),
+        bold=True,
+        align="center",
+    )
     _para(doc, "――――――", align="center", size=8)
     intro = tr(
         "meeting_doc_intro",
@@ -111,7 +136,9 @@ def meeting_record(
     _para(doc, intro, align="justify")
 
     # I. What the committee saw (the frozen snapshot)
-    _para(doc, "I. " + tr("meeting_doc_part_figures", period=tr(f"period_{meeting.period}"), year=meeting.year), bold=True)
+    _para(
+        doc, "I. " + tr("meeting_doc_part_figures", period=tr(f"period_{meeting.period}"), year=meeting.year), bold=True
+    )
     area_rows = [r for r in snapshot if r.get("area_code") == meeting.area_code]
     counts = Counter(r.get("status") for r in area_rows)
     _para(
@@ -174,7 +201,9 @@ def meeting_record(
     else:
         table = doc.add_table(rows=1, cols=5)
         table.style = "Table Grid"
-        for cell, key in zip(table.rows[0].cells, ("col_no", "col_text", "col_where", "col_owner", "col_due"), strict=True):
+        for cell, key in zip(
+            table.rows[0].cells, ("col_no", "col_text", "col_where", "col_owner", "col_due"), strict=True
+        ):
             cell.text = ""
             _set_font(cell.paragraphs[0].add_run(tr(f"meeting_doc_{key}")), 11, True)
         _repeat_header(table.rows[0])
@@ -187,12 +216,20 @@ def meeting_record(
         _widths(table, [1.0, 6.0, 3.6, 3.0, 2.4])
 
     _para(doc)
-    _para(doc, tr("meeting_doc_closing", area=meeting.area_name), align="justify")
+    closing = (
+        tr("meeting_doc_closing", area=meeting.area_name, types=types)
+        if types
+        else tr("meeting_doc_closing_one", area=meeting.area_name)
+    )
+    _para(doc, closing, align="justify")
     sign = doc.add_table(rows=1, cols=2)
     _no_borders(sign)
     left, right = sign.rows[0].cells
     line(left, tr("meeting_doc_recipients"), bold=True, italic=True, size=12, first=True)
-    for who in (tr("meeting_doc_recipient_members"), tr("meeting_doc_recipient_units"), tr("meeting_doc_recipient_file")):
+    recipients = [tr("meeting_doc_recipient_members")]
+    if types:  # "UBND các xã, thị trấn": the kinds of units under the area on the meeting's day
+        recipients.append(tr("meeting_doc_recipient_units", types=types))
+    for who in (*recipients, tr("meeting_doc_recipient_file")):
         p = left.add_paragraph()
         p.paragraph_format.space_after = Pt(0)
         _set_font(p.add_run("- " + who), 11)

@@ -18,8 +18,11 @@ above its ceiling at H1, the year cannot come back under it: `unlikely`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+
+from rules.indicators import Figures, accumulates_over_year, area_value
+from rules.model import DataElement, Indicator
 
 ACCELERATE_FROM = 0.75
 DEFAULT_SHARE = 0.5
@@ -69,3 +72,66 @@ def pace(
     else:
         status = "unlikely"
     return Pace(projected, share, needed, ratio, status)
+
+
+# --------------------------------------------------------------------------- per indicator
+# One rule for the pages (ui/pace_view.py) and the six-month report (data_access/exports.py):
+# which indicators have a pace, which way is better, and what the earlier years say.
+
+
+@dataclass(frozen=True)
+class IndicatorPace:
+    """The pace of one indicator over some communes (the area, or one commune)."""
+
+    indicator_id: str
+    h1: float
+    target: float
+    pace: Pace
+    accumulating: bool
+
+
+def direction(op: str, number: float) -> bool | None:
+    """Higher is better (True), lower (False), or None when pace does not apply."""
+    if op in (">=", ">"):
+        return True
+    if op in ("<=", "<") or (op == "==" and number == 0):
+        return False
+    return None
+
+
+def _finite(v: float | None) -> bool:
+    return v is not None and v == v  # NaN (also a masked small count) is not a value
+
+
+def indicator_pace(
+    ind: Indicator,
+    year: int,
+    codes: Sequence[str],
+    h1_figures: Figures,
+    earlier: Sequence[tuple[Figures, Figures]],
+    data_elements: Mapping[str, DataElement],
+) -> IndicatorPace | None:
+    """The pace of `ind` over `codes` in the first half of `year`, or None when it has
+    none (no numeric target that year, a trend target, no H1 value).
+
+    `earlier` holds the (H1, FY) figures of earlier years, oldest first; a year where
+    either value is missing is left out of the H1/FY share.
+    """
+    target = ind.targets.get(year)
+    if target is None or target.is_trend or target.number is None:
+        return None
+    better = direction(target.op, target.number)
+    if better is None:
+        return None
+    h1 = area_value(ind, list(codes), h1_figures).value
+    if not _finite(h1):
+        return None
+    flow = accumulates_over_year(ind, data_elements)
+    history = []
+    for h1_past, fy_past in earlier:
+        a = area_value(ind, list(codes), h1_past).value
+        b = area_value(ind, list(codes), fy_past).value
+        if _finite(a) and _finite(b):
+            history.append((float(a), float(b)))
+    p = pace(float(h1), float(target.number), higher_is_better=better, accumulating=flow, history=history)
+    return IndicatorPace(ind.id, float(h1), float(target.number), p, flow)

@@ -205,7 +205,8 @@ def test_report_numbers_are_the_numbers_progress_prints(monkeypatch, capsys, sha
     diff = float(cfc["value"]) - float(cfc["previous_value"])
     word = "tăng" if diff > 0 else "giảm"
     sentence = (
-        f"Tỷ lệ xã, thị trấn phù hợp với trẻ em đạt {value} ({num}/{den} xã), chưa đạt chỉ tiêu ≥ 80%"
+        # the units counted are named as the tree names the district's units (15 xã, 2 thị trấn)
+        f"Tỷ lệ xã, thị trấn phù hợp với trẻ em đạt {value} ({num}/{den} xã, thị trấn), chưa đạt chỉ tiêu ≥ 80%"
         f" (thấp hơn chỉ tiêu {fmt_number(80 - float(cfc['value']), 1)} điểm phần trăm);"
         f" {word} {fmt_number(abs(diff), 1)} điểm phần trăm so với cùng kỳ năm 2023"
     )

@@ -37,6 +37,10 @@ def export_inputs(ctx: PageContext) -> ExportInputs:
     if any((ctx.year - 1) in ind.targets for ind in plan.indicators):
         previous = data.progress(ctx.db_url, ctx.year - 1, ctx.period, ctx.area.code)
     parent = next((u for u in data.org_units(ctx.db_url) if u.code == ctx.area.parent_code), None)
+    fy_history = {}
+    if ctx.period == "H1":  # the H1/FY share of earlier years projects the year (pace)
+        earlier = list(range(ctx.year - exports.PACE_YEARS, ctx.year))
+        fy_history = data.history(ctx.db_url, ctx.area.code, earlier, "FY", plan.used_data_elements())
     inputs = ExportInputs(
         progress=progress,
         history=history,
@@ -44,6 +48,9 @@ def export_inputs(ctx: PageContext) -> ExportInputs:
         previous=previous,
         lang=ctx.lang,
         parent_name=parent.name if parent else None,
+        parent=parent,
+        notes=tuple(followup_view.notes(ctx, year=ctx.year, period=ctx.period)),  # the viewer's scope
+        fy_history=fy_history,
         db_url=ctx.db_url,  # protection hides the same cells as the pages
         directions=_open_directions(ctx),
     )

@@ -9,7 +9,6 @@ charts (`ui.data.history`), so the projection uses what the person may see.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -17,9 +16,9 @@ import pandas as pd
 import streamlit as st
 
 from data_access.progress import Progress
-from rules import accumulates_over_year, area_value
+from rules import pace as rules_pace
 from rules.model import Indicator
-from rules.pace import Pace, pace
+from rules.pace import Pace
 from rules.scorecard import indicator_numbers
 from ui import data
 from ui.frame import PageContext
@@ -41,43 +40,22 @@ class PaceLine:
 
 def direction(ind: Indicator, op: str, number: float) -> bool | None:
     """Higher is better (True), lower (False), or None when pace does not apply."""
-    if op in (">=", ">"):
-        return True
-    if op in ("<=", "<") or (op == "==" and number == 0):
-        return False
-    return None
-
-
-def _finite(v: float | None) -> bool:
-    return v is not None and not (isinstance(v, float) and math.isnan(v))
+    return rules_pace.direction(op, number)
 
 
 def pace_lines(ctx: PageContext, progress: Progress, codes: Sequence[str]) -> list[PaceLine]:
-    """The pace of every indicator over `codes` (the area's communes, or one commune)."""
+    """The pace of every indicator over `codes` (the area's communes, or one commune);
+    the rule is `rules.pace.indicator_pace`, the same as the six-month report's."""
     plan, year = ctx.plan, ctx.year
     earlier = [y for y in data.year_options(ctx.db_url, plan) if y < year][-HISTORY_YEARS:]
     elements = plan.used_data_elements()
     past = {p: data.history(ctx.db_url, ctx.area.code, earlier, p, elements) if earlier else {} for p in ("H1", "FY")}
+    before = [(past["H1"].get((y, "H1"), {}), past["FY"].get((y, "FY"), {})) for y in earlier]
     out = []
     for ind in plan.indicators:
-        target = ind.targets.get(year)
-        if target is None or target.is_trend or target.number is None:
-            continue
-        better = direction(ind, target.op, target.number)
-        if better is None:
-            continue
-        h1 = area_value(ind, list(codes), progress.figures).value
-        if not _finite(h1):
-            continue
-        flow = accumulates_over_year(ind, plan.data_elements)
-        history = []
-        for y in earlier:
-            a = area_value(ind, list(codes), past["H1"].get((y, "H1"), {})).value
-            b = area_value(ind, list(codes), past["FY"].get((y, "FY"), {})).value
-            if _finite(a) and _finite(b):
-                history.append((float(a), float(b)))
-        p = pace(float(h1), float(target.number), higher_is_better=better, accumulating=flow, history=history)
-        out.append(PaceLine(ind, float(h1), float(target.number), p, flow))
+        x = rules_pace.indicator_pace(ind, year, codes, progress.figures, before, plan.data_elements)
+        if x is not None:
+            out.append(PaceLine(ind, x.h1, x.target, x.pace, x.accumulating))
     return out
 
 
