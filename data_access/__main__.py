@@ -22,7 +22,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 from data_access import db, migrations, queries
 from data_access.progress import CSV_COLUMNS, AreaNotFound, progress_records, resolve_area
-from data_access.seed import seed_sample
+from data_access.seed import seed_samples
 from data_access.targets import TargetsFileError, check_area, load_plan, validate_plan_file
 from i18n import Explained, fmt_number, spreadsheet_row, t
 
@@ -51,7 +51,7 @@ def cmd_init_db(args: argparse.Namespace) -> int:
 
 def cmd_seed(args: argparse.Namespace) -> int:
     engine = _engine(args.lang, migrate=True)
-    result = seed_sample(engine)
+    result = seed_samples(engine)
     print(
         t(
             "cli_seed_done",
