@@ -200,7 +200,7 @@ def draw_profile(c: base.Commune, rng: random.Random) -> base.Profile:
     return profile
 
 
-def old_figures(communes: list[base.Commune], predecessors_of_fell: set[str], rng: random.Random):  # noqa: ANN201
+def old_figures(communes: list[base.Commune], predecessors_of_fell: set[str], rng: random.Random):
     """(code, year, period) -> figures for 2020..2025 FY of the old communes drawn here
     (2025 FY is kept only to build the new communes' first figures; it is not written)."""
     profiles = {}
@@ -261,10 +261,15 @@ def first_half_2026(code: str, fy25: dict[str, int], rng: random.Random) -> dict
             out[name] = base.split(rng, round(x * rng.uniform(0.85, 1.10)), 0.5)
         elif name in ("schools_total", "cp_staff_total"):
             out[name] = x
-        elif name.startswith("children") and not name.endswith(("served", "safe", "clubs")) or name in (
-            "households_with_children",
-            "special_children",
-            "disabled_children",
+        elif (
+            (name.startswith("children")
+            and not name.endswith(("served", "safe", "clubs")))
+            or name
+            in (
+                "households_with_children",
+                "special_children",
+                "disabled_children",
+            )
         ):
             out[name] = round(x * grow)
         else:  # the "served" stocks: a rate that drifts
@@ -277,7 +282,7 @@ def first_half_2026(code: str, fy25: dict[str, int], rng: random.Random) -> dict
     return nest(out)
 
 
-def build_figures(new_props: dict[str, dict], lineage: list[list[str]], draw: list[base.Commune]):  # noqa: ANN201
+def build_figures(new_props: dict[str, dict], lineage: list[list[str]], draw: list[base.Commune]):
     rng = random.Random(SEED)
     preds: dict[str, list[str]] = defaultdict(list)
     for old, new, *_ in lineage:
@@ -297,7 +302,7 @@ def build_figures(new_props: dict[str, dict], lineage: list[list[str]], draw: li
 # --------------------------------------------------------------------------- checks and README
 
 
-def self_check(data, preds, units_rows, new_props) -> dict[str, object]:  # noqa: ANN001
+def self_check(data, preds, units_rows, new_props) -> dict[str, object]:
     for (code, year, period), v in data.items():
         assert all(isinstance(x, int) and x >= 0 for x in v.values()), (code, year, period)
         for name in YES_NO:
@@ -335,7 +340,7 @@ def self_check(data, preds, units_rows, new_props) -> dict[str, object]:  # noqa
     }
 
 
-def write_values(data) -> int:  # noqa: ANN001
+def write_values(data) -> int:
     rows = [[code, str(year), period, name, str(values[name])]
             for (code, year, period), values in sorted(data.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2] == "FY"))
             for name in ELEMENTS if name in values]  # fmt: skip

@@ -274,7 +274,10 @@ def _sidebar_filters(
         COMPARE_PREVIOUS,
         format_func=lambda v: t("filter_compare_previous", lang) if v == COMPARE_PREVIOUS else v,
     )
-    names = {a.code: a.full_name for a in areas}
+    # Streamlit tells options apart by their label: two units of one name (the old and the
+    # new "Tỉnh Bắc Ninh") get their code beside it, or picking one would open the other.
+    seen_names = [a.full_name for a in areas]
+    names = {a.code: a.full_name if seen_names.count(a.full_name) == 1 else f"{a.full_name} ({a.code})" for a in areas}
     url_widget(
         sb.selectbox,
         t("filter_area", lang),
