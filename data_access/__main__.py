@@ -16,6 +16,7 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -72,7 +73,10 @@ def cmd_validate_targets(args: argparse.Namespace) -> int:
     if result.plan is not None:
         units = []
         try:
-            units = queries.list_org_units(db.ready_engine())
+            # The units of the plan's own time (the end of its first year): on today's tree
+            # "Bắc Ninh" is both the old and the new province.
+            plan_day = date(min(result.plan.years), 12, 31) if result.plan.years else None
+            units = queries.list_org_units(db.ready_engine(), plan_day)
         except db.DatabaseUnavailable as exc:
             print(t("cli_db_unavailable_warning", args.lang, url=exc.url, reason=exc.reason))
         for issue in check_area(result.plan, units):

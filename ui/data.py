@@ -80,6 +80,14 @@ class PlanChoice:
     years: tuple[int, ...]
     area_code: str
     area_depth: int
+    area_name: str = ""
+
+    @property
+    def label(self) -> str:
+        """ "Tỉnh Bắc Ninh · 2025–2026": every plan's title starts with the same words,
+        so the picker says whose plan and which years."""
+        years = f"{self.years[0]}–{self.years[-1]}" if len(self.years) > 1 else "".join(map(str, self.years))
+        return f"{self.area_name} · {years}" if years else self.area_name
 
 
 def plans_dir() -> Path:
@@ -110,7 +118,8 @@ def _plan_choices(url: str, files: tuple[tuple[str, float], ...], version: int) 
             area = resolve_area(engine, plan.area, plan_day(plan))
         except AreaNotFound:
             continue
-        out.append(PlanChoice(Path(path).stem, path, plan.title, tuple(plan.years), area.code, area.depth))
+        years = tuple(sorted(plan.years))
+        out.append(PlanChoice(Path(path).stem, path, plan.title, years, area.code, area.depth, area.full_name))
     return out
 
 

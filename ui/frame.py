@@ -225,7 +225,7 @@ def _choose_plan(lang: str, sidebar: bool) -> str | None:
             list(by_key),
             "plan",
             default.key if default else None,
-            format_func=lambda k: by_key[k].title,
+            format_func=lambda k: by_key[k].label,
         )
     else:
         key = raw if raw in by_key else (before if before in by_key else default.key)
