@@ -65,7 +65,8 @@ FELL_HOME_BEFORE, FELL_HOME_2026 = 0.88, 0.62
 DROWNING_CLUSTER_2026 = {"07582": 2, "07573": 1, "07594": 2}  # Lục Ngạn, Biển Động, Đèo Gia: neighbours
 NOT_REPORTED_2026_H1 = "07543"  # Xã Sơn Hải: no 2026 H1 report at all
 CODE_TRAP = "07615"  # Thị trấn An Châu until 30/06/2025, Xã Sơn Động (3 old communes) after
-H1_DROWNING_RATE = 0.04  # per new commune in the first half-year, outside the cluster (the peak is summer)
+H1_DROWNING_RATE = 0.04
+NESTED = (("abuse_cases_with_plan", "abuse_cases"), ("child_labour_supported", "child_labour_cases"))  # per new commune in the first half-year, outside the cluster (the peak is summer)
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
@@ -258,7 +259,7 @@ def first_half_2026(code: str, fy25: dict[str, int], rng: random.Random) -> dict
         if name in YES_NO:
             out[name] = x if name != "water_safety_programme" else max(x, int(rng.random() < 0.15))
         elif name in FLOWS:
-            out[name] = base.split(rng, round(x * rng.uniform(0.85, 1.10)), 0.5)
+            out[name] = round(x * rng.uniform(0.85, 1.10))  # this year's events; halved below
         elif name in ("schools_total", "cp_staff_total"):
             out[name] = x
         elif (
@@ -274,6 +275,17 @@ def first_half_2026(code: str, fy25: dict[str, int], rng: random.Random) -> dict
             out[name] = round(x * grow)
         else:  # the "served" stocks: a rate that drifts
             out[name] = round(x * grow * rng.uniform(0.97, 1.04))
+    # The first half of the year's events, split part by part so that nested counts stay
+    # nested with their real proportions (a case with a plan is one of the cases).
+    year = {name: out[name] for name in FLOWS}
+    for inner, outer in NESTED:
+        year[inner] = min(year[inner], year[outer])
+    for name in FLOWS:
+        if name not in {i for i, _ in NESTED} | {o for _, o in NESTED}:
+            out[name] = base.split(rng, year[name], 0.5)
+    for inner, outer in NESTED:
+        out[inner] = base.split(rng, year[inner], 0.5)
+        out[outer] = out[inner] + base.split(rng, year[outer] - year[inner], 0.5)
     out["drowning_deaths"] = DROWNING_CLUSTER_2026.get(code, base.poisson(rng, H1_DROWNING_RATE))
     out["injury_deaths"] = max(out["injury_deaths"], out["drowning_deaths"])
     out["injury_cases"] = max(out["injury_cases"], out["injury_deaths"])
@@ -336,6 +348,7 @@ def self_check(data, preds, units_rows, new_props) -> dict[str, object]:
         "cluster": cluster,
         "elsewhere": len(elsewhere),
         "trap_parts": sorted(preds[CODE_TRAP]),
+        "fell_parts": sorted(preds[FELL]),
         "children_2026": sum(data[(c, 2026, "H1")]["children_total"] for c in reported),
     }
 
@@ -347,6 +360,102 @@ def write_values(data) -> int:
     write_csv(OUT / "data_values.csv", ["commune_code", "year", "period", "data_element", "value"], rows)
     return len(rows)
 
+
+
+README = """# Mẫu sau sắp xếp: tỉnh Bắc Ninh 2025–2026 / Post-reform sample: Bắc Ninh province
+
+> **Số liệu GIẢ LẬP (SYNTHETIC)**, do `../make_bac_ninh.py` sinh ra với hạt giống cố định (`random.Random({seed})`),
+> không phải số liệu báo cáo thật. **Ranh giới minh họa, không phải bản đồ chính thức.**
+
+## Tiếng Việt
+
+Tỉnh Bắc Ninh mới (mã 24, từ 01/07/2025) gồm {new} xã, phường ({wards} phường, {xa} xã; loại đơn vị lấy từ tệp
+ranh giới) và các đơn vị cũ đến 30/06/2025: tỉnh Bắc Giang (24) và tỉnh Bắc Ninh (27), {districts} huyện, thị xã,
+thành phố và {old} xã, phường, thị trấn. Số liệu: các xã cũ báo cáo 2020 đến 6 tháng đầu năm 2025; các xã mới
+báo cáo cả năm 2025 và 6 tháng đầu năm 2026 ({rows_vi} dòng).
+
+Mẫu này nạp cùng một cơ sở dữ liệu với mẫu cũ (Sơn Động, Hiệp Hòa, …) và không làm thay đổi mẫu cũ: 42 xã cũ
+của Sơn Động và Hiệp Hòa, hai huyện đó và tỉnh Bắc Giang giữ nguyên tên và số liệu của mẫu cũ, chỉ được ghi
+ngày hết hiệu lực 30/06/2025. Mẫu cũ ghi Hiệp Hòa như trước khi sắp xếp ngày 01/01/2025 (25 xã; danh mục chính
+thức năm 2025 có 19), nên ở đây có {old} xã cũ (294 theo danh mục chính thức + 25 của Hiệp Hòa); 6 xã không còn
+trong danh mục chính thức được nối vào xã mới của xã đã nhận chúng (theo tên cũ ghi trong danh mục). Số liệu cả
+năm 2025 của một xã mới chỉ gồm các xã của mẫu cũ là tổng số liệu cả năm 2025 của các xã đó trong mẫu cũ.
+
+| tệp | nội dung |
+|---|---|
+| `org_units.csv` | `code,name,full_name,type,level,parent_code,valid_from,valid_to,centroid_lat,centroid_lon`: {units} đơn vị của hai giai đoạn; tọa độ tâm từ danh mục chính thức (đơn vị cũ) và từ tệp ranh giới (đơn vị mới) |
+| `lineage.csv` | `old_code,new_code,share,effective_date,old_name,new_name`: {lineage} dòng (mọi tỷ lệ = 1: không xã nào bị chia), đọc được bằng `places lineage` |
+| `bac_ninh_2025.geojson`, `bac_ninh_2025_lineage.csv` | bản sao nguyên vẹn từ `shared/geo/post-2025/` |
+| `data_values.csv` | `commune_code,year,period,data_element,value`; không có dòng = chưa báo cáo |
+
+**Nguồn và giấy phép.** Danh mục đơn vị và mã: gói `vietnamadminunits` 1.0.4 (PyPI, giấy phép MIT, © 2025 Tran
+Ngoc Minh Hieu), qua `data_access.places.read_official`. Ranh giới: dựng từ `choisy/vietnam63` 0.1.0 (giấy phép
+MIT ghi trong DESCRIPTION, tác giả Marc Choisy; đa giác xã năm 2013, tỷ lệ 1:250.000) và `vietnamadminunits` 1.0.4,
+theo cách mô tả trong `shared/geo/post-2025/README.md`. Khi phân phối lại, giữ các thông báo bản quyền này.
+**Ranh giới minh họa, không phải bản đồ chính thức.**
+
+**Các tình huống cài sẵn**
+
+{stories_vi}
+
+## English
+
+The new Bắc Ninh province (code 24, from 1 July 2025): {new} communes ({wards} phường, {xa} xã; types from the
+GeoJSON), and the old units until 30 June 2025: the provinces Bắc Giang (24) and Bắc Ninh (27), {districts}
+districts and {old} communes. Old communes report 2020 to 2025 H1; new communes 2025 FY and 2026 H1 ({rows_en}
+rows). It loads into the same database as the older sample and changes nothing of it: the 42 old communes of Sơn
+Động and Hiệp Hòa, those districts and the province Bắc Giang keep the old sample's names and figures and only get
+their end date. The old sample has Hiệp Hòa as before its 1 January 2025 rearrangement (25 communes; the official
+2025 list has 19), hence {old} old communes (294 official + 25); the 6 missing from the official list are linked to
+the new commune of the commune that absorbed them. A new commune made only of old-sample communes gets, for 2025
+FY, the sum of their 2025 FY figures in the old sample.
+
+Sources and licences: units and codes from `vietnamadminunits` 1.0.4 (MIT, © 2025 Tran Ngoc Minh Hieu); boundaries
+built from `choisy/vietnam63` 0.1.0 (MIT per its DESCRIPTION, Marc Choisy; 2013 polygons at 1:250,000) and
+`vietnamadminunits` (method in `shared/geo/post-2025/README.md`). Keep these notices when redistributing.
+**Illustrative boundaries, not an official map.**
+
+**Stories in the figures**
+
+{stories_en}
+"""
+
+
+def write_readme(summary: dict[str, object], units: list[list[str]], lineage: int, rows: int) -> None:
+    names = {r[0] + r[6]: r[2] for r in units}
+
+    def new(code: str) -> str:
+        return f"{names[code + NEW_FROM]} ({code})"
+
+    def old(code: str) -> str:
+        return f"{names[code + OLD_FROM]} ({code})"
+
+    def pct(x: float, lang: str) -> str:
+        text = f"{x * 100:.1f}"
+        return (text.replace(".", ",") if lang == "vi" else text) + " %"
+
+    before, after = summary["fell"]
+    trap = ", ".join(old(c) for c in summary["trap_parts"])
+    cluster = ", ".join(f"{new(c)}: {n}" for c, n in DROWNING_CLUSTER_2026.items())
+    vi = [
+        f"1. **Mã không phải là đơn vị:** `07615` là {old(CODE_TRAP).split(' (')[0]} đến 30/06/2025 và là Xã Sơn Động từ 01/07/2025, gồm {trap}. So 6 tháng đầu năm 2026 với cùng kỳ 2025, số liệu năm trước của Xã Sơn Động là tổng của ba xã cũ, không phải của riêng thị trấn An Châu.",
+        f'2. **Tốt trước sáp nhập, rồi giảm:** {new(FELL)} gồm {len(summary["fell_parts"])} phường cũ có tỷ lệ hộ đạt "Ngôi nhà an toàn" cao ({pct(before, "vi")} cộng chung, 6 tháng đầu năm 2025); 6 tháng đầu năm 2026 chỉ còn {pct(after, "vi")}, dưới chỉ tiêu 80 %.',
+        f"3. **Cụm đuối nước:** 6 tháng đầu năm 2026 có {summary['cluster']} trẻ tử vong do đuối nước ở ba xã liền nhau của vùng Lục Ngạn cũ ({cluster}); cả tỉnh còn {summary['elsewhere']} trường hợp ở nơi khác.",
+        f"4. **Chưa báo cáo:** {new(NOT_REPORTED_2026_H1)} chưa gửi báo cáo 6 tháng đầu năm 2026 (không có dòng nào); 98/99 xã đã báo cáo.",
+        "5. **Xã phù hợp với trẻ em sau sáp nhập:** một xã mới chỉ được tính là phù hợp với trẻ em nếu mọi xã cũ của nó đều đã được công nhận, nên tỷ lệ toàn tỉnh giảm mạnh so với các huyện trước sáp nhập.",
+    ]
+    en = [
+        f"1. **A code is not a unit:** `07615` is {old(CODE_TRAP).split(' (')[0]} until 30/06/2025 and Xã Sơn Động from 01/07/2025, made of {trap}. Compared with 2025 H1, Xã Sơn Động's earlier figures are the sum of the three, not An Châu's alone.",
+        f'2. **Good before the merger, then fell:** {new(FELL)} is {len(summary["fell_parts"])} old wards with a high "Safe Home" rate ({pct(before, "en")} pooled, 2025 H1); in 2026 H1 it is {pct(after, "en")}, below the 80 % target.',
+        f"3. **A drowning cluster:** in 2026 H1, {summary['cluster']} child drowning deaths in three neighbouring communes of the former Lục Ngạn ({cluster}); {summary['elsewhere']} elsewhere in the province.",
+        f"4. **Not reported:** {new(NOT_REPORTED_2026_H1)} has not sent its 2026 H1 report (no rows); 98 of 99 communes have.",
+        "5. **Child-friendly communes after the merger:** a new commune counts as child-friendly only if every old commune in it was recognised, so the province's share drops well below the districts' before the reform.",
+    ]  # fmt: skip
+    text = README.format(
+        seed=SEED, new=99, wards=33, xa=66, districts=18, old=319, units=len(units), lineage=lineage,
+        rows_vi=f"{rows:,}".replace(",", "."), rows_en=f"{rows:,}", stories_vi="\n".join(vi), stories_en="\n".join(en),
+    )  # fmt: skip
+    (OUT / "README.md").write_text(text, encoding="utf-8", newline="\n")
 
 def main() -> None:
     OUT.mkdir(exist_ok=True)
@@ -362,6 +471,7 @@ def main() -> None:
     write_csv(OUT / "org_units.csv", header, units)
     write_csv(OUT / "lineage.csv", ["old_code", "new_code", "share", "effective_date", "old_name", "new_name"], lineage)
     rows = write_values(data)
+    write_readme(summary, units, len(lineage), rows)
     print(f"org_units.csv: {len(units)} rows; lineage.csv: {len(lineage)} rows; data_values.csv: {rows} rows")
     print("self-check passed:", ", ".join(f"{k}={v}" for k, v in summary.items()))
 
