@@ -25,6 +25,7 @@ import pandas as pd
 import streamlit as st
 
 from data_access import access, db, queries
+from data_access.place_resolution import period_end
 from data_access.progress import AreaNotFound, Progress, compute_progress, resolve_area
 from data_access.protect import load_tree_suppression, mask_history, protect_progress
 from data_access.targets import TargetsIssue, validate_plan_file
@@ -299,10 +300,28 @@ def area_options(url: str, plan: Plan) -> list[OrgUnitRef]:
     return [home, *others]
 
 
-def communes_of(url: str, area_code: str) -> list[OrgUnitRef]:
+def communes_of(url: str, area_code: str, on: date | None = None) -> list[OrgUnitRef]:
+    """The area's communes valid on `on`, by default on the last day of the period this
+    view shows (the frame's year and period): since the 2025 reform a code names an old
+    commune in 2024 and a new one in 2026, and a province holds the communes of one era."""
     require_read(url, area_code)
     scope, paths = ui_auth.scope(), _unit_paths(url, data_version(url))
-    return [u for u in _communes_of(url, area_code) if scope.allows(paths.get(u.code), "viewer")]
+    day = on or _view_day()
+    found = _communes_on(url, area_code, day, data_version(url)) if day else _communes_of(url, area_code)
+    return [u for u in found if scope.allows(paths.get(u.code), "viewer")]
+
+
+def _view_day() -> date | None:
+    try:
+        year, period = st.session_state.get("filter_year"), st.session_state.get("filter_period")
+    except Exception:  # no Streamlit session
+        return None
+    return period_end(int(year), period) if year and period else None
+
+
+@st.cache_resource(ttl="1h", show_spinner=False, max_entries=32)
+def _communes_on(url: str, area_code: str, day: date, version: int) -> list[OrgUnitRef]:
+    return queries.communes_in(db.get_engine(url), area_code, on=day)
 
 
 def _communes_of(url: str, area_code: str) -> list[OrgUnitRef]:
@@ -551,6 +570,7 @@ def clear_after_import() -> None:
     for shared in (
         _part_boundaries,
         _org_units,
+        _communes_on,
         _unit_paths,
         _boundaries,
         _progress,
