@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Set up (first time) and start the dashboard on the embedded database with the sample
-# district. Open http://localhost:8501 . Extra arguments go to `streamlit run`.
+# Set up (first time) and start the dashboard on the embedded database with both samples
+# (the 2024 districts and the post-reform Bắc Ninh province); it opens the plan of this
+# year (2026: Bắc Ninh). Open http://localhost:8501 . Extra arguments go to `streamlit run`.
 # The first run creates .venv and installs the requirements: it takes a few minutes,
 # and pip shows its progress so that a person sees it is working.
 set -euo pipefail

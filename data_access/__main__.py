@@ -16,13 +16,14 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from data_access import db, migrations, queries
 from data_access.progress import CSV_COLUMNS, AreaNotFound, progress_records, resolve_area
-from data_access.seed import seed_sample
+from data_access.seed import seed_samples
 from data_access.targets import TargetsFileError, check_area, load_plan, validate_plan_file
 from i18n import Explained, fmt_number, spreadsheet_row, t
 
@@ -51,7 +52,7 @@ def cmd_init_db(args: argparse.Namespace) -> int:
 
 def cmd_seed(args: argparse.Namespace) -> int:
     engine = _engine(args.lang, migrate=True)
-    result = seed_sample(engine)
+    result = seed_samples(engine)
     print(
         t(
             "cli_seed_done",
@@ -72,7 +73,10 @@ def cmd_validate_targets(args: argparse.Namespace) -> int:
     if result.plan is not None:
         units = []
         try:
-            units = queries.list_org_units(db.ready_engine())
+            # The units of the plan's own time (the end of its first year): on today's tree
+            # "Bắc Ninh" is both the old and the new province.
+            plan_day = date(min(result.plan.years), 12, 31) if result.plan.years else None
+            units = queries.list_org_units(db.ready_engine(), plan_day)
         except db.DatabaseUnavailable as exc:
             print(t("cli_db_unavailable_warning", args.lang, url=exc.url, reason=exc.reason))
         for issue in check_area(result.plan, units):

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DatabaseError, IntegrityError, InterfaceError, OperationalError, SQLAlchemyError
 
@@ -174,19 +174,14 @@ def ready_engine(url: str | None = None) -> Engine:
             if not is_embedded(url):
                 raise DatabaseUnavailable(masked_url(url), "schema not initialised", needs_init=True)
             migrations.upgrade(engine)
-        if is_embedded(url) and not _has_org_units(engine):
-            from data_access.seed import seed_sample
+        if is_embedded(url):
+            # Both samples (the 2024 districts and the post-reform Bắc Ninh), including
+            # into an embedded database made before the second existed.
+            from data_access.seed import seed_missing_samples
 
-            seed_sample(engine)
+            seed_missing_samples(engine)
         _ready.add(url)
     return engine
-
-
-def _has_org_units(engine: Engine) -> bool:
-    with engine.connect() as conn:
-        if not inspect(conn).has_table("org_unit"):
-            return False
-        return conn.exec_driver_sql("SELECT 1 FROM org_unit LIMIT 1").first() is not None
 
 
 def _short_reason(exc: Exception) -> str:

@@ -282,10 +282,19 @@ def _candidates(query: str, units: Sequence[OrgUnitRef], fold: Callable[[str], s
     return found
 
 
+_LEVEL_RANK = {"country": 0, "province": 1, "district": 2, "commune": 3, "village": 4}
+
+
 def _highest(found: list[OrgUnitRef]) -> OrgUnitRef | None:
-    """The one unit at the highest level (smallest depth), or None if several tie."""
-    top = min(u.depth for u in found)
-    at_top = [u for u in found if u.depth == top]
+    """The one unit at the highest level, or None if several tie. The level decides
+    before the depth: since 2025 a commune hangs straight under its province, at the
+    depth of an old district ("Chi Lăng" the district, not the new Xã Chi Lăng of Bắc Ninh)."""
+
+    def rank(u: OrgUnitRef) -> tuple[int, int]:
+        return _LEVEL_RANK.get(u.level, 9), u.depth
+
+    top = min(rank(u) for u in found)
+    at_top = [u for u in found if rank(u) == top]
     return at_top[0] if len(at_top) == 1 else None
 
 

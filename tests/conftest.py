@@ -132,3 +132,42 @@ def operator_scope() -> Iterator[None]:
     stated explicitly (the default scope is nobody; tests of scopes set their own)."""
     with using_scope(SYSTEM):
         yield
+
+
+# --------------------------------------------------------------------------- both samples
+# The embedded database's content: the 2024 districts and the post-reform Bắc Ninh
+# province (sample_data/bac_ninh_2026). Built once per run and backend.
+
+
+@pytest.fixture(scope="session")
+def _both_samples_templates(db_factory) -> dict[str, str]:
+    from data_access.seed import seed_samples
+
+    urls = {}
+    for backend in BACKENDS:
+        url = db_factory.new(backend)
+        engine = db.get_engine(url)
+        migrations.upgrade(engine)
+        seed_samples(engine)
+        engine.dispose()
+        db.get_engine.cache_clear()
+        urls[backend] = url
+    return urls
+
+
+@pytest.fixture(scope="session")
+def _both_samples_copies(_both_samples_templates, db_factory) -> dict[str, str]:
+    # Never the templates themselves: PostgreSQL copies a template only while nobody is connected.
+    return {b: db_factory.new(b, template=_both_samples_templates[b]) for b in BACKENDS}
+
+
+@pytest.fixture
+def both_samples_url(backend, _both_samples_copies) -> str:
+    """Both samples in one database (as `./run.sh` has them), shared: do not change it."""
+    return _both_samples_copies[backend]
+
+
+@pytest.fixture
+def both_samples_copy(backend, _both_samples_templates, db_factory) -> str:
+    """A fresh copy of the two-sample database, free to change (accounts, imports)."""
+    return db_factory.new(backend, template=_both_samples_templates[backend])

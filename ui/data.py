@@ -17,6 +17,7 @@ import logging
 import os
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -24,10 +25,11 @@ import pandas as pd
 import streamlit as st
 
 from data_access import access, db, queries
+from data_access.place_resolution import period_end
 from data_access.progress import AreaNotFound, Progress, compute_progress, resolve_area
 from data_access.protect import load_tree_suppression, mask_history, protect_progress
 from data_access.targets import TargetsIssue, validate_plan_file
-from i18n import to_local
+from i18n import local_today, to_local
 from rules import AreaValue
 from rules.model import COMMUNES, OrgUnitRef, Plan
 from rules.quality import QualityFinding, quality_findings
@@ -49,7 +51,111 @@ class PlanAreaMissing(LookupError):
 
 
 def targets_file() -> Path:
-    return Path(os.environ.get("TARGETS_FILE") or db.REPO_ROOT / "targets.yaml")
+    """The plan of this view: TARGETS_FILE when set (one plan pinned), else the plan the
+    frame chose for this session (`?plan=`, see `plan_choices`), else targets.yaml."""
+    pinned = os.environ.get("TARGETS_FILE")
+    if pinned:
+        return Path(pinned)
+    try:
+        chosen = st.session_state.get(_CHOSEN_PLAN)
+    except Exception:  # no Streamlit session (a thread, the command line): the default file
+        chosen = None
+    return Path(chosen) if chosen else DEFAULT_TARGETS
+
+
+# --------------------------------------------------------------------------- plans
+# Several plans in one deployment (the province's 2026 plan, a district's 2024–2025 plan,
+# a commune's own): targets.yaml plus every *.yaml in PLANS_DIR (default sample_data/plans).
+# A plan is offered when its file is valid, its area exists in the database, and the
+# person of this run may read that area; `?plan=<file stem>` carries the choice.
+
+DEFAULT_TARGETS = db.REPO_ROOT / "targets.yaml"
+_CHOSEN_PLAN = "_plan_path"
+
+
+@dataclass(frozen=True)
+class PlanChoice:
+    key: str  # the file's stem, the value of ?plan=
+    path: str
+    title: str
+    years: tuple[int, ...]
+    area_code: str
+    area_depth: int
+    area_name: str = ""
+
+    @property
+    def label(self) -> str:
+        """ "Tỉnh Bắc Ninh · 2025–2026": every plan's title starts with the same words,
+        so the picker says whose plan and which years."""
+        years = f"{self.years[0]}–{self.years[-1]}" if len(self.years) > 1 else "".join(map(str, self.years))
+        return f"{self.area_name} · {years}" if years else self.area_name
+
+
+def plans_dir() -> Path:
+    return Path(os.environ.get("PLANS_DIR") or db.REPO_ROOT / "sample_data" / "plans")
+
+
+def plan_pinned() -> bool:
+    """TARGETS_FILE names one plan: no choice is offered."""
+    return bool(os.environ.get("TARGETS_FILE"))
+
+
+def plan_day(plan: Plan) -> date:
+    """The day a plan's area is looked up: the end of its first year (a plan is written
+    for the units of the time: "Sơn Động" of a 2024 plan is the district, "Bắc Ninh" of a
+    2025–2026 plan the new province)."""
+    return date(min(plan.years), 12, 31) if plan.years else local_today()
+
+
+@st.cache_data(ttl="1h", show_spinner=False, max_entries=8)
+def _plan_choices(url: str, files: tuple[tuple[str, float], ...], version: int) -> list[PlanChoice]:
+    engine = db.get_engine(url)
+    out: list[PlanChoice] = []
+    for path, _mtime in files:
+        plan = validate_plan_file(Path(path)).plan
+        if plan is None:
+            continue  # an invalid file is reported when it is the pinned or default plan
+        try:
+            area = resolve_area(engine, plan.area, plan_day(plan))
+        except AreaNotFound:
+            continue
+        years = tuple(sorted(plan.years))
+        out.append(PlanChoice(Path(path).stem, path, plan.title, years, area.code, area.depth, area.full_name))
+    return out
+
+
+def all_plan_choices(url: str) -> list[PlanChoice]:
+    """Every plan whose file is valid and whose area exists (before any scope check)."""
+    if plan_pinned():
+        return []
+    files = [DEFAULT_TARGETS, *sorted(plans_dir().glob("*.yaml"))]
+    return _plan_choices(url, tuple(_file_key(f) for f in files if f.is_file()), data_version(url))
+
+
+def plan_choices(url: str) -> list[PlanChoice]:
+    """The plans this person may open: those whose area they may read."""
+    return [c for c in all_plan_choices(url) if can_read(url, c.area_code)]
+
+
+def default_plan(choices: Sequence[PlanChoice], today: date) -> PlanChoice | None:
+    """The plan of this year (the widest area first), else targets.yaml, else the first."""
+    current = sorted((c for c in choices if today.year in c.years), key=lambda c: (c.area_depth, c.key))
+    if current:
+        return current[0]
+    return next((c for c in choices if Path(c.path) == DEFAULT_TARGETS), choices[0] if choices else None)
+
+
+def choose_plan(choice: PlanChoice | None) -> None:
+    """Make `choice` the plan of this session's loaders (None: the default file)."""
+    st.session_state[_CHOSEN_PLAN] = choice.path if choice else None
+
+
+def has_figures(url: str, area_code: str, year: int, period: str) -> bool:
+    """Whether any commune under the area reported the period (the frame's default
+    period: in December 2026 the communes have sent only their H1 reports). One element
+    every report carries is counted, so this stays cheap for a whole country."""
+    counts = _report_counts(url, area_code, ((year, "FY"), (year, "H1")), ("children_total",), data_version(url))
+    return bool(len(counts.get((year, period), ())))
 
 
 def _file_key(path: Path) -> tuple[str, float]:
@@ -110,15 +216,15 @@ def default_year(plan: Plan, years: list[int]) -> int:
 
 
 @st.cache_data(ttl="1h", show_spinner=False, max_entries=16)
-def _plan_area(url: str, area_text: str, version: int) -> OrgUnitRef:
+def _plan_area(url: str, area_text: str, day: date, version: int) -> OrgUnitRef:
     try:
-        return resolve_area(db.get_engine(url), area_text)
+        return resolve_area(db.get_engine(url), area_text, day)
     except AreaNotFound as exc:
         raise PlanAreaMissing(area_text) from exc
 
 
 def plan_area(url: str, plan: Plan) -> OrgUnitRef:
-    return _plan_area(url, plan.area, data_version(url))
+    return _plan_area(url, plan.area, plan_day(plan), data_version(url))
 
 
 # --------------------------------------------------------------------------- access
@@ -194,10 +300,28 @@ def area_options(url: str, plan: Plan) -> list[OrgUnitRef]:
     return [home, *others]
 
 
-def communes_of(url: str, area_code: str) -> list[OrgUnitRef]:
+def communes_of(url: str, area_code: str, on: date | None = None) -> list[OrgUnitRef]:
+    """The area's communes valid on `on`, by default on the last day of the period this
+    view shows (the frame's year and period): since the 2025 reform a code names an old
+    commune in 2024 and a new one in 2026, and a province holds the communes of one era."""
     require_read(url, area_code)
     scope, paths = ui_auth.scope(), _unit_paths(url, data_version(url))
-    return [u for u in _communes_of(url, area_code) if scope.allows(paths.get(u.code), "viewer")]
+    day = on or _view_day()
+    found = _communes_on(url, area_code, day, data_version(url)) if day else _communes_of(url, area_code)
+    return [u for u in found if scope.allows(paths.get(u.code), "viewer")]
+
+
+def _view_day() -> date | None:
+    try:
+        year, period = st.session_state.get("filter_year"), st.session_state.get("filter_period")
+    except Exception:  # no Streamlit session
+        return None
+    return period_end(int(year), period) if year and period else None
+
+
+@st.cache_resource(ttl="1h", show_spinner=False, max_entries=32)
+def _communes_on(url: str, area_code: str, day: date, version: int) -> list[OrgUnitRef]:
+    return queries.communes_in(db.get_engine(url), area_code, on=day)
 
 
 def _communes_of(url: str, area_code: str) -> list[OrgUnitRef]:
@@ -446,6 +570,7 @@ def clear_after_import() -> None:
     for shared in (
         _part_boundaries,
         _org_units,
+        _communes_on,
         _unit_paths,
         _boundaries,
         _progress,

@@ -67,6 +67,7 @@ class PageContext:
     db_url: str
     page: str
     compare: str = COMPARE_PREVIOUS  # the comparison as chosen ("prev" or a year), kept by links
+    plan_key: str | None = None  # ?plan= when the deployment offers several plans
 
     def t(self, key: str, **values: object) -> str:
         return t(key, self.lang, **values)
@@ -76,6 +77,8 @@ class PageContext:
         params = {"year": str(self.year), "period": self.period, "lang": self.lang, "area": self.area.code}
         if self.compare != COMPARE_PREVIOUS:
             params["compare"] = self.compare
+        if self.plan_key:
+            params["plan"] = self.plan_key
         params.update({k: str(v) for k, v in extra.items() if v is not None})
         return params
 
@@ -184,7 +187,64 @@ def _write_url(key: str, value: Any, default: Any) -> None:
         seen[key] = str(value)
 
 
-def _sidebar_filters(lang: str, plan: Plan, years: list[int], areas: list[OrgUnitRef], default_area: str) -> None:
+# The filters that belong to one plan: a new plan (chosen in the sidebar) starts from its
+# own area, year and period rather than the previous plan's.
+_PLAN_FILTERS = ("area", "year", "period", "compare", "commune", "indicator")
+
+
+def _choose_plan(lang: str, sidebar: bool) -> str | None:
+    """The plan of this view, among those this person may open (`?plan=<file stem>`).
+
+    None when one plan is pinned (TARGETS_FILE) or only one is offered. A link to a plan
+    of a place outside the scope says "không có quyền" and shows nothing of it.
+    """
+    if data.plan_pinned():
+        return None
+    try:
+        url = data.database_url_ready()
+        offered = data.plan_choices(url)
+        raw = st.query_params.get("plan")
+        if raw and raw not in {c.key for c in offered}:
+            hidden = next((c for c in data.all_plan_choices(url) if c.key == raw), None)
+            if hidden is not None:
+                ui_auth.deny(hidden.area_code)
+    except DatabaseUnavailable:
+        return None  # page_context says so in its own words
+    default = data.default_plan(offered, local_today())
+    if len(offered) < 2:
+        data.choose_plan(default)
+        return None
+    by_key = {c.key: c for c in offered}
+    state = st.session_state
+    # The previous run's plan (not `filter_plan`: the widget's callback has already set it).
+    before, raw = state.get("_plan_prev"), st.query_params.get("plan")
+    if sidebar:
+        key = url_widget(
+            st.sidebar.selectbox,
+            t("filter_plan", lang),
+            list(by_key),
+            "plan",
+            default.key if default else None,
+            format_func=lambda k: by_key[k].label,
+        )
+    else:
+        key = raw if raw in by_key else (before if before in by_key else default.key)
+        state["filter_plan"] = key
+    if before is not None and key != before and raw != key:
+        # Chosen in the sidebar, not opened by a link: the old plan's place and year go.
+        for name in _PLAN_FILTERS:
+            state.pop(f"filter_{name}", None)
+            state.get("_url_seen", {}).pop(name, None)
+            if name in st.query_params:
+                del st.query_params[name]
+    state["_plan_prev"] = key
+    data.choose_plan(by_key[key])
+    return key
+
+
+def _sidebar_filters(
+    lang: str, plan: Plan, years: list[int], areas: list[OrgUnitRef], default_area: str, default_period: str
+) -> None:
     sb = st.sidebar
     url_widget(
         sb.radio,
@@ -202,7 +262,7 @@ def _sidebar_filters(lang: str, plan: Plan, years: list[int], areas: list[OrgUni
         t("filter_period", lang),
         PERIODS,
         "period",
-        "FY",
+        default_period,
         format_func=lambda p: t(f"period_{p}", lang),
         horizontal=True,
     )
@@ -214,7 +274,10 @@ def _sidebar_filters(lang: str, plan: Plan, years: list[int], areas: list[OrgUni
         COMPARE_PREVIOUS,
         format_func=lambda v: t("filter_compare_previous", lang) if v == COMPARE_PREVIOUS else v,
     )
-    names = {a.code: a.full_name for a in areas}
+    # Streamlit tells options apart by their label: two units of one name (the old and the
+    # new "Tỉnh Bắc Ninh") get their code beside it, or picking one would open the other.
+    seen_names = [a.full_name for a in areas]
+    names = {a.code: a.full_name if seen_names.count(a.full_name) == 1 else f"{a.full_name} ({a.code})" for a in areas}
     url_widget(
         sb.selectbox,
         t("filter_area", lang),
@@ -225,12 +288,14 @@ def _sidebar_filters(lang: str, plan: Plan, years: list[int], areas: list[OrgUni
     )
 
 
-def _filters_from_url_only(plan: Plan, years: list[int], areas: list[OrgUnitRef], default_area: str) -> None:
+def _filters_from_url_only(
+    plan: Plan, years: list[int], areas: list[OrgUnitRef], default_area: str, default_period: str
+) -> None:
     """Pages without a sidebar (projector) still honour the URL's filters."""
     choices = {
         "lang": (LANGUAGES, DEFAULT_LANG),
         "year": (years, data.default_year(plan, years)),
-        "period": (PERIODS, "FY"),
+        "period": (PERIODS, default_period),
         "compare": ([COMPARE_PREVIOUS, *[str(y) for y in years]], COMPARE_PREVIOUS),
         "area": ([a.code for a in areas], default_area),
     }
@@ -241,6 +306,15 @@ def _filters_from_url_only(plan: Plan, years: list[int], areas: list[OrgUnitRef]
             st.session_state[f"filter_{key}"] = by_text[raw]
         elif st.session_state.get(f"filter_{key}") not in options:
             st.session_state[f"filter_{key}"] = default
+
+
+def _default_period(url: str, plan: Plan, years: list[int], area_code: str) -> str:
+    """FY, unless the default year has no FY figure yet (in December 2026 the communes
+    have sent only their H1 reports): then H1, so the first screen is not empty."""
+    year = data.default_year(plan, years)
+    if not data.has_figures(url, area_code, year, "FY") and data.has_figures(url, area_code, year, "H1"):
+        return "H1"
+    return "FY"
 
 
 def _served_by_a_server() -> bool:
@@ -272,6 +346,7 @@ def page_context(page_key: str) -> PageContext:
     # Login and scope first (ui/auth.py): stops with the login form, or with "không có
     # quyền" for a page this person's role may not open.
     ui_auth.gate(page_key, lang)
+    plan_key = _choose_plan(lang, sidebar=page_key != "projector")
     try:
         plan = data.load_plan_or_errors()
     except data.PlanErrors as errors:
@@ -295,16 +370,17 @@ def page_context(page_key: str) -> PageContext:
         raw = st.query_params.get(key)
         if raw and data.is_unit(url, raw) and not data.can_read(url, raw):
             ui_auth.deny(raw)
+    default_period = _default_period(url, plan, years, default_area.code)
     if page_key != "projector":
-        _sidebar_filters(lang, plan, years, areas, default_area.code)
+        _sidebar_filters(lang, plan, years, areas, default_area.code, default_period)
     else:
-        _filters_from_url_only(plan, years, areas, default_area.code)
+        _filters_from_url_only(plan, years, areas, default_area.code, default_period)
     state = st.session_state
     lang = current_lang()
     if _served_by_a_server():
         data.warm_up(url, plan, data.default_year(plan, years))
     year = int(state.get("filter_year") or data.default_year(plan, years))
-    period = state.get("filter_period") or "FY"
+    period = state.get("filter_period") or default_period
     compare = state.get("filter_compare") or COMPARE_PREVIOUS
     compare_year = year - 1 if compare == COMPARE_PREVIOUS else int(compare)
     area_code = state.get("filter_area") or default_area.code
@@ -312,7 +388,7 @@ def page_context(page_key: str) -> PageContext:
     if page_key != "projector":
         st.sidebar.caption(t("sidebar_plan", lang, title=plan.title))
         st.sidebar.caption(t("sidebar_today", lang, today=local_today().strftime("%d/%m/%Y")))
-    ctx = PageContext(lang, year, period, compare_year, area, plan, url, page_key, str(compare))
+    ctx = PageContext(lang, year, period, compare_year, area, plan, url, page_key, str(compare), plan_key)
     if page_key != "projector":
         nav_bar(ctx)
     ui_auth.banner(lang)  # mode none: "Chế độ mẫu — không đăng nhập, chỉ dùng dữ liệu mẫu"
