@@ -347,10 +347,12 @@ def compute_progress(
     engine: Engine, scope: AccessScope | None, plan: Plan, year: int, period: str, area_code: str | None = None
 ) -> Progress:
     """`progress.compute_progress` for an area the scope may read (default: the plan's)."""
+    from data_access.place_resolution import period_end
     from data_access.progress import compute_progress as _compute
     from data_access.progress import resolve_area
 
-    code = area_code or resolve_area(engine, plan.area).code
+    # The plan's area as it was on the period's last day (a 2024 plan's district).
+    code = area_code or resolve_area(engine, plan.area, period_end(year, period)).code
     require_area(engine, scope, code)
     return _compute(engine, plan, year, period, code)
 

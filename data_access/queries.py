@@ -491,6 +491,66 @@ def mergers_into(engine: Engine, area_code: str, on: date | None = None) -> list
         return [(o, n, float(s)) for o, n, s in conn.execute(stmt, {"prefix": path + "%"})]
 
 
+@dataclass(frozen=True)
+class DatedUnit:
+    """A unit with its validity (an old commune behind a new one)."""
+
+    code: str
+    name: str
+    full_name: str
+    type: str
+    valid_from: date | None
+    valid_to: date | None
+
+
+@dataclass(frozen=True)
+class LineageRow:
+    """One old unit that went (whole or `share` of it) into a new commune."""
+
+    old: DatedUnit
+    new_code: str
+    share: float
+
+    @property
+    def old_code(self) -> str:
+        return self.old.code
+
+
+def predecessors_in(engine: Engine, area_code: str, on: date | None = None) -> list[LineageRow]:
+    """Every lineage row whose new commune is under the area (valid on `on`), with the
+    old unit's name, type and validity: what the pages say was carried, and from when."""
+    from data_access.models import OrgUnitMerger
+
+    old, new = OrgUnit.__table__.alias("old"), OrgUnit.__table__.alias("new")
+    with engine.connect() as conn:
+        path = _path_of(conn, area_code, on)
+        if path is None:
+            return []
+        stmt = (
+            select(
+                old.c.code,
+                old.c.name,
+                old.c.full_name,
+                old.c.type,
+                old.c.valid_from,
+                old.c.valid_to,
+                new.c.code,
+                OrgUnitMerger.share,
+            )
+            .join(old, old.c.id == OrgUnitMerger.old_unit_id)
+            .join(new, new.c.id == OrgUnitMerger.new_unit_id)
+            .where(new.c.path.like(bindparam("prefix")))
+            .order_by(new.c.code, old.c.code)
+        )
+        if on is not None:
+            stmt = stmt.where(
+                (new.c.valid_from.is_(None) | (new.c.valid_from <= on))
+                & (new.c.valid_to.is_(None) | (new.c.valid_to >= on))
+            )
+        rows = conn.execute(stmt, {"prefix": path + "%"}).all()
+    return [LineageRow(DatedUnit(*r[:6]), r[6], float(r[7])) for r in rows]
+
+
 def figures_for_codes(
     engine: Engine, codes: Sequence[str], periods: Iterable[tuple[int, str]], data_elements: Sequence[str] | None = None
 ) -> FiguresByPeriod:
