@@ -24,7 +24,7 @@ import pandas as pd
 import streamlit as st
 
 from data_access import access, db, queries
-from data_access.progress import AreaNotFound, Progress, compute_progress, resolve_area
+from data_access.progress import AreaNotFound, Progress, compute_progress, history_across_reform, resolve_area
 from data_access.protect import load_tree_suppression, mask_history, protect_progress
 from data_access.targets import TargetsIssue, validate_plan_file
 from i18n import to_local
@@ -262,8 +262,20 @@ def progress(url: str, year: int, period: str, area_code: str) -> Progress:
 
 
 @st.cache_resource(ttl="1h", show_spinner=False, max_entries=32)
+def _carried(url: str, area_code: str, years: tuple[int, ...], period: str, elements: tuple[str, ...], version: int):  # noqa: ANN202
+    # On the communes of the last year asked for, earlier years carried across mergers.
+    return history_across_reform(db.get_engine(url), area_code, [(y, period) for y in years], elements)
+
+
 def _history(url: str, area_code: str, years: tuple[int, ...], period: str, elements: tuple[str, ...], version: int):  # noqa: ANN202
-    return queries.figures_in_area(db.get_engine(url), area_code, [(y, period) for y in years], elements)
+    return _carried(url, area_code, years, period, elements, version).figures
+
+
+def carried_sources(url: str, area_code: str, years: list[int], period: str, elements: list[str]) -> dict:
+    """(year, period) -> commune -> the old units whose figures stand for it in `history`
+    (only the years that were carried; empty when no commune was formed since)."""
+    require_read(url, area_code)
+    return _carried(url, area_code, tuple(sorted(years)), period, tuple(elements), data_version(url)).sources
 
 
 @st.cache_resource(ttl="1h", show_spinner=False, max_entries=32)
