@@ -24,6 +24,7 @@ import pandas as pd
 import streamlit as st
 
 from data_access import access, db, queries
+from data_access.place_resolution import period_end
 from data_access.progress import AreaNotFound, Progress, compute_progress, history_across_reform, resolve_area
 from data_access.protect import load_tree_suppression, mask_history, protect_progress
 from data_access.targets import TargetsIssue, validate_plan_file
@@ -262,20 +263,37 @@ def progress(url: str, year: int, period: str, area_code: str) -> Progress:
 
 
 @st.cache_resource(ttl="1h", show_spinner=False, max_entries=32)
-def _carried(url: str, area_code: str, years: tuple[int, ...], period: str, elements: tuple[str, ...], version: int):  # noqa: ANN202
-    # On the communes of the last year asked for, earlier years carried across mergers.
-    return history_across_reform(db.get_engine(url), area_code, [(y, period) for y in years], elements)
+def _carried(  # noqa: ANN202
+    url: str, area_code: str, years: tuple[int, ...], period: str, elements: tuple[str, ...], viewed: int, version: int
+):
+    # On the communes of the viewed year, earlier years carried across mergers.
+    return history_across_reform(
+        db.get_engine(url), area_code, [(y, period) for y in years], elements, on=period_end(viewed, period)
+    )
 
 
-def _history(url: str, area_code: str, years: tuple[int, ...], period: str, elements: tuple[str, ...], version: int):  # noqa: ANN202
-    return _carried(url, area_code, years, period, elements, version).figures
+def _history(  # noqa: ANN202
+    url: str,
+    area_code: str,
+    years: tuple[int, ...],
+    period: str,
+    elements: tuple[str, ...],
+    version: int,
+    viewed: int | None = None,
+):
+    return _carried(url, area_code, years, period, elements, viewed or max(years), version).figures
 
 
-def carried_sources(url: str, area_code: str, years: list[int], period: str, elements: list[str]) -> dict:
+def carried_sources(
+    url: str, area_code: str, years: list[int], period: str, elements: list[str], viewed_year: int | None = None
+) -> dict:
     """(year, period) -> commune -> the old units whose figures stand for it in `history`
     (only the years that were carried; empty when no commune was formed since)."""
     require_read(url, area_code)
-    return _carried(url, area_code, tuple(sorted(years)), period, tuple(elements), data_version(url)).sources
+    if not years:
+        return {}
+    ys = tuple(sorted(set(years)))
+    return _carried(url, area_code, ys, period, tuple(elements), viewed_year or ys[-1], data_version(url)).sources
 
 
 @st.cache_resource(ttl="1h", show_spinner=False, max_entries=32)
@@ -287,21 +305,28 @@ def _protected_history(
     elements: tuple[str, ...],
     sensitive: tuple[str, ...],
     version: int,
+    viewed: int | None = None,
 ) -> dict:
     decisions = {(y, period): _tree_suppression(url, y, period, sensitive, version) for y in years}
-    return mask_history(_history(url, area_code, years, period, elements, version), sensitive, decisions)
+    return mask_history(_history(url, area_code, years, period, elements, version, viewed), sensitive, decisions)
 
 
-def history(url: str, area_code: str, years: list[int], period: str, elements: list[str]) -> dict:
+def history(
+    url: str, area_code: str, years: list[int], period: str, elements: list[str], viewed_year: int | None = None
+) -> dict:
     """Figures for several years of one period: (year, period) -> commune -> element -> value.
 
+    Keyed by the communes of the viewed year (default: the last of `years`), earlier
+    years carried across mergers (`data_access.progress.history_across_reform`).
     Refused outside the person's scope; small sensitive counts masked when `protected()`.
     """
     require_read(url, area_code)
-    key = (url, area_code, tuple(sorted(years)), period, tuple(elements))
+    if not years:
+        return {}
+    key = (url, area_code, tuple(sorted(set(years))), period, tuple(elements))
     if protected():
-        return _protected_history(*key, access.sensitive_elements(), data_version(url))
-    return _history(*key, data_version(url))
+        return _protected_history(*key, access.sensitive_elements(), data_version(url), viewed_year)
+    return _history(*key, data_version(url), viewed_year)
 
 
 @st.cache_resource(ttl="1h", show_spinner=False, max_entries=64)
@@ -322,9 +347,9 @@ def _indicator_history(
     ind = plan.indicator(indicator_id)
     elements = tuple(e for e in (ind.numerator, ind.denominator, *ind.requires_zero) if e and e != COMMUNES)
     if sensitive:
-        figures = _protected_history(url, area_code, years, period, elements, sensitive, version)
+        figures = _protected_history(url, area_code, years, period, elements, sensitive, version, year)
     else:
-        figures = _history(url, area_code, years, period, elements, version)
+        figures = _history(url, area_code, years, period, elements, version, year)
     codes = [c.code for c in _progress(url, plan_path, plan_mtime, year, period, area_code, version).communes]
     return area_history(ind, codes, figures, period)
 

@@ -15,7 +15,7 @@ from i18n import fmt_number, t
 from rules import accumulates_over_year, better_direction, evaluate
 from rules.model import COMMUNES, OFF_TRACK, Indicator, LocalText
 from rules.scorecard import communes_met, communes_reported, ineligible_recognised
-from ui import charts, data
+from ui import charts, data, reform
 from ui import scorecard as sc
 from ui.frame import PageContext
 from ui.status import STATUS_BADGE_COLOR, STATUS_ORDER, status_label
@@ -171,6 +171,10 @@ def trend(ctx: PageContext, ind: Indicator, progress: Progress, notes: dict[int,
         frame, ind.unit, None, lang, value_label=t("indicator_series_area", lang, area=ctx.area.name), notes=notes
     )
     st.altair_chart(chart, alt=t("indicator_trend_alt", lang, name=ind.name.get(lang)))
+    # Years before a merger are the old communes' figures added up: say so, and which.
+    elements = [e for e in (ind.numerator, ind.denominator, *ind.requires_zero) if e and e != COMMUNES]
+    sources = data.carried_sources(ctx.db_url, ctx.area.code, years, ctx.period, elements, viewed_year=ctx.year)
+    reform.show_area(sources, progress.communes, lang, key=f"indicator_reform_{ind.id}")
     target = ind.targets.get(ctx.year)
     if target is not None and target.is_trend:
         st.caption(sc.fmt_target(ind, target, lang))

@@ -328,7 +328,9 @@ def area_values(ctx: PageContext, progress: Progress, year: int) -> dict[str, Ar
     if year == progress.year - 1:
         return progress.pooled(previous=True)
     codes = [c.code for c in progress.communes]
-    history = data.history(ctx.db_url, ctx.area.code, [year], ctx.period, ctx.plan.used_data_elements())
+    history = data.history(
+        ctx.db_url, ctx.area.code, [year], ctx.period, ctx.plan.used_data_elements(), viewed_year=progress.year
+    )
     figures = history.get((year, ctx.period), {})
     return {ind.id: area_value(ind, codes, figures) for ind in ctx.plan.indicators}
 

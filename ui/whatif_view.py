@@ -18,7 +18,7 @@ from rules import Simulation, better_direction
 from rules.columnar import FigureMatrix, LazyRows
 from rules.model import OFF_TRACK, Indicator, Target
 from rules.suppression import is_masked
-from ui import status
+from ui import reform, status
 from ui.frame import PageContext, url_widget
 from ui.plan_text import OP_SYMBOL, element_name, fmt_amount, fmt_target, md_escape
 from ui.scorecard import delta_text
@@ -291,6 +291,14 @@ def notes(ctx: PageContext, sim: Simulation, names: dict[str, str]) -> None:
         value = fmt_number(note.value, None, ctx.lang) if note.value is not None else "–"
         lines.append("- " + ctx.t(f"whatif_note_{note.key}", commune=commune, value=value))
     st.markdown("\n".join(lines))
+
+
+def carried_note(ctx: PageContext, progress: Progress) -> None:
+    """The year before (what a trend target and 'the previous figure' use) of communes
+    formed since is their predecessors' figures added up: the page says so, and which."""
+    if progress.carried_from:
+        sources = {(progress.year - 1, progress.period): progress.carried_from}
+        reform.show_area(sources, progress.communes, ctx.lang, key="whatif_reform")
 
 
 def commune_names(progress: Progress) -> dict[str, str]:
