@@ -293,14 +293,21 @@ class Boundary:
     code: str
     name: str
     full_name: str
-    geometry: dict
+    geometry: dict | None  # None: no boundary loaded, the unit is drawn at `centroid`
     centroid: tuple[float, float] | None
 
 
-def boundaries_in(engine: Engine, area_code: str, level: str = "commune") -> list[Boundary]:
-    """Boundaries (GeoJSON geometry) of the units at `level` under `area_code`."""
+def boundaries_in(
+    engine: Engine, area_code: str, level: str = "commune", on: date | None = None, with_points: bool = False
+) -> list[Boundary]:
+    """Boundaries (GeoJSON geometry) of the units at `level` under `area_code`.
+
+    With `on`, of the units valid that day (a 2024 view draws An Châu, not today's Xã
+    Sơn Động under the same code). With `with_points`, also the units that have only
+    coordinates (the official list has them for every unit): geometry None.
+    """
     with engine.connect() as conn:
-        path = _path_of(conn, area_code)
+        path = _path_of(conn, area_code, on)
         if path is None:
             return []
         stmt = (
@@ -317,18 +324,22 @@ def boundaries_in(engine: Engine, area_code: str, level: str = "commune") -> lis
             .where(
                 OrgUnit.path.like(bindparam("prefix")),
                 OrgUnit.level == level,
-                OrgUnit.boundary.is_not(None),
+                OrgUnit.boundary.is_not(None)
+                if not with_points
+                else (OrgUnit.boundary.is_not(None) | OrgUnit.centroid_lat.is_not(None)),
             )
             .order_by(OrgUnit.code)
         )
-        # A code of both eras: today's unit's shape (the old one only if it is the last).
-        rows = _pick(conn.execute(stmt, {"prefix": path + "%"}).all(), None)
+        if on is not None:
+            stmt = stmt.where(_valid_on(on))
+        # A code of both eras: the unit of `on` (today's when None; the old one only if it is the last).
+        rows = _pick(conn.execute(stmt, {"prefix": path + "%"}).all(), on)
     return [
         Boundary(
             r.code,
             r.name,
             r.full_name,
-            json.loads(r.boundary),
+            json.loads(r.boundary) if r.boundary else None,
             (r.centroid_lat, r.centroid_lon) if r.centroid_lat is not None else None,
         )
         for r in rows

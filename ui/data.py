@@ -461,6 +461,18 @@ def _boundaries(url: str, area_code: str, version: int) -> list[queries.Boundary
     return queries.boundaries_in(db.get_engine(url), area_code)
 
 
+@st.cache_resource(ttl="1h", show_spinner=False, max_entries=16)
+def _places_on(url: str, area_code: str, on: date, version: int) -> list[queries.Boundary]:
+    return queries.boundaries_in(db.get_engine(url), area_code, on=on, with_points=True)
+
+
+def places_on(url: str, area_code: str, on: date) -> list[queries.Boundary]:
+    """The communes valid on `on` with their boundary, or only their coordinates
+    (geometry None) where no boundary is loaded: what a map of any place draws."""
+    require_read(url, area_code)
+    return _places_on(url, area_code, on, data_version(url))
+
+
 def boundaries(url: str, area_code: str) -> list[queries.Boundary]:
     require_read(url, area_code)
     return _boundaries(url, area_code, data_version(url))
