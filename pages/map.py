@@ -57,6 +57,7 @@ shapes = mapview.commune_shapes(ctx.db_url, ctx.area.code, ctx.year, ctx.period)
 extra = mapview.extra_areas(ctx.db_url, ctx.area)
 deck, view = mapview.build_deck(shapes, painted, extra, mode, ind_label, lang)
 
+shown = mapview.how_drawn(painted, shapes)  # polygons, dots, neither
 with map_col:
     if view is None:  # no commune of the area has a boundary: the table below still works
         st.info(t("map_no_shapes", area=escape_md(ctx.area.full_name)), icon=":material/wrong_location:")
@@ -73,15 +74,13 @@ with map_col:
         picked = objects.get("communes", []) or objects.get(mapview.POINTS_LAYER, [])
         if picked:
             st.switch_page("pages/commune.py", query_params=ctx.link_params(commune=picked[0]["code"]))
-        st.caption(t("map_hint_click") + " " + t("map_disclaimer"))
         drawn = mapview.drawn_caption(painted, shapes, progress.communes, lang)
+        st.caption(t("map_hint_click") + (" " + t("map_disclaimer") if shown["polygons"] else ""))
         if drawn:
             st.caption(f":material/location_on: {drawn}")
 with side_col:
     st.markdown(f"**{escape_md(ind_label)}**")
-    mapview.legend(
-        painted, mode, ind, classes, whole, extra, lang, area=ctx.area, dots=bool(mapview.how_drawn(painted, shapes)["points"])
-    )
+    mapview.legend(painted, mode, ind, classes, whole, extra, lang, area=ctx.area, dots=bool(shown["points"]))
     st.page_link("pages/indicator.py", label=t("map_link_indicator"), query_params=ctx.link_params(indicator=ind.id))
 
 no_shape = [c.full_name for c in progress.communes if shapes.get(c.code, ([], None)) == ([], None)]

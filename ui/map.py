@@ -488,8 +488,11 @@ def build_deck(
             get_line_color=OUTLINE_RGB,
             stroked=True,
             line_width_min_pixels=1.5,
-            get_radius=DOT_RADIUS,
-            radius_units="pixels",
+            # The same size at every zoom: 1 m clamped to DOT_RADIUS pixels either way
+            # (pydeck would read a plain "pixels" for radius_units as a data field).
+            get_radius=1,
+            radius_min_pixels=DOT_RADIUS,
+            radius_max_pixels=DOT_RADIUS,
             pickable=True,
             auto_highlight=True,
             highlight_color=[0, 0, 0, 60],
