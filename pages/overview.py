@@ -53,7 +53,8 @@ pace_view.section(
     where=t("pace_where_area", area=ctx.area.full_name),
 )
 st.header(t("overview_indicators_header"), anchor=False)
-st.caption(t("overview_indicators_hint", n=fmt_number(len(progress.communes), lang=ctx.lang)))
+units = reform.unit_words(progress.communes, ctx.lang)
+st.caption(t("overview_indicators_hint", n=fmt_number(len(progress.communes), lang=ctx.lang), units=units))
 sc.indicator_tables(ctx, progress, now, then)
 
 

@@ -195,10 +195,17 @@ def area_options(url: str, plan: Plan) -> list[OrgUnitRef]:
     return [home, *others]
 
 
-def communes_of(url: str, area_code: str) -> list[OrgUnitRef]:
+def communes_of(url: str, area_code: str, year: int | None = None, period: str | None = None) -> list[OrgUnitRef]:
+    """The area's communes the person may see; with a year and period, those that
+    report it (valid on its last day: a 2024 view lists the old communes, a 2026 view
+    the new ones, never a mix of the two eras under one code)."""
     require_read(url, area_code)
     scope, paths = ui_auth.scope(), _unit_paths(url, data_version(url))
-    return [u for u in _communes_of(url, area_code) if scope.allows(paths.get(u.code), "viewer")]
+    if year is not None and period is not None:
+        units = sorted(progress(url, year, period, area_code).communes, key=lambda u: u.code)
+    else:
+        units = _communes_of(url, area_code)
+    return [u for u in units if scope.allows(paths.get(u.code), "viewer")]
 
 
 def _communes_of(url: str, area_code: str) -> list[OrgUnitRef]:

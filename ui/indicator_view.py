@@ -103,7 +103,8 @@ def ranked_header(ctx: PageContext, progress: Progress) -> str:
     """ "The 17 communes ranked", or for a country "The 63 provinces ranked"."""
     if sc.shows_parts(progress):
         return t(f"indicator_ranked_parts_{progress.parts[0].level}", ctx.lang, n=len(progress.parts))
-    return t("indicator_ranked_header", ctx.lang, n=fmt_number(len(progress.communes), lang=ctx.lang))
+    units = reform.unit_words(progress.communes, ctx.lang)  # "xã, phường": the tree's words
+    return t("indicator_ranked_header", ctx.lang, n=fmt_number(len(progress.communes), lang=ctx.lang), units=units)
 
 
 def ranked(ctx: PageContext, ind: Indicator, progress: Progress) -> None:
@@ -138,6 +139,7 @@ def ranked(ctx: PageContext, ind: Indicator, progress: Progress) -> None:
         rule,
         lang,
         better=better_direction(ind),
+        name_title=reform.unit_words(progress.communes, lang, capital=True),
         target_text=t(
             "charts_target_is", lang, target=sc.fmt_target(ind, target, lang, area_row.expected, area_row.prorated)
         ),
@@ -219,7 +221,7 @@ def _off_track_table(ctx: PageContext, ind: Indicator, progress: Progress, rows:
     for r in rows:
         records.append(
             {
-                t("scorecard_grid_commune", lang): r.area_name,
+                t("scorecard_grid_commune", lang, units=reform.unit_words(progress.communes, lang, capital=True)): r.area_name,
                 t("scorecard_col_value", lang): sc.commune_value(ind, r, ctx.plan, progress.figures, lang),
                 t("scorecard_col_status", lang): status_label(r.status, lang),
                 t("indicator_col_reason", lang): sc.commune_reason(ind, r, ctx.plan, progress.figures, lang),
@@ -231,7 +233,7 @@ def _off_track_table(ctx: PageContext, ind: Indicator, progress: Progress, rows:
         row_height=sc.WRAP_ROW_HEIGHT,  # long reasons wrap instead of being cut
         height=min(sc.ROW_HEIGHT + sc.WRAP_ROW_HEIGHT * len(rows) + 3, OFF_TRACK_MAX_HEIGHT),
         column_config={
-            t("scorecard_grid_commune", lang): st.column_config.TextColumn(width=130),
+            t("scorecard_grid_commune", lang, units=reform.unit_words(progress.communes, lang, capital=True)): st.column_config.TextColumn(width=130),
             t("scorecard_col_value", lang): st.column_config.TextColumn(width=90),
             t("scorecard_col_status", lang): st.column_config.TextColumn(width=120),
             t("indicator_col_reason", lang): st.column_config.TextColumn(width=440),

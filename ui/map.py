@@ -276,6 +276,7 @@ class CommunePaint:
     value_text: str
     target_text: str
     fill: str  # hex colour
+    type: str = ""  # the unit's type from the tree (xã, phường, thị trấn …)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -328,6 +329,7 @@ def paint_communes(
                     year=progress.year,
                 ),
                 fill=fill,
+                type=c.type,
             )
         )
     return out
@@ -735,7 +737,8 @@ def legend(
 def commune_table(painted: Sequence[CommunePaint], lang: str) -> tuple[pd.DataFrame, list[str], list[str]]:
     """The map as a table, communes off track first: (frame, commune codes, statuses) by row."""
     ordered = sorted(painted, key=lambda p: (status_rank(p.status), p.name))
-    cols = {k: t(f"map_col_{k}", lang) for k in ("commune", "status", "value", "target")}
+    units = reform.unit_words(painted, lang, capital=True)  # the tree's words: "Xã, phường"
+    cols = {k: t(f"map_col_{k}", lang, units=units) for k in ("commune", "status", "value", "target")}
     return (
         pd.DataFrame(
             {

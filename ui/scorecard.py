@@ -35,7 +35,7 @@ from rules.scorecard import (
     status_counts,
 )
 from rules.suppression import is_masked
-from ui import data
+from ui import data, reform
 from ui.frame import PageContext
 from ui.status import STATUS_SYMBOL, status_label
 
@@ -377,6 +377,7 @@ def headline(ctx: PageContext, progress: Progress) -> None:
             ctx.lang,
             date=fmt_date(progress.latest_update, ctx.lang),
             n=fmt_number(n_communes, lang=ctx.lang),
+            units=reform.unit_words(progress.communes, ctx.lang),
         )
     )
 
@@ -537,7 +538,7 @@ def commune_grid(
             for c in communes
         ],
         cell,
-        name_col=t("scorecard_grid_commune", lang),
+        name_col=t("scorecard_grid_commune", lang, units=reform.unit_words(communes, lang, capital=True)),
         help_prefix="scorecard_help_grid",
         key="overview_grid",
         alt=t("scorecard_grid_alt", lang),
