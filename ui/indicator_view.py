@@ -102,7 +102,9 @@ def standing(ctx: PageContext, ind: Indicator, progress: Progress, change: str) 
 def ranked_header(ctx: PageContext, progress: Progress) -> str:
     """ "The 17 communes ranked", or for a country "The 63 provinces ranked"."""
     if sc.shows_parts(progress):
-        return t(f"indicator_ranked_parts_{progress.parts[0].level}", ctx.lang, n=len(progress.parts))
+        level = t(f"level_{progress.parts[0].level}", ctx.lang).lower()
+        units = reform.unit_words(progress.parts, ctx.lang, default=level)  # "tỉnh, thành phố": the tree's
+        return t(f"indicator_ranked_parts_{progress.parts[0].level}", ctx.lang, n=len(progress.parts), units=units)
     units = reform.unit_words(progress.communes, ctx.lang)  # "xã, phường": the tree's words
     return t("indicator_ranked_header", ctx.lang, n=fmt_number(len(progress.communes), lang=ctx.lang), units=units)
 

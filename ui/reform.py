@@ -62,11 +62,12 @@ def count_words(types: Sequence[str], lang: str) -> str:
     return t("reform_and", lang).join(parts)
 
 
-def unit_words(units: Iterable[OrgUnitRef], lang: str, capital: bool = False) -> str:
+def unit_words(units: Iterable[OrgUnitRef], lang: str, capital: bool = False, default: str | None = None) -> str:
     """The kinds of unit a view holds, as the tree names them: 'xã, thị trấn', 'xã,
-    phường, đặc khu' (for headers and sentences in place of a fixed 'xã, thị trấn')."""
+    phường, đặc khu' (for headers and sentences in place of a fixed 'xã, thị trấn');
+    `default` (else 'xã') when the units carry no type."""
     words = [type_word(x, lang) for x in _ordered(u.type for u in units if u.type)]
-    text = t("reform_and", lang).join(words) if words else type_word("xã", lang)
+    text = t("reform_and", lang).join(words) if words else (default or type_word("xã", lang))
     return text[:1].upper() + text[1:] if capital else text
 
 
