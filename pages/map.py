@@ -80,7 +80,7 @@ with map_col:
             st.caption(f":material/location_on: {drawn}")
 with side_col:
     st.markdown(f"**{escape_md(ind_label)}**")
-    mapview.legend(painted, mode, ind, classes, whole, extra, lang, area=ctx.area, dots=bool(shown["points"]))
+    mapview.legend(painted, mode, ind, classes, whole, extra, lang, area=ctx.area, dots=bool(shown["points"]), outline=bool(shown["polygons"]))
     st.page_link("pages/indicator.py", label=t("map_link_indicator"), query_params=ctx.link_params(indicator=ind.id))
 
 no_shape = [c.full_name for c in progress.communes if shapes.get(c.code, ([], None)) == ([], None)]

@@ -688,6 +688,7 @@ def legend(
     lang: str,
     area: OrgUnitRef | None = None,
     dots: bool = False,
+    outline: bool = True,
 ) -> None:
     """The legend beside the map: swatch + symbol + word (+ how many communes).
 
@@ -698,27 +699,30 @@ def legend(
     def item(swatch: str, text: str) -> str:
         return f"<div style='margin:6px 0;line-height:1.3'>{swatch}{html.escape(text)}</div>"
 
-    def count(what: str, n: int) -> str:
-        return t("map_legend_count_one" if n == 1 else "map_legend_count", lang, what=what, n=n)
+    def count(what: str, members: Sequence[CommunePaint]) -> str:
+        # The members' own types from the tree: "1 xã", "12 xã, thị trấn", "4 xã, phường".
+        n, units = len(members), reform.unit_words(members, lang)
+        return t("map_legend_count_one" if n == 1 else "map_legend_count", lang, what=what, n=n, units=units)
 
     lines = [f"<div style='font-size:1rem'><div><b>{html.escape(t('map_legend_title', lang))}</b></div>"]
     if mode == "value":
         lines.append(item("", t("map_legend_unit", lang, unit=t(f"unit_name_{ind.unit}", lang))))
         for i, cls in enumerate(classes):
-            n = sum(1 for p in painted if p.value is not None and class_of(p.value, classes) == cls)
+            members = [p for p in painted if p.value is not None and class_of(p.value, classes) == cls]
             label = class_label(cls, ind.unit, whole, lang, first=i == 0)
-            lines.append(item(_swatch(cls.color), count(label, n)))
-        missing = sum(1 for p in painted if p.value is None)
+            lines.append(item(_swatch(cls.color), count(label, members)))
+        missing = [p for p in painted if p.value is None]
         if missing:
             lines.append(item(_swatch(STATUS_COLOR["no_data"]), count(status_label("no_data", lang), missing)))
     else:
         for status in STATUS_ORDER:
-            n = sum(1 for p in painted if p.status == status)
-            if n:
-                lines.append(item(_swatch(STATUS_COLOR[status]), count(status_label(status, lang), n)))
-    outline = _swatch("#FFFFFF", border="#1E1E1E", height=8).replace("border:1px", "border:3px")
+            members = [p for p in painted if p.status == status]
+            if members:
+                lines.append(item(_swatch(STATUS_COLOR[status]), count(status_label(status, lang), members)))
+    edge = _swatch("#FFFFFF", border="#1E1E1E", height=8).replace("border:1px", "border:3px")
     # The outline is the area's own (its name from the tree: huyện, tỉnh, xã …).
-    lines.append(item(outline, t("map_legend_outline", lang, area=area.full_name if area else "")))
+    if outline:  # only where a polygon is drawn (a map of dots has no outline)
+        lines.append(item(edge, t("map_legend_outline", lang, area=area.full_name if area else "")))
     if dots:
         dot = (
             '<span style="display:inline-block;width:16px;height:16px;border-radius:50%;background:#FFFFFF;'
