@@ -116,9 +116,10 @@ def _scoped_progress(engine, plan, year: int, period: str, area: str | None):  #
     """Progress for an area the acting scope may read (`--as`), small counts masked
     for an aggregate-only account."""
     from data_access import access
+    from data_access.place_resolution import period_end
     from data_access.protect import protect_progress
 
-    code = resolve_area(engine, area).code if area else None
+    code = resolve_area(engine, area, period_end(year, period)).code if area else None
     progress = access.compute_progress(engine, None, plan, year, period, code)
     if access.must_protect():
         progress = protect_progress(progress, access.sensitive_elements())

@@ -330,10 +330,12 @@ def figures_in_area(
     periods: Iterable[tuple[int, str]],
     data_elements: Sequence[str] | None = None,
 ) -> dict:
-    from data_access import queries
+    from data_access.progress import history_across_reform
 
     require_area(engine, scope, area_code)
-    return queries.figures_in_area(engine, area_code, periods, data_elements)
+    # On the communes of the last period asked for; earlier periods carried across
+    # mergers (a report's trend 2021-2026 of new communes).
+    return dict(history_across_reform(engine, area_code, list(periods), list(data_elements or [])).figures)
 
 
 def communes_in(engine: Engine, scope: AccessScope | None, area_code: str, year: int | None = None) -> list[OrgUnitRef]:

@@ -251,10 +251,11 @@ def load_inputs(
 ) -> ExportInputs:
     """Read what the documents need from the database (the command line's path)."""
     from data_access import access, followup, queries
+    from data_access.place_resolution import period_end
     from data_access.progress import resolve_area
 
     # The scoped reads refuse an area outside the acting account's grants (`--as`).
-    code = resolve_area(engine, area_code).code if area_code else None
+    code = resolve_area(engine, area_code, period_end(year, period)).code if area_code else None
     progress = access.compute_progress(engine, None, plan, year, period, code)
     history = access.figures_in_area(
         engine, None, progress.area.code, [(y, period) for y in history_years(year)], plan.used_data_elements()

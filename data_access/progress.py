@@ -6,15 +6,16 @@ one query, then hands plain data to `rules.evaluate_plan`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
 
 from sqlalchemy import Engine
 
 from data_access import queries
-from data_access.place_resolution import period_end
+from data_access.place_resolution import is_valid_on, period_end
+from data_access.standard_elements import STANDARD_DATA_ELEMENTS
 from data_access.targets import match_area
 from rules import AreaValue, ProgressRow, evaluate_plan_with_groups
 from rules.columnar import FigureMatrix, area_value_columnar, plan_rows_columnar
@@ -47,6 +48,9 @@ class Progress:
     # row per part and indicator: a national or provincial overview shows those.
     parts: tuple[OrgUnitRef, ...] = ()
     part_rows: tuple[ProgressRow, ...] = ()
+    # Commune -> the old units whose figures of the year before were carried into its
+    # `previous_figures` (times their shares); empty when no commune was formed since.
+    carried_from: Mapping[str, tuple[Predecessor, ...]] = field(default_factory=dict)
 
     @property
     def area_rows(self) -> list[ProgressRow]:
@@ -138,6 +142,16 @@ def resolve_area(engine: Engine, text: str, on: date | None = None) -> OrgUnitRe
     the units valid on `on` (a period's last day; today's tree when None)."""
     units = queries.list_org_units(engine, on)
     found = match_area(text, units)
+    if found is None and on is not None:
+        # A unit of the other era: a 2024 plan's district ("Chi Lăng") viewed for 2026,
+        # when districts no longer exist, is still that district (the page says what
+        # it became); a name of several eras: the highest level, then the latest unit.
+        every = queries.list_org_units(engine, None)
+        fits = [u for u in every if match_area(text, [u]) is not None]
+        rank = {"country": 0, "province": 1, "district": 2, "commune": 3}
+        fits.sort(key=lambda u: rank.get(u.level, 9))
+        if fits and (len(fits) == 1 or rank.get(fits[0].level) != rank.get(fits[1].level)):
+            found = fits[0]
     if found is None:
         raise AreaNotFound(text)
     return found
@@ -162,7 +176,8 @@ def compute_progress(
     read = queries.figures_in_area if reference else queries.figure_matrices
     figures = read(engine, area.code, [(year, period), (year - 1, period)], needed, on=on)
     current, previous = figures[(year, period)], figures[(year - 1, period)]
-    previous = _previous_across_mergers(engine, plan, area.code, year - 1, period, communes, previous, on)
+    carried = across_reform(engine, area.code, [(year - 1, period)], {(year - 1, period): previous}, communes, on, plan)
+    previous = carried.figures[(year - 1, period)]
     parts = queries.parts_of(engine, area.code, year, on=on) if area.level != "commune" else []
     evaluate = evaluate_plan_with_groups if reference else plan_rows_columnar
     rows, part_rows = evaluate(plan, year, period, area, communes, current, previous, groups=parts)
@@ -178,32 +193,108 @@ def compute_progress(
         latest_update=queries.latest_update(engine, area.code, year, period),
         parts=tuple(unit for unit, _ in parts),
         part_rows=tuple(part_rows),
+        carried_from=carried.sources.get((year - 1, period), {}),
     )
 
 
-def _previous_across_mergers(
+@dataclass(frozen=True)
+class Predecessor:
+    """An old unit whose figures were carried into a new commune (for the page's words)."""
+
+    code: str
+    name: str
+    full_name: str
+    type: str  # from the tree: xã, phường, thị trấn ...
+    share: float
+
+
+@dataclass(frozen=True)
+class Carried:
+    """Figures of several periods on the viewed period's communes, and where they came from.
+
+    `figures`: (year, period) -> commune -> element -> value, keyed by the communes valid
+    on the viewed day; `sources`: (year, period) -> commune -> the predecessors whose
+    figures stand for it that period (only the periods and communes that were carried).
+    """
+
+    figures: Mapping[tuple[int, str], Mapping[str, Mapping[str, float]]]
+    sources: Mapping[tuple[int, str], Mapping[str, tuple[Predecessor, ...]]]
+
+
+def across_reform(
     engine: Engine,
-    plan: Plan,
     area_code: str,
-    year: int,
-    period: str,
-    communes: list[OrgUnitRef],
-    previous: Mapping,
-    on: date | None = None,
-) -> Mapping:
-    """Last year's figures for communes formed by a merger come from their predecessors
-    (times their shares; across the 2025 reform for almost every commune)."""
-    mergers = [Merger(o, n, s) for o, n, s in queries.mergers_into(engine, area_code, on)]
+    periods: Sequence[tuple[int, str]],
+    read: Mapping[tuple[int, str], Mapping[str, Mapping[str, float]]],
+    communes: Sequence[OrgUnitRef],
+    on: date,
+    plan: Plan | None = None,
+    data_elements: Sequence[str] | None = None,
+) -> Carried:
+    """The one place where earlier figures cross a merger (places.md, "Comparisons").
+
+    `read` holds each period's figures of the units valid on `on` (the viewed period's
+    last day). A commune of that day with no figures for an earlier period, but with
+    predecessors through the lineage, gets their figures times their shares
+    (`rules.lineage.carry_forward`: counts add, rates are recomputed later from the
+    summed numerators and denominators, a yes/no holds only if every part held it).
+    Used by the year-before comparison, the trends and the commune history alike.
+    """
     codes = {c.code for c in communes}
-    relevant = [m for m in mergers if m.new_code in codes and m.new_code not in previous]
-    if not relevant:
-        return previous
-    old = queries.figures_for_codes(engine, [m.old_code for m in relevant], [(year, period)], plan.used_data_elements())
-    carried = carry_forward(old[(year, period)], relevant, plan.data_elements)
-    found = {m.new_code: carried[m.new_code] for m in relevant if m.new_code in carried}
-    if isinstance(previous, FigureMatrix):
-        return previous.overlay(found)
-    return {**previous, **found}
+    rows = [r for r in queries.predecessors_in(engine, area_code, on) if r.new_code in codes]
+    figures: dict[tuple[int, str], Mapping[str, Mapping[str, float]]] = dict(read)
+    sources: dict[tuple[int, str], dict[str, tuple[Predecessor, ...]]] = {}
+    if not rows:
+        return Carried(figures, sources)
+    elements = list(data_elements or (plan.used_data_elements() if plan else [])) or None
+    types = {**STANDARD_DATA_ELEMENTS, **(plan.data_elements if plan else {})}
+    old = queries.figures_for_codes(engine, sorted({r.old_code for r in rows}), periods, elements)
+    for key in periods:
+        current = read.get(key, {})
+        relevant = [r for r in rows if r.new_code not in current and is_valid_on(r.old, period_end(*key))]
+        if not relevant:
+            continue
+        mergers = [Merger(r.old_code, r.new_code, r.share) for r in relevant]
+        carried = carry_forward(old.get(key, {}), mergers, types)
+        found = {n: carried[n] for n in {m.new_code for m in mergers} if carried.get(n)}
+        if not found:
+            continue
+        figures[key] = current.overlay(found) if isinstance(current, FigureMatrix) else {**current, **found}
+        sources[key] = {
+            n: tuple(
+                Predecessor(r.old_code, r.old.name, r.old.full_name, r.old.type, r.share)
+                for r in relevant
+                if r.new_code == n
+            )
+            for n in found
+        }
+    return Carried(figures, sources)
+
+
+def history_across_reform(
+    engine: Engine,
+    area_code: str,
+    periods: Sequence[tuple[int, str]],
+    data_elements: Sequence[str],
+    on: date | None = None,
+) -> Carried:
+    """Figures of several periods (a trend, a commune's history) on the communes valid
+    on `on` (default: the last period's last day), earlier ones carried across mergers.
+
+    Read by code alone, a 2026 view of `07615` would take Thị trấn An Châu's 2024
+    figures for the whole of Xã Sơn Động; read on the day, they come from all of its
+    predecessors.
+    """
+    wanted = sorted(set(periods))
+    if not wanted:
+        return Carried({}, {})
+    day = on or period_end(*wanted[-1])
+    unit = queries.org_unit(engine, area_code, day)
+    if unit is None:
+        return Carried({key: {} for key in wanted}, {})
+    read = queries.figures_in_area(engine, area_code, wanted, list(data_elements) or None, on=day)
+    communes = queries.communes_in(engine, area_code, on=day)
+    return across_reform(engine, area_code, wanted, read, communes, day, None, data_elements)
 
 
 CSV_COLUMNS = (

@@ -293,14 +293,21 @@ class Boundary:
     code: str
     name: str
     full_name: str
-    geometry: dict
+    geometry: dict | None  # None: no boundary loaded, the unit is drawn at `centroid`
     centroid: tuple[float, float] | None
 
 
-def boundaries_in(engine: Engine, area_code: str, level: str = "commune") -> list[Boundary]:
-    """Boundaries (GeoJSON geometry) of the units at `level` under `area_code`."""
+def boundaries_in(
+    engine: Engine, area_code: str, level: str = "commune", on: date | None = None, with_points: bool = False
+) -> list[Boundary]:
+    """Boundaries (GeoJSON geometry) of the units at `level` under `area_code`.
+
+    With `on`, of the units valid that day (a 2024 view draws An Châu, not today's Xã
+    Sơn Động under the same code). With `with_points`, also the units that have only
+    coordinates (the official list has them for every unit): geometry None.
+    """
     with engine.connect() as conn:
-        path = _path_of(conn, area_code)
+        path = _path_of(conn, area_code, on)
         if path is None:
             return []
         stmt = (
@@ -317,18 +324,22 @@ def boundaries_in(engine: Engine, area_code: str, level: str = "commune") -> lis
             .where(
                 OrgUnit.path.like(bindparam("prefix")),
                 OrgUnit.level == level,
-                OrgUnit.boundary.is_not(None),
+                OrgUnit.boundary.is_not(None)
+                if not with_points
+                else (OrgUnit.boundary.is_not(None) | OrgUnit.centroid_lat.is_not(None)),
             )
             .order_by(OrgUnit.code)
         )
-        # A code of both eras: today's unit's shape (the old one only if it is the last).
-        rows = _pick(conn.execute(stmt, {"prefix": path + "%"}).all(), None)
+        if on is not None:
+            stmt = stmt.where(_valid_on(on))
+        # A code of both eras: the unit of `on` (today's when None; the old one only if it is the last).
+        rows = _pick(conn.execute(stmt, {"prefix": path + "%"}).all(), on)
     return [
         Boundary(
             r.code,
             r.name,
             r.full_name,
-            json.loads(r.boundary),
+            json.loads(r.boundary) if r.boundary else None,
             (r.centroid_lat, r.centroid_lon) if r.centroid_lat is not None else None,
         )
         for r in rows
@@ -489,6 +500,66 @@ def mergers_into(engine: Engine, area_code: str, on: date | None = None) -> list
                 & (new.c.valid_to.is_(None) | (new.c.valid_to >= on))
             )
         return [(o, n, float(s)) for o, n, s in conn.execute(stmt, {"prefix": path + "%"})]
+
+
+@dataclass(frozen=True)
+class DatedUnit:
+    """A unit with its validity (an old commune behind a new one)."""
+
+    code: str
+    name: str
+    full_name: str
+    type: str
+    valid_from: date | None
+    valid_to: date | None
+
+
+@dataclass(frozen=True)
+class LineageRow:
+    """One old unit that went (whole or `share` of it) into a new commune."""
+
+    old: DatedUnit
+    new_code: str
+    share: float
+
+    @property
+    def old_code(self) -> str:
+        return self.old.code
+
+
+def predecessors_in(engine: Engine, area_code: str, on: date | None = None) -> list[LineageRow]:
+    """Every lineage row whose new commune is under the area (valid on `on`), with the
+    old unit's name, type and validity: what the pages say was carried, and from when."""
+    from data_access.models import OrgUnitMerger
+
+    old, new = OrgUnit.__table__.alias("old"), OrgUnit.__table__.alias("new")
+    with engine.connect() as conn:
+        path = _path_of(conn, area_code, on)
+        if path is None:
+            return []
+        stmt = (
+            select(
+                old.c.code,
+                old.c.name,
+                old.c.full_name,
+                old.c.type,
+                old.c.valid_from,
+                old.c.valid_to,
+                new.c.code,
+                OrgUnitMerger.share,
+            )
+            .join(old, old.c.id == OrgUnitMerger.old_unit_id)
+            .join(new, new.c.id == OrgUnitMerger.new_unit_id)
+            .where(new.c.path.like(bindparam("prefix")))
+            .order_by(new.c.code, old.c.code)
+        )
+        if on is not None:
+            stmt = stmt.where(
+                (new.c.valid_from.is_(None) | (new.c.valid_from <= on))
+                & (new.c.valid_to.is_(None) | (new.c.valid_to >= on))
+            )
+        rows = conn.execute(stmt, {"prefix": path + "%"}).all()
+    return [LineageRow(DatedUnit(*r[:6]), r[6], float(r[7])) for r in rows]
 
 
 def figures_for_codes(

@@ -8,7 +8,7 @@ import streamlit as st
 
 from rules.scorecard import indicator_numbers
 from ui import commune_view as view
-from ui import data, pace_view
+from ui import data, pace_view, reform
 from ui import followup_view as fv
 from ui.frame import page_context, url_widget
 from ui.printing import print_button
@@ -17,7 +17,7 @@ from ui.scorecard import escape_md, when_text
 ctx = page_context("commune")
 t, plan, lang = ctx.t, ctx.plan, ctx.lang
 when = when_text(ctx.period, ctx.year, lang)
-communes = data.communes_of(ctx.db_url, ctx.area.code)
+communes = data.communes_of(ctx.db_url, ctx.area.code, ctx.year, ctx.period)
 if not communes:
     st.title(t("nav_commune"), anchor=False)
     st.info(t("commune_no_communes", area=escape_md(ctx.area.full_name)), icon=":material/info:")
@@ -28,7 +28,7 @@ title_col, pick_col = st.columns([3, 2], vertical_alignment="bottom")
 with pick_col:
     code = url_widget(
         st.selectbox,
-        t("commune_pick"),
+        t("commune_pick", units=reform.unit_words(communes, lang)),
         list(by_code),
         "commune",
         communes[0].code,

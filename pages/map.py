@@ -53,10 +53,11 @@ whole = ind.unit == "count"
 values = [progress.row(ind.id, c.code).value for c in progress.communes]
 classes = mapview.value_classes(values, whole=whole) if mode == "value" else []
 painted = mapview.paint_communes(ind, progress, mode, lang, classes)
-shapes = mapview.commune_shapes(ctx.db_url, ctx.area.code)
+shapes = mapview.commune_shapes(ctx.db_url, ctx.area.code, ctx.year, ctx.period)
 extra = mapview.extra_areas(ctx.db_url, ctx.area)
 deck, view = mapview.build_deck(shapes, painted, extra, mode, ind_label, lang)
 
+shown = mapview.how_drawn(painted, shapes)  # polygons, dots, neither
 with map_col:
     if view is None:  # no commune of the area has a boundary: the table below still works
         st.info(t("map_no_shapes", area=escape_md(ctx.area.full_name)), icon=":material/wrong_location:")
@@ -69,16 +70,20 @@ with map_col:
             key="map",
         )
         # Item access (not attributes): AppTest seeds this state as a plain dict.
-        picked = event["selection"]["objects"].get("communes", [])
+        objects = event["selection"]["objects"]
+        picked = objects.get("communes", []) or objects.get(mapview.POINTS_LAYER, [])
         if picked:
             st.switch_page("pages/commune.py", query_params=ctx.link_params(commune=picked[0]["code"]))
-        st.caption(t("map_hint_click") + " " + t("map_disclaimer"))
+        drawn = mapview.drawn_caption(painted, shapes, progress.communes, lang)
+        st.caption(t("map_hint_click") + (" " + t("map_disclaimer") if shown["polygons"] else ""))
+        if drawn:
+            st.caption(f":material/location_on: {drawn}")
 with side_col:
     st.markdown(f"**{escape_md(ind_label)}**")
-    mapview.legend(painted, mode, ind, classes, whole, extra, lang)
+    mapview.legend(painted, mode, ind, classes, whole, extra, lang, area=ctx.area, dots=bool(shown["points"]), outline=bool(shown["polygons"]))
     st.page_link("pages/indicator.py", label=t("map_link_indicator"), query_params=ctx.link_params(indicator=ind.id))
 
-no_shape = [c.full_name for c in progress.communes if not shapes.get(c.code, ([], None))[0]]
+no_shape = [c.full_name for c in progress.communes if shapes.get(c.code, ([], None)) == ([], None)]
 if no_shape:
     st.warning(t("map_no_boundary", names=escape_md(", ".join(no_shape))), icon=":material/wrong_location:")
 

@@ -11,7 +11,7 @@ toggles redraw only the grid (a fragment), not the page.
 import streamlit as st
 
 from i18n import fmt_number
-from ui import data, leader, pace_view
+from ui import data, leader, pace_view, reform
 from ui import exports as ex
 from ui import followup_view as fv
 from ui import scorecard as sc
@@ -39,6 +39,13 @@ now = sc.area_values(ctx, progress, ctx.year)
 then = sc.area_values(ctx, progress, ctx.compare_year)
 if not any(v.reported for v in then.values()):
     st.caption(t("overview_compare_empty", when=sc.when_text(ctx.period, ctx.compare_year, ctx.lang)))
+# Across the 2025 reform the compared year is the old communes' figures, added up: say so.
+reform.show_area(
+    reform.compare_sources(ctx.db_url, progress, ctx.compare_year, ctx.plan.used_data_elements()),
+    progress.communes,
+    ctx.lang,
+    key="overview_reform",
+)
 
 # H1: will the year's report reach the targets at this pace? (the leader's June question)
 pace_view.section(
@@ -49,7 +56,8 @@ pace_view.section(
     where=t("pace_where_area", area=ctx.area.full_name),
 )
 st.header(t("overview_indicators_header"), anchor=False)
-st.caption(t("overview_indicators_hint", n=fmt_number(len(progress.communes), lang=ctx.lang)))
+units = reform.unit_words(progress.communes, ctx.lang)
+st.caption(t("overview_indicators_hint", n=fmt_number(len(progress.communes), lang=ctx.lang), units=units))
 sc.indicator_tables(ctx, progress, now, then)
 
 

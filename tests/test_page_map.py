@@ -176,7 +176,11 @@ def test_a_commune_without_a_boundary_is_listed_and_stays_in_the_table(monkeypat
 
     engine = db.get_engine(seeded_url)
     with engine.begin() as conn:
-        conn.execute(update(OrgUnit).where(OrgUnit.code == "07654").values(boundary=None))
+        # No boundary and no coordinates either (with coordinates it is drawn as a dot:
+        # tests/test_reform_map.py).
+        conn.execute(
+            update(OrgUnit).where(OrgUnit.code == "07654").values(boundary=None, centroid_lat=None, centroid_lon=None)
+        )
     at = run_app(monkeypatch, seeded_url, page="map", year="2024")
     assert "07654" not in _fills(_deck(at))
     assert "Chưa có ranh giới trên bản đồ: Xã Lệ Viễn" in at.warning[0].value

@@ -59,6 +59,7 @@ def ranked_bars(
     *,
     better: str = "higher",
     target_text: str | None = None,
+    name_title: str | None = None,
 ) -> alt.TopLevelMixin:
     """Horizontal bars, best first, coloured by status, with the target as a dashed rule.
 
@@ -90,7 +91,8 @@ def ranked_bars(
     )
     y = alt.Y("name:N", title=None, sort=data["name"].tolist(), axis=alt.Axis(labelFontSize=FONT))
     tooltip = [
-        alt.Tooltip("name:N", title=t("charts_commune", lang)),
+        # The kind of unit as the tree names it ("Xã, phường"), given by the caller.
+        alt.Tooltip("name:N", title=t("charts_commune", lang, units=name_title or t("reform_type_xa", lang).capitalize())),
         alt.Tooltip("value_text:N", title=t("charts_value", lang)),
         alt.Tooltip("status_label:N", title=t("charts_status", lang)),
     ]

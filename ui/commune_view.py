@@ -21,7 +21,7 @@ from rules import AreaValue, accumulates_over_year, area_value, better_direction
 from rules.commune import is_rankable, rank_of, report_completeness
 from rules.model import COMMUNES, JUDGED_STATUSES, Indicator, OrgUnitRef
 from rules.scorecard import indicator_numbers, indicators_in_group, ineligible_recognised, status_counts
-from ui import charts, data
+from ui import charts, data, reform
 from ui import scorecard as sc
 from ui.frame import PageContext
 from ui.status import STATUS_BADGE_COLOR, status_label
@@ -182,7 +182,7 @@ def history_frame(ctx: PageContext, ind: Indicator, commune: OrgUnitRef) -> pd.D
     """The commune's value for every year up to the chosen one (same period), with the target."""
     years = [y for y in data.year_options(ctx.db_url, ctx.plan) if y <= ctx.year]
     elements = [e for e in (ind.numerator, ind.denominator, *ind.requires_zero) if e and e != COMMUNES]
-    history = data.history(ctx.db_url, ctx.area.code, years, ctx.period, elements)
+    history = data.history(ctx.db_url, ctx.area.code, years, ctx.period, elements, viewed_year=ctx.year)
     flow = accumulates_over_year(ind, ctx.plan.data_elements)
     records = []
     for year in years:
@@ -206,6 +206,12 @@ def history(ctx: PageContext, ind: Indicator, commune: OrgUnitRef, notes: dict[i
     chart = charts.trend_chart(frame, ind.unit, None, lang, value_label=commune.name, notes=notes)
     st.altair_chart(chart, alt=t("commune_history_alt", lang, indicator=ind.name.get(lang), commune=commune.full_name))
     st.caption(t("commune_history_key", lang, commune=sc.escape_md(commune.name)))
+    # Years before the commune existed are its predecessors' figures added up: say so.
+    years = [y for y in data.year_options(ctx.db_url, ctx.plan) if y <= ctx.year]
+    elements = [e for e in (ind.numerator, ind.denominator, *ind.requires_zero) if e and e != COMMUNES]
+    reform.show_commune(
+        data.carried_sources(ctx.db_url, ctx.area.code, years, ctx.period, elements, viewed_year=ctx.year), commune, lang
+    )
     target = ind.targets.get(ctx.year)
     if target is not None and target.is_trend:
         st.caption(t("commune_history_trend", lang, target=sc.fmt_target(ind, target, lang)))

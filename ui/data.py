@@ -26,7 +26,7 @@ import streamlit as st
 
 from data_access import access, db, queries
 from data_access.place_resolution import period_end
-from data_access.progress import AreaNotFound, Progress, compute_progress, resolve_area
+from data_access.progress import AreaNotFound, Progress, compute_progress, history_across_reform, resolve_area
 from data_access.protect import load_tree_suppression, mask_history, protect_progress
 from data_access.targets import TargetsIssue, validate_plan_file
 from i18n import local_today, to_local
@@ -300,15 +300,22 @@ def area_options(url: str, plan: Plan) -> list[OrgUnitRef]:
     return [home, *others]
 
 
-def communes_of(url: str, area_code: str, on: date | None = None) -> list[OrgUnitRef]:
-    """The area's communes valid on `on`, by default on the last day of the period this
-    view shows (the frame's year and period): since the 2025 reform a code names an old
-    commune in 2024 and a new one in 2026, and a province holds the communes of one era."""
+def communes_of(
+    url: str, area_code: str, year: int | None = None, period: str | None = None, on: date | None = None
+) -> list[OrgUnitRef]:
+    """The area's communes the person may see, valid on one day: with a year and period,
+    those that report it (the progress's communes); otherwise those valid on `on`, by
+    default the last day of the period this view shows (the frame's year and period).
+    Since the 2025 reform a code names an old commune in 2024 and a new one in 2026:
+    never a mix of the two eras under one code."""
     require_read(url, area_code)
     scope, paths = ui_auth.scope(), _unit_paths(url, data_version(url))
-    day = on or _view_day()
-    found = _communes_on(url, area_code, day, data_version(url)) if day else _communes_of(url, area_code)
-    return [u for u in found if scope.allows(paths.get(u.code), "viewer")]
+    if year is not None and period is not None:
+        units = sorted(progress(url, year, period, area_code).communes, key=lambda u: u.code)
+    else:
+        day = on or _view_day()
+        units = _communes_on(url, area_code, day, data_version(url)) if day else _communes_of(url, area_code)
+    return [u for u in units if scope.allows(paths.get(u.code), "viewer")]
 
 
 def _view_day() -> date | None:
@@ -386,8 +393,37 @@ def progress(url: str, year: int, period: str, area_code: str) -> Progress:
 
 
 @st.cache_resource(ttl="1h", show_spinner=False, max_entries=32)
-def _history(url: str, area_code: str, years: tuple[int, ...], period: str, elements: tuple[str, ...], version: int):  # noqa: ANN202
-    return queries.figures_in_area(db.get_engine(url), area_code, [(y, period) for y in years], elements)
+def _carried(  # noqa: ANN202
+    url: str, area_code: str, years: tuple[int, ...], period: str, elements: tuple[str, ...], viewed: int, version: int
+):
+    # On the communes of the viewed year, earlier years carried across mergers.
+    return history_across_reform(
+        db.get_engine(url), area_code, [(y, period) for y in years], elements, on=period_end(viewed, period)
+    )
+
+
+def _history(  # noqa: ANN202
+    url: str,
+    area_code: str,
+    years: tuple[int, ...],
+    period: str,
+    elements: tuple[str, ...],
+    version: int,
+    viewed: int | None = None,
+):
+    return _carried(url, area_code, years, period, elements, viewed or max(years), version).figures
+
+
+def carried_sources(
+    url: str, area_code: str, years: list[int], period: str, elements: list[str], viewed_year: int | None = None
+) -> dict:
+    """(year, period) -> commune -> the old units whose figures stand for it in `history`
+    (only the years that were carried; empty when no commune was formed since)."""
+    require_read(url, area_code)
+    if not years:
+        return {}
+    ys = tuple(sorted(set(years)))
+    return _carried(url, area_code, ys, period, tuple(elements), viewed_year or ys[-1], data_version(url)).sources
 
 
 @st.cache_resource(ttl="1h", show_spinner=False, max_entries=32)
@@ -399,21 +435,28 @@ def _protected_history(
     elements: tuple[str, ...],
     sensitive: tuple[str, ...],
     version: int,
+    viewed: int | None = None,
 ) -> dict:
     decisions = {(y, period): _tree_suppression(url, y, period, sensitive, version) for y in years}
-    return mask_history(_history(url, area_code, years, period, elements, version), sensitive, decisions)
+    return mask_history(_history(url, area_code, years, period, elements, version, viewed), sensitive, decisions)
 
 
-def history(url: str, area_code: str, years: list[int], period: str, elements: list[str]) -> dict:
+def history(
+    url: str, area_code: str, years: list[int], period: str, elements: list[str], viewed_year: int | None = None
+) -> dict:
     """Figures for several years of one period: (year, period) -> commune -> element -> value.
 
+    Keyed by the communes of the viewed year (default: the last of `years`), earlier
+    years carried across mergers (`data_access.progress.history_across_reform`).
     Refused outside the person's scope; small sensitive counts masked when `protected()`.
     """
     require_read(url, area_code)
-    key = (url, area_code, tuple(sorted(years)), period, tuple(elements))
+    if not years:
+        return {}
+    key = (url, area_code, tuple(sorted(set(years))), period, tuple(elements))
     if protected():
-        return _protected_history(*key, access.sensitive_elements(), data_version(url))
-    return _history(*key, data_version(url))
+        return _protected_history(*key, access.sensitive_elements(), data_version(url), viewed_year)
+    return _history(*key, data_version(url), viewed_year)
 
 
 @st.cache_resource(ttl="1h", show_spinner=False, max_entries=64)
@@ -434,9 +477,9 @@ def _indicator_history(
     ind = plan.indicator(indicator_id)
     elements = tuple(e for e in (ind.numerator, ind.denominator, *ind.requires_zero) if e and e != COMMUNES)
     if sensitive:
-        figures = _protected_history(url, area_code, years, period, elements, sensitive, version)
+        figures = _protected_history(url, area_code, years, period, elements, sensitive, version, year)
     else:
-        figures = _history(url, area_code, years, period, elements, version)
+        figures = _history(url, area_code, years, period, elements, version, year)
     codes = [c.code for c in _progress(url, plan_path, plan_mtime, year, period, area_code, version).communes]
     return area_history(ind, codes, figures, period)
 
@@ -546,6 +589,18 @@ def report_received(
 @st.cache_resource(ttl="1h", show_spinner=False, max_entries=16)
 def _boundaries(url: str, area_code: str, version: int) -> list[queries.Boundary]:
     return queries.boundaries_in(db.get_engine(url), area_code)
+
+
+@st.cache_resource(ttl="1h", show_spinner=False, max_entries=16)
+def _places_on(url: str, area_code: str, on: date, version: int) -> list[queries.Boundary]:
+    return queries.boundaries_in(db.get_engine(url), area_code, on=on, with_points=True)
+
+
+def places_on(url: str, area_code: str, on: date) -> list[queries.Boundary]:
+    """The communes valid on `on` with their boundary, or only their coordinates
+    (geometry None) where no boundary is loaded: what a map of any place draws."""
+    require_read(url, area_code)
+    return _places_on(url, area_code, on, data_version(url))
 
 
 def boundaries(url: str, area_code: str) -> list[queries.Boundary]:

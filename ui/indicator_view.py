@@ -15,7 +15,7 @@ from i18n import fmt_number, t
 from rules import accumulates_over_year, better_direction, evaluate
 from rules.model import COMMUNES, OFF_TRACK, Indicator, LocalText
 from rules.scorecard import communes_met, communes_reported, ineligible_recognised
-from ui import charts, data
+from ui import charts, data, reform
 from ui import scorecard as sc
 from ui.frame import PageContext
 from ui.status import STATUS_BADGE_COLOR, STATUS_ORDER, status_label
@@ -102,8 +102,11 @@ def standing(ctx: PageContext, ind: Indicator, progress: Progress, change: str) 
 def ranked_header(ctx: PageContext, progress: Progress) -> str:
     """ "The 17 communes ranked", or for a country "The 63 provinces ranked"."""
     if sc.shows_parts(progress):
-        return t(f"indicator_ranked_parts_{progress.parts[0].level}", ctx.lang, n=len(progress.parts))
-    return t("indicator_ranked_header", ctx.lang, n=fmt_number(len(progress.communes), lang=ctx.lang))
+        level = t(f"level_{progress.parts[0].level}", ctx.lang).lower()
+        units = reform.unit_words(progress.parts, ctx.lang, default=level)  # "tỉnh, thành phố": the tree's
+        return t(f"indicator_ranked_parts_{progress.parts[0].level}", ctx.lang, n=len(progress.parts), units=units)
+    units = reform.unit_words(progress.communes, ctx.lang)  # "xã, phường": the tree's words
+    return t("indicator_ranked_header", ctx.lang, n=fmt_number(len(progress.communes), lang=ctx.lang), units=units)
 
 
 def ranked(ctx: PageContext, ind: Indicator, progress: Progress) -> None:
@@ -138,6 +141,7 @@ def ranked(ctx: PageContext, ind: Indicator, progress: Progress) -> None:
         rule,
         lang,
         better=better_direction(ind),
+        name_title=reform.unit_words(progress.communes, lang, capital=True),
         target_text=t(
             "charts_target_is", lang, target=sc.fmt_target(ind, target, lang, area_row.expected, area_row.prorated)
         ),
@@ -171,6 +175,10 @@ def trend(ctx: PageContext, ind: Indicator, progress: Progress, notes: dict[int,
         frame, ind.unit, None, lang, value_label=t("indicator_series_area", lang, area=ctx.area.name), notes=notes
     )
     st.altair_chart(chart, alt=t("indicator_trend_alt", lang, name=ind.name.get(lang)))
+    # Years before a merger are the old communes' figures added up: say so, and which.
+    elements = [e for e in (ind.numerator, ind.denominator, *ind.requires_zero) if e and e != COMMUNES]
+    sources = data.carried_sources(ctx.db_url, ctx.area.code, years, ctx.period, elements, viewed_year=ctx.year)
+    reform.show_area(sources, progress.communes, lang, key=f"indicator_reform_{ind.id}")
     target = ind.targets.get(ctx.year)
     if target is not None and target.is_trend:
         st.caption(sc.fmt_target(ind, target, lang))
@@ -215,7 +223,7 @@ def _off_track_table(ctx: PageContext, ind: Indicator, progress: Progress, rows:
     for r in rows:
         records.append(
             {
-                t("scorecard_grid_commune", lang): r.area_name,
+                t("scorecard_grid_commune", lang, units=reform.unit_words(progress.communes, lang, capital=True)): r.area_name,
                 t("scorecard_col_value", lang): sc.commune_value(ind, r, ctx.plan, progress.figures, lang),
                 t("scorecard_col_status", lang): status_label(r.status, lang),
                 t("indicator_col_reason", lang): sc.commune_reason(ind, r, ctx.plan, progress.figures, lang),
@@ -227,7 +235,7 @@ def _off_track_table(ctx: PageContext, ind: Indicator, progress: Progress, rows:
         row_height=sc.WRAP_ROW_HEIGHT,  # long reasons wrap instead of being cut
         height=min(sc.ROW_HEIGHT + sc.WRAP_ROW_HEIGHT * len(rows) + 3, OFF_TRACK_MAX_HEIGHT),
         column_config={
-            t("scorecard_grid_commune", lang): st.column_config.TextColumn(width=130),
+            t("scorecard_grid_commune", lang, units=reform.unit_words(progress.communes, lang, capital=True)): st.column_config.TextColumn(width=130),
             t("scorecard_col_value", lang): st.column_config.TextColumn(width=90),
             t("scorecard_col_status", lang): st.column_config.TextColumn(width=120),
             t("indicator_col_reason", lang): st.column_config.TextColumn(width=440),

@@ -28,6 +28,7 @@ import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from itertools import pairwise
 
 import pandas as pd
@@ -36,11 +37,12 @@ import streamlit as st
 from pydeck.bindings.json_tools import default_serialize
 
 from data_access.extra_areas import ExtraArea, non_commune_areas
+from data_access.place_resolution import period_end
 from data_access.progress import Progress
 from i18n import fmt_number, t
 from rules.indicators import EPS, better_direction
 from rules.model import Indicator, OrgUnitRef
-from ui import data
+from ui import data, reform
 from ui.scorecard import STATUS_TINT, commune_value, fmt_target
 from ui.status import STATUS_COLOR, STATUS_ORDER, STATUS_SYMBOL, status_label, status_rank
 
@@ -49,6 +51,8 @@ MAP_HEIGHT = 420  # with the title above it, the whole map fits a 1280x720 scree
 # dot at its centroid instead of a polygon: a national map would otherwise send
 # ~6 MB of polygons, labels and outlines, and draw 10,600 labels (benchmarks/RESULTS.md).
 MAX_POLYGONS = 1000
+POINTS_LAYER = "commune_points"  # communes drawn as a dot (no boundary loaded); clickable too
+DOT_RADIUS = 9  # pixels: large enough to see its colour and to click
 MAX_TABLE_ROWS = 40  # the commune table under the map scrolls beyond this many rows
 # The view is fitted for the narrowest map we expect (1280 px screen, sidebar open);
 # wider screens show a little more margin around the district.
@@ -272,6 +276,7 @@ class CommunePaint:
     value_text: str
     target_text: str
     fill: str  # hex colour
+    type: str = ""  # the unit's type from the tree (xã, phường, thị trấn …)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -324,6 +329,7 @@ def paint_communes(
                     year=progress.year,
                 ),
                 fill=fill,
+                type=c.type,
             )
         )
     return out
@@ -364,9 +370,16 @@ def build_deck(
     """
     if len(painted) > MAX_POLYGONS:
         return _dot_deck(shapes, painted, indicator_name, lang)
-    rows, labels = [], []
+    rows, labels, points = [], [], []
     for p in painted:
         polygons, centroid = shapes.get(p.code, ([], None))
+        if not polygons and centroid is not None:
+            # No boundary loaded: a dot at the unit's coordinates (official list), same
+            # colour, tooltip and click as a polygon; its name beside it.
+            position = [round(centroid[1], 5), round(centroid[0], 5)]
+            points.append({"code": p.code, "position": position, "fill": hex_rgb(p.fill), **_tip_fields(p, lang)})
+            short = STATUS_SYMBOL[p.status] if mode == "status" else p.value_text
+            labels.append({"position": position, "label": _label(p, mode), "short": short, "area": 0.0, "dot": True})
         for polygon in polygons:
             rows.append(
                 {
@@ -398,7 +411,7 @@ def build_deck(
                 {"position": [round((b[0] + b[2]) / 2, 5), round((b[1] + b[3]) / 2, 5)], "label": a.name}
             )
     every = [r["polygon"] for r in rows] + [r["polygon"] for r in extra_polys]
-    box = bounds_of(every)
+    box = _with_points(bounds_of(every), [q["position"] for q in points])
     view = fit_view(box) if box else None
     if view is not None:  # names moved apart so that none covers another
         # The labels of areas outside every commune choose first (area -1), then the communes'.
@@ -422,6 +435,8 @@ def build_deck(
         label.pop("area", None)
         label.pop("short", None)
         label.setdefault("offset", [0, 0])
+        if label.pop("dot", False):  # the name sits above its dot, not on it
+            label["offset"] = [label["offset"][0], label["offset"][1] - DOT_RADIUS - LABEL_SIZE]
     text_style = {
         "font_family": pdk.types.String(FONT_FAMILY),
         "character_set": pdk.types.String("auto"),
@@ -467,6 +482,24 @@ def build_deck(
             highlight_color=[0, 0, 0, 60],
         ),
         pdk.Layer(
+            "ScatterplotLayer",
+            points,
+            id=POINTS_LAYER,
+            get_position="position",
+            get_fill_color="fill",
+            get_line_color=OUTLINE_RGB,
+            stroked=True,
+            line_width_min_pixels=1.5,
+            # The same size at every zoom: 1 m clamped to DOT_RADIUS pixels either way
+            # (pydeck would read a plain "pixels" for radius_units as a data field).
+            get_radius=1,
+            radius_min_pixels=DOT_RADIUS,
+            radius_max_pixels=DOT_RADIUS,
+            pickable=True,
+            auto_highlight=True,
+            highlight_color=[0, 0, 0, 60],
+        ),
+        pdk.Layer(
             "TextLayer",
             extra_labels,
             id="non_commune_labels",
@@ -497,6 +530,52 @@ def build_deck(
         tooltip=tooltip,
     )
     return deck, view
+
+
+def _with_points(
+    box: tuple[float, float, float, float] | None, positions: Sequence[Sequence[float]]
+) -> tuple[float, float, float, float] | None:
+    """The box over polygons grown to hold the dots ([lon, lat]); a lone dot gets a
+    commune-sized box (~5 km) so the view does not zoom in to the street."""
+    if not positions:
+        return box
+    xs = [q[0] for q in positions] + ([box[0], box[2]] if box else [])
+    ys = [q[1] for q in positions] + ([box[1], box[3]] if box else [])
+    pad = 0.03 if len(positions) == 1 and box is None else 0.01
+    return (min(xs) - pad, min(ys) - pad, max(xs) + pad, max(ys) + pad)
+
+
+def how_drawn(painted: Sequence[CommunePaint], shapes: Mapping[str, tuple[list, tuple[float, float] | None]]) -> dict:
+    """How many communes are drawn as polygons, as dots (coordinates only) and not at all."""
+    out = {"polygons": [], "points": [], "missing": []}
+    for p in painted:
+        polygons, centroid = shapes.get(p.code, ([], None))
+        out["polygons" if polygons else "points" if centroid is not None else "missing"].append(p.code)
+    return out
+
+
+def drawn_caption(
+    painted: Sequence[CommunePaint],
+    shapes: Mapping[str, tuple[list, tuple[float, float] | None]],
+    communes: Sequence[OrgUnitRef],
+    lang: str,
+) -> str | None:
+    """What the map shows, when it is not every boundary: 'Vị trí trung tâm xã — chưa có
+    ranh giới', or for a mix how many of each; the unit words come from the tree."""
+    drawn = how_drawn(painted, shapes)
+    if not drawn["points"]:
+        return None
+    by_code = {c.code: c for c in communes}
+    dots = [by_code[c] for c in drawn["points"] if c in by_code]
+    if not drawn["polygons"]:
+        return t("map_points_only", lang, units=reform.unit_words(dots, lang))
+    with_shape = [by_code[c] for c in drawn["polygons"] if c in by_code]
+    return t(
+        "map_points_mix",
+        lang,
+        shapes=reform.count_words([c.type for c in with_shape], lang),
+        points=reform.count_words([c.type for c in dots], lang),
+    )
 
 
 def _tip_fields(p: CommunePaint, lang: str) -> dict[str, str]:
@@ -607,6 +686,9 @@ def legend(
     whole: bool,
     extra: Sequence[ExtraArea],
     lang: str,
+    area: OrgUnitRef | None = None,
+    dots: bool = False,
+    outline: bool = True,
 ) -> None:
     """The legend beside the map: swatch + symbol + word (+ how many communes).
 
@@ -617,26 +699,36 @@ def legend(
     def item(swatch: str, text: str) -> str:
         return f"<div style='margin:6px 0;line-height:1.3'>{swatch}{html.escape(text)}</div>"
 
-    def count(what: str, n: int) -> str:
-        return t("map_legend_count_one" if n == 1 else "map_legend_count", lang, what=what, n=n)
+    def count(what: str, members: Sequence[CommunePaint]) -> str:
+        # The members' own types from the tree: "1 xã", "12 xã, thị trấn", "4 xã, phường".
+        n, units = len(members), reform.unit_words(members, lang)
+        return t("map_legend_count_one" if n == 1 else "map_legend_count", lang, what=what, n=n, units=units)
 
     lines = [f"<div style='font-size:1rem'><div><b>{html.escape(t('map_legend_title', lang))}</b></div>"]
     if mode == "value":
         lines.append(item("", t("map_legend_unit", lang, unit=t(f"unit_name_{ind.unit}", lang))))
         for i, cls in enumerate(classes):
-            n = sum(1 for p in painted if p.value is not None and class_of(p.value, classes) == cls)
+            members = [p for p in painted if p.value is not None and class_of(p.value, classes) == cls]
             label = class_label(cls, ind.unit, whole, lang, first=i == 0)
-            lines.append(item(_swatch(cls.color), count(label, n)))
-        missing = sum(1 for p in painted if p.value is None)
+            lines.append(item(_swatch(cls.color), count(label, members)))
+        missing = [p for p in painted if p.value is None]
         if missing:
             lines.append(item(_swatch(STATUS_COLOR["no_data"]), count(status_label("no_data", lang), missing)))
     else:
         for status in STATUS_ORDER:
-            n = sum(1 for p in painted if p.status == status)
-            if n:
-                lines.append(item(_swatch(STATUS_COLOR[status]), count(status_label(status, lang), n)))
-    outline = _swatch("#FFFFFF", border="#1E1E1E", height=8).replace("border:1px", "border:3px")
-    lines.append(item(outline, t("map_legend_outline", lang)))
+            members = [p for p in painted if p.status == status]
+            if members:
+                lines.append(item(_swatch(STATUS_COLOR[status]), count(status_label(status, lang), members)))
+    edge = _swatch("#FFFFFF", border="#1E1E1E", height=8).replace("border:1px", "border:3px")
+    # The outline is the area's own (its name from the tree: huyện, tỉnh, xã …).
+    if outline:  # only where a polygon is drawn (a map of dots has no outline)
+        lines.append(item(edge, t("map_legend_outline", lang, area=area.full_name if area else "")))
+    if dots:
+        dot = (
+            '<span style="display:inline-block;width:16px;height:16px;border-radius:50%;background:#FFFFFF;'
+            'border:2px solid #1E1E1E;vertical-align:middle;margin:0 14px 0 5px"></span>'
+        )
+        lines.append(item(dot, t("map_legend_dot", lang)))
     if extra:
         lines.append(item(_swatch("#CDCDCD"), t("map_legend_non_commune", lang)))
     if mode == "value":
@@ -649,7 +741,8 @@ def legend(
 def commune_table(painted: Sequence[CommunePaint], lang: str) -> tuple[pd.DataFrame, list[str], list[str]]:
     """The map as a table, communes off track first: (frame, commune codes, statuses) by row."""
     ordered = sorted(painted, key=lambda p: (status_rank(p.status), p.name))
-    cols = {k: t(f"map_col_{k}", lang) for k in ("commune", "status", "value", "target")}
+    units = reform.unit_words(painted, lang, capital=True)  # the tree's words: "Xã, phường"
+    cols = {k: t(f"map_col_{k}", lang, units=units) for k in ("commune", "status", "value", "target")}
     return (
         pd.DataFrame(
             {
@@ -692,10 +785,24 @@ def show_table(frame: pd.DataFrame, statuses: Sequence[str], key: str) -> list[i
     return list(event["selection"]["rows"])
 
 
-def commune_shapes(url: str, area_code: str) -> dict[str, tuple[list, tuple[float, float] | None]]:
-    """Commune code -> (polygons rounded to 5 decimals, centroid (lat, lon) or None)."""
+def commune_shapes(
+    url: str, area_code: str, year: int | None = None, period: str | None = None
+) -> dict[str, tuple[list, tuple[float, float] | None]]:
+    """Commune code -> (polygons rounded to 5 decimals, centroid (lat, lon) or None).
+
+    With `on` (the viewed period's last day): the communes valid that day, those with
+    no boundary loaded by their coordinates alone (no polygons), for the dots.
+    """
     data.require_read(url, area_code)
+    if year is not None and period is not None:
+        on = period_end(year, period)  # the units that report the viewed period
+        return _commune_places(url, area_code, on, data.data_version(url))
     return _commune_shapes(url, area_code, data.data_version(url))
+
+
+@st.cache_resource(ttl="1h", show_spinner=False, max_entries=16)
+def _commune_places(url: str, area_code: str, on: date, version: int) -> dict[str, tuple[list, tuple[float, float] | None]]:
+    return {b.code: (polygons_of(b.geometry), b.centroid) for b in data.places_on(url, area_code, on)}
 
 
 @st.cache_resource(ttl="1h", show_spinner=False, max_entries=16)

@@ -49,7 +49,10 @@ def pace_lines(ctx: PageContext, progress: Progress, codes: Sequence[str]) -> li
     plan, year = ctx.plan, ctx.year
     earlier = [y for y in data.year_options(ctx.db_url, plan) if y < year][-HISTORY_YEARS:]
     elements = plan.used_data_elements()
-    past = {p: data.history(ctx.db_url, ctx.area.code, earlier, p, elements) if earlier else {} for p in ("H1", "FY")}
+    past = {
+        p: data.history(ctx.db_url, ctx.area.code, earlier, p, elements, viewed_year=ctx.year) if earlier else {}
+        for p in ("H1", "FY")
+    }
     before = [(past["H1"].get((y, "H1"), {}), past["FY"].get((y, "FY"), {})) for y in earlier]
     out = []
     for ind in plan.indicators:

@@ -35,7 +35,7 @@ from rules.scorecard import (
     status_counts,
 )
 from rules.suppression import is_masked
-from ui import data
+from ui import data, reform
 from ui.frame import PageContext
 from ui.status import STATUS_SYMBOL, status_label
 
@@ -328,7 +328,9 @@ def area_values(ctx: PageContext, progress: Progress, year: int) -> dict[str, Ar
     if year == progress.year - 1:
         return progress.pooled(previous=True)
     codes = [c.code for c in progress.communes]
-    history = data.history(ctx.db_url, ctx.area.code, [year], ctx.period, ctx.plan.used_data_elements())
+    history = data.history(
+        ctx.db_url, ctx.area.code, [year], ctx.period, ctx.plan.used_data_elements(), viewed_year=progress.year
+    )
     figures = history.get((year, ctx.period), {})
     return {ind.id: area_value(ind, codes, figures) for ind in ctx.plan.indicators}
 
@@ -375,6 +377,7 @@ def headline(ctx: PageContext, progress: Progress) -> None:
             ctx.lang,
             date=fmt_date(progress.latest_update, ctx.lang),
             n=fmt_number(n_communes, lang=ctx.lang),
+            units=reform.unit_words(progress.communes, ctx.lang),
         )
     )
 
@@ -535,7 +538,7 @@ def commune_grid(
             for c in communes
         ],
         cell,
-        name_col=t("scorecard_grid_commune", lang),
+        name_col=t("scorecard_grid_commune", lang, units=reform.unit_words(communes, lang, capital=True)),
         help_prefix="scorecard_help_grid",
         key="overview_grid",
         alt=t("scorecard_grid_alt", lang),

@@ -18,7 +18,7 @@ from rules import Simulation, better_direction
 from rules.columnar import FigureMatrix, LazyRows
 from rules.model import OFF_TRACK, Indicator, Target
 from rules.suppression import is_masked
-from ui import status
+from ui import data, reform, status
 from ui.frame import PageContext, url_widget
 from ui.plan_text import OP_SYMBOL, element_name, fmt_amount, fmt_target, md_escape
 from ui.scorecard import delta_text
@@ -232,7 +232,7 @@ def commune_table(
     label = {s: status.status_label(s, ctx.lang) for s in {*was, *now}}
     frame = pd.DataFrame(
         {
-            ctx.t("whatif_col_commune"): [names.get(codes[i], codes[i]) for i in picked],
+            ctx.t("whatif_col_commune", units=_units(ctx)): [names.get(codes[i], codes[i]) for i in picked],
             ctx.t("whatif_col_before"): [label[was[i]] for i in picked],
             ctx.t("whatif_col_after"): [label[now[i]] for i in picked],
             ctx.t("whatif_col_value"): [_value_pair(before[i], after[i], ind.unit, ctx.lang) for i in picked],
@@ -267,7 +267,7 @@ def assumed_figures(ctx: PageContext, sim: Simulation, names: dict[str, str]) ->
     st.dataframe(
         pd.DataFrame(
             {
-                ctx.t("whatif_col_commune"): [names.get(c.commune_code, c.commune_code) for c in sim.changes],
+                ctx.t("whatif_col_commune", units=_units(ctx)): [names.get(c.commune_code, c.commune_code) for c in sim.changes],
                 ctx.t("whatif_col_element"): [element_name(ctx.plan, c.data_element, ctx.lang) for c in sim.changes],
                 ctx.t("whatif_col_figure_before"): [
                     missing if c.before is None else fmt_number(c.before, None, ctx.lang) for c in sim.changes
@@ -291,6 +291,20 @@ def notes(ctx: PageContext, sim: Simulation, names: dict[str, str]) -> None:
         value = fmt_number(note.value, None, ctx.lang) if note.value is not None else "–"
         lines.append("- " + ctx.t(f"whatif_note_{note.key}", commune=commune, value=value))
     st.markdown("\n".join(lines))
+
+
+def _units(ctx: PageContext) -> str:
+    """The area's kinds of commune-level unit, from the tree ("Xã, thị trấn")."""
+    communes = data.progress(ctx.db_url, ctx.year, ctx.period, ctx.area.code).communes
+    return reform.unit_words(communes, ctx.lang, capital=True)
+
+
+def carried_note(ctx: PageContext, progress: Progress) -> None:
+    """The year before (what a trend target and 'the previous figure' use) of communes
+    formed since is their predecessors' figures added up: the page says so, and which."""
+    if progress.carried_from:
+        sources = {(progress.year - 1, progress.period): progress.carried_from}
+        reform.show_area(sources, progress.communes, ctx.lang, key="whatif_reform")
 
 
 def commune_names(progress: Progress) -> dict[str, str]:
