@@ -14,7 +14,7 @@ import zipfile
 
 from openpyxl import Workbook
 
-from data_access.importer import read_report
+from data_access.intake import read_report
 
 GOAL_SECONDS = 2.0
 GOAL_PEAK_MB = 64

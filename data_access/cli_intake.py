@@ -13,7 +13,7 @@ from pathlib import Path
 
 from data_access import db
 from data_access.access import AccessDenied
-from data_access.importer import ImportConflict, ImportPreview, prepare_import, upload_limit_bytes
+from data_access.intake import ImportConflict, ImportPreview, prepare_import, upload_limit_bytes
 from data_access.locks import PeriodLocked
 from i18n import fmt_date, fmt_number, t
 
@@ -87,7 +87,7 @@ def print_preview(preview: ImportPreview, lang: str, *, out=None) -> None:  # no
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from data_access.importer import apply_import
+    from data_access.intake import apply_import
 
     lang = args.lang
     path = Path(args.file)
@@ -138,7 +138,7 @@ def _login() -> str:
 
 
 def cmd_template(args: argparse.Namespace) -> int:
-    from data_access.template import write_template
+    from data_access.intake.template import write_template
 
     plan = _plan(args)
     engine = db.ready_engine()

@@ -17,7 +17,7 @@ import openpyxl
 import pytest
 
 from data_access import db
-from data_access.importer import (
+from data_access.intake import (
     MAX_CSV_ROWS,
     MAX_ISSUES,
     MAX_SHEET_ROWS,
@@ -35,7 +35,7 @@ HEADER = "commune_code,commune_name,year,period,data_element,value"
 
 def filled_template(engine) -> bytes:
     """The real template for H1 2025 with two figures of the first commune filled in."""
-    from data_access.template import write_template
+    from data_access.intake.template import write_template
 
     content, _ = write_template(engine, PLAN, 2025, "H1")
     wb = openpyxl.load_workbook(io.BytesIO(content))
@@ -309,7 +309,7 @@ def _rename_commune(url: str, code: str, name: str) -> None:
 
 
 def test_the_template_writes_a_formula_like_name_as_text_and_reads_it_back(seeded_url):
-    from data_access.template import write_template
+    from data_access.intake.template import write_template
 
     _rename_commune(seeded_url, "07645", HOSTILE_NAME)
     engine = db.get_engine(seeded_url)
@@ -679,7 +679,7 @@ def cp1258(text: str) -> bytes:
 def test_short_cp1258_files_read_every_name_right():
     import csv
 
-    from data_access.importer import decode_text
+    from data_access.intake import decode_text
 
     with (REPO / "sample_data" / "org_units.csv").open(encoding="utf-8") as fh:
         names = [r["full_name"] for r in csv.DictReader(fh)]

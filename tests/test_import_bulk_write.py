@@ -6,7 +6,7 @@ Every test runs on SQLite and on PostgreSQL. The files are whole years of the sa
 (about 5,000 figures) written under another year; expected values come from
 sample_data/data_values.csv and from the database as it was before the import, and the
 rows written are also compared with those of the row-by-row writer the bulk path replaced
-(`importer._write_rows`, kept for other drivers).
+(`data_access.intake.write._write_rows`, kept for other drivers).
 """
 
 from __future__ import annotations
@@ -21,8 +21,9 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import select, text, update
 
-from data_access import db, importer, queries
-from data_access.importer import ImportConflict, apply_import, prepare_import
+from data_access import db, queries
+from data_access.intake import ImportConflict, apply_import, prepare_import
+from data_access.intake import write as importer  # the writers and the locked re-read live there
 from data_access.models import AuditEntry, DataValue, ImportBatch, OrgUnit
 from data_access.targets import load_plan
 from tests.conftest import REPO

@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import select, text, update
 
 from data_access import db
-from data_access.importer import (
+from data_access.intake import (
     ImportConflict,
     ImportRefused,
     apply_import,
@@ -434,7 +434,7 @@ def test_a_mangled_name_in_a_wrong_encoding_is_reported_not_guessed(seeded_url):
 
 
 def test_wide_xlsx_from_the_template(seeded_url, tmp_path):
-    from data_access.template import write_template
+    from data_access.intake.template import write_template
 
     engine = engine_for(seeded_url)
     content, _ = write_template(engine, PLAN, 2025, "H1")
@@ -462,7 +462,7 @@ def test_wide_xlsx_from_the_template(seeded_url, tmp_path):
 
 
 def test_xlsx_errors_name_the_excel_column(seeded_url):
-    from data_access.template import write_template
+    from data_access.intake.template import write_template
 
     engine = engine_for(seeded_url)
     content, _ = write_template(engine, PLAN, 2025, "H1")

@@ -12,8 +12,8 @@ import openpyxl
 import pytest
 
 from data_access import db
+from data_access.intake.template import write_template
 from data_access.targets import load_plan
-from data_access.template import write_template
 from tests.conftest import REPO
 
 PLAN = load_plan(REPO / "targets.yaml")

@@ -20,8 +20,8 @@ import pandas as pd
 import streamlit as st
 
 from data_access import access, audit, db, locks
-from data_access.importer import ImportConflict, ImportPreview, apply_import, prepare_import, upload_limit_bytes
-from data_access.template import write_template
+from data_access.intake import ImportConflict, ImportPreview, apply_import, prepare_import, upload_limit_bytes
+from data_access.intake.template import write_template
 from i18n import catalogue, escape_md, fmt_date, fmt_number, period_label, spreadsheet_text, t
 from rules.model import OrgUnitRef, Plan
 from rules.quality import QualityFinding, deadline_date, is_overdue, report_state
