@@ -1,7 +1,8 @@
 """Streamlit pieces for the data pages: import, audit trail, reporting status, data quality.
 
-Pages stay short and call these. Database reads go through `data_access.audit` and the
-importer; rules come from `rules.quality`; every text from the catalogue (`intake_*`).
+Pages stay short and call these. Reads and writes go through the viewer's door
+(`ui.auth.store()`, a `data_access.store.Store`); rules come from `rules.quality`; every
+text from the catalogue (`intake_*`).
 `coverage_text` / `coverage_caption` are for any page that shows a total: "this total
 covers x of y communes".
 """
@@ -19,13 +20,13 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from data_access import access, audit, db, locks
-from data_access.intake import ImportConflict, ImportPreview, apply_import, prepare_import, upload_limit_bytes
-from data_access.intake.template import write_template
-from i18n import catalogue, escape_md, fmt_date, fmt_number, period_label, spreadsheet_text, t
+from data_access import access
+from data_access.store import WRITE_FAILED, WRITE_REFUSALS, AuditRow, ImportPreview, upload_limit_bytes
+from i18n import catalogue, escape_md, fmt_date, fmt_number, period_label, spreadsheet_text, t, to_local
 from rules.model import OrgUnitRef, Plan
 from rules.quality import QualityFinding, deadline_date, is_overdue, report_state
 from rules.suppression import SmallCount, is_small
+from ui import auth as ui_auth
 from ui import data
 from ui.frame import PageContext, url_widget
 from ui.status import STATUS_COLOR, STATUS_SYMBOL
@@ -70,7 +71,7 @@ def template_download(ctx: PageContext) -> None:
     st.caption(t("intake_template_caption", ctx.lang, period=label, area=ctx.area.full_name, communes=n))
 
     def make() -> bytes:
-        return write_template(db.get_engine(ctx.db_url), ctx.plan, ctx.year, ctx.period, ctx.area.code)[0]
+        return ui_auth.store(ctx.db_url).template(ctx.plan, ctx.year, ctx.period, ctx.area.code)[0]
 
     st.download_button(
         t("intake_template_button", ctx.lang, period=label),
@@ -119,8 +120,8 @@ def preview_for(ctx: PageContext, name: str, content: bytes) -> ImportPreview:
         def progress(fraction: float, key: str) -> None:
             bar.progress(min(max(fraction, 0.0), 1.0), text=t(key, ctx.lang))
 
-        preview = prepare_import(
-            db.get_engine(ctx.db_url), ctx.plan, content, name, on_progress=progress, max_bytes=upload_limit_bytes()
+        preview = ui_auth.store(ctx.db_url).preview_import(
+            ctx.plan, content, name, on_progress=progress, max_bytes=upload_limit_bytes()
         )
         status.update(label=t("intake_status_checked", ctx.lang, file=escape_md(name)), state="complete")
     st.session_state["_import_preview"] = (digest, name, preview)
@@ -203,7 +204,7 @@ def show_preview(preview: ImportPreview, plan: Plan, lang: str) -> None:
     )
     for when, who in preview.previous_imports[-1:]:
         st.info(
-            t("intake_seen_before", lang, when=fmt_date(audit.local_time(when), lang, with_time=True), who=escape_md(who)),
+            t("intake_seen_before", lang, when=fmt_date(to_local(when), lang, with_time=True), who=escape_md(who)),
             icon=":material/history:",
         )
     show_all = st.toggle(t("intake_show_unchanged", lang), key="import_show_unchanged")
@@ -216,7 +217,7 @@ def show_preview(preview: ImportPreview, plan: Plan, lang: str) -> None:
 
 def signed_in_name() -> str | None:
     """The signed-in person's name, when there is one (then nobody types a name)."""
-    scope = access.current_scope()
+    scope = ui_auth.scope()
     return (scope.display_name or scope.user) if scope.kind == "user" else None
 
 
@@ -236,12 +237,12 @@ def confirm(ctx: PageContext, preview: ImportPreview) -> None:
     if button_col.button(label, type="primary", disabled=not by, icon=":material/save:", key="import_confirm"):
         try:
             with st.spinner(t("intake_applying", ctx.lang)):
-                result = apply_import(db.get_engine(ctx.db_url), preview, by)
-        except (ImportConflict, access.AccessDenied, locks.PeriodLocked) as exc:
+                result = ui_auth.store(ctx.db_url).write_import(preview, by)
+        except WRITE_REFUSALS as exc:
             st.session_state.pop("_import_preview", None)
             st.error(exc.message(ctx.lang), icon=":material/sync_problem:")
             return
-        except db.DatabaseWriteFailed as exc:  # the dry run stays: the same file can be confirmed again
+        except WRITE_FAILED as exc:  # the dry run stays: the same file can be confirmed again
             st.error(exc.message(ctx.lang), icon=":material/database:")
             return
         data.clear_after_import()
@@ -283,7 +284,7 @@ def show_done(ctx: PageContext) -> None:
 
 
 def recent_imports_table(ctx: PageContext) -> None:
-    rows = audit.recent_imports(db.get_engine(ctx.db_url), ctx.area.code, limit=10)
+    rows = ui_auth.store(ctx.db_url).recent_imports(ctx.area.code, limit=10)
     if not rows:
         st.caption(t("intake_recent_none", ctx.lang))
         return
@@ -369,7 +370,7 @@ def _audit_num(element: str, value: float | None, lang: str) -> str:
     return _num(value, lang)
 
 
-def audit_frame(rows: Sequence[audit.AuditRow], plan: Plan, lang: str) -> pd.DataFrame:
+def audit_frame(rows: Sequence[AuditRow], plan: Plan, lang: str) -> pd.DataFrame:
     return pd.DataFrame(
         {
             t("intake_col_when", lang): [fmt_date(r.changed_at, lang, with_time=True) for r in rows],
@@ -396,8 +397,8 @@ def action_label(action: str, lang: str) -> str:
 
 
 def audit_table(ctx: PageContext, filters: dict[str, object]) -> None:
-    engine = db.get_engine(ctx.db_url)
-    first = audit.audit_entries(engine, ctx.area.code, limit=1, **filters)  # type: ignore[arg-type]
+    store = ui_auth.store(ctx.db_url)
+    first = store.audit(ctx.area.code, limit=1, **filters)
     if first.total == 0:
         st.info(t("intake_audit_empty", ctx.lang), icon=":material/info:")
         return
@@ -405,13 +406,7 @@ def audit_table(ctx: PageContext, filters: dict[str, object]) -> None:
     page_box = st.container()
     page = st.pagination(pages, key="audit_page") if pages > 1 else 1
     page = min(max(int(page or 1), 1), pages)
-    result = audit.audit_entries(
-        engine,
-        ctx.area.code,
-        limit=AUDIT_PAGE_SIZE,
-        offset=(page - 1) * AUDIT_PAGE_SIZE,
-        **filters,  # type: ignore[arg-type]
-    )
+    result = store.audit(ctx.area.code, limit=AUDIT_PAGE_SIZE, offset=(page - 1) * AUDIT_PAGE_SIZE, **filters)
     page_box.caption(
         t("intake_audit_count", ctx.lang, total=fmt_number(result.total, lang=ctx.lang), page=page, pages=pages)
     )
