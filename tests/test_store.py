@@ -27,7 +27,7 @@ def csv_file(*rows: tuple[str, int, str, str, float]) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-def count_values(engine) -> int:  # noqa: ANN001
+def count_values(engine) -> int:
     with engine.connect() as conn:
         return conn.execute(select(func.count()).select_from(DataValue)).scalar_one()
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import streamlit as st
 
+from i18n import fmt_amount, fmt_target
 from rules import accumulates_over_year, better_direction
 from rules.model import STATUSES, Indicator, LocalText, Plan
 from ui import status
 from ui.frame import PageContext
-from ui.plan_text import element_name, fmt_amount, fmt_target, fmt_target_words, formula, join_words, md_escape
+from ui.plan_text import element_name, fmt_target_words, formula, join_words, md_escape
 
 HIGHER_OPS = (">=", ">")
 # The section Plan.groups() gives indicators without a group.

@@ -30,7 +30,7 @@ import pydeck as pdk
 import streamlit as st
 
 from data_access.progress import Progress
-from i18n import fmt_date, fmt_number, local_today
+from i18n import fmt_date, fmt_number, fmt_target, local_today
 from rules import ProgressRow
 from rules.model import JUDGED_STATUSES, STATUSES, Indicator
 from rules.scorecard import focus_indicator, off_track_worst_first, relative_gap, status_counts
@@ -39,7 +39,7 @@ from ui import data
 from ui.charts import axis_label_expr
 from ui.frame import PageContext, keep_in_url
 from ui.map import MAX_POLYGONS, CompactDeck, label_offsets, polygons_of
-from ui.plan_text import fmt_count, fmt_shown, fmt_target, md_escape
+from ui.plan_text import fmt_count, fmt_shown, md_escape
 from ui.scorecard import fmt_result, name_list
 from ui.status import STATUS_COLOR, STATUS_ORDER, STATUS_RGB, STATUS_SYMBOL, status_label
 

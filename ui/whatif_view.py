@@ -13,14 +13,14 @@ import pandas as pd
 import streamlit as st
 
 from data_access.progress import Progress
-from i18n import fmt_number, fmt_value
+from i18n import OP_SYMBOL, fmt_amount, fmt_number, fmt_target, fmt_value
 from rules import Simulation, better_direction
 from rules.columnar import FigureMatrix, LazyRows
 from rules.model import OFF_TRACK, Indicator, Target
 from rules.suppression import is_masked
 from ui import status
 from ui.frame import PageContext, url_widget
-from ui.plan_text import OP_SYMBOL, element_name, fmt_amount, fmt_target, md_escape
+from ui.plan_text import element_name, md_escape
 from ui.scorecard import delta_text
 
 # Commune tables stop here (with "và N xã khác"), as the app's other commune lists do.
