@@ -19,13 +19,12 @@ from data_access.access import AccessDenied
 from data_access.cli_followup import parse_day
 from data_access.followup import DirectionRow, FollowUpError
 from data_access.store import Store
-from i18n import fmt_date, fmt_number, local_today
+from i18n import escape_md, fmt_date, fmt_number, local_today
 from rules.model import OrgUnitRef
 from rules.scorecard import indicator_numbers
 from ui import auth as ui_auth
 from ui import data
 from ui.frame import PageContext
-from ui.scorecard import escape_md
 
 # How people see the statuses: overdue first, then open, then closed.
 STATUS_ORDER = ("overdue", "in_progress", "done", "cancelled")

@@ -19,12 +19,12 @@ from data_access.access import AccessDenied
 from data_access.cli_followup import parse_day
 from data_access.followup import FollowUpError, MeetingRow
 from data_access.progress import Progress
-from i18n import DEFAULT_LANG, fmt_date, local_today
+from i18n import DEFAULT_LANG, escape_md, fmt_date, local_today
 from rules.scorecard import indicator_numbers
 from ui import data
 from ui import followup_view as fv
 from ui.frame import PageContext
-from ui.scorecard import escape_md, fmt_result, fmt_target, when_text
+from ui.scorecard import fmt_result, fmt_target, when_text
 from ui.status import STATUS_ORDER, status_label
 
 RED = ("not_met", "at_risk")

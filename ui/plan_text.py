@@ -8,7 +8,7 @@ the catalogue (i18n/catalogue/help.yaml, keys `help_op_*`, `help_trend_*`, ...).
 
 from __future__ import annotations
 
-from i18n import escape_md, fmt_amount, fmt_number, fmt_value, t
+from i18n import fmt_amount, fmt_number, fmt_value, t
 from rules.model import COMMUNES, Indicator, Plan, Target
 from rules.suppression import is_masked
 
@@ -45,9 +45,6 @@ def formula(plan: Plan, ind: Indicator, lang: str) -> str:
     return t(
         "help_formula_rate", lang, numerator=num, denominator=element_name(plan, ind.denominator, lang), scale=scale
     )
-
-
-md_escape = escape_md  # the one escaping function (i18n), under the name the pages import
 
 
 def join_words(items: list[str], lang: str) -> str:
