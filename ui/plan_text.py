@@ -24,10 +24,11 @@ def fmt_target_words(target: Target | None, unit: str, lang: str) -> str:
     return t(OP_WORD_KEY[target.op], lang, n=fmt_amount(target.number, unit, lang))
 
 
-def element_name(plan: Plan, de_id: str, lang: str) -> str:
-    """What communes report, by name; `communes` is the built-in 'each commune counts 1'."""
+def element_name(plan: Plan, de_id: str, lang: str, communes_key: str = "help_communes_denominator") -> str:
+    """What communes report, by name (else its id); `communes` is the built-in 'each commune
+    counts 1', named by `communes_key` as the sentence around it needs."""
     if de_id == COMMUNES:
-        return t("help_communes_denominator", lang)
+        return t(communes_key, lang)
     de = plan.data_elements.get(de_id)
     return de.name.get(lang) if de is not None else de_id
 

@@ -36,7 +36,7 @@ from rules.scorecard import (
     status_counts,
 )
 from rules.suppression import is_masked
-from ui import data
+from ui import data, plan_text
 from ui.frame import PageContext
 from ui.status import STATUS_SYMBOL, status_label
 
@@ -82,10 +82,8 @@ def phrase(name: LocalText, lang: str) -> str:
 
 
 def element_name(plan: Plan, element: str | None, lang: str) -> str:
-    if element == COMMUNES:
-        return t("scorecard_communes_in_scope", lang)
-    de = plan.data_elements.get(element or "")
-    return de.name.get(lang) if de else (element or "")
+    """`ui.plan_text.element_name`, with the built-in `communes` as 'communes in scope'."""
+    return plan_text.element_name(plan, element or "", lang, communes_key="scorecard_communes_in_scope")
 
 
 def name_list(names: list[str], lang: str, limit: int = NAMES_LISTED) -> str:
