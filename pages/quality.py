@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from i18n import period_label
+from i18n import escape_md, period_label
 from ui import data, quality_view
 from ui.frame import page_context
 
@@ -38,9 +38,9 @@ for f in findings[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]:
         badge_color = quality_view.SEVERITY_STYLE[f.severity][1]
         left.markdown(
             f":{badge_color}-badge[{quality_view.severity_label(f.severity, ctx.lang)}] "
-            f"**{quality_view.escape_md(commune)}** · {quality_view.escape_md(period_label(f.period, f.year, ctx.lang))}"
+            f"**{escape_md(commune)}** · {escape_md(period_label(f.period, f.year, ctx.lang))}"
         )
-        left.markdown(quality_view.escape_md(quality_view.finding_text(f, ctx.plan, ctx.lang)))
+        left.markdown(escape_md(quality_view.finding_text(f, ctx.plan, ctx.lang)))
         right.page_link(
             "pages/commune.py",
             label=ctx.t("intake_q_open_commune"),
