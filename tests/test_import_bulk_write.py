@@ -24,9 +24,10 @@ from sqlalchemy import select, text, update
 from data_access import db, queries
 from data_access.intake import ImportConflict, apply_import, prepare_import
 from data_access.intake import write as importer  # the writers and the locked re-read live there
-from data_access.models import AuditEntry, DataValue, ImportBatch, OrgUnit
+from data_access.models import DataValue, OrgUnit
 from data_access.targets import load_plan
 from tests.conftest import REPO
+from tests.intake_util import batch_and_audits, sample_values
 
 PLAN = load_plan(REPO / "targets.yaml")
 TODAY = date(2026, 6, 30)  # 2026 may be imported
@@ -34,12 +35,7 @@ NOW = datetime(2026, 6, 30, 8, 15, 30, 123456, tzinfo=UTC)
 BY = "Nguyễn Thị Bình"
 
 
-def sample_values() -> dict[tuple[str, int, str, str], float]:
-    with (REPO / "sample_data" / "data_values.csv").open(encoding="utf-8") as fh:
-        return {
-            (r["commune_code"], int(r["year"]), r["period"], r["data_element"]): float(r["value"])
-            for r in csv.DictReader(fh)
-        }
+
 
 
 SAMPLE = sample_values()
@@ -129,14 +125,7 @@ def test_a_large_import_stores_exactly_its_figures_and_audits_each_change(case, 
     assert all(after[k] == before[k] for k in unchanged)  # not even touched
     assert {k: v for k, v in after.items() if k not in figures} == {k: v for k, v in before.items() if k not in figures}
 
-    with engine.connect() as conn:
-        batch = conn.execute(select(ImportBatch).where(ImportBatch.id == result.batch_id)).one()
-        audits = conn.execute(
-            select(AuditEntry.__table__, OrgUnit.code)
-            .join(OrgUnit, OrgUnit.id == AuditEntry.org_unit_id)
-            .where(AuditEntry.import_id == result.batch_id)
-            .order_by(AuditEntry.id)
-        ).all()
+    batch, audits = batch_and_audits(engine, result.batch_id)
     assert (batch.filename, batch.imported_by, batch.rows, batch.inserted, batch.updated, batch.unchanged) == (
         "bao_cao_ca_nam.csv",
         BY,
