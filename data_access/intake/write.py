@@ -47,6 +47,17 @@ class ImportResult:
         return self.inserted + self.updated
 
 
+@dataclass(frozen=True)
+class _Batch:
+    """What every written row of one import shares: who, when, the file, the batch row."""
+
+    by: str
+    now: datetime
+    source: str
+    batch_id: int
+    code_of: Mapping[int, str]  # unit id -> commune code, for conflict messages
+
+
 def _insert_stmt(conn: Connection):  # noqa: ANN202 - dialect-specific insert
     if conn.dialect.name == "postgresql":
         return pg_dialect.insert(DataValue).on_conflict_do_nothing()
@@ -157,11 +168,11 @@ def _apply(
     # (the audit rows keep that order, as their ids show).
     writes = [(key, c, c.old is None) for key, c in keys.items() if c.action != "unchanged"]
     if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
-        inserted, updated = _write_postgresql(conn, writes, by, now, source, batch_id, code_of)
+        inserted, updated = _write_postgresql(conn, writes, _Batch(by, now, source, batch_id, code_of))
     elif conn.dialect.name == "sqlite" and conn.dialect.driver == "pysqlite":
-        inserted, updated = _write_sqlite(conn, writes, by, now, source, batch_id, code_of)
+        inserted, updated = _write_sqlite(conn, writes, _Batch(by, now, source, batch_id, code_of))
     else:
-        inserted, updated = _write_rows(conn, writes, by, now, source, batch_id, code_of)
+        inserted, updated = _write_rows(conn, writes, _Batch(by, now, source, batch_id, code_of))
     return ImportResult(batch_id, inserted, updated, preview.unchanged)
 
 
@@ -171,14 +182,11 @@ _Write = tuple[tuple[int, str, int, str], Change, bool]  # (key, change, is new)
 def _write_rows(
     conn: Connection,
     writes: Sequence[_Write],
-    by: str,
-    now: datetime,
-    source: str,
-    batch_id: int,
-    code_of: Mapping[int, str],
+    batch: _Batch,
 ) -> tuple[int, int]:
     """(inserted, updated) by SQLAlchemy's `executemany`: any other driver, and the reference
     the two fast paths below are tested against (they write the same rows)."""
+    by, now, source, batch_id, code_of = batch.by, batch.now, batch.source, batch.batch_id, batch.code_of
     new_rows, upd_rows, audits = [], [], []
     for key, c, is_new in writes:
         base = {"org_unit_id": key[0], "data_element_id": c.element, "year": c.year, "period": c.period}
@@ -288,13 +296,10 @@ _SQLITE_STATEMENTS = "\n".join((_SQLITE_INSERT, _SQLITE_UPDATE, _SQLITE_AUDIT)) 
 def _write_sqlite(
     conn: Connection,
     writes: Sequence[_Write],
-    by: str,
-    now: datetime,
-    source: str,
-    batch_id: int,
-    code_of: Mapping[int, str],
+    batch: _Batch,
 ) -> tuple[int, int]:
     """(inserted, updated) by the sqlite3 driver's executemany, inside `BEGIN IMMEDIATE`."""
+    by, now, source, batch_id, code_of = batch.by, batch.now, batch.source, batch.batch_id, batch.code_of
     if not writes:
         return 0, 0
     # The timestamp as SQLAlchemy stores it on SQLite (same text as the other writes).
@@ -398,13 +403,10 @@ FROM import_stage ORDER BY seq
 def _write_postgresql(
     conn: Connection,
     writes: Sequence[_Write],
-    by: str,
-    now: datetime,
-    source: str,
-    batch_id: int,
-    code_of: Mapping[int, str],
+    batch: _Batch,
 ) -> tuple[int, int]:
     """(inserted, updated) by COPY into a temporary table and three set-based statements."""
+    by, now, source, batch_id, code_of = batch.by, batch.now, batch.source, batch.batch_id, batch.code_of
     if not writes:
         return 0, 0
     # The two sorts below (720,000 rows for a national year) stay in memory: this
