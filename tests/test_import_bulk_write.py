@@ -169,23 +169,28 @@ def _key_ids(engine, key: tuple[str, int, str, str]) -> tuple[int, str, int, str
     return uid, de, year, period
 
 
+def _insert_theirs(conn, engine, key: tuple[str, int, str, str], value: float) -> None:
+    """Someone else's new figure, on their own connection (committed or not is theirs to say)."""
+    uid, de, year, period = _key_ids(engine, key)
+    conn.execute(
+        DataValue.__table__.insert().values(
+            org_unit_id=uid,
+            data_element_id=de,
+            year=year,
+            period=period,
+            value=value,
+            source="tay.csv",
+            updated_by="someone else",
+            updated_at=datetime.now(UTC),
+            version=1,
+        )
+    )
+
+
 def _store(engine, key: tuple[str, int, str, str], value: float) -> None:
     """Someone else stores a new figure (committed)."""
-    uid, de, year, period = _key_ids(engine, key)
     with engine.begin() as conn:
-        conn.execute(
-            DataValue.__table__.insert().values(
-                org_unit_id=uid,
-                data_element_id=de,
-                year=year,
-                period=period,
-                value=value,
-                source="tay.csv",
-                updated_by="someone else",
-                updated_at=datetime.now(UTC),
-                version=1,
-            )
-        )
+        _insert_theirs(conn, engine, key, value)
 
 
 def _change(engine, key: tuple[str, int, str, str], value: float) -> None:
@@ -298,22 +303,9 @@ def test_a_concurrent_insert_of_the_same_figure_waits_then_is_reported(seeded_ur
     preview = prepare_import(engine, PLAN, data, "bao_cao.csv", today=TODAY)
     assert preview.ok
     theirs = list(figures)[1234]
-    uid, de, year, period = _key_ids(engine, theirs)
     before = dump(seeded_url)
     other = engine.connect()
-    other.execute(
-        DataValue.__table__.insert().values(
-            org_unit_id=uid,
-            data_element_id=de,
-            year=year,
-            period=period,
-            value=781,
-            source="tay.csv",
-            updated_by="someone else",
-            updated_at=datetime.now(UTC),
-            version=1,
-        )
-    )  # not committed yet
+    _insert_theirs(other, engine, theirs, 781)  # not committed yet
     errors: list[BaseException] = []
 
     def mine() -> None:
@@ -333,4 +325,4 @@ def test_a_concurrent_insert_of_the_same_figure_waits_then_is_reported(seeded_ur
     after = dump(seeded_url)
     assert after["audit_log"] == before["audit_log"] and after["import_batch"] == before["import_batch"]
     added = set(after["data_value"]) - set(before["data_value"])
-    assert [row[:5] for row in added] == [(uid, de, year, period, 781)]  # theirs only
+    assert [row[:5] for row in added] == [(*_key_ids(engine, theirs), 781)]  # theirs only
