@@ -168,22 +168,19 @@ def _apply(
     # (the audit rows keep that order, as their ids show).
     writes = [(key, c, c.old is None) for key, c in keys.items() if c.action != "unchanged"]
     if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
-        inserted, updated = _write_postgresql(conn, writes, _Batch(by, now, source, batch_id, code_of))
+        writer = _write_postgresql
     elif conn.dialect.name == "sqlite" and conn.dialect.driver == "pysqlite":
-        inserted, updated = _write_sqlite(conn, writes, _Batch(by, now, source, batch_id, code_of))
+        writer = _write_sqlite
     else:
-        inserted, updated = _write_rows(conn, writes, _Batch(by, now, source, batch_id, code_of))
+        writer = _write_rows
+    inserted, updated = writer(conn, writes, _Batch(by, now, source, batch_id, code_of)) if writes else (0, 0)
     return ImportResult(batch_id, inserted, updated, preview.unchanged)
 
 
 _Write = tuple[tuple[int, str, int, str], Change, bool]  # (key, change, is new)
 
 
-def _write_rows(
-    conn: Connection,
-    writes: Sequence[_Write],
-    batch: _Batch,
-) -> tuple[int, int]:
+def _write_rows(conn: Connection, writes: Sequence[_Write], batch: _Batch) -> tuple[int, int]:
     """(inserted, updated) by SQLAlchemy's `executemany`: any other driver, and the reference
     the two fast paths below are tested against (they write the same rows)."""
     by, now, source, batch_id, code_of = batch.by, batch.now, batch.source, batch.batch_id, batch.code_of
@@ -293,15 +290,9 @@ _SQLITE_KEY_TAKEN = ("SQLITE_CONSTRAINT_PRIMARYKEY", "SQLITE_CONSTRAINT_UNIQUE")
 _SQLITE_STATEMENTS = "\n".join((_SQLITE_INSERT, _SQLITE_UPDATE, _SQLITE_AUDIT))  # for error messages
 
 
-def _write_sqlite(
-    conn: Connection,
-    writes: Sequence[_Write],
-    batch: _Batch,
-) -> tuple[int, int]:
+def _write_sqlite(conn: Connection, writes: Sequence[_Write], batch: _Batch) -> tuple[int, int]:
     """(inserted, updated) by the sqlite3 driver's executemany, inside `BEGIN IMMEDIATE`."""
     by, now, source, batch_id, code_of = batch.by, batch.now, batch.source, batch.batch_id, batch.code_of
-    if not writes:
-        return 0, 0
     # The timestamp as SQLAlchemy stores it on SQLite (same text as the other writes).
     stamp_type = DataValue.__table__.c.updated_at.type.dialect_impl(conn.dialect)
     to_text = stamp_type.bind_processor(conn.dialect)
@@ -400,15 +391,9 @@ FROM import_stage ORDER BY seq
 """
 
 
-def _write_postgresql(
-    conn: Connection,
-    writes: Sequence[_Write],
-    batch: _Batch,
-) -> tuple[int, int]:
+def _write_postgresql(conn: Connection, writes: Sequence[_Write], batch: _Batch) -> tuple[int, int]:
     """(inserted, updated) by COPY into a temporary table and three set-based statements."""
     by, now, source, batch_id, code_of = batch.by, batch.now, batch.source, batch.batch_id, batch.code_of
-    if not writes:
-        return 0, 0
     # The two sorts below (720,000 rows for a national year) stay in memory: this
     # transaction only.
     conn.exec_driver_sql("SET LOCAL work_mem = '128MB'")
