@@ -14,10 +14,41 @@ import zipfile
 
 from openpyxl import Workbook
 
-from data_access.importer import read_report
+from data_access.intake import read_report
 
 GOAL_SECONDS = 2.0
 GOAL_PEAK_MB = 64
+
+
+def rewrite_sheet(content: bytes, edit, *, repeat_bytes: int = 0) -> bytes:
+    """The same workbook with the first sheet's XML changed by `edit(xml) -> (head, row, tail)`;
+    `row` is written again and again until about `repeat_bytes` (streamed, not built in
+    memory). Shared with tests/test_hardening.py, which builds its bombs from the template."""
+    src = zipfile.ZipFile(io.BytesIO(content))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename != "xl/worksheets/sheet1.xml":
+                dst.writestr(item, data)
+                continue
+            head, row, tail = edit(data)
+            with dst.open(item.filename, "w", force_zip64=True) as fh:
+                fh.write(head)
+                block = row * max(1, (1 << 20) // max(len(row), 1))
+                written = 0
+                while written < repeat_bytes:
+                    fh.write(block)
+                    written += len(block)
+                fh.write(row + tail)
+    return out.getvalue()
+
+
+def _claim_a_million_rows(xml: bytes) -> tuple[bytes, bytes, bytes]:
+    xml = xml.replace(b'<dimension ref="A1:C3"/>', b'<dimension ref="A1:AI1048576"/>')
+    start = xml.index(b'<row r="3"')
+    end = xml.index(b"</row>", start) + len(b"</row>")
+    return xml[:start], xml[start:end], xml[end:]
 
 
 def build_bomb(unpacked_mb: int = 200) -> bytes:
@@ -28,25 +59,7 @@ def build_bomb(unpacked_mb: int = 200) -> bytes:
     ws.append(["07645", "Xã A", 1111])
     buf = io.BytesIO()
     wb.save(buf)
-    src = zipfile.ZipFile(buf)
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for item in src.infolist():
-            data = src.read(item.filename)
-            if item.filename != "xl/worksheets/sheet1.xml":
-                dst.writestr(item, data)
-                continue
-            data = data.replace(b'<dimension ref="A1:C3"/>', b'<dimension ref="A1:AI1048576"/>')
-            start = data.index(b'<row r="3"')
-            end = data.index(b"</row>", start) + len(b"</row>")
-            row = data[start:end]
-            with dst.open(item.filename, "w", force_zip64=True) as fh:
-                fh.write(data[:start])
-                block = row * ((1 << 20) // len(row))
-                for _ in range(unpacked_mb):
-                    fh.write(block)
-                fh.write(data[start:])
-    return out.getvalue()
+    return rewrite_sheet(buf.getvalue(), _claim_a_million_rows, repeat_bytes=unpacked_mb << 20)
 
 
 def main() -> None:

@@ -9,7 +9,7 @@ For every (size, backend) it measures
   * what each page sends to the browser (WebSocket bytes) and how long headless
     Chromium takes to show it (script finished; for maps, the deck canvas drawn);
   * import throughput: a long CSV with one year (H1 and FY) of every commune, read,
-    validated and written by `data_access.importer` (then removed again);
+    validated and written by `data_access.intake` (then removed again);
   * the server's memory (RSS) with 1 and with 10 browser sessions open.
 It writes `benchmarks/RESULTS.md` (with the machine) and `benchmarks/work/results.json`.
 
@@ -490,7 +490,7 @@ def worker_import(size: Size, backend: str) -> dict:
     from sqlalchemy import text
 
     from data_access import db
-    from data_access.importer import apply_import, prepare_import
+    from data_access.intake import apply_import, prepare_import
     from data_access.targets import load_plan
 
     url = db_url(size, backend)

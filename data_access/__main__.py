@@ -127,7 +127,7 @@ def _scoped_progress(engine, plan, year: int, period: str, area: str | None):  #
 
 
 def _print_table(progress, lang: str) -> None:  # noqa: ANN001
-    from i18n import fmt_value
+    from i18n import fmt_target, fmt_value
 
     plan = progress.plan
     print(
@@ -153,8 +153,10 @@ def _print_table(progress, lang: str) -> None:  # noqa: ANN001
                 if r.is_area
                 else next(c.full_name for c in progress.communes if c.code == r.area_code)
             )
+            # The target as the pages and the documents write it ('≥ 80 %'), not the plan's '>= 80'.
+            target = fmt_target(r.target_text, ind.unit, lang, trend_key="reports_target_{op}", none_key=None)
             print(
-                f"  {name:<{width}}  {fmt_value(r.value, ind.unit, lang):>14}  {r.target_text:>10}  {t('status_' + r.status, lang)}"
+                f"  {name:<{width}}  {fmt_value(r.value, ind.unit, lang):>14}  {target:>10}  {t('status_' + r.status, lang)}"
             )
 
 

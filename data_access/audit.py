@@ -10,23 +10,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import Engine, bindparam, func, select
 
 from data_access.models import AuditEntry, DataValue, ImportBatch, OrgUnit
+from i18n import to_local
 
 # Vietnam keeps UTC+7 all year (no daylight saving), so a fixed offset is exact.
 LOCAL_TZ = timezone(timedelta(hours=7), "ICT")
 
 
 def local_time(value: datetime | None) -> datetime | None:
-    """A stored timestamp in Vietnamese local time (SQLite hands back naive UTC)."""
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(LOCAL_TZ)
+    """A stored timestamp in Vietnamese local time (SQLite hands back naive UTC); the one
+    clock is `i18n.to_local`."""
+    return to_local(value) if value is not None else None
 
 
 @dataclass(frozen=True)

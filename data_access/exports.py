@@ -26,6 +26,8 @@ from pathlib import Path
 from data_access.progress import Progress
 from data_access.queries import Boundary, FiguresByPeriod
 from i18n import DEFAULT_LANG, fmt_date, fmt_number, local_today, period_text, t
+from i18n import fmt_amount as i18n_fmt_amount
+from i18n import fmt_target as i18n_fmt_target
 from i18n.looks import STATUS_COLOR, status_label
 from rules import ProgressRow, area_value, better_direction, commune_result
 from rules.issuer import IssuingBody, issuing_body, unit_label, unit_types_phrase
@@ -379,18 +381,19 @@ def decimals_for(ind: Indicator, row: ProgressRow | None = None, value: float | 
 
 
 def fmt_amount(value: float | None, unit: str, lang: str, decimals: int | None = None, compact: bool = False) -> str:
-    """A value with its unit as reports write it: '70,6%', '3,6‰', '14,4/100.000 trẻ em', '2'.
+    """`i18n.fmt_amount` with the reports' decimals: '70,6 %', '3,6 ‰', '14,4 /100.000', '2'.
 
-    `compact` drops the long words of a unit ('14,4/100.000') for narrow table cells.
+    Reports show rates with one decimal even when whole ('80,0 %'); `compact` is kept for
+    the writers' narrow cells, which read the same now that there is one spelling.
     """
+    del compact
     if value is None:
         return "–"
     if is_masked(value):
         return mask_text(value) or "*"
     if decimals is None:
         decimals = 0 if unit == "count" and float(value).is_integer() else 1
-    key = f"reports_unit_compact_{unit}" if compact and unit == "per_100000" else f"reports_unit_{unit}"
-    return t(key, lang, v=fmt_number(value, decimals, lang))
+    return i18n_fmt_amount(value, unit, lang, decimals)
 
 
 def fmt_row_value(ind: Indicator, row: ProgressRow, lang: str, compact: bool = False) -> str:
@@ -425,21 +428,11 @@ def no_case(row: ProgressRow) -> bool:
     return row.status == "not_applicable"
 
 
-_OPS = {">=": "≥", "<=": "≤", "==": "=", ">": ">", "<": "<"}
-
-
 def fmt_target(ind: Indicator, target_text: str, lang: str, compact: bool = False) -> str:
-    """'>= 80' → '≥ 80%'; 'decrease' → 'giảm so với cùng kỳ'; '' → '–'."""
-    text = (target_text or "").strip()
-    if not text:
-        return "–"
-    if text in ("decrease", "increase", "maintain"):
-        return t(f"reports_target_{text}", lang)
-    m = re.match(r"^(>=|<=|==|>|<)\s*(-?[0-9.]+)$", text)
-    if not m:
-        return text
-    number = float(m.group(2))
-    return f"{_OPS[m.group(1)]} {fmt_amount(number, ind.unit, lang, 0 if number.is_integer() else 1, compact)}"
+    """The row's target as the pages and the command line write it (`i18n.fmt_target`):
+    '>= 80' -> '≥ 80 %'; 'decrease' -> 'giảm so với cùng kỳ'; '' -> '–'."""
+    del compact
+    return i18n_fmt_target(target_text, ind.unit, lang, trend_key="reports_target_{op}", none_key=None)
 
 
 def row_status_text(row: ProgressRow, lang: str) -> str:

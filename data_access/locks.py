@@ -12,25 +12,18 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Engine, bindparam, delete, insert, select
 
 from data_access.access import AccessScope, current_scope, require_admin, unit_paths
 from data_access.models import AuditEntry, OrgUnit, PeriodLock
-from i18n import DEFAULT_LANG, Explained, fmt_date, t
+from i18n import DEFAULT_LANG, Explained, fmt_date, t, to_local
 from rules.model import PERIODS
 
 LOCK_ELEMENT = "*"
 ACTION_CLOSE = "period_close"
 ACTION_REOPEN = "period_reopen"
-_LOCAL = timezone(timedelta(hours=7), "ICT")  # Vietnam, no daylight saving
-
-
-def _local(value: datetime) -> datetime:
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(_LOCAL)
 
 
 @dataclass(frozen=True)
@@ -97,7 +90,7 @@ def _rows(conn: Connection, year: int | None = None, period: str | None = None) 
     stmt = stmt.order_by(PeriodLock.year.desc(), PeriodLock.period, OrgUnit.code)
     out = []
     for r in conn.execute(stmt, params):
-        out.append((LockRow(r.year, r.period, r.code, r.full_name, r.locked_by, _local(r.locked_at), r.reason), r.path))
+        out.append((LockRow(r.year, r.period, r.code, r.full_name, r.locked_by, to_local(r.locked_at), r.reason), r.path))
     return out
 
 

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 
-from data_access.importer import ImportIssue
+from data_access.intake import ImportIssue
 from data_access.models import OrgUnit, OrgUnitMerger
 from i18n import local_today
 

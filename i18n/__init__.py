@@ -110,6 +110,59 @@ def fmt_value(value: float | None, unit: str, lang: str = DEFAULT_LANG, decimals
     return f"{fmt_number(value, decimals, lang)}{t(UNIT_SUFFIX.get(unit, 'unit_count'), lang)}"
 
 
+# How a plan's comparison reads on every surface (pages, exports, command line).
+OP_SYMBOL = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "="}
+_TARGET_TEXT = re.compile(r"^\s*(>=|<=|==|>|<|≥|≤|=)\s*(-?[0-9]+(?:\.[0-9]+)?)\s*%?\s*$")
+_SYMBOL_OP = {"≥": ">=", "≤": "<=", "=": "=="}
+
+
+def fmt_amount(value: float | None, unit: str, lang: str = DEFAULT_LANG, decimals: int | None = None) -> str:
+    """A number in its unit as a plan writes it: '80 %', '70,6 %', '2,5 ‰', '16 /100.000', '3'.
+
+    The one spelling of an amount for the pages, the documents and the command line.
+    With `decimals=None` a whole number has none and any other one; a protected small
+    count prints its mask ("<5", "*").
+    """
+    mask = getattr(value, "mask_text", None)
+    if mask:
+        return mask
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{fmt_number(value, decimals, lang)}{t(UNIT_SUFFIX.get(unit, 'unit_count'), lang)}"
+
+
+def fmt_target(
+    target: object,
+    unit: str,
+    lang: str = DEFAULT_LANG,
+    *,
+    trend_key: str = "help_trend_{op}",
+    none_key: str | None = "help_no_target_short",
+) -> str:
+    """A target in short form: '≥ 80 %', '< 3 ‰', '= 0'; a trend in words.
+
+    `target` is a plan's `Target` (op, number) or the text a plan wrote (">= 80",
+    "decrease"; what a progress row carries). Trend words and "no target" depend on
+    the sentence around them (`trend_key` with `{op}`, `none_key`; None: a dash); a
+    comparison reads the same everywhere.
+    """
+    if target is None or target == "":
+        return t(none_key, lang) if none_key else "–"
+    if isinstance(target, str):
+        text = target.strip()
+        if text in ("decrease", "increase", "maintain"):
+            return t(trend_key.format(op=text), lang)
+        m = _TARGET_TEXT.match(text)
+        if not m:
+            return text
+        op, number = _SYMBOL_OP.get(m.group(1), m.group(1)), float(m.group(2))
+    else:
+        op, number = getattr(target, "op", ""), getattr(target, "number", None)
+        if number is None:
+            return t(trend_key.format(op=op), lang)
+    return f"{OP_SYMBOL.get(op, op)} {fmt_amount(number, unit, lang)}"
+
+
 def _zone() -> tzinfo:
     try:
         from zoneinfo import ZoneInfo

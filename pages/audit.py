@@ -2,17 +2,17 @@
 
 import streamlit as st
 
-from ui import intake
+from ui import audit_view
 from ui.frame import page_context
 
 ctx = page_context("audit")
 st.title(ctx.t("nav_audit"))
 st.caption(ctx.t("intake_audit_intro", area=ctx.area.full_name))
-filters = intake.audit_filters(ctx)
+filters = audit_view.audit_filters(ctx)
 if filters["import_id"] is not None:
     st.info(ctx.t("intake_audit_batch", batch=filters["import_id"]), icon=":material/filter_alt:")
     params = ctx.link_params()
     st.page_link(
         "pages/audit.py", label=ctx.t("intake_audit_all_batches"), icon=":material/filter_alt_off:", query_params=params
     )
-intake.audit_table(ctx, filters)
+audit_view.audit_table(ctx, filters)

@@ -6,13 +6,14 @@ communes, and one indicator's history. The commune and indicator are in the URL
 
 import streamlit as st
 
+from i18n import escape_md
 from rules.scorecard import indicator_numbers
 from ui import commune_view as view
 from ui import data, pace_view, reform
 from ui import followup_view as fv
 from ui.frame import page_context, url_widget
 from ui.printing import print_button
-from ui.scorecard import escape_md, when_text
+from ui.scorecard import when_text
 
 ctx = page_context("commune")
 t, plan, lang = ctx.t, ctx.plan, ctx.lang

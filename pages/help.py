@@ -5,16 +5,16 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
+from i18n import escape_md
 from ui import data
 from ui.frame import page_context
 from ui.help_view import indicators_section, pace_method, status_legend
-from ui.plan_text import md_escape
 
 ctx = page_context("help")
 plan = ctx.plan
 
 st.title(ctx.t("help_title"))
-st.markdown(ctx.t("help_intro", plan=md_escape(plan.title)))
+st.markdown(ctx.t("help_intro", plan=escape_md(plan.title)))
 links = st.columns(3)
 links[0].page_link(
     "pages/overview.py", label=ctx.t("help_open_overview"), icon=":material/dashboard:", query_params=ctx.link_params()
@@ -52,13 +52,13 @@ h1_day, h1_month = plan.deadlines.get("H1", (15, 5))
 fy_day, fy_month = plan.deadlines.get("FY", (15, 11))
 issuer = ""
 if plan.issued_by:
-    issuer = ctx.t("help_sources_issuer", issued_by=md_escape(plan.issued_by), document=md_escape(plan.document or "–"))
+    issuer = ctx.t("help_sources_issuer", issued_by=escape_md(plan.issued_by), document=escape_md(plan.document or "–"))
 st.markdown(
     ctx.t(
         "help_sources_body",
         h1=f"{h1_day:02d}/{h1_month:02d}",
         fy=f"{fy_day:02d}/{fy_month:02d}",
-        plan=md_escape(plan.title),
+        plan=escape_md(plan.title),
         issuer=issuer,
     )
 )

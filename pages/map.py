@@ -5,11 +5,12 @@ map or in the table opens its page; the indicator and colouring are in the URL.
 
 import streamlit as st
 
+from i18n import escape_md
 from rules.scorecard import indicator_numbers
 from ui import data
 from ui import map as mapview
 from ui.frame import page_context, url_widget
-from ui.scorecard import escape_md, when_text
+from ui.scorecard import when_text
 
 ctx = page_context("map")
 t, plan, lang = ctx.t, ctx.plan, ctx.lang

@@ -3,11 +3,11 @@ the communes would become. A simulation only: nothing is written to the database
 
 import streamlit as st
 
+from i18n import fmt_amount
 from rules import simulate
 from ui import data
 from ui import whatif_view as view
 from ui.frame import page_context
-from ui.plan_text import fmt_amount
 
 ctx = page_context("whatif")
 

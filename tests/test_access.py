@@ -31,7 +31,7 @@ from sqlalchemy import func, select, text
 
 from data_access import access, db, locks
 from data_access.access import ANONYMOUS_SAMPLE, NOBODY, SYSTEM, AccessDenied, AccessScope, Grant, using_scope
-from data_access.importer import apply_import, prepare_import
+from data_access.intake import apply_import, prepare_import
 from data_access.models import AuditEntry, DataValue
 from data_access.targets import load_plan
 from rules.suppression import DEFAULT_SENSITIVE

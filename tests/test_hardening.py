@@ -16,8 +16,9 @@ import zipfile
 import openpyxl
 import pytest
 
+from benchmarks.bomb import rewrite_sheet
 from data_access import db
-from data_access.importer import (
+from data_access.intake import (
     MAX_CSV_ROWS,
     MAX_ISSUES,
     MAX_SHEET_ROWS,
@@ -28,14 +29,14 @@ from data_access.importer import (
 )
 from data_access.targets import load_plan
 from tests.conftest import REPO
+from tests.intake_util import HEADER, to_cp1258
 
 PLAN = load_plan(REPO / "targets.yaml")
-HEADER = "commune_code,commune_name,year,period,data_element,value"
 
 
 def filled_template(engine) -> bytes:
     """The real template for H1 2025 with two figures of the first commune filled in."""
-    from data_access.template import write_template
+    from data_access.intake.template import write_template
 
     content, _ = write_template(engine, PLAN, 2025, "H1")
     wb = openpyxl.load_workbook(io.BytesIO(content))
@@ -46,29 +47,6 @@ def filled_template(engine) -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
-
-
-def rewrite_sheet(content: bytes, edit, *, repeat_bytes: int = 0) -> bytes:
-    """The same workbook with the first sheet's XML changed by `edit(xml) -> (head, row, tail)`;
-    `row` is written again and again until about `repeat_bytes` (streamed, not built in memory)."""
-    src = zipfile.ZipFile(io.BytesIO(content))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for item in src.infolist():
-            data = src.read(item.filename)
-            if item.filename != "xl/worksheets/sheet1.xml":
-                dst.writestr(item, data)
-                continue
-            head, row, tail = edit(data)
-            with dst.open(item.filename, "w", force_zip64=True) as fh:
-                fh.write(head)
-                block = row * max(1, (1 << 20) // max(len(row), 1))
-                written = 0
-                while written < repeat_bytes:
-                    fh.write(block)
-                    written += len(block)
-                fh.write(row + tail)
-    return out.getvalue()
 
 
 def _split_at_first_data_row(xml: bytes, dimension: bytes = b'<dimension ref="A1:AI1048576"/>'):
@@ -309,7 +287,7 @@ def _rename_commune(url: str, code: str, name: str) -> None:
 
 
 def test_the_template_writes_a_formula_like_name_as_text_and_reads_it_back(seeded_url):
-    from data_access.template import write_template
+    from data_access.intake.template import write_template
 
     _rename_commune(seeded_url, "07645", HOSTILE_NAME)
     engine = db.get_engine(seeded_url)
@@ -656,36 +634,19 @@ def test_the_cli_says_the_database_went_away_without_a_traceback(monkeypatch, se
 # ----------------------------------------------------------------------------- 7. smaller
 
 
-def cp1258(text: str) -> bytes:
-    """Vietnamese as Windows-1258 writes it: the letter precomposed where the code page
-    has it (â, ơ, đ …), the tone as a combining mark after it."""
-    import unicodedata
 
-    tones = "\u0300\u0301\u0303\u0309\u0323"
-    out = b""
-    for ch in unicodedata.normalize("NFC", text):
-        try:
-            out += ch.encode("cp1258")
-            continue
-        except UnicodeEncodeError:
-            pass
-        parts = unicodedata.normalize("NFD", ch)
-        marks = "".join(c for c in parts[1:] if c in tones)
-        base = unicodedata.normalize("NFC", parts[0] + "".join(c for c in parts[1:] if c not in tones))
-        out += base.encode("cp1258") + marks.encode("cp1258")
-    return out
 
 
 def test_short_cp1258_files_read_every_name_right():
     import csv
 
-    from data_access.importer import decode_text
+    from data_access.intake import decode_text
 
     with (REPO / "sample_data" / "org_units.csv").open(encoding="utf-8") as fh:
         names = [r["full_name"] for r in csv.DictReader(fh)]
     wrong = []
     for name in names:
-        data = HEADER.encode() + b"\r\n07645," + cp1258(name) + b",2025,H1,children_total,5\r\n"
+        data = HEADER.encode() + b"\r\n07645," + to_cp1258(name) + b",2025,H1,children_total,5\r\n"
         text, _encoding = decode_text(data)
         if name not in text:
             wrong.append((name, text.splitlines()[1]))

@@ -6,7 +6,7 @@ Every test runs on SQLite and on PostgreSQL. The files are whole years of the sa
 (about 5,000 figures) written under another year; expected values come from
 sample_data/data_values.csv and from the database as it was before the import, and the
 rows written are also compared with those of the row-by-row writer the bulk path replaced
-(`importer._write_rows`, kept for other drivers).
+(`data_access.intake.write._write_rows`, kept for other drivers).
 """
 
 from __future__ import annotations
@@ -21,11 +21,13 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import select, text, update
 
-from data_access import db, importer, queries
-from data_access.importer import ImportConflict, apply_import, prepare_import
-from data_access.models import AuditEntry, DataValue, ImportBatch, OrgUnit
+from data_access import db, queries
+from data_access.intake import ImportConflict, apply_import, prepare_import
+from data_access.intake import write as importer  # the writers and the locked re-read live there
+from data_access.models import DataValue, OrgUnit
 from data_access.targets import load_plan
 from tests.conftest import REPO
+from tests.intake_util import batch_and_audits, sample_values
 
 PLAN = load_plan(REPO / "targets.yaml")
 TODAY = date(2026, 6, 30)  # 2026 may be imported
@@ -33,12 +35,7 @@ NOW = datetime(2026, 6, 30, 8, 15, 30, 123456, tzinfo=UTC)
 BY = "Nguyễn Thị Bình"
 
 
-def sample_values() -> dict[tuple[str, int, str, str], float]:
-    with (REPO / "sample_data" / "data_values.csv").open(encoding="utf-8") as fh:
-        return {
-            (r["commune_code"], int(r["year"]), r["period"], r["data_element"]): float(r["value"])
-            for r in csv.DictReader(fh)
-        }
+
 
 
 SAMPLE = sample_values()
@@ -128,14 +125,7 @@ def test_a_large_import_stores_exactly_its_figures_and_audits_each_change(case, 
     assert all(after[k] == before[k] for k in unchanged)  # not even touched
     assert {k: v for k, v in after.items() if k not in figures} == {k: v for k, v in before.items() if k not in figures}
 
-    with engine.connect() as conn:
-        batch = conn.execute(select(ImportBatch).where(ImportBatch.id == result.batch_id)).one()
-        audits = conn.execute(
-            select(AuditEntry.__table__, OrgUnit.code)
-            .join(OrgUnit, OrgUnit.id == AuditEntry.org_unit_id)
-            .where(AuditEntry.import_id == result.batch_id)
-            .order_by(AuditEntry.id)
-        ).all()
+    batch, audits = batch_and_audits(engine, result.batch_id)
     assert (batch.filename, batch.imported_by, batch.rows, batch.inserted, batch.updated, batch.unchanged) == (
         "bao_cao_ca_nam.csv",
         BY,
@@ -179,23 +169,28 @@ def _key_ids(engine, key: tuple[str, int, str, str]) -> tuple[int, str, int, str
     return uid, de, year, period
 
 
+def _insert_theirs(conn, engine, key: tuple[str, int, str, str], value: float) -> None:
+    """Someone else's new figure, on their own connection (committed or not is theirs to say)."""
+    uid, de, year, period = _key_ids(engine, key)
+    conn.execute(
+        DataValue.__table__.insert().values(
+            org_unit_id=uid,
+            data_element_id=de,
+            year=year,
+            period=period,
+            value=value,
+            source="tay.csv",
+            updated_by="someone else",
+            updated_at=datetime.now(UTC),
+            version=1,
+        )
+    )
+
+
 def _store(engine, key: tuple[str, int, str, str], value: float) -> None:
     """Someone else stores a new figure (committed)."""
-    uid, de, year, period = _key_ids(engine, key)
     with engine.begin() as conn:
-        conn.execute(
-            DataValue.__table__.insert().values(
-                org_unit_id=uid,
-                data_element_id=de,
-                year=year,
-                period=period,
-                value=value,
-                source="tay.csv",
-                updated_by="someone else",
-                updated_at=datetime.now(UTC),
-                version=1,
-            )
-        )
+        _insert_theirs(conn, engine, key, value)
 
 
 def _change(engine, key: tuple[str, int, str, str], value: float) -> None:
@@ -308,22 +303,9 @@ def test_a_concurrent_insert_of_the_same_figure_waits_then_is_reported(seeded_ur
     preview = prepare_import(engine, PLAN, data, "bao_cao.csv", today=TODAY)
     assert preview.ok
     theirs = list(figures)[1234]
-    uid, de, year, period = _key_ids(engine, theirs)
     before = dump(seeded_url)
     other = engine.connect()
-    other.execute(
-        DataValue.__table__.insert().values(
-            org_unit_id=uid,
-            data_element_id=de,
-            year=year,
-            period=period,
-            value=781,
-            source="tay.csv",
-            updated_by="someone else",
-            updated_at=datetime.now(UTC),
-            version=1,
-        )
-    )  # not committed yet
+    _insert_theirs(other, engine, theirs, 781)  # not committed yet
     errors: list[BaseException] = []
 
     def mine() -> None:
@@ -343,4 +325,4 @@ def test_a_concurrent_insert_of_the_same_figure_waits_then_is_reported(seeded_ur
     after = dump(seeded_url)
     assert after["audit_log"] == before["audit_log"] and after["import_batch"] == before["import_batch"]
     added = set(after["data_value"]) - set(before["data_value"])
-    assert [row[:5] for row in added] == [(uid, de, year, period, 781)]  # theirs only
+    assert [row[:5] for row in added] == [(*_key_ids(engine, theirs), 781)]  # theirs only

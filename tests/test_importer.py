@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import select, text, update
 
 from data_access import db
-from data_access.importer import (
+from data_access.intake import (
     ImportConflict,
     ImportRefused,
     apply_import,
@@ -34,17 +34,12 @@ from data_access.importer import (
 from data_access.models import AuditEntry, DataValue, ImportBatch, OrgUnit
 from data_access.targets import load_plan
 from tests.conftest import REPO
+from tests.intake_util import HEADER, batch_and_audits, sample_values, to_cp1258
 
 PLAN = load_plan(REPO / "targets.yaml")
-HEADER = "commune_code,commune_name,year,period,data_element,value"
 
 
-def sample_values() -> dict[tuple[str, int, str, str], float]:
-    with (REPO / "sample_data" / "data_values.csv").open(encoding="utf-8") as fh:
-        return {
-            (r["commune_code"], int(r["year"]), r["period"], r["data_element"]): float(r["value"])
-            for r in csv.DictReader(fh)
-        }
+
 
 
 def unit_names() -> dict[str, str]:
@@ -118,22 +113,7 @@ def test_names_compare_without_case_form_or_prefix():
     assert not name_matches("Lê Viên", "Lệ Viễn", "Xã Lệ Viễn")  # different diacritics: a different word
 
 
-def to_cp1258(text_: str) -> bytes:
-    """What Excel on a Vietnamese Windows writes: base letters + combining tone marks."""
-    out = bytearray()
-    for ch in text_:
-        try:
-            out += ch.encode("cp1258")
-            continue
-        except UnicodeEncodeError:
-            pass
-        # Vowel shapes cp1258 has precomposed (â ê ô ă ơ ư); tone marks go after as
-        # combining characters.
-        parts = unicodedata.normalize("NFD", ch)
-        tones = "".join(m for m in parts[1:] if m in "\u0300\u0301\u0303\u0309\u0323")
-        shape = unicodedata.normalize("NFC", parts[0] + "".join(m for m in parts[1:] if m not in tones))
-        out += shape.encode("cp1258") + tones.encode("cp1258")
-    return bytes(out)
+
 
 
 VIET = "Thị trấn Thanh Sơn; Xã Lệ Viễn; Xã Dương Hưu; Xã Tuấn Đạo"
@@ -304,13 +284,7 @@ def test_a_valid_file_changes_exactly_its_figures_and_the_audit_shows_each(seede
     assert stored(seeded_url, "07654", 2024, "FY", "drowning_deaths")[1] == 1  # same value: untouched
     assert stored(seeded_url, "07660", 2025, "H1", "cp_staff_trained") is None  # empty cell: not stored as 0
 
-    with engine.connect() as conn:
-        batch = conn.execute(select(ImportBatch).where(ImportBatch.id == result.batch_id)).one()
-        audits = conn.execute(
-            select(AuditEntry.__table__, OrgUnit.code)
-            .join(OrgUnit, OrgUnit.id == AuditEntry.org_unit_id)
-            .where(AuditEntry.import_id == result.batch_id)
-        ).all()
+    batch, audits = batch_and_audits(engine, result.batch_id)
     assert (batch.filename, batch.imported_by, batch.inserted, batch.updated, batch.unchanged) == (
         "xa_bao_cao.csv",
         "Nguyễn Thị Bình",
@@ -434,7 +408,7 @@ def test_a_mangled_name_in_a_wrong_encoding_is_reported_not_guessed(seeded_url):
 
 
 def test_wide_xlsx_from_the_template(seeded_url, tmp_path):
-    from data_access.template import write_template
+    from data_access.intake.template import write_template
 
     engine = engine_for(seeded_url)
     content, _ = write_template(engine, PLAN, 2025, "H1")
@@ -462,7 +436,7 @@ def test_wide_xlsx_from_the_template(seeded_url, tmp_path):
 
 
 def test_xlsx_errors_name_the_excel_column(seeded_url):
-    from data_access.template import write_template
+    from data_access.intake.template import write_template
 
     engine = engine_for(seeded_url)
     content, _ = write_template(engine, PLAN, 2025, "H1")

@@ -20,6 +20,19 @@ LAYERS = ("rules", "i18n", "data_access", "ui", "pages")
 UI_FRAMEWORKS = {"streamlit", "altair", "pydeck"}
 DATABASE = {"sqlalchemy", "alembic", "psycopg"}
 
+# Modules that hand out an engine's reads and writes unscoped (or scoped by the run, not
+# the viewer): only `data_access.store` (and the cache, for queries) may call them for a page.
+BEHIND_THE_DOOR = (
+    "data_access.queries",
+    "data_access.models",
+    "data_access.importer",
+    "data_access.intake",
+    "data_access.template",
+    "data_access.audit",
+    "data_access.locks",
+    "data_access.meeting_docx",
+)
+
 # What each layer must not import (a top-level package name, or a dotted module).
 FORBIDDEN: dict[str, set[str]] = {
     # Pure rules: plain data in and out, testable without Streamlit, a database or pandas.
@@ -28,13 +41,19 @@ FORBIDDEN: dict[str, set[str]] = {
     "i18n": UI_FRAMEWORKS | DATABASE | {"pandas", "data_access", "ui", "pages"},
     # The one door to the database and files never reaches up into the UI.
     "data_access": UI_FRAMEWORKS | {"ui", "pages"},
-    # Pages and their building blocks go through the door, never around it.
-    "ui": DATABASE | {"pages", "data_access.queries", "data_access.models"},
+    # Pages and their building blocks go through the door (`data_access.store.Store`, made
+    # for the viewer by `ui.auth.store()`), never around it: no engine, no query module,
+    # none of the intake's, audit's or locks' functions.
+    "ui": DATABASE | {"pages", *BEHIND_THE_DOOR},
     "pages": DATABASE | {"data_access", "sqlalchemy"},
 }
 # The one module of ui/ that talks to the door's read functions: the cache in front of it
 # (checks the viewer's scope, then caches per data version).
 DOOR_CACHE = "ui/data.py"
+# What only the cache may call besides the store: an engine.
+ENGINE_NAMES = {"get_engine", "ready_engine", "Engine"}
+# The login gate opens an engine before there is a viewer to make a store for.
+ENGINE_ALLOWED = {DOOR_CACHE: ENGINE_NAMES, "ui/auth.py": {"ready_engine"}}
 
 
 def _modules(layer: str) -> list[Path]:
@@ -70,6 +89,42 @@ def test_each_layer_imports_only_what_the_architecture_allows(layer):
             if any(_breaks(imported, rule) for rule in forbidden):
                 bad.append(f"{rel} imports {imported}")
     assert not bad, "\n".join(bad)
+
+
+def _engine_uses(path: Path) -> set[str]:
+    """Every `get_engine`, `ready_engine` or `Engine` named in `path` (as `db.x`, `x`, or imported)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr in ENGINE_NAMES:
+            found.add(node.attr)
+        elif isinstance(node, ast.Name) and node.id in ENGINE_NAMES:
+            found.add(node.id)
+        elif isinstance(node, ast.ImportFrom):
+            found.update(a.name for a in node.names if a.name in ENGINE_NAMES)
+    return found
+
+
+@pytest.mark.parametrize("layer", ("ui", "pages"))
+def test_pages_and_their_blocks_never_hold_an_engine(layer):
+    """An engine in a page's hands is a door around the viewer's scope: they use the store."""
+    bad = []
+    for path in _modules(layer):
+        rel = path.relative_to(REPO).as_posix()
+        extra = _engine_uses(path) - ENGINE_ALLOWED.get(rel, set())
+        if extra:
+            bad.append(f"{rel} uses {sorted(extra)}")
+    assert not bad, "\n".join(bad)
+
+
+def test_the_engine_rule_would_catch_a_block_opening_its_own_engine(tmp_path):
+    block = tmp_path / "b.py"
+    block.write_text(
+        "from data_access import audit, db\n\ndef f(url):\n    return audit.recent_imports(db.get_engine(url), None)\n",
+        encoding="utf-8",
+    )
+    assert _engine_uses(block) == {"get_engine"}
+    assert any(_breaks(i, rule) for i in _imports(block) for rule in BEHIND_THE_DOOR)
 
 
 def test_the_layer_rules_would_catch_a_page_reaching_the_database(tmp_path):

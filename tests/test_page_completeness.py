@@ -13,7 +13,7 @@ import io
 from datetime import UTC, date, datetime
 
 from data_access import db, queries
-from data_access.importer import apply_import, prepare_import
+from data_access.intake import apply_import, prepare_import
 from tests.apptest_util import run_app
 from tests.test_page_intake import COMMUNES, PLAN, ROWS, USED
 from ui import data

@@ -14,7 +14,7 @@ from sqlalchemy import func, select, text
 
 from data_access import db, migrations, places
 from data_access.__main__ import main
-from data_access.importer import apply_import, prepare_import
+from data_access.intake import apply_import, prepare_import
 from data_access.models import DataValue, OrgUnit, OrgUnitMerger
 from data_access.seed import seed_sample
 from data_access.targets import load_plan

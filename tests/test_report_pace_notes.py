@@ -24,7 +24,7 @@ from openpyxl import load_workbook
 from data_access import access, db, followup
 from data_access.access import AccessScope, Grant, using_scope
 from data_access.exports import appendix_xlsx, load_inputs, report_docx
-from data_access.importer import apply_import, prepare_import
+from data_access.intake import apply_import, prepare_import
 from data_access.targets import load_plan
 from tests.conftest import REPO
 

@@ -96,7 +96,7 @@ def test_deadlines_and_report_states():
 
 
 def test_coverage_text_for_totals():
-    from ui.intake import coverage_text
+    from ui.completeness_view import coverage_text
 
     assert coverage_text(16, 17, "vi") == "Tổng này tính trên 16/17 xã (1 xã chưa có số liệu)."
     assert coverage_text(17, 17, "vi") == "Tổng này tính trên đủ 17/17 xã."

@@ -2,7 +2,7 @@
 (two provinces) where 30 communes of one province sent no H1 2025 report and 5 of the
 other sent an incomplete full-year report.
 
-Above `ui.intake.MAX_COMMUNE_ROWS` communes the matrix has one row per province, the
+Above `ui.completeness_view.MAX_COMMUNE_ROWS` communes the matrix has one row per province, the
 worst first; one province's communes are shown below it, chosen in a list kept in the
 URL; an overdue warning names 20 communes and counts the rest. Expected numbers are
 counted here from the database, never read back from the page. (A district keeps the
@@ -22,7 +22,7 @@ from data_access.generate import generate
 from data_access.models import DataValue, OrgUnit
 from data_access.targets import load_plan
 from tests.apptest_util import all_text, run_app
-from ui import intake
+from ui import completeness_view as intake
 
 COMMUNES = 400
 MISSING_H1 = 30  # communes of province 02 with no H1 2025 figure at all

@@ -12,9 +12,10 @@ import openpyxl
 import pytest
 
 from data_access import db
+from data_access.intake.template import write_template
 from data_access.targets import load_plan
-from data_access.template import write_template
 from tests.conftest import REPO
+from tests.intake_util import sample_values
 
 PLAN = load_plan(REPO / "targets.yaml")
 
@@ -24,12 +25,7 @@ def son_dong_communes() -> list[tuple[str, str]]:
         return sorted((r["code"], r["full_name"]) for r in csv.DictReader(fh) if r["parent_code"] == "220")
 
 
-def sample_values() -> dict[tuple[str, int, str, str], float]:
-    with (REPO / "sample_data" / "data_values.csv").open(encoding="utf-8") as fh:
-        return {
-            (r["commune_code"], int(r["year"]), r["period"], r["data_element"]): float(r["value"])
-            for r in csv.DictReader(fh)
-        }
+
 
 
 def cli(*args: str, db_url: str) -> subprocess.CompletedProcess:

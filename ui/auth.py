@@ -23,6 +23,7 @@ import streamlit as st
 
 from data_access import access, auth, db
 from data_access.access import ANONYMOUS_SAMPLE, NOBODY, AccessScope
+from data_access.store import Store
 from i18n import t
 
 SESSION_KEY = "_auth_session"
@@ -47,6 +48,11 @@ def scope() -> AccessScope:
     # A fragment rerun may run in a fresh thread: keep data_access's context in step.
     access.set_current_scope(found)
     return found
+
+
+def store(url: str | None = None) -> Store:
+    """The door to the database for the person of this run (their scope passed explicitly)."""
+    return Store.at(url or db.database_url(), scope())
 
 
 def current_page() -> str | None:

@@ -14,17 +14,17 @@ from datetime import timedelta
 
 import streamlit as st
 
-from data_access import db, followup
+from data_access import followup
 from data_access.access import AccessDenied
 from data_access.cli_followup import parse_day
 from data_access.followup import DirectionRow, FollowUpError
-from i18n import fmt_date, fmt_number, local_today
+from data_access.store import Store
+from i18n import escape_md, fmt_date, fmt_number, local_today
 from rules.model import OrgUnitRef
 from rules.scorecard import indicator_numbers
 from ui import auth as ui_auth
 from ui import data
 from ui.frame import PageContext
-from ui.scorecard import escape_md
 
 # How people see the statuses: overdue first, then open, then closed.
 STATUS_ORDER = ("overdue", "in_progress", "done", "cancelled")
@@ -39,14 +39,15 @@ DEFAULT_DUE_DAYS = 30
 LISTED = 60  # directions drawn at once; the rest are counted
 
 
-def engine(ctx: PageContext):  # noqa: ANN201 - sqlalchemy Engine
-    return db.get_engine(ctx.db_url)
+def store(ctx: PageContext) -> Store:
+    """The door for this person: every read and write below checks their scope."""
+    return ui_auth.store(ctx.db_url)
 
 
 def directions(ctx: PageContext, **filters: object) -> list[DirectionRow]:
     """The directions of the viewer's area (and scope), overdue first then by due date."""
     try:
-        rows = followup.list_directions(engine(ctx), ui_auth.scope(), area_code=ctx.area.code, **filters)  # type: ignore[arg-type]
+        rows = store(ctx).directions(area_code=ctx.area.code, **filters)  # type: ignore[arg-type]
     except AccessDenied:
         return []
     return sorted(rows, key=lambda d: (STATUS_ORDER.index(d.status), d.due, d.id))
@@ -171,10 +172,7 @@ def add_form(
     if not submitted:
         return
     try:
-        new_id = followup.add_direction(
-            engine(ctx),
-            ui_auth.scope(),
-            area_code=place,
+        new_id = store(ctx).add_direction(area_code=place,
             year=ctx.year,
             text=text,
             owner=owner,
@@ -213,7 +211,7 @@ def direction_card(ctx: PageContext, d: DirectionRow, *, editable: bool, key: st
                 st.caption(ctx.t("followup_card_note", note=escape_md(d.last_note)))
         with side:
             status_badge(ctx, d.status)
-        events = followup.direction_events(engine(ctx), ui_auth.scope(), d.id)
+        events = store(ctx).direction_events(d.id)
         notes = [e for e in events if e.note or e.action != "created"]
         if notes:
             with st.expander(ctx.t("followup_history", n=len(notes))):
@@ -250,8 +248,7 @@ def update_form(ctx: PageContext, d: DirectionRow, *, key: str) -> None:
             if not st.form_submit_button(ctx.t("followup_update_submit"), type="primary"):
                 return
     try:
-        followup.update_direction(
-            engine(ctx), ui_auth.scope(), d.id, status=None if status == d.stored_status else status, note=note
+        store(ctx).update_direction(d.id, status=None if status == d.stored_status else status, note=note
         )
     except (FollowUpError, AccessDenied) as exc:
         st.error(exc.message(ctx.lang), icon=":material/error:")
@@ -331,8 +328,7 @@ def assign_row(ctx: PageContext, progress) -> None:  # noqa: ANN001 - data_acces
 def notes(ctx: PageContext, *, indicator_id: str | None = None, year: int | None = None, period: str | None = None):  # noqa: ANN201
     """Notes on figures of the area's units that this person may read."""
     try:
-        return followup.list_notes(
-            engine(ctx), ui_auth.scope(), ctx.area.code, year=year, period=period, indicator_id=indicator_id
+        return store(ctx).notes(ctx.area.code, year=year, period=period, indicator_id=indicator_id
         )
     except AccessDenied:
         return []
@@ -401,10 +397,7 @@ def note_form(ctx: PageContext, code: str, indicator_id: str, *, key: str) -> No
     if not submitted:
         return
     try:
-        followup.add_note(
-            engine(ctx),
-            ui_auth.scope(),
-            area_code=code,
+        store(ctx).add_note(area_code=code,
             indicator_id=indicator_id,
             year=ctx.year,
             period=ctx.period,

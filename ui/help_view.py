@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import streamlit as st
 
+from i18n import escape_md, fmt_amount, fmt_target
 from rules import accumulates_over_year, better_direction
 from rules.model import STATUSES, Indicator, LocalText, Plan
 from ui import status
 from ui.frame import PageContext
-from ui.plan_text import element_name, fmt_amount, fmt_target, fmt_target_words, formula, join_words, md_escape
+from ui.plan_text import element_name, fmt_target_words, formula, join_words
 
 HIGHER_OPS = (">=", ">")
 # The section Plan.groups() gives indicators without a group.
@@ -56,11 +57,11 @@ def _tolerance_example(ctx: PageContext) -> str | None:
             )
         return ctx.t(
             "help_status_at_risk_example",
-            name=md_escape(ind.name.get(ctx.lang)),
+            name=escape_md(ind.name.get(ctx.lang)),
             year=year,
-            target=md_escape(fmt_target(target, ind.unit, ctx.lang)),
-            tolerance=md_escape(fmt_amount(tol, ind.unit, ctx.lang)),
-            band=md_escape(band),
+            target=escape_md(fmt_target(target, ind.unit, ctx.lang)),
+            tolerance=escape_md(fmt_amount(tol, ind.unit, ctx.lang)),
+            band=escape_md(band),
         )
     return None
 
@@ -77,7 +78,7 @@ def status_legend(ctx: PageContext) -> None:
                 if example:
                     st.markdown(example)
                 st.markdown(ctx.t("help_status_prorate"))
-                halved = [md_escape(ind.name.get(ctx.lang)) for ind in prorated_indicators(ctx.plan)]
+                halved = [escape_md(ind.name.get(ctx.lang)) for ind in prorated_indicators(ctx.plan)]
                 if halved:
                     st.markdown(ctx.t("help_status_prorate_list") + "\n" + "\n".join(f"- {n}" for n in halved))
                 else:
@@ -89,15 +90,15 @@ def status_legend(ctx: PageContext) -> None:
 def indicator_markdown(ctx: PageContext, ind: Indicator) -> str:
     """One indicator as a short list: formula, unit, targets per year, condition, source."""
     lang, plan = ctx.lang, ctx.plan
-    lines = [f"**{md_escape(ind.name.get(lang))}**", ""]
+    lines = [f"**{escape_md(ind.name.get(lang))}**", ""]
 
     def item(label_key: str, text: str) -> None:
         lines.append(f"- {ctx.t(label_key)}: {text}")
 
-    item("help_ind_formula", md_escape(formula(plan, ind, lang)))
+    item("help_ind_formula", escape_md(formula(plan, ind, lang)))
     item("help_ind_unit", ctx.t(f"unit_name_{ind.unit}"))
     years = [
-        ctx.t("help_ind_target_year", year=y, target=md_escape(fmt_target_words(ind.targets[y], ind.unit, lang)))
+        ctx.t("help_ind_target_year", year=y, target=escape_md(fmt_target_words(ind.targets[y], ind.unit, lang)))
         for y in sorted(ind.targets)
     ]
     item("help_ind_targets", "; ".join(years) if years else ctx.t("help_no_target_short"))
@@ -105,17 +106,17 @@ def indicator_markdown(ctx: PageContext, ind: Indicator) -> str:
     if all(tg.is_trend for tg in ind.targets.values()):
         item("help_ind_tolerance", ctx.t("help_ind_tolerance_trend"))
     elif ind.tolerance is not None:
-        item("help_ind_tolerance", md_escape(fmt_amount(ind.tolerance, ind.unit, lang)))
+        item("help_ind_tolerance", escape_md(fmt_amount(ind.tolerance, ind.unit, lang)))
     else:
         item("help_ind_tolerance", ctx.t("help_ind_tolerance_default"))
     if ind.requires_zero:
-        names = join_words([f"“{md_escape(element_name(plan, de, lang))}”" for de in ind.requires_zero], lang)
+        names = join_words([f"“{escape_md(element_name(plan, de, lang))}”" for de in ind.requires_zero], lang)
         item("help_ind_eligibility", ctx.t("help_ind_eligibility_text", names=names))
     if not ind.applies_to_communes:
         item("help_ind_scope", ctx.t("help_ind_scope_area"))
     if ind in prorated_indicators(plan):
         item("help_ind_prorate", ctx.t("help_ind_prorate_text"))
-    item("help_ind_source", md_escape(ind.source) if ind.source else ctx.t("help_ind_source_missing"))
+    item("help_ind_source", escape_md(ind.source) if ind.source else ctx.t("help_ind_source_missing"))
     return "\n".join(lines)
 
 
@@ -123,10 +124,10 @@ def indicators_section(ctx: PageContext, filename: str) -> None:
     """Every indicator of the plan, grouped as the plan groups them."""
     plan = ctx.plan
     years = ", ".join(str(y) for y in plan.years)
-    st.markdown(ctx.t("help_indicators_intro", file=md_escape(filename), count=len(plan.indicators), years=years))
+    st.markdown(ctx.t("help_indicators_intro", file=escape_md(filename), count=len(plan.indicators), years=years))
     for group in plan.groups():
         members = [ind for ind in plan.indicators if (ind.group or OTHER_GROUP) == group]
-        with st.expander(f"{md_escape(group.get(ctx.lang))} ({len(members)})", expanded=False):
+        with st.expander(f"{escape_md(group.get(ctx.lang))} ({len(members)})", expanded=False):
             for ind in members:
                 with st.container(border=True):
                     st.markdown(indicator_markdown(ctx, ind))

@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from data_access.progress import Progress
-from i18n import fmt_number, t
+from i18n import fmt_amount, fmt_number, t
 from rules import accumulates_over_year, better_direction, evaluate
 from rules.model import COMMUNES, OFF_TRACK, Indicator, LocalText
 from rules.scorecard import communes_met, communes_reported, ineligible_recognised
@@ -42,7 +42,7 @@ def definition(ctx: PageContext, ind: Indicator) -> None:
     elif ind.denominator == COMMUNES:
         lines.append(t("indicator_formula_communes", lang, numerator=_quoted(ctx, ind.numerator), unit=unit))
     else:
-        scale = sc.fmt_plain(ind.scale, "count", lang)
+        scale = fmt_amount(ind.scale, "count", lang)
         lines.append(
             t(
                 "indicator_formula_rate",

@@ -18,12 +18,12 @@ from __future__ import annotations
 import streamlit as st
 
 from data_access.progress import Progress
-from i18n import fmt_date, fmt_number
+from i18n import escape_md, fmt_date, fmt_number
 from rules.scorecard import off_track_worst_first, status_counts
 from ui import data, followup_view
 from ui.frame import PageContext
 from ui.projector import communes_off_track
-from ui.scorecard import escape_md, fmt_result, fmt_target, gap_text, shows_parts, when_text
+from ui.scorecard import fmt_result, fmt_target, gap_text, shows_parts, when_text
 from ui.status import STATUS_ORDER, STATUS_SYMBOL
 
 # How many indicators need direction on the first screen (3-5 in the issue; four fit

@@ -1,7 +1,7 @@
 """Streamlit pieces of the period-lock page: the closed periods, close, reopen.
 
-Reads and writes go through `data_access.locks`, which checks the admin role on the
-area again (the page hiding a button is not the protection).
+Reads and writes go through the viewer's door (`ui.auth.store()`), whose lock methods
+check the admin role on the area again (the page hiding a button is not the protection).
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from data_access import access, db, locks
+from data_access.store import WRITE_REFUSALS, LockRow
 from i18n import fmt_date, period_label, t
 from rules.model import OrgUnitRef
 from ui import auth as ui_auth
@@ -34,8 +34,8 @@ def who(ctx: PageContext) -> str:
     return (scope.display_name or scope.user) if scope.kind == "user" else t("locks_by_sample", ctx.lang)
 
 
-def locks_table(ctx: PageContext) -> list[locks.LockRow]:
-    rows = locks.list_locks(db.get_engine(ctx.db_url), ui_auth.scope())
+def locks_table(ctx: PageContext) -> list[LockRow]:
+    rows = ui_auth.store(ctx.db_url).locks()
     if not rows:
         st.info(t("locks_none", ctx.lang), icon=":material/lock_open:")
         return rows
@@ -90,14 +90,14 @@ def close_form(ctx: PageContext, years: list[int]) -> None:
         reason = st.text_input(t("locks_reason", ctx.lang), max_chars=300, key="locks_reason")
         if st.form_submit_button(t("locks_close_button", ctx.lang), icon=":material/lock:", type="primary"):
             try:
-                locks.close_period(db.get_engine(ctx.db_url), int(year), period, area, who(ctx), reason=reason)
-            except (locks.LockError, access.AccessDenied) as exc:
+                ui_auth.store(ctx.db_url).close_period(int(year), period, area, who(ctx), reason=reason)
+            except WRITE_REFUSALS as exc:
                 st.error(exc.message(ctx.lang))
             else:
                 _done(t("locks_closed", ctx.lang, period=period_label(period, int(year), ctx.lang), area=names[area]))
 
 
-def reopen_form(ctx: PageContext, rows: list[locks.LockRow]) -> None:
+def reopen_form(ctx: PageContext, rows: list[LockRow]) -> None:
     mine = [r for r in rows if data.can_read(ctx.db_url, r.area_code, "admin")]
     if not mine:
         return
@@ -108,10 +108,8 @@ def reopen_form(ctx: PageContext, rows: list[locks.LockRow]) -> None:
         if st.form_submit_button(t("locks_reopen_button", ctx.lang), icon=":material/lock_open:"):
             lock = mine[chosen]
             try:
-                locks.reopen_period(
-                    db.get_engine(ctx.db_url), lock.year, lock.period, lock.area_code, who(ctx), reason=reason
-                )
-            except (locks.LockError, access.AccessDenied) as exc:
+                ui_auth.store(ctx.db_url).reopen_period(lock.year, lock.period, lock.area_code, who(ctx), reason=reason)
+            except WRITE_REFUSALS as exc:
                 st.error(exc.message(ctx.lang))
             else:
                 _done(

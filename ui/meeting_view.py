@@ -15,19 +15,16 @@ import math
 import pandas as pd
 import streamlit as st
 
-from data_access import followup
 from data_access.access import AccessDenied
 from data_access.cli_followup import parse_day
 from data_access.followup import FollowUpError, MeetingRow
-from data_access.meeting_docx import meeting_record
 from data_access.progress import Progress
-from i18n import DEFAULT_LANG, fmt_date, local_today
+from i18n import DEFAULT_LANG, escape_md, fmt_date, local_today
 from rules.scorecard import indicator_numbers
-from ui import auth as ui_auth
 from ui import data
 from ui import followup_view as fv
 from ui.frame import PageContext
-from ui.scorecard import escape_md, fmt_result, fmt_target, when_text
+from ui.scorecard import fmt_result, fmt_target, when_text
 from ui.status import STATUS_ORDER, status_label
 
 RED = ("not_met", "at_risk")
@@ -69,7 +66,7 @@ def meeting_from_url(ctx: PageContext) -> MeetingRow | None:
     if not raw:
         return None
     try:
-        return followup.get_meeting(fv.engine(ctx), ui_auth.scope(), int(raw))
+        return fv.store(ctx).meeting(int(raw))
     except (ValueError, FollowUpError):
         st.error(ctx.t("followup_meeting_not_found", id=raw), icon=":material/error:")
         st.stop()
@@ -78,7 +75,7 @@ def meeting_from_url(ctx: PageContext) -> MeetingRow | None:
 
 def snapshot(ctx: PageContext, m: MeetingRow) -> list[dict]:
     """The progress records frozen when the meeting opened (never the live figures)."""
-    return followup.meeting_snapshot(fv.engine(ctx), ui_auth.scope(), m.id)
+    return fv.store(ctx).meeting_snapshot(m.id)
 
 
 def meeting_link(ctx: PageContext, m: MeetingRow | None, label: str, icon: str = ":material/groups:") -> None:
@@ -110,10 +107,7 @@ def open_form(ctx: PageContext) -> None:
     try:
         on = parse_day(day)
         progress = data.progress(ctx.db_url, ctx.year, ctx.period, ctx.area.code)
-        new_id = followup.open_meeting(
-            fv.engine(ctx),
-            ui_auth.scope(),
-            area_code=ctx.area.code,
+        new_id = fv.store(ctx).open_meeting(area_code=ctx.area.code,
             meeting_date=on,
             year=ctx.year,
             period=ctx.period,
@@ -130,7 +124,7 @@ def open_form(ctx: PageContext) -> None:
 
 def past_meetings(ctx: PageContext) -> None:
     try:
-        meetings = followup.list_meetings(fv.engine(ctx), ui_auth.scope(), ctx.area.code)
+        meetings = fv.store(ctx).meetings(ctx.area.code)
     except AccessDenied:
         meetings = []
     st.subheader(ctx.t("meeting_list_header"), anchor=False)
@@ -237,8 +231,8 @@ def red_cell_picker(ctx: PageContext, red: list[dict]) -> tuple[str | None, str 
 
 
 def due_section(ctx: PageContext, m: MeetingRow) -> None:
-    due = followup.due_for_meeting(fv.engine(ctx), ui_auth.scope(), m)
-    prev = followup.previous_meeting(fv.engine(ctx), ui_auth.scope(), m)
+    due = fv.store(ctx).due_for_meeting(m)
+    prev = fv.store(ctx).previous_meeting(m)
     st.subheader(ctx.t("meeting_due_header", n=len(due)), anchor=False)
     st.caption(
         ctx.t("meeting_due_since", date=fmt_date(prev.meeting_date, ctx.lang), until=fmt_date(m.meeting_date, ctx.lang))
@@ -251,7 +245,7 @@ def due_section(ctx: PageContext, m: MeetingRow) -> None:
 
 
 def given_section(ctx: PageContext, m: MeetingRow, red: list[dict]) -> None:
-    given = followup.list_directions(fv.engine(ctx), ui_auth.scope(), area_code=m.area_code, meeting_id=m.id)
+    given = fv.store(ctx).directions(area_code=m.area_code, meeting_id=m.id)
     st.subheader(ctx.t("meeting_given_header", n=len(given)), anchor=False)
     if not m.is_closed and fv.can_edit(ctx, m.area_code):
         commune, indicator = red_cell_picker(ctx, red)
@@ -277,12 +271,12 @@ def close_section(ctx: PageContext, m: MeetingRow) -> None:
             )
         if submitted:
             try:
-                followup.close_meeting(fv.engine(ctx), ui_auth.scope(), m.id, conclusions=conclusions)
+                fv.store(ctx).close_meeting(m.id, conclusions=conclusions)
             except (FollowUpError, AccessDenied) as exc:
                 st.error(exc.message(ctx.lang), icon=":material/error:")
             else:
                 st.rerun()
-    record = meeting_record(fv.engine(ctx), ui_auth.scope(), m.id, lang=ctx.lang, plan=ctx.plan)
+    record = fv.store(ctx).meeting_record(m.id, lang=ctx.lang, plan=ctx.plan)
     st.download_button(
         ctx.t("meeting_download" if m.is_closed else "meeting_download_draft"),
         data=record,

@@ -16,13 +16,14 @@ import pandas as pd
 import streamlit as st
 
 from data_access.progress import Progress
+from i18n import fmt_amount
 from rules import pace as rules_pace
 from rules.model import Indicator
 from rules.pace import Pace
 from rules.scorecard import indicator_numbers
 from ui import data
 from ui.frame import PageContext
-from ui.scorecard import fmt_plain, fmt_result, fmt_target
+from ui.scorecard import fmt_result, fmt_target
 
 PACE_SYMBOL = {"on_track": "✔", "accelerate": "▲", "unlikely": "✖"}
 PACE_TINT = {"on_track": "#CCEBDF", "accelerate": "#F8E3BC", "unlikely": "#F4D0BC"}
@@ -71,7 +72,7 @@ def method_text(ctx: PageContext, line: PaceLine) -> str:
         return ctx.t("pace_method_ratio")
     if line.pace.share == 0.5:
         return ctx.t("pace_method_double")
-    return ctx.t("pace_method_share", share=fmt_plain(line.pace.share * 100, "percent", ctx.lang))
+    return ctx.t("pace_method_share", share=fmt_amount(line.pace.share * 100, "percent", ctx.lang))
 
 
 def table(ctx: PageContext, lines: list[PaceLine], *, key: str) -> None:
@@ -92,7 +93,7 @@ def table(ctx: PageContext, lines: list[PaceLine], *, key: str) -> None:
                 cols["h1"]: fmt_result(x.h1, x.ind, ctx.lang),
                 cols["projected"]: fmt_result(x.pace.projected, x.ind, ctx.lang),
                 cols["target"]: fmt_target(x.ind, x.ind.targets.get(ctx.year), ctx.lang),
-                cols["needed"]: fmt_plain(x.pace.needed_h2, x.ind.unit, ctx.lang)
+                cols["needed"]: fmt_amount(x.pace.needed_h2, x.ind.unit, ctx.lang)
                 if x.pace.needed_h2 is not None
                 else "–",
                 cols["method"]: method_text(ctx, x),
@@ -154,7 +155,7 @@ def indicator_line(ctx: PageContext, ind: Indicator, progress: Progress) -> None
     x = found[0]
     needed = ""
     if x.pace.needed_h2 is not None:
-        needed = " " + ctx.t("pace_needed_sentence", needed=fmt_plain(x.pace.needed_h2, ind.unit, ctx.lang))
+        needed = " " + ctx.t("pace_needed_sentence", needed=fmt_amount(x.pace.needed_h2, ind.unit, ctx.lang))
     text = ctx.t(
         "pace_sentence",
         status=status_text(ctx, x.pace.status),

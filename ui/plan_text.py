@@ -1,5 +1,6 @@
-"""Plan entries as words: a target ("≥ 80 %", "giảm so với cùng kỳ năm trước"), a data
-element's name, an indicator's formula. Used by the what-if, projector and help pages.
+"""Plan entries as words: a target in a sentence ("từ 80 % trở lên"), a data element's
+name, an indicator's formula (a target's short form, "≥ 80 %", is `i18n.fmt_target`).
+Used by the what-if, projector and help pages.
 
 No Streamlit here, so the texts can be tested and reused anywhere; every word comes from
 the catalogue (i18n/catalogue/help.yaml, keys `help_op_*`, `help_trend_*`, ...).
@@ -7,28 +8,11 @@ the catalogue (i18n/catalogue/help.yaml, keys `help_op_*`, `help_trend_*`, ...).
 
 from __future__ import annotations
 
-from i18n import UNIT_SUFFIX, escape_md, fmt_number, fmt_value, t
+from i18n import fmt_amount, fmt_number, fmt_value, t
 from rules.model import COMMUNES, Indicator, Plan, Target
 from rules.suppression import is_masked
 
-OP_SYMBOL = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "="}
 OP_WORD_KEY = {">=": "help_op_ge", ">": "help_op_gt", "<=": "help_op_le", "<": "help_op_lt", "==": "help_op_eq"}
-
-
-def fmt_amount(number: float | None, unit: str, lang: str) -> str:
-    """A number in the indicator's unit without forced decimals: '80 %', '2,5 ‰', '16 /100.000'."""
-    if number is None:
-        return "–"
-    return f"{fmt_number(number, None, lang)}{t(UNIT_SUFFIX.get(unit, 'unit_count'), lang)}"
-
-
-def fmt_target(target: Target | None, unit: str, lang: str) -> str:
-    """A target in short form: '≥ 80 %', '< 3 ‰', '= 0', or the trend in words."""
-    if target is None:
-        return t("help_no_target_short", lang)
-    if target.is_trend:
-        return t(f"help_trend_{target.op}", lang)
-    return f"{OP_SYMBOL.get(target.op, target.op)} {fmt_amount(target.number, unit, lang)}"
 
 
 def fmt_target_words(target: Target | None, unit: str, lang: str) -> str:
@@ -40,10 +24,11 @@ def fmt_target_words(target: Target | None, unit: str, lang: str) -> str:
     return t(OP_WORD_KEY[target.op], lang, n=fmt_amount(target.number, unit, lang))
 
 
-def element_name(plan: Plan, de_id: str, lang: str) -> str:
-    """What communes report, by name; `communes` is the built-in 'each commune counts 1'."""
+def element_name(plan: Plan, de_id: str, lang: str, communes_key: str = "help_communes_denominator") -> str:
+    """What communes report, by name (else its id); `communes` is the built-in 'each commune
+    counts 1', named by `communes_key` as the sentence around it needs."""
     if de_id == COMMUNES:
-        return t("help_communes_denominator", lang)
+        return t(communes_key, lang)
     de = plan.data_elements.get(de_id)
     return de.name.get(lang) if de is not None else de_id
 
@@ -61,9 +46,6 @@ def formula(plan: Plan, ind: Indicator, lang: str) -> str:
     return t(
         "help_formula_rate", lang, numerator=num, denominator=element_name(plan, ind.denominator, lang), scale=scale
     )
-
-
-md_escape = escape_md  # the one escaping function (i18n), under the name the pages import
 
 
 def join_words(items: list[str], lang: str) -> str:

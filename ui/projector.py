@@ -30,7 +30,7 @@ import pydeck as pdk
 import streamlit as st
 
 from data_access.progress import Progress
-from i18n import fmt_date, fmt_number, local_today
+from i18n import escape_md, fmt_date, fmt_number, fmt_target, local_today
 from rules import ProgressRow
 from rules.model import JUDGED_STATUSES, STATUSES, Indicator
 from rules.scorecard import OffTrack, focus_indicator, off_track_worst_first, status_counts
@@ -40,7 +40,7 @@ from ui import data
 from ui.charts import axis_label_expr
 from ui.frame import PageContext, keep_in_url
 from ui.map import MAX_POLYGONS, CompactDeck, label_offsets, polygons_of
-from ui.plan_text import fmt_count, fmt_shown, fmt_target, md_escape
+from ui.plan_text import fmt_count, fmt_shown
 from ui.scorecard import fmt_result, name_list
 from ui.status import STATUS_COLOR, STATUS_ORDER, STATUS_RGB, STATUS_SYMBOL, status_label
 
@@ -211,7 +211,7 @@ def _deck(ctx: PageContext, under: dict[str, Callable[[PageContext, Progress], N
 
 
 def _subtitle(ctx: PageContext) -> str:
-    return md_escape(
+    return escape_md(
         ctx.t("projector_subtitle", area=ctx.area.full_name, year=ctx.year, period=ctx.t(f"period_{ctx.period}"))
     )
 
@@ -252,7 +252,7 @@ def _footer(ctx: PageContext, n: int) -> None:
         today=fmt_date(local_today(), ctx.lang),
     )
     with st.container(key="proj_footer", horizontal=True, vertical_alignment="center"):
-        st.markdown(md_escape(text), width="stretch")
+        st.markdown(escape_md(text), width="stretch")
         st.page_link(
             "pages/overview.py", label=ctx.t("projector_exit"), icon=":material/close:", query_params=ctx.link_params()
         )
@@ -268,7 +268,7 @@ def _has_figures(progress: Progress) -> bool:
 def _no_data(ctx: PageContext) -> None:
     period = ctx.t(f"period_{ctx.period}")
     with st.container(key="proj_list"):
-        st.markdown(ctx.t("projector_no_data", period=period, year=ctx.year, area=md_escape(ctx.area.full_name)))
+        st.markdown(ctx.t("projector_no_data", period=period, year=ctx.year, area=escape_md(ctx.area.full_name)))
 
 
 def _count_card(ctx: PageContext, status: str, count: int) -> None:
@@ -291,9 +291,9 @@ def _indicator_line(ctx: PageContext, row: ProgressRow) -> str:
     ind = ctx.plan.indicator(row.indicator_id)
     return ctx.t(
         "projector_worst_line",
-        name=md_escape(ind.name.get(ctx.lang)),
-        value=md_escape(shown_value(ind, row, ctx.lang)),
-        target=md_escape(fmt_target(ind.targets.get(ctx.year), ind.unit, ctx.lang)),
+        name=escape_md(ind.name.get(ctx.lang)),
+        value=escape_md(shown_value(ind, row, ctx.lang)),
+        target=escape_md(fmt_target(ind.targets.get(ctx.year), ind.unit, ctx.lang)),
     )
 
 
@@ -512,7 +512,7 @@ def map_slide(ctx: PageContext, progress: Progress) -> None:
         else:
             unit = "dots"
     with st.container(key="proj_list"):
-        st.markdown(f"### {md_escape(ind.name.get(ctx.lang))}")
+        st.markdown(f"### {escape_md(ind.name.get(ctx.lang))}")
     left, right = st.columns([3, 1], gap="medium")
     with left:
         if not bounds:
@@ -572,7 +572,7 @@ def _legend(
             target=fmt_target(ind.targets.get(ctx.year), ind.unit, ctx.lang),
             status=status_label(area_row.status, ctx.lang),
         )
-        st.markdown(md_escape(text))
+        st.markdown(escape_md(text))
         if not ind.applies_to_communes:
             st.markdown(ctx.t("projector_map_area_only"))
     with st.container(key="proj_note"):
@@ -605,7 +605,7 @@ def offtrack_slide(ctx: PageContext, progress: Progress) -> None:
     if silent:  # above the cards, so it never meets the footer
         with st.container(key="proj_summary"):
             names = name_list(silent, ctx.lang, limit=NAMES_ON_SLIDE)
-            st.markdown(md_escape(ctx.t("projector_not_reported", names=names)))
+            st.markdown(escape_md(ctx.t("projector_not_reported", names=names)))
     communes = communes_off_track(progress)
     if not communes:
         with st.container(key="proj_list"):
@@ -615,7 +615,7 @@ def offtrack_slide(ctx: PageContext, progress: Progress) -> None:
         for col, item in zip(cols, communes[start_at : start_at + 3], strict=False):
             with col, st.container(key=f"proj_commune_{item.code}"):
                 with st.container(key=f"proj_name_{item.code}"):
-                    st.markdown(md_escape(item.name))
+                    st.markdown(escape_md(item.name))
                 with st.container(key=f"proj_line_{item.code}"):
                     line = f"{STATUS_SYMBOL['not_met']} {item.not_met} {ctx.t('status_not_met').lower()}"
                     if item.at_risk:
@@ -628,7 +628,7 @@ def offtrack_slide(ctx: PageContext, progress: Progress) -> None:
 
 
 def _indicator_list(ctx: PageContext, ids: tuple[str, ...], shown: int) -> str:
-    lines = [f"- {md_escape(ctx.plan.indicator(i).name.get(ctx.lang))}" for i in ids[:shown]]
+    lines = [f"- {escape_md(ctx.plan.indicator(i).name.get(ctx.lang))}" for i in ids[:shown]]
     if len(ids) > shown:
         lines.append(f"- {ctx.t('projector_offtrack_more', count=len(ids) - shown)}")
     return "\n".join(lines)
@@ -727,13 +727,13 @@ def trends_slide(ctx: PageContext, progress: Progress) -> None:
         points = trend_points(ctx, element, years, len(progress.communes))
         with col:
             with st.container(key=f"proj_line_{element}"):
-                st.markdown(md_escape(name))
+                st.markdown(escape_md(name))
             if not points:
                 st.markdown(ctx.t("projector_trend_empty"))
                 continue
             if all(is_masked(p.value) for p in points):  # empty bars would say nothing
                 with st.container(key=f"proj_detail_{element}"):
-                    st.markdown(md_escape(ctx.t("reports_chart_all_hidden", name=name)))
+                    st.markdown(escape_md(ctx.t("reports_chart_all_hidden", name=name)))
                 continue
             # The box's height follows the screen (CSS, 52vh); the chart stretches to fill it.
             with st.container(key=f"proj_chartbox_{element}"):
@@ -745,7 +745,7 @@ def trends_slide(ctx: PageContext, progress: Progress) -> None:
                     alt=ctx.t("projector_trend_alt", name=name),
                 )
             with st.container(key=f"proj_detail_{element}"):
-                st.markdown(md_escape(_trend_sentence(ctx, points)))
+                st.markdown(escape_md(_trend_sentence(ctx, points)))
 
 
 def _trend_sentence(ctx: PageContext, points: list[TrendPoint]) -> str:

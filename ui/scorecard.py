@@ -22,6 +22,7 @@ import streamlit as st
 
 from data_access.progress import Progress
 from i18n import escape_md, fmt_date, fmt_number, fmt_value, t
+from i18n import fmt_target as i18n_fmt_target
 from rules import AreaValue, ProgressRow, area_value
 from rules.model import COMMUNES, Indicator, LocalText, Plan, Target
 from rules.scorecard import (
@@ -35,11 +36,10 @@ from rules.scorecard import (
     status_counts,
 )
 from rules.suppression import is_masked
-from ui import data, reform
+from ui import data, plan_text, reform
 from ui.frame import PageContext
 from ui.status import STATUS_SYMBOL, status_label
 
-OPS = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "="}
 # Light tints of the Okabe-Ito status colours: dark text stays readable on a projector.
 STATUS_TINT = {
     "met": "#CCEBDF",
@@ -82,10 +82,8 @@ def phrase(name: LocalText, lang: str) -> str:
 
 
 def element_name(plan: Plan, element: str | None, lang: str) -> str:
-    if element == COMMUNES:
-        return t("scorecard_communes_in_scope", lang)
-    de = plan.data_elements.get(element or "")
-    return de.name.get(lang) if de else (element or "")
+    """`ui.plan_text.element_name`, with the built-in `communes` as 'communes in scope'."""
+    return plan_text.element_name(plan, element or "", lang, communes_key="scorecard_communes_in_scope")
 
 
 def name_list(names: list[str], lang: str, limit: int = NAMES_LISTED) -> str:
@@ -110,26 +108,16 @@ def fmt_target(
     prorated: bool = False,
     year: int | None = None,
 ) -> str:
-    """'≥ 80 %', '< 3 ‰', 'Giảm so với cùng kỳ 2023' (with `year`, the target's year) or
-    'Giảm so với cùng kỳ năm trước'; H1 pro-rating spelled out."""
-    if target is None:
-        return t("scorecard_no_target", lang)
-    if target.is_trend:
-        if year is not None:
-            return t(f"scorecard_target_{target.op}_year", lang, year=year - 1)
-        return t(f"scorecard_target_{target.op}", lang)
-    text = f"{OPS.get(target.op, target.op)} {fmt_plain(target.number, ind.unit, lang)}"
-    if prorated and expected is not None:
-        half = f"{OPS.get(target.op, target.op)} {fmt_plain(expected, ind.unit, lang)}"
+    """`i18n.fmt_target` ('≥ 80 %', '< 3 ‰') in the scorecard's words: a trend as
+    'Giảm so với cùng kỳ 2023' (with `year`, the target's year) or 'Giảm so với cùng kỳ
+    năm trước'; H1 pro-rating spelled out."""
+    if target is not None and target.is_trend and year is not None:
+        return t(f"scorecard_target_{target.op}_year", lang, year=year - 1)
+    text = i18n_fmt_target(target, ind.unit, lang, trend_key="scorecard_target_{op}", none_key="scorecard_no_target")
+    if target is not None and not target.is_trend and prorated and expected is not None:
+        half = i18n_fmt_target(Target(target.op, expected, ""), ind.unit, lang)
         return t("scorecard_target_half", lang, half=half, year_target=text)
     return text
-
-
-def fmt_plain(value: float | None, unit: str, lang: str) -> str:
-    """A number as the plan writes it: '80 %', '2,5 ‰' (no trailing ',0')."""
-    if value is None:
-        return "–"
-    return fmt_value(value, unit, lang, decimals=0 if float(value).is_integer() else None)
 
 
 def fmt_result(value: float | None, ind: Indicator, lang: str, expected: float | None = None) -> str:

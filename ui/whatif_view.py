@@ -13,14 +13,14 @@ import pandas as pd
 import streamlit as st
 
 from data_access.progress import Progress
-from i18n import fmt_number, fmt_value
+from i18n import OP_SYMBOL, escape_md, fmt_amount, fmt_number, fmt_target, fmt_value
 from rules import Simulation, better_direction
 from rules.columnar import FigureMatrix, LazyRows
 from rules.model import OFF_TRACK, Indicator, Target
 from rules.suppression import is_masked
 from ui import data, reform, status
 from ui.frame import PageContext, url_widget
-from ui.plan_text import OP_SYMBOL, element_name, fmt_amount, fmt_target, md_escape
+from ui.plan_text import element_name
 from ui.scorecard import delta_text
 
 # Commune tables stop here (with "và N xã khác"), as the app's other commune lists do.
@@ -91,7 +91,7 @@ def target_lever(ctx: PageContext, ind: Indicator) -> Target | None:
             key=target_key(ind.id, ctx.year),
         )
         target = Target(plan_target.op, float(number), f"{plan_target.op} {number:g}")
-    st.caption(ctx.t("whatif_target_plan", target=md_escape(fmt_target(plan_target, ind.unit, ctx.lang))))
+    st.caption(ctx.t("whatif_target_plan", target=escape_md(fmt_target(plan_target, ind.unit, ctx.lang))))
     return target
 
 
@@ -180,7 +180,7 @@ def before_after(ctx: PageContext, ind: Indicator, sim: Simulation, changed: boo
     if not changed:
         st.info(ctx.t("whatif_nothing_changed"), icon=":material/touch_app:")
         return
-    area = md_escape(ctx.area.full_name)
+    area = escape_md(ctx.area.full_name)
     before, after = sim.before.status, sim.after.status
     if before != after:
         text = ctx.t(
@@ -287,7 +287,7 @@ def notes(ctx: PageContext, sim: Simulation, names: dict[str, str]) -> None:
     st.subheader(ctx.t("whatif_notes_title"))
     lines = []
     for note in sim.notes:
-        commune = md_escape(names.get(note.commune_code or "", note.commune_code or ctx.area.full_name))
+        commune = escape_md(names.get(note.commune_code or "", note.commune_code or ctx.area.full_name))
         value = fmt_number(note.value, None, ctx.lang) if note.value is not None else "–"
         lines.append("- " + ctx.t(f"whatif_note_{note.key}", commune=commune, value=value))
     st.markdown("\n".join(lines))

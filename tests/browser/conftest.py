@@ -160,3 +160,22 @@ def assert_no_error(page) -> None:
     """No exception box and no traceback on the page."""
     assert page.locator('[data-testid="stException"]').count() == 0, page_text(page)[:2000]
     assert "Traceback" not in page_text(page)
+
+
+def shoot_both(page, name: str, settle_ms: int = 300) -> None:
+    """The page at 1280x720 and at 1920x1080, back to 1280x720 after (what every page is checked at)."""
+    for width, height in ((1280, 720), (1920, 1080)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.wait_for_timeout(settle_ms)
+        screenshot(page, name)
+    page.set_viewport_size({"width": 1280, "height": 720})
+
+
+def own_sample_server(browser, db_factory, templates: dict[str, str]) -> AppServer:
+    """A server on its own copy of the sample (a test that writes must not move another's
+    figures), warmed at the root; `server.db_url` is that copy."""
+    url = db_factory.new("sqlite", template=templates["sqlite"])
+    server = AppServer(url, env={"AUTH_MODE": "none"})
+    open_page(browser, server.url + "/").close()  # warm: the root switches off the legacy pages/ mode
+    server.db_url = url
+    return server

@@ -12,7 +12,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from data_access import db
-from data_access.importer import MAX_ISSUES
+from data_access.intake import MAX_ISSUES
 from tests.browser.conftest import AppServer, assert_no_error, open_page, page_text, screenshot, wait_ready
 from tests.conftest import PG_ADMIN_URL
 from tests.test_hardening import (

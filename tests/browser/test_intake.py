@@ -14,11 +14,10 @@ from sqlalchemy import select, update
 
 from data_access import db
 from data_access.models import AuditEntry, DataValue, OrgUnit
-from tests.browser.conftest import AppServer, assert_no_error, open_page, page_text, screenshot, wait_ready
+from tests.browser.conftest import AppServer, assert_no_error, open_page, page_text, shoot_both, wait_ready
 from tests.conftest import REPO
 
 pytestmark = pytest.mark.browser
-VIEWPORTS = ((1280, 720), (1920, 1080))
 
 
 def sample_value(code: str, year: int, period: str, de: str) -> float:
@@ -64,11 +63,6 @@ def intake_server(browser, intake_db) -> Iterator[AppServer]:
     server.stop()
 
 
-def shoot(page, name: str) -> None:
-    for width, height in VIEWPORTS:
-        page.set_viewport_size({"width": width, "height": height})
-        page.wait_for_timeout(400)
-        screenshot(page, name)
 
 
 def test_upload_dry_run_confirm_then_the_audit_lists_the_change(browser, intake_server, intake_db, tmp_path):
@@ -94,7 +88,7 @@ def test_upload_dry_run_confirm_then_the_audit_lists_the_change(browser, intake_
     assert any("Mới" in m and m.strip().endswith("1") for m in metrics), metrics
     assert any("Thay đổi" in m and m.strip().endswith("1") for m in metrics), metrics
     page.get_by_text("3. Kiểm tra và xác nhận").scroll_into_view_if_needed()
-    shoot(page, "intake_import_dry_run")
+    shoot_both(page, "intake_import_dry_run", 400)
 
     page.get_by_role("textbox", name="Người nhập (họ tên)").fill("Nguyễn Văn Hùng")
     page.get_by_role("textbox", name="Người nhập (họ tên)").press("Enter")
@@ -104,7 +98,7 @@ def test_upload_dry_run_confirm_then_the_audit_lists_the_change(browser, intake_
     wait_ready(page)
     assert_no_error(page)
     assert "2 thay đổi (1 mới, 1 sửa" in page_text(page)
-    shoot(page, "intake_import_done")
+    shoot_both(page, "intake_import_done", 400)
     page.close()
 
     page = open_page(
@@ -123,7 +117,7 @@ def test_upload_dry_run_confirm_then_the_audit_lists_the_change(browser, intake_
             )
         ).all()
     assert sorted(changes, key=str) == sorted([(old, new, path.name), (None, 0.0, path.name)], key=str)
-    shoot(page, "intake_audit")
+    shoot_both(page, "intake_audit", 400)
     page.close()
 
 
@@ -132,7 +126,7 @@ def test_reporting_status_page(browser, intake_server):
     assert_no_error(page)
     text = page_text(page)
     assert "Hạn nộp" in text and "An Lạc" in text
-    shoot(page, "intake_completeness")
+    shoot_both(page, "intake_completeness", 400)
     page.close()
 
 
@@ -142,7 +136,7 @@ def test_data_quality_page(browser, intake_server):
     text = page_text(page)
     assert "Tuấn Đạo" in text and "Cần xem lại" in text and "Mở trang xã" in text
     assert text.index("Đại Sơn") < text.index("Tuấn Đạo")  # the error before the warning
-    shoot(page, "intake_quality")
+    shoot_both(page, "intake_quality", 400)
     page.get_by_role("link", name="Mở trang xã").first.click()
     wait_ready(page)
     assert "commune=07627" in page.url  # (year and period are the defaults: not in the URL)

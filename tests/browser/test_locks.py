@@ -6,26 +6,18 @@ from __future__ import annotations
 import pytest
 
 from data_access import db, locks
-from tests.browser.conftest import AppServer, assert_no_error, open_page, page_text, screenshot, wait_ready
+from tests.browser.conftest import assert_no_error, open_page, own_sample_server, page_text, shoot_both, wait_ready
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
 def locks_server(_seeded_templates, db_factory, browser):
-    url = db_factory.new("sqlite", template=_seeded_templates["sqlite"])
-    server = AppServer(url, env={"AUTH_MODE": "none"})
-    open_page(browser, server.url + "/").close()  # warm: the root switches off the legacy pages/ mode
-    server.db_url = url
+    server = own_sample_server(browser, db_factory, _seeded_templates)
     yield server
     server.stop()
 
 
-def shoot(page, name: str) -> None:
-    for width, height in ((1280, 720), (1920, 1080)):
-        page.set_viewport_size({"width": width, "height": height})
-        page.wait_for_timeout(300)
-        screenshot(page, name)
 
 
 def test_close_a_period_then_an_import_is_refused(browser, locks_server, tmp_path):
@@ -37,7 +29,7 @@ def test_close_a_period_then_an_import_is_refused(browser, locks_server, tmp_pat
     page.get_by_text("Đã khoá sổ").wait_for(timeout=30_000)
     wait_ready(page)
     assert_no_error(page)
-    shoot(page, "locks_closed")
+    shoot_both(page, "locks_closed")
     page.close()
     engine = db.get_engine(locks_server.db_url)
     assert [(lk.year, lk.period, lk.area_code) for lk in locks.list_locks(engine)] == [(2025, "FY", "220")]
@@ -54,5 +46,5 @@ def test_close_a_period_then_an_import_is_refused(browser, locks_server, tmp_pat
     wait_ready(page)
     assert_no_error(page)
     assert not page.get_by_role("button", name="Xác nhận").count()
-    shoot(page, "locks_import_refused")
+    shoot_both(page, "locks_import_refused")
     page.close()

@@ -19,7 +19,8 @@ from data_access import db, followup
 from data_access.progress import compute_progress
 from data_access.targets import load_plan
 from i18n import fmt_date, local_today
-from tests.browser.conftest import REPO, AppServer, assert_no_error, open_page, page_text, screenshot, wait_ready
+from tests.browser.conftest import assert_no_error, open_page, own_sample_server, page_text, shoot_both, wait_ready
+from tests.conftest import REPO
 from ui.scorecard import fmt_result
 
 pytestmark = pytest.mark.browser
@@ -28,20 +29,11 @@ INDICATOR = "hotline_111_sessions"  # a count the import moves: area value = sum
 
 @pytest.fixture(scope="module")
 def meeting_server(_seeded_templates, db_factory, browser):
-    url = db_factory.new("sqlite", template=_seeded_templates["sqlite"])
-    server = AppServer(url, env={"AUTH_MODE": "none"})
-    open_page(browser, server.url + "/").close()  # warm: the root switches off the legacy pages/ mode
-    server.db_url = url
+    server = own_sample_server(browser, db_factory, _seeded_templates)
     yield server
     server.stop()
 
 
-def shoot(page, name: str) -> None:
-    for width, height in ((1280, 720), (1920, 1080)):
-        page.set_viewport_size({"width": width, "height": height})
-        page.wait_for_timeout(300)
-        screenshot(page, name)
-    page.set_viewport_size({"width": 1280, "height": 720})
 
 
 def _tab(page, name: str) -> None:
@@ -88,17 +80,17 @@ def test_a_whole_meeting_on_the_sample(browser, meeting_server, tmp_path):
     page = open_page(browser, f"{meeting_server.url}/meeting?year=2025&period=FY&area=220")
     assert_no_error(page)
     assert "Chưa có cuộc họp nào" in page_text(page)
-    shoot(page, "meeting_start")
+    shoot_both(page, "meeting_start")
     _open_meeting(page, fmt_date(today), "Nguyễn Văn An")
     meeting_url = page.url
     assert "meeting=" in meeting_url
     text = page_text(page)
     assert "Nguyễn Văn An" in text and old_text in text
-    shoot(page, "meeting_figures")
+    shoot_both(page, "meeting_figures")
 
     _tab(page, "3. Giao việc")
     first = _give_from_red_cell(page, 0, "Rà soát các điểm nước nguy hiểm", "Công an xã", due)
-    shoot(page, "meeting_given_one")
+    shoot_both(page, "meeting_given_one")
 
     # A report lands mid-meeting: 50 more hotline sessions in the first commune.
     commune = before.communes[0]
@@ -148,7 +140,7 @@ def test_a_whole_meeting_on_the_sample(browser, meeting_server, tmp_path):
     page.get_by_text("Cuộc họp đã kết thúc lúc").wait_for(timeout=30_000)
     wait_ready(page)
     assert_no_error(page)
-    shoot(page, "meeting_closed")
+    shoot_both(page, "meeting_closed")
     with page.expect_download() as info:
         page.get_by_role("button", name="Tải thông báo kết luận (.docx)").click()
     out = tmp_path / "bien-ban.docx"
@@ -172,5 +164,5 @@ def test_a_whole_meeting_on_the_sample(browser, meeting_server, tmp_path):
     assert "Việc đến hạn từ cuộc họp trước (2)" in text
     assert "Rà soát các điểm nước nguy hiểm" in text and "Mở lớp dạy bơi cho trẻ em" in text
     assert "Quá hạn" in text  # due 10 days after the first meeting, still open 20 days after
-    shoot(page, "meeting_next_due")
+    shoot_both(page, "meeting_next_due")
     page.close()

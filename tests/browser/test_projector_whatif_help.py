@@ -12,9 +12,8 @@ import time
 import pytest
 
 from data_access.targets import load_plan
-from i18n import t
+from i18n import fmt_target, t
 from tests.browser.conftest import REPO, VIEWPORTS, assert_no_error, open_page, page_text, screenshot, wait_ready
-from ui.plan_text import fmt_target
 
 pytestmark = pytest.mark.browser
 

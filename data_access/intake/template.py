@@ -25,9 +25,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy import Engine
 
 from data_access import queries
-from data_access.audit import LOCAL_TZ
 from data_access.progress import resolve_area
-from i18n import spreadsheet_text, t
+from i18n import local_now, spreadsheet_text, t
 from rules.model import DataElement, OrgUnitRef, Plan
 
 LANG = "vi"  # the template goes to communes: Vietnamese only
@@ -133,7 +132,7 @@ def build_template(
     ws.freeze_panes = "C3"
     ws.sheet_view.zoomScale = 100
 
-    _info_sheet(wb, plan, area, year, period, period_name, len(communes), len(ids), now or datetime.now(LOCAL_TZ))
+    _info_sheet(wb, plan, area, year, period, period_name, len(communes), len(ids), now or local_now())
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
