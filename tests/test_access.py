@@ -551,10 +551,12 @@ def _views(a: str, b: str) -> list[tuple[str, dict[str, str]]]:
 
 
 def _normalised(dump: list[str], url: str) -> list[str]:
-    """The dump without what differs on every run: the URL and pandas Styler's random ids."""
+    """The dump without what differs on every run: the URL, pandas Styler's random ids and
+    a deferred download's file id (the file itself is written on the click)."""
     out = []
     for d in dump:
         d = d.replace(url, "<url>")
+        d = re.sub(r'deferred_file_id: "\w+"', 'deferred_file_id: "<id>"', d)
         for uid in set(re.findall(r'uuid: "(\w+)"', d)):
             d = d.replace(uid, "<uuid>")
         out.append(d)
