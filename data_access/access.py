@@ -349,13 +349,13 @@ def compute_progress(
     engine: Engine, scope: AccessScope | None, plan: Plan, year: int, period: str, area_code: str | None = None
 ) -> Progress:
     """`progress.compute_progress` for an area the scope may read (default: the plan's)."""
-    from data_access.place_resolution import period_end
     from data_access.progress import compute_progress as _compute
-    from data_access.progress import resolve_area
+    from data_access.progress import resolve_plan_area
 
-    # The plan's area as it was on the period's last day: on today's tree "Sơn Động" is
-    # both the old district and the new xã, and "Bắc Ninh" both the old and new province.
-    code = area_code or resolve_area(engine, plan.area, period_end(year, period)).code
+    # The plan's area as written for its first year (a 2024 plan's "Sơn Động" is the
+    # district, not today's Xã Sơn Động); viewed after it was abolished it stands for the
+    # communes that replaced it (data_access.queries.successors_of).
+    code = area_code or resolve_plan_area(engine, plan).code
     require_area(engine, scope, code)
     return _compute(engine, plan, year, period, code)
 

@@ -16,7 +16,8 @@ from sqlalchemy import Engine
 from data_access import queries
 from data_access.place_resolution import is_valid_on, period_end
 from data_access.standard_elements import STANDARD_DATA_ELEMENTS
-from data_access.targets import match_area
+from data_access.targets import LEVEL_RANK, match_area
+from i18n import local_today
 from rules import AreaValue, ProgressRow, evaluate_plan_with_groups
 from rules.columnar import FigureMatrix, area_value_columnar, plan_rows_columnar
 from rules.lineage import Merger, carry_forward
@@ -51,6 +52,9 @@ class Progress:
     # Commune -> the old units whose figures of the year before were carried into its
     # `previous_figures` (times their shares); empty when no commune was formed since.
     carried_from: Mapping[str, tuple[Predecessor, ...]] = field(default_factory=dict)
+    # The day the area ceased (a district abolished in 2025) when the period is later: its
+    # `communes` are then the units of the period that took its communes over.
+    ended_on: date | None = None
 
     @property
     def area_rows(self) -> list[ProgressRow]:
@@ -157,6 +161,29 @@ def resolve_area(engine: Engine, text: str, on: date | None = None) -> OrgUnitRe
     return found
 
 
+def plan_days(plan: Plan) -> tuple[date, date]:
+    """The days a plan's area is looked up on: the start and the end of its first year
+    (a plan is written for the units of its time)."""
+    first = min(plan.years) if plan.years else local_today().year
+    return date(first, 1, 1), date(first, 12, 31)
+
+
+def resolve_plan_area(engine: Engine, plan: Plan) -> OrgUnitRef:
+    """The unit the plan's `area` names, as written for the plan's first year: "Sơn Động"
+    of a 2024 plan is the district, "Chi Lăng" of a 2025 district plan the district (not
+    the Xã Chi Lăng of 2026), "Bắc Ninh" of a 2025–2026 plan the new province. Among the
+    units the text names on either day, the highest level wins, then the later one."""
+    start, end = plan_days(plan)
+    found = [u for u in (_match_on(engine, plan.area, day) for day in (end, start)) if u is not None]
+    if not found:
+        return resolve_area(engine, plan.area)
+    return min(found, key=lambda u: LEVEL_RANK.get(u.level, 9))  # end day first: ties keep it
+
+
+def _match_on(engine: Engine, text: str, day: date) -> OrgUnitRef | None:
+    return match_area(text, queries.list_org_units(engine, day))
+
+
 def compute_progress(
     engine: Engine, plan: Plan, year: int, period: str, area_code: str | None = None, *, reference: bool = False
 ) -> Progress:
@@ -168,17 +195,30 @@ def compute_progress(
     """
     # The units that report this period: those valid on its last day (places.md).
     on = period_end(year, period)
-    area = queries.org_unit(engine, area_code, on) if area_code else None
-    if area is None:
+    gone = queries.successors_of(engine, area_code, on) if area_code else None
+    area = queries.org_unit(engine, area_code, on) if area_code and gone is None else None
+    if gone is not None:
+        area = gone.area
+    elif area is None:
         area = resolve_area(engine, plan.area, on)
-    communes = queries.communes_in(engine, area.code, year, on=on)
     needed = plan.used_data_elements()
-    read = queries.figures_in_area if reference else queries.figure_matrices
-    figures = read(engine, area.code, [(year, period), (year - 1, period)], needed, on=on)
+    periods = [(year, period), (year - 1, period)]
+    if gone is not None:
+        # A district abolished before the period's end (1 July 2025): it stands for the
+        # communes that took its communes over, their figures read by code.
+        communes = list(gone.communes)
+        figures = queries.figures_for_codes(engine, [c.code for c in communes], periods, needed, valid_on=on)
+    else:
+        communes = queries.communes_in(engine, area.code, year, on=on)
+        read = queries.figures_in_area if reference else queries.figure_matrices
+        figures = read(engine, area.code, periods, needed, on=on)
     current, previous = figures[(year, period)], figures[(year - 1, period)]
-    carried = across_reform(engine, area.code, [(year - 1, period)], {(year - 1, period): previous}, communes, on, plan)
+    carried = across_reform(
+        engine, area.code, [(year - 1, period)], {(year - 1, period): previous}, communes, on, plan,
+        by_codes=gone is not None,
+    )
     previous = carried.figures[(year - 1, period)]
-    parts = queries.parts_of(engine, area.code, year, on=on) if area.level != "commune" else []
+    parts = queries.parts_of(engine, area.code, year, on=on) if area.level != "commune" and gone is None else []
     evaluate = evaluate_plan_with_groups if reference else plan_rows_columnar
     rows, part_rows = evaluate(plan, year, period, area, communes, current, previous, groups=parts)
     return Progress(
@@ -190,10 +230,15 @@ def compute_progress(
         rows=tuple(rows),
         figures=current,
         previous_figures=previous,
-        latest_update=queries.latest_update(engine, area.code, year, period),
+        latest_update=(
+            queries.latest_update_of(engine, [c.code for c in communes], year, period)
+            if gone is not None
+            else queries.latest_update(engine, area.code, year, period)
+        ),
         parts=tuple(unit for unit, _ in parts),
         part_rows=tuple(part_rows),
         carried_from=carried.sources.get((year - 1, period), {}),
+        ended_on=gone.ended_on if gone is not None else None,
     )
 
 
@@ -230,6 +275,8 @@ def across_reform(
     on: date,
     plan: Plan | None = None,
     data_elements: Sequence[str] | None = None,
+    *,
+    by_codes: bool = False,
 ) -> Carried:
     """The one place where earlier figures cross a merger (places.md, "Comparisons").
 
@@ -241,7 +288,10 @@ def across_reform(
     Used by the year-before comparison, the trends and the commune history alike.
     """
     codes = {c.code for c in communes}
-    rows = [r for r in queries.predecessors_in(engine, area_code, on) if r.new_code in codes]
+    if by_codes:  # the successors of an abolished area are not under its path
+        rows = queries.predecessors_of_codes(engine, sorted(codes), on)
+    else:
+        rows = [r for r in queries.predecessors_in(engine, area_code, on) if r.new_code in codes]
     figures: dict[tuple[int, str], Mapping[str, Mapping[str, float]]] = dict(read)
     sources: dict[tuple[int, str], dict[str, tuple[Predecessor, ...]]] = {}
     if not rows:
@@ -289,6 +339,11 @@ def history_across_reform(
     if not wanted:
         return Carried({}, {})
     day = on or period_end(*wanted[-1])
+    gone = queries.successors_of(engine, area_code, day)
+    if gone is not None:  # an abolished district: the history of the communes that replaced it
+        codes = [c.code for c in gone.communes]
+        read = queries.figures_for_codes(engine, codes, wanted, list(data_elements) or None, valid_on=day)
+        return across_reform(engine, area_code, wanted, read, gone.communes, day, None, data_elements, by_codes=True)
     unit = queries.org_unit(engine, area_code, day)
     if unit is None:
         return Carried({key: {} for key in wanted}, {})

@@ -107,7 +107,15 @@ def _path_of(conn, code: str, on: date | None = None) -> str | None:  # noqa: AN
 
 def communes_in(engine: Engine, area_code: str, year: int | None = None, on: date | None = None) -> list[OrgUnitRef]:
     """The communes (leaves) under `area_code`, or the unit itself if it is a commune;
-    with `on` (a period's last day) those valid that day."""
+    with `on` (a period's last day) those valid that day.
+
+    An area that no longer exists on `on` (a district abolished on 1 July 2025, viewed
+    for 2025 FY or later) stands for the communes that took its communes over: see
+    `successors_of`."""
+    if on is not None:
+        gone = successors_of(engine, area_code, on)
+        if gone is not None:
+            return list(gone.communes)
     with engine.connect() as conn:
         path = _path_of(conn, area_code, on)
         if path is None:
@@ -123,6 +131,71 @@ def communes_in(engine: Engine, area_code: str, year: int | None = None, on: dat
         )
         rows = conn.execute(stmt, {"prefix": path + "%"}).all()
     return [_ref(r, _parent_code(r.path)) for r in rows]
+
+
+@dataclass(frozen=True)
+class Successors:
+    """An area that ended before the viewed day, and the units of that day that took over
+    its communes (through the lineage), by code."""
+
+    area: OrgUnitRef
+    ended_on: date
+    communes: tuple[OrgUnitRef, ...]
+
+
+def successors_of(engine: Engine, area_code: str, on: date) -> Successors | None:
+    """None while a unit of `area_code` is valid on `on` (the usual case, a code reused
+    by a new unit included); otherwise the latest unit of that code, ended before `on`,
+    with the communes valid on `on` into which its communes merged (places.md: a 2024
+    district plan viewed for 2025 FY shows the new communes that replaced the district).
+    """
+    from data_access.models import OrgUnitMerger
+
+    with engine.connect() as conn:
+        units = conn.execute(select(OrgUnit).where(OrgUnit.code == area_code)).all()
+        if not units or any(is_valid_on(u, on) for u in units):
+            return None
+        ended = [u for u in units if u.valid_to is not None and u.valid_to < on]
+        if not ended:
+            return None
+        unit = max(ended, key=lambda u: u.valid_to)
+        old, new = OrgUnit.__table__.alias("old"), OrgUnit.__table__.alias("new")
+        day = on
+        stmt = (
+            select(new)
+            .distinct()
+            .join(OrgUnitMerger, OrgUnitMerger.new_unit_id == new.c.id)
+            .join(old, old.c.id == OrgUnitMerger.old_unit_id)
+            .where(
+                old.c.path.like(bindparam("prefix")),
+                new.c.level == "commune",
+                new.c.valid_from.is_(None) | (new.c.valid_from <= day),
+                new.c.valid_to.is_(None) | (new.c.valid_to >= day),
+            )
+            .order_by(new.c.code)
+        )
+        rows = conn.execute(stmt, {"prefix": unit.path + "%"}).all()
+    return Successors(_ref(unit, _parent_code(unit.path)), unit.valid_to, tuple(_ref(r, _parent_code(r.path)) for r in rows))
+
+
+def latest_update_of(engine: Engine, codes: Sequence[str], year: int, period: str) -> datetime | None:
+    """When the newest figure of these communes (the units that reported the period) was written."""
+    if not codes:
+        return None
+    with engine.connect() as conn:
+        stmt = (
+            select(func.max(DataValue.updated_at), OrgUnit.valid_from, OrgUnit.valid_to)
+            .join(OrgUnit, OrgUnit.id == DataValue.org_unit_id)
+            .where(
+                OrgUnit.code.in_(bindparam("codes", expanding=True)),
+                DataValue.year == year,
+                DataValue.period == period,
+            )
+            .group_by(OrgUnit.id, OrgUnit.valid_from, OrgUnit.valid_to)
+        )
+        day = period_end(year, period)
+        found = [r[0] for r in conn.execute(stmt, {"codes": list(codes)}) if r[0] and is_valid_on(r, day)]
+    return max(found, default=None)
 
 
 def parts_of(
@@ -562,10 +635,47 @@ def predecessors_in(engine: Engine, area_code: str, on: date | None = None) -> l
     return [LineageRow(DatedUnit(*r[:6]), r[6], float(r[7])) for r in rows]
 
 
+def predecessors_of_codes(engine: Engine, codes: Sequence[str], on: date) -> list[LineageRow]:
+    """`predecessors_in` for named new communes (valid on `on`) rather than an area's:
+    the successors of an abolished district are not under its path."""
+    from data_access.models import OrgUnitMerger
+
+    old, new = OrgUnit.__table__.alias("old"), OrgUnit.__table__.alias("new")
+    with engine.connect() as conn:
+        stmt = (
+            select(
+                old.c.code,
+                old.c.name,
+                old.c.full_name,
+                old.c.type,
+                old.c.valid_from,
+                old.c.valid_to,
+                new.c.code,
+                OrgUnitMerger.share,
+            )
+            .join(old, old.c.id == OrgUnitMerger.old_unit_id)
+            .join(new, new.c.id == OrgUnitMerger.new_unit_id)
+            .where(new.c.code.in_(bindparam("codes", expanding=True)))
+            .order_by(new.c.code, old.c.code)
+        )
+        stmt = stmt.where(
+            (new.c.valid_from.is_(None) | (new.c.valid_from <= on))
+            & (new.c.valid_to.is_(None) | (new.c.valid_to >= on))
+        )
+        rows = conn.execute(stmt, {"codes": list(codes)}).all()
+    return [LineageRow(DatedUnit(*r[:6]), r[6], float(r[7])) for r in rows]
+
+
 def figures_for_codes(
-    engine: Engine, codes: Sequence[str], periods: Iterable[tuple[int, str]], data_elements: Sequence[str] | None = None
+    engine: Engine,
+    codes: Sequence[str],
+    periods: Iterable[tuple[int, str]],
+    data_elements: Sequence[str] | None = None,
+    valid_on: date | None = None,
 ) -> FiguresByPeriod:
-    """Figures of named communes (e.g. the predecessors of merged communes)."""
+    """Figures of named communes (e.g. the predecessors of merged communes); with
+    `valid_on`, only of the units valid that day (a new commune's own figures, never
+    those of the old unit whose code it reuses)."""
     wanted = sorted(set(periods))
     out: FiguresByPeriod = {key: {} for key in wanted}
     if not wanted or not codes:
@@ -598,7 +708,8 @@ def figures_for_codes(
     with engine.connect() as conn:
         for row in conn.execute(stmt, params):
             # A code of two eras: the figure of the unit that reported that period.
-            if (row.year, row.period) in out and is_valid_on(row, period_end(row.year, row.period)):
+            day = valid_on or period_end(row.year, row.period)
+            if (row.year, row.period) in out and is_valid_on(row, day):
                 out[(row.year, row.period)].setdefault(row.code, {})[row.data_element_id] = float(row.value)
     return out
 

@@ -282,7 +282,7 @@ def _candidates(query: str, units: Sequence[OrgUnitRef], fold: Callable[[str], s
     return found
 
 
-_LEVEL_RANK = {"country": 0, "province": 1, "district": 2, "commune": 3, "village": 4}
+LEVEL_RANK = {"country": 0, "province": 1, "district": 2, "commune": 3, "village": 4}
 
 
 def _highest(found: list[OrgUnitRef]) -> OrgUnitRef | None:
@@ -291,7 +291,7 @@ def _highest(found: list[OrgUnitRef]) -> OrgUnitRef | None:
     depth of an old district ("Chi Lăng" the district, not the new Xã Chi Lăng of Bắc Ninh)."""
 
     def rank(u: OrgUnitRef) -> tuple[int, int]:
-        return _LEVEL_RANK.get(u.level, 9), u.depth
+        return LEVEL_RANK.get(u.level, 9), u.depth
 
     top = min(rank(u) for u in found)
     at_top = [u for u in found if rank(u) == top]

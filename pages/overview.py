@@ -34,6 +34,7 @@ if not progress.communes_reported:
     st.info(t("overview_no_data", when=when, area=ctx.area.full_name), icon=":material/info:")
     st.stop()
 
+reform.show_area_ended(progress, when, ctx.lang)
 leader.first_screen(ctx, progress)
 now = sc.area_values(ctx, progress, ctx.year)
 then = sc.area_values(ctx, progress, ctx.compare_year)

@@ -26,10 +26,16 @@ import streamlit as st
 
 from data_access import access, db, queries
 from data_access.place_resolution import period_end
-from data_access.progress import AreaNotFound, Progress, compute_progress, history_across_reform, resolve_area
+from data_access.progress import (
+    AreaNotFound,
+    Progress,
+    compute_progress,
+    history_across_reform,
+    resolve_plan_area,
+)
 from data_access.protect import load_tree_suppression, mask_history, protect_progress
 from data_access.targets import TargetsIssue, validate_plan_file
-from i18n import local_today, to_local
+from i18n import to_local
 from rules import AreaValue
 from rules.model import COMMUNES, OrgUnitRef, Plan
 from rules.quality import QualityFinding, quality_findings
@@ -100,11 +106,6 @@ def plan_pinned() -> bool:
     return bool(os.environ.get("TARGETS_FILE"))
 
 
-def plan_day(plan: Plan) -> date:
-    """The day a plan's area is looked up: the end of its first year (a plan is written
-    for the units of the time: "Sơn Động" of a 2024 plan is the district, "Bắc Ninh" of a
-    2025–2026 plan the new province)."""
-    return date(min(plan.years), 12, 31) if plan.years else local_today()
 
 
 @st.cache_data(ttl="1h", show_spinner=False, max_entries=8)
@@ -116,7 +117,7 @@ def _plan_choices(url: str, files: tuple[tuple[str, float], ...], version: int) 
         if plan is None:
             continue  # an invalid file is reported when it is the pinned or default plan
         try:
-            area = resolve_area(engine, plan.area, plan_day(plan))
+            area = resolve_plan_area(engine, plan)
         except AreaNotFound:
             continue
         years = tuple(sorted(plan.years))
@@ -216,15 +217,16 @@ def default_year(plan: Plan, years: list[int]) -> int:
 
 
 @st.cache_data(ttl="1h", show_spinner=False, max_entries=16)
-def _plan_area(url: str, area_text: str, day: date, version: int) -> OrgUnitRef:
+def _plan_area(url: str, plan: Plan, version: int) -> OrgUnitRef:
     try:
-        return resolve_area(db.get_engine(url), area_text, day)
+        return resolve_plan_area(db.get_engine(url), plan)
     except AreaNotFound as exc:
-        raise PlanAreaMissing(area_text) from exc
+        raise PlanAreaMissing(plan.area) from exc
 
 
 def plan_area(url: str, plan: Plan) -> OrgUnitRef:
-    return _plan_area(url, plan.area, plan_day(plan), data_version(url))
+    """The plan's area as written for its first year (`resolve_plan_area`)."""
+    return _plan_area(url, plan, data_version(url))
 
 
 # --------------------------------------------------------------------------- access

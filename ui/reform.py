@@ -16,11 +16,12 @@ from __future__ import annotations
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import timedelta
 
 import streamlit as st
 
 from data_access.progress import Predecessor, Progress
-from i18n import fmt_number, t
+from i18n import fmt_date, fmt_number, t
 from rules.model import OrgUnitRef
 
 # Sources as data_access gives them: (year, period) -> new commune -> its predecessors.
@@ -185,4 +186,28 @@ def compare_sources(url: str, progress: Progress, compare_year: int, elements: S
         return {(compare_year, progress.period): progress.carried_from} if progress.carried_from else {}
     return data.carried_sources(
         url, progress.area.code, [compare_year], progress.period, list(elements), viewed_year=progress.year
+    )
+
+
+def show_area_ended(progress: Progress, when: str, lang: str) -> None:
+    """Under the title: an area abolished before the period (a 2024 district viewed for
+    2025 FY) stands for the communes that replaced it; say so, and which."""
+    if progress.ended_on is None:
+        return
+    communes = progress.communes
+    names = ", ".join(c.full_name for c in communes[:MAX_NAMES])
+    if len(communes) > MAX_NAMES:
+        names += " …"
+    st.info(
+        t(
+            "reform_area_ended",
+            lang,
+            area=progress.area.full_name,
+            day=fmt_date(progress.ended_on + timedelta(days=1), lang),
+            when=when,
+            n=fmt_number(len(communes), lang=lang),
+            units=unit_words(communes, lang),
+            names=names,
+        ),
+        icon=":material/merge:",
     )
