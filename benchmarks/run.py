@@ -717,15 +717,23 @@ async ([t0]) => {
 def _click(tab, selector: str, timeout_s: float = PAGE_TIMEOUT_S) -> float | None:
     """Click a menu link on an open page; seconds until the page it opens is shown (the
     page's own clock, from just before the click until its script last finished)."""
-    link = tab.locator(selector).first
-    link.wait_for(state="visible", timeout=timeout_s * 1000)
-    t0 = tab.evaluate("() => { window.__lastReady = null; return performance.now(); }")
-    link.click()
     try:
+        link = tab.locator(selector).first
+        link.wait_for(state="visible", timeout=timeout_s * 1000)
+        t0 = tab.evaluate("() => { window.__lastReady = null; return performance.now(); }")
+        link.click()
         ms = tab.evaluate(CLICK_WAIT, [t0])
     except Exception:  # a page that never settles: recorded as missing, the run goes on
         return None
     return round(ms / 1000, 2)
+
+
+def _link_to(page_key: str) -> str:
+    """The menu's link to a page, whether its href is relative (`map?area=…`) or not."""
+    return ", ".join(
+        f'[data-testid="stPageLink"] a[href{op}"{v}"]'
+        for op, v in (("^=", f"{page_key}?"), ("$=", f"/{page_key}"), ("*=", f"/{page_key}?"), ("=", page_key))
+    )
 
 
 def _bare_times(context, server: Server, runs: int = 3) -> dict:
@@ -773,8 +781,8 @@ def worker_browser(size: Size, backend: str) -> dict:
                     r = _open(context, server, key, params | extra)
                     tab = r.pop("_tab")
                     if name == "overview":  # a click on the menu: overview -> map, map -> commune
-                        r["click_map_s"] = _click(tab, '[data-testid="stPageLink"] a[href*="/map"]')
-                        r["click_commune_s"] = _click(tab, '[data-testid="stPageLink"] a[href*="/commune"]')
+                        r["click_map_s"] = _click(tab, _link_to("map"))
+                        r["click_commune_s"] = _click(tab, _link_to("commune"))
                     tab.close()
                     out["pages"].setdefault(name, {})["warm"] = r
                     print(f"    browser {name:13s} {r}", file=sys.stderr)

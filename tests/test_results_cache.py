@@ -25,7 +25,7 @@ PLAN_FILE = REPO / "targets.yaml"
 
 # What a person could see of a progress: every row (value, status, note, ...), the
 # parts, the communes and the figures behind them.
-DIGEST = '''
+DIGEST = """
 def digest(p):
     import hashlib
     parts = [repr(p.area), repr(p.communes), repr(p.parts), repr(p.latest_update)]
@@ -33,7 +33,7 @@ def digest(p):
     for figures in (p.figures, p.previous_figures):
         parts += [repr((code, sorted(figures[code].items()))) for code in sorted(figures)]
     return hashlib.sha256("\\n".join(parts).encode()).hexdigest()
-'''
+"""
 namespace: dict = {}
 exec(DIGEST, namespace)  # the same digest in this process and in the restarted one
 digest = namespace["digest"]
