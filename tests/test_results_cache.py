@@ -224,3 +224,30 @@ def test_the_collector_is_paused_while_computing_and_back_afterwards():
     with pytest.raises(RuntimeError), results_cache.gc_paused():
         raise RuntimeError("a failed computation")
     assert gc.isenabled()
+
+
+def test_the_pages_cache_reads_the_file_after_a_restart_without_computing(seeded_url, cache_dir, monkeypatch):
+    """`ui.data` (what every page asks) stores the progress and, with its in-memory
+    caches gone as after a restart, answers from the file without computing."""
+    import streamlit as st
+
+    from ui import data
+
+    monkeypatch.setenv("DATABASE_URL", seeded_url)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    db.ready_engine(seeded_url)
+    plan = data.load_plan_or_errors()
+    area = data.plan_area(seeded_url, plan)
+    path, mtime = data._file_key(data.targets_file())
+    version = data.data_version(seeded_url)
+    first = data._progress(seeded_url, path, mtime, 2024, "FY", area.code, version)
+    assert len(stored_files(cache_dir)) == 1
+    st.cache_resource.clear()  # a restart: nothing in memory
+
+    def must_not_run(*args, **kwargs) -> None:
+        raise AssertionError("computed although a valid file was there")
+
+    monkeypatch.setattr(data, "compute_progress", must_not_run)
+    again = data._progress(seeded_url, path, mtime, 2024, "FY", area.code, version)
+    assert again is not first and digest(again) == digest(first) == digest(fresh(seeded_url, 2024, "FY"))
