@@ -457,7 +457,9 @@ def worker_evaluation(size: Size, backend: str) -> dict:
             target_override=parse_target_text(f">= {60 + k}"), assume_met=codes[k * 11 : k * 11 + 5],
         )  # fmt: skip
         changes.append((time.perf_counter() - t0) * 1000)
+    restart = _restart_measures(engine, plan, size, year, period, area.code)
     out = {
+        **restart,
         "communes": len(communes),
         "rows": len(cols[0]) + len(cols[1]),
         "same_rows": same,
@@ -476,6 +478,55 @@ def worker_evaluation(size: Size, backend: str) -> dict:
     }
     print(f"    evaluation {json.dumps(out)}", file=sys.stderr)
     return out
+
+
+def _restart_measures(engine, plan, size: Size, year: int, period: str, area_code: str) -> dict:
+    """A second progress while the first is alive (as a server holds this year's when it
+    computes last year's), with the garbage collector on and paused; then the same
+    progress through the results cache: computed and stored, then read back."""
+    import gc
+    import shutil
+
+    from data_access import results_cache
+    from data_access.progress import compute_progress
+
+    before = year - 1
+    gc.collect()
+    t0 = time.perf_counter()
+    compute_progress(engine, plan, before, period, area_code)
+    gc_on = (time.perf_counter() - t0) * 1000
+    gc.collect()
+    t0 = time.perf_counter()
+    with results_cache.gc_paused():
+        compute_progress(engine, plan, before, period, area_code)
+    gc_off = (time.perf_counter() - t0) * 1000
+    directory = WORK / "results-cache-bench"
+    shutil.rmtree(directory, ignore_errors=True)
+    os.environ["RESULTS_CACHE_DIR"], os.environ["RESULTS_CACHE_MIN_SECONDS"] = str(directory), "0"
+    timings: dict[str, float] = {}
+    for label in ("computed", "file"):
+        seen: list[str] = []
+        gc.collect()
+        t0 = time.perf_counter()
+        results_cache.cached_progress(
+            engine, plan_path(size), before, period, area_code,
+            lambda: compute_progress(engine, plan, before, period, area_code), on_source=seen.append,
+        )  # fmt: skip
+        timings[label] = (time.perf_counter() - t0) * 1000
+        assert seen == [label], seen
+    t0 = time.perf_counter()
+    results_cache.fingerprint(engine, plan_path(size).read_bytes(), before, period, area_code)
+    fp_ms = (time.perf_counter() - t0) * 1000
+    size_mb = sum(f.stat().st_size for f in directory.glob("progress-*.bin")) / 1e6
+    shutil.rmtree(directory, ignore_errors=True)
+    return {
+        "second_progress_gc_on_ms": round(gc_on, 1),
+        "second_progress_gc_paused_ms": round(gc_off, 1),
+        "cache_compute_and_store_ms": round(timings["computed"], 1),
+        "cache_read_ms": round(timings["file"], 1),
+        "cache_fingerprint_ms": round(fp_ms, 1),
+        "cache_file_mb": round(size_mb, 1),
+    }
 
 
 # --- worker: import throughput ----------------------------------------------------------
@@ -557,7 +608,7 @@ def _remove_year(engine, year: int) -> None:
 class Server:
     """`streamlit run app.py` on a free port, for one (size, backend)."""
 
-    def __init__(self, url: str, targets: Path) -> None:
+    def __init__(self, url: str, targets: Path, script: str = "app.py") -> None:
         import socket
         import urllib.request
 
@@ -568,7 +619,7 @@ class Server:
         env = {**os.environ, "DATABASE_URL": url, "TARGETS_FILE": str(targets)}
         self.log = open(WORK / f"server-{self.port}.log", "w")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(self.port),
+            [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(self.port),
              "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
             cwd=REPO, env=env, stdout=self.log, stderr=subprocess.STDOUT,
         )  # fmt: skip
@@ -650,6 +701,56 @@ def _open(where, server: Server, page_key: str, params: dict[str, str], timeout_
     return out | {"_tab": tab}
 
 
+CLICK_WAIT = """
+async ([t0]) => {
+  const app = () => document.querySelector('[data-testid="stApp"]');
+  const done = () => window.__lastReady !== null && window.__lastReady > t0
+    && app() && app().getAttribute('data-test-script-state') === 'notRunning';
+  while (!done()) await new Promise(r => setTimeout(r, 20));
+  await new Promise(r => setTimeout(r, 300));   // a rerun may follow at once
+  while (!done()) await new Promise(r => setTimeout(r, 20));
+  return window.__lastReady - t0;
+}
+"""
+
+
+def _click(tab, selector: str, timeout_s: float = PAGE_TIMEOUT_S) -> float | None:
+    """Click a menu link on an open page; seconds until the page it opens is shown (the
+    page's own clock, from just before the click until its script last finished)."""
+    try:
+        link = tab.locator(selector).first
+        link.wait_for(state="visible", timeout=timeout_s * 1000)
+        t0 = tab.evaluate("() => { window.__lastReady = null; return performance.now(); }")
+        link.click()
+        ms = tab.evaluate(CLICK_WAIT, [t0])
+    except Exception:  # a page that never settles: recorded as missing, the run goes on
+        return None
+    return round(ms / 1000, 2)
+
+
+def _link_to(page_key: str) -> str:
+    """The menu's link to a page, whether its href is relative (`map?area=…`) or not."""
+    return ", ".join(
+        f'[data-testid="stPageLink"] a[href{op}"{v}"]'
+        for op, v in (("^=", f"{page_key}?"), ("$=", f"/{page_key}"), ("*=", f"/{page_key}?"), ("=", page_key))
+    )
+
+
+def _bare_times(context, server: Server, runs: int = 3) -> dict:
+    """The bare page's time to show, and a click on its one link: medians of `runs`."""
+    shown, clicks = [], []
+    for _ in range(runs):
+        r = _open(context, server, "", {})  # the default page lives at /
+        tab = r.pop("_tab")
+        shown.append(r["shown_s"])
+        clicks.append(_click(tab, '[data-testid="stPageLink"] a'))
+        tab.close()
+    return {
+        "shown_s": statistics.median(x for x in shown if x is not None),
+        "click_s": statistics.median(x for x in clicks if x is not None),
+    }
+
+
 def worker_browser(size: Size, backend: str) -> dict:
     """Payload and time to show every page; memory with 1 and 10 sessions."""
     from playwright.sync_api import sync_playwright
@@ -673,11 +774,21 @@ def worker_browser(size: Size, backend: str) -> dict:
             visits = [(spec.key, spec.key, {"play": "0"} if spec.key == "projector" else {}) for spec in PAGES]
             visits.append(("projector_map", "projector", {"play": "0", "slide": "2"}))
             context = browser.new_context(viewport={"width": 1920, "height": 1080})
-            for name, key, extra in visits:
-                r = _open(context, server, key, params | extra)
-                r.pop("_tab").close()
-                out["pages"].setdefault(name, {})["warm"] = r
-                print(f"    browser {name:13s} {r}", file=sys.stderr)
+            bare = Server(url, plan_path(size), script=str(REPO / "benchmarks" / "bare_app.py"))
+            try:  # the bare page first and last: the load on the machine moves during a run
+                out["bare"] = {"before": _bare_times(context, bare)}
+                for name, key, extra in visits:
+                    r = _open(context, server, key, params | extra)
+                    tab = r.pop("_tab")
+                    if name == "overview":  # a click on the menu: overview -> map, map -> commune
+                        r["click_map_s"] = _click(tab, _link_to("map"))
+                        r["click_commune_s"] = _click(tab, _link_to("commune"))
+                    tab.close()
+                    out["pages"].setdefault(name, {})["warm"] = r
+                    print(f"    browser {name:13s} {r}", file=sys.stderr)
+                out["bare"]["after"] = _bare_times(context, bare)
+            finally:
+                bare.stop()
             context.close()
         finally:
             server.stop()
@@ -886,10 +997,11 @@ def render(run: dict) -> str:
             lines += [f"AppTest failed: {apptest['error']}", ""]
         pages = apptest.get("pages", {})
         bpages = browser.get("pages", {})
+        bare = _bare_s(browser)
         if pages or bpages:
             lines += [
-                "| page | cold ms | warm ms | floor ms | cold / floor | sends KB | shown s | errors |",
-                "|---|---:|---:|---:|---:|---:|---:|---|",
+                "| page | cold ms | warm ms | floor ms | cold / floor | sends KB | shown s | × bare | errors |",
+                "|---|---:|---:|---:|---:|---:|---:|---:|---|",
             ]
             for page in [*pages, *(k for k in bpages if k not in pages)]:
                 r = pages.get(page, {})
@@ -899,15 +1011,31 @@ def render(run: dict) -> str:
                 if b.get("timeout_s"):
                     shown = f"> {b['timeout_s']:.0f} (timed out)"
                 errs = len(r.get("errors", [])) + (b.get("errors") or 0)
+                times_bare = f"{shown / bare:.1f}×" if bare and isinstance(shown, float | int) else "–"
                 lines.append(
                     f"| {page} | {_ms(r.get('cold_ms'))} | {_ms(r.get('warm_ms'))} | {'–' if r.get('floor_ms') is None else r['floor_ms']} | "
                     f"{'–' if ratio is None else f'{ratio:,.1f}×'} | {b.get('ws_kb', '–')} | {shown if shown is not None else '–'} | "
-                    f"{errs or ''} |"
+                    f"{times_bare} | {errs or ''} |"
                 )
             lines.append("")
             for page, r in pages.items():
                 for e in r.get("errors", []):
                     lines.append(f"- {page}: exception `{e[:200]}`")
+        if bare:
+            b = browser["bare"]
+            lines.append(
+                f"- Bare one-line Streamlit page in the same browser and run: shown in {b['before']['shown_s']} s "
+                f"before the pages and {b['after']['shown_s']} s after (× bare uses the mean, {bare:.2f} s); "
+                f"a click on its link {b['before']['click_s']} / {b['after']['click_s']} s."
+            )
+            ov = bpages.get("overview", {}).get("warm", {})
+            bare_click = _bare_click_s(browser)
+            for label, k in (("overview → map", "click_map_s"), ("map → commune", "click_commune_s")):
+                if ov.get(k) is not None:
+                    lines.append(
+                        f"- Menu click {label}: shown in {ov[k]} s"
+                        + (f" ({ov[k] / bare_click:.1f}× the bare page's click)." if bare_click else ".")
+                    )
         for page in ("overview", "map"):
             cold = bpages.get(page, {}).get("cold")
             if cold:
@@ -947,6 +1075,19 @@ def render(run: dict) -> str:
     if ANALYSIS_MD.exists():
         lines += [ANALYSIS_MD.read_text(encoding="utf-8").strip(), ""]
     return "\n".join(lines)
+
+
+def _bare_s(browser: dict) -> float | None:
+    """The bare page's time to show: the mean of the medians before and after the pages."""
+    b = browser.get("bare") or {}
+    times = [x["shown_s"] for x in (b.get("before"), b.get("after")) if x and x.get("shown_s")]
+    return sum(times) / len(times) if times else None
+
+
+def _bare_click_s(browser: dict) -> float | None:
+    b = browser.get("bare") or {}
+    times = [x["click_s"] for x in (b.get("before"), b.get("after")) if x and x.get("click_s")]
+    return sum(times) / len(times) if times else None
 
 
 def _goals(backend: str, pages: dict, bpages: dict, imp: dict, mem: dict | None) -> list[tuple[str, str, str, str]]:

@@ -72,6 +72,8 @@ class Progress:
     @property
     def communes_reported(self) -> int:
         """Communes with at least one figure for this period."""
+        if isinstance(self.figures, FigureMatrix):  # same count, one array operation (issue 14)
+            return self.figures.count_reported(c.code for c in self.communes)
         return sum(1 for c in self.communes if self.figures.get(c.code))
 
     def row(self, indicator_id: str, area_code: str | None = None) -> ProgressRow:

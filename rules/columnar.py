@@ -18,7 +18,7 @@ array where NaN means "not reported" (never 0), as `rules.figure_value` reads a 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -144,6 +144,14 @@ class FigureMatrix(Mapping[str, Mapping[str, float]]):
     def __contains__(self, code: object) -> bool:
         i = self._rows.get(code)  # type: ignore[arg-type]
         return i is not None and bool((~np.isnan(self.array[i])).any())
+
+    def count_reported(self, codes: Iterable[str]) -> int:
+        """How many of `codes` have at least one figure, as `sum(1 for c in codes if
+        self.get(c))` counts, without a dict per commune (0.4 s per national overview)."""
+        rows = [i for i in map(self._rows.get, codes) if i is not None]
+        if not rows or not self.array.size:
+            return 0
+        return int((~np.isnan(self.array[rows])).any(axis=1).sum())
 
 
 # --------------------------------------------------------------------------- one indicator

@@ -287,3 +287,24 @@ def test_a_matrix_reads_like_the_dicts_it_was_made_from() -> None:
     assert m == {"C1": {"b": 2.5}, "C2": {"a": 1.0, "b": 0.0}}  # the original is untouched
     with pytest.raises(ValueError):
         m.array[0, 0] = 5.0  # read-only: one matrix is shared by every session
+
+
+def test_communes_reported_counts_as_the_dicts_do(shared_seeded_url: str) -> None:
+    """`count_reported` (the overview's "x communes reported") counts what
+    `sum(1 for c in codes if figures.get(c))` counts: a commune with only NaN, a code not
+    held, a code asked twice; and a progress from columns says the same as the reference."""
+    figures = {"C2": {"a": 1.0, "b": 0.0}, "C1": {"b": 2.5}, "C3": {}}
+    m = FigureMatrix.from_figures(figures, ["a", "b"])
+    for codes in (["C1", "C2", "C3"], ["C3", "C9"], ["C2", "C2", "C1"], []):
+        assert m.count_reported(codes) == sum(1 for c in codes if figures.get(c)), codes
+    assert FigureMatrix.empty(["a"]).count_reported(["C1"]) == 0
+    engine = db.get_engine(shared_seeded_url)
+    plan = load_plan(REPO / "targets.yaml")
+    counts = {}
+    for year, period in ((2025, "H1"), (2024, "FY")):
+        cols, ref = (compute_progress(engine, plan, year, period, reference=r) for r in (False, True))
+        assert isinstance(cols.figures, FigureMatrix) and not isinstance(ref.figures, FigureMatrix)
+        assert cols.communes_reported == ref.communes_reported
+        counts[year] = (cols.communes_reported, len(cols.communes))
+    # the sample's 2025 H1: one commune has not reported yet (sample_data/README.md)
+    assert counts[2025][0] == counts[2025][1] - 1 and counts[2024][0] == counts[2024][1]

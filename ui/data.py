@@ -24,7 +24,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from data_access import access, db, queries
+from data_access import access, db, queries, results_cache
 from data_access.place_resolution import period_end
 from data_access.progress import (
     AreaNotFound,
@@ -354,7 +354,17 @@ def _progress(
 ) -> Progress:
     plan, _ = _validated_plan(plan_path, plan_mtime)
     assert plan is not None
-    return compute_progress(db.get_engine(url), plan, year, period, area_code)
+    engine = db.get_engine(url)
+    # From its file when the figures it came from are unchanged (a server restart, or an
+    # import into another period); computed otherwise. data_access/results_cache.py.
+    return results_cache.cached_progress(
+        engine,
+        Path(plan_path),
+        year,
+        period,
+        area_code,
+        lambda: compute_progress(engine, plan, year, period, area_code),
+    )
 
 
 @st.cache_data(ttl="1h", show_spinner=False, max_entries=64)
