@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import text
 
 from data_access import db, results_cache
-from data_access.importer import apply_import, prepare_import
+from data_access.intake import apply_import, prepare_import
 from data_access.progress import Progress, compute_progress, resolve_area
 from data_access.targets import load_plan
 
