@@ -600,70 +600,55 @@ class LineageRow:
         return self.old.code
 
 
-def predecessors_in(engine: Engine, area_code: str, on: date | None = None) -> list[LineageRow]:
-    """Every lineage row whose new commune is under the area (valid on `on`), with the
-    old unit's name, type and validity: what the pages say was carried, and from when."""
+def _lineage_rows(conn, which: str, value: object, on: date | None) -> list[LineageRow]:  # noqa: ANN001
+    """Lineage rows whose new unit is under a path (`which` "prefix") or has one of the
+    codes (`which` "codes"), valid on `on` when given."""
     from data_access.models import OrgUnitMerger
 
     old, new = OrgUnit.__table__.alias("old"), OrgUnit.__table__.alias("new")
+    chosen = (
+        new.c.path.like(bindparam("prefix"))
+        if which == "prefix"
+        else new.c.code.in_(bindparam("codes", expanding=True))
+    )
+    stmt = (
+        select(
+            old.c.code,
+            old.c.name,
+            old.c.full_name,
+            old.c.type,
+            old.c.valid_from,
+            old.c.valid_to,
+            new.c.code,
+            OrgUnitMerger.share,
+        )
+        .join(old, old.c.id == OrgUnitMerger.old_unit_id)
+        .join(new, new.c.id == OrgUnitMerger.new_unit_id)
+        .where(chosen)
+        .order_by(new.c.code, old.c.code)
+    )
+    if on is not None:
+        stmt = stmt.where(
+            (new.c.valid_from.is_(None) | (new.c.valid_from <= on))
+            & (new.c.valid_to.is_(None) | (new.c.valid_to >= on))
+        )
+    rows = conn.execute(stmt, {which: value}).all()
+    return [LineageRow(DatedUnit(*r[:6]), r[6], float(r[7])) for r in rows]
+
+
+def predecessors_in(engine: Engine, area_code: str, on: date | None = None) -> list[LineageRow]:
+    """Every lineage row whose new commune is under the area (valid on `on`), with the
+    old unit's name, type and validity: what the pages say was carried, and from when."""
     with engine.connect() as conn:
         path = _path_of(conn, area_code, on)
-        if path is None:
-            return []
-        stmt = (
-            select(
-                old.c.code,
-                old.c.name,
-                old.c.full_name,
-                old.c.type,
-                old.c.valid_from,
-                old.c.valid_to,
-                new.c.code,
-                OrgUnitMerger.share,
-            )
-            .join(old, old.c.id == OrgUnitMerger.old_unit_id)
-            .join(new, new.c.id == OrgUnitMerger.new_unit_id)
-            .where(new.c.path.like(bindparam("prefix")))
-            .order_by(new.c.code, old.c.code)
-        )
-        if on is not None:
-            stmt = stmt.where(
-                (new.c.valid_from.is_(None) | (new.c.valid_from <= on))
-                & (new.c.valid_to.is_(None) | (new.c.valid_to >= on))
-            )
-        rows = conn.execute(stmt, {"prefix": path + "%"}).all()
-    return [LineageRow(DatedUnit(*r[:6]), r[6], float(r[7])) for r in rows]
+        return [] if path is None else _lineage_rows(conn, "prefix", path + "%", on)
 
 
 def predecessors_of_codes(engine: Engine, codes: Sequence[str], on: date) -> list[LineageRow]:
     """`predecessors_in` for named new communes (valid on `on`) rather than an area's:
     the successors of an abolished district are not under its path."""
-    from data_access.models import OrgUnitMerger
-
-    old, new = OrgUnit.__table__.alias("old"), OrgUnit.__table__.alias("new")
     with engine.connect() as conn:
-        stmt = (
-            select(
-                old.c.code,
-                old.c.name,
-                old.c.full_name,
-                old.c.type,
-                old.c.valid_from,
-                old.c.valid_to,
-                new.c.code,
-                OrgUnitMerger.share,
-            )
-            .join(old, old.c.id == OrgUnitMerger.old_unit_id)
-            .join(new, new.c.id == OrgUnitMerger.new_unit_id)
-            .where(new.c.code.in_(bindparam("codes", expanding=True)))
-            .order_by(new.c.code, old.c.code)
-        )
-        stmt = stmt.where(
-            (new.c.valid_from.is_(None) | (new.c.valid_from <= on))
-            & (new.c.valid_to.is_(None) | (new.c.valid_to >= on))
-        )
-        rows = conn.execute(stmt, {"codes": list(codes)}).all()
-    return [LineageRow(DatedUnit(*r[:6]), r[6], float(r[7])) for r in rows]
+        return _lineage_rows(conn, "codes", list(codes), on)
 
 
 def figures_for_codes(
