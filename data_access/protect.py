@@ -18,14 +18,15 @@ from sqlalchemy import Engine, bindparam, select
 from data_access.models import DataValue, OrgUnit
 from data_access.progress import Progress
 from data_access.standard_elements import STANDARD_DATA_ELEMENTS
+from rules.columnar import area_value_columnar
 from rules.indicators import ProgressRow, has_denominator
 from rules.model import COMMUNES, Indicator, Plan
 from rules.suppression import (
+    FY,
+    H1,
     PRIMARY,
     SECONDARY,
     TOTAL,
-    FY,
-    H1,
     Group,
     Hidden,
     Suppression,
@@ -200,7 +201,7 @@ def protect_progress(
         if current is not None and previous_period is not None
         else ()
     )
-    return replace(
+    protected = replace(
         progress,
         rows=tuple(rows),
         figures=figures,
@@ -208,6 +209,37 @@ def protect_progress(
         part_rows=part_rows,
         parts=progress.parts if part_rows else (),
     )
+    _pool_from_area_rows(progress, protected)
+    return protected
+
+
+def _pool_from_area_rows(raw: Progress, protected: Progress) -> None:
+    """Give `protected.pooled()` (the area's value this year and the year before, what
+    the overview's "so với" compares) the area row's protection.
+
+    Pooled over masked figures, a hidden count would drop out like an unreported
+    commune (0 where there were 2), and `rules.indicators.hide_if_masked` then hides
+    every such pool. But the area's own total is often shown (its row says so): where
+    it is, the pool is that shown value; where it is hidden, so is the pool.
+    """
+    now, before = raw.pooled(), raw.pooled(previous=True)
+    out: dict[bool, dict] = {False: {}, True: {}}
+    for ind in raw.plan.indicators:
+        try:
+            row = protected.row(ind.id)
+        except KeyError:
+            continue
+        for previous, pools, shown in ((False, now, row.value), (True, before, row.previous_value)):
+            av = pools.get(ind.id)
+            if av is None:
+                continue
+            if is_masked(shown):
+                av = replace(av, value=Hidden(), numerator=Hidden(), denominator=Hidden())
+            elif shown is None and av.value is not None:  # the row does not say: pool the masked figures
+                figures = protected.previous_figures if previous else protected.figures
+                av = area_value_columnar(ind, [c.code for c in raw.communes], figures)
+            out[previous][ind.id] = av
+    protected.__dict__["_pooled"] = out  # Progress.pooled's cache, filled here
 
 
 def _protect_row(

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from rules.indicators import (
+    hide_if_masked,
     _FIELD_NAMES,
     _SNAP,
     EPS,
@@ -415,7 +416,7 @@ def area_value_columnar(ind: Indicator, communes: Sequence[str], figures: Figure
     pools = grouping.pools(cols, None)
     not_reported = grouping.codes_where(0, ~cols.reported)
     ineligible = grouping.codes_where(0, cols.reported & ~cols.eligible)
-    return _area_value(ind, pools, 0, len(codes), not_reported, ineligible)
+    return hide_if_masked(ind, codes, figures, _area_value(ind, pools, 0, len(codes), not_reported, ineligible))
 
 
 class LazyRows(Sequence[ProgressRow]):

@@ -536,7 +536,7 @@ def suppress_periods(
 
     def candidates(target: tuple[str, Hashable]) -> list[tuple[str, Hashable]]:
         """Shown cells near `target` (sums it is in, then sums of their hidden cells),
-        FY before H1, the smallest non-zero first; "<5" totals last (to "*")."""
+        non-zero before zero (a zero said is worth keeping), nearest first, FY before H1; "<5" totals last (to "*")."""
         seen, ring, out = {target}, [target], []
         for distance in range(4):
             nxt = []
@@ -551,30 +551,43 @@ def suppress_periods(
                         kind = hidden[tag].get(key) if tag != H2 else SECONDARY
                         if kind is None or (kind == PRIMARY and key in totals):
                             value = _whole(_number(shown[tag].get(key)))
-                            out.append(((distance, kind is not None, tag != FY, value == 0, value, repr(key)), k))
+                            out.append(((kind is not None, value == 0, distance, tag != FY, value, repr(key)), k))
                         if kind is not None or tag == H2:
                             nxt.append(k)
             ring = nxt
         return [k for _, k in sorted(out)]
 
-    totals = {g.total for g in groups if g.total is not None}
-    for _ in range(4 * len(keys) + 8):  # each step hides one more cell: this ends
-        bad = exposed()
-        if not bad:
-            break
-        target = bad[0]
-        options = candidates(target)
-        if not options:
-            break  # nothing left to hide around it (cannot happen with a total shown)
-        chosen = options[0]
-        for option in options[:12]:
-            tag, key = option
+    def _first_that_frees(options: list[tuple[str, Hashable]], target: tuple[str, Hashable]) -> list:
+        """The first option that alone leaves `target` two values (tried one by one)."""
+        for tag, key in options:
             before = hidden[tag].get(key)
             hidden[tag][key] = SECONDARY
             domains = period_domains(first, second, groups, *decision())
-            hidden[tag].pop(key) if before is None else hidden[tag].__setitem__(key, before)
+            if before is None:
+                del hidden[tag][key]
+            else:
+                hidden[tag][key] = before
             if domain_size(domains[target]) >= 2:
-                chosen = option
-                break
-        hidden[chosen[0]][chosen[1]] = SECONDARY
+                return [(tag, key)]
+        return []
+
+    totals = {g.total for g in groups if g.total is not None}
+    for _ in range(4 * len(keys) + 8):  # each round hides at least one more cell: this ends
+        bad = exposed()
+        if not bad:
+            break
+        # One cell more near each exposed one per round (not one per round in all):
+        # a round recomputes what the reader knows over the whole tree.
+        chosen: list[tuple[str, Hashable]] = []
+        for target in bad:
+            options = [o for o in candidates(target) if o not in chosen]
+            if len(bad) == 1:
+                options = _first_that_frees(options[:8], target) + options
+            if options:
+                chosen.append(options[0])
+        if not chosen:
+            break  # nothing left to hide around them (cannot happen with a total shown)
+        for tag, key in chosen:
+            hidden[tag][key] = SECONDARY
+    return decision()
     return decision()

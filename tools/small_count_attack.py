@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-
 from collections import defaultdict
 from collections.abc import Mapping
 from pathlib import Path
