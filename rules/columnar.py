@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from rules.indicators import (
-    hide_if_masked,
     _FIELD_NAMES,
     _SNAP,
     EPS,
@@ -37,6 +36,7 @@ from rules.indicators import (
     evaluate,
     evaluate_plan_with_groups,
     has_denominator,
+    hide_if_masked,
     indicator_rows,
     is_whole,
     pooled_row,
