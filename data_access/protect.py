@@ -18,9 +18,12 @@ from sqlalchemy import Engine, bindparam, select
 from data_access.models import DataValue, OrgUnit
 from data_access.progress import Progress
 from data_access.standard_elements import STANDARD_DATA_ELEMENTS
+from rules.columnar import area_value_columnar
 from rules.indicators import ProgressRow, has_denominator
 from rules.model import COMMUNES, Indicator, Plan
 from rules.suppression import (
+    FY,
+    H1,
     PRIMARY,
     SECONDARY,
     TOTAL,
@@ -32,29 +35,24 @@ from rules.suppression import (
     masked,
     protect_figures,
     suppress,
+    suppress_periods,
     unstable_rate,
 )
 
 Figures = Mapping[str, Mapping[str, float]]
 
 
-def tree_suppression(figures: Figures, units: Mapping[str, str | None], sensitive: Collection[str]) -> Suppression:
-    """What to hide in one period over a whole tree, so every view hides the same cells.
-
-    `figures` are the communes' figures (commune → element → value), `units` maps every
-    unit code to its parent code. Each unit with children is a group: its children add
-    up to it. Keys are `(unit_code, element)` for communes and areas alike. Deciding
-    once for the whole tree (not per page) matters: a cell hidden to protect a
-    neighbour in the district view must not be visible in the province view, or the
-    two views together would give the neighbour away.
-    """
+def _tree_values(
+    figures: Figures, units: Mapping[str, str | None], elements: Collection[str]
+) -> tuple[dict[Hashable, object], list[Group]]:
+    """Every unit's value (`(unit_code, element)`: a commune's figure, an area's sum)
+    and a group per unit with children: its children add up to it."""
     children: dict[str, list[str]] = {}
     for code, parent in units.items():
         if parent is not None and parent in units:
             children.setdefault(parent, []).append(code)
     values: dict[Hashable, object] = {}
     groups: list[Group] = []
-    elements = [de for de in sensitive if any(de in (f or {}) for f in figures.values())]
 
     def total(code: str, de: str) -> float | None:
         if code not in children:
@@ -72,7 +70,50 @@ def tree_suppression(figures: Figures, units: Mapping[str, str | None], sensitiv
     for de in elements:
         for root in sorted(roots):
             total(root, de)
+    return values, groups
+
+
+def tree_suppression(figures: Figures, units: Mapping[str, str | None], sensitive: Collection[str]) -> Suppression:
+    """What to hide in one period over a whole tree, so every view hides the same cells.
+
+    `figures` are the communes' figures (commune → element → value), `units` maps every
+    unit code to its parent code. Each unit with children is a group: its children add
+    up to it. Keys are `(unit_code, element)` for communes and areas alike. Deciding
+    once for the whole tree (not per page) matters: a cell hidden to protect a
+    neighbour in the district view must not be visible in the province view, or the
+    two views together would give the neighbour away. `tree_decisions_for_year` adds
+    the other period of the same year.
+    """
+    elements = [de for de in sensitive if any(de in (f or {}) for f in figures.values())]
+    values, groups = _tree_values(figures, units, elements)
     return suppress(values, lambda key: isinstance(key, tuple) and key[-1] in elements, groups)
+
+
+def tree_decisions_for_year(
+    h1: Figures | None, fy: Figures | None, units: Mapping[str, str | None], sensitive: Collection[str], year: int
+) -> dict[tuple[int, str], Suppression]:
+    """The whole-tree decisions of H1 and FY of `year`, taken together
+    (`rules.suppression.suppress_periods`): no second-half count from 1 to 4 and no
+    hidden cell can be worked out from both periods shown. A period not reported yet
+    is decided on its own (and both again once it is)."""
+    if not h1 or not fy:
+        return {(year, p): tree_suppression(f, units, sensitive) for p, f in ((H1, h1), (FY, fy)) if f}
+    elements = [de for de in sensitive if any(de in (f or {}) for f in (*h1.values(), *fy.values()))]
+    first_values, groups = _tree_values(h1, units, elements)
+    second_values, _ = _tree_values(fy, units, elements)
+    out: list[tuple[set, set]] = [(set(), set()), (set(), set())]
+    for de in elements:
+        mine = [g for g in groups if g.total is not None and g.total[1] == de]
+        first = {k: v for k, v in first_values.items() if k[1] == de}  # type: ignore[index]
+        second = {k: v for k, v in second_values.items() if k[1] == de}  # type: ignore[index]
+        decided = suppress_periods(first, second, lambda key, de=de: key[-1] == de, mine)
+        for (primary, secondary), sup in zip(out, decided, strict=True):
+            primary.update(sup.primary)
+            secondary.update(sup.secondary)
+    return {
+        (year, H1): Suppression(frozenset(out[0][0]), frozenset(out[0][1])),
+        (year, FY): Suppression(frozenset(out[1][0]), frozenset(out[1][1])),
+    }
 
 
 def area_suppression(figures: Figures, area_code: str, sensitive: Collection[str]) -> Suppression:
@@ -160,7 +201,7 @@ def protect_progress(
         if current is not None and previous_period is not None
         else ()
     )
-    return replace(
+    protected = replace(
         progress,
         rows=tuple(rows),
         figures=figures,
@@ -168,6 +209,37 @@ def protect_progress(
         part_rows=part_rows,
         parts=progress.parts if part_rows else (),
     )
+    _pool_from_area_rows(progress, protected)
+    return protected
+
+
+def _pool_from_area_rows(raw: Progress, protected: Progress) -> None:
+    """Give `protected.pooled()` (the area's value this year and the year before, what
+    the overview's "so với" compares) the area row's protection.
+
+    Pooled over masked figures, a hidden count would drop out like an unreported
+    commune (0 where there were 2), and `rules.indicators.hide_if_masked` then hides
+    every such pool. But the area's own total is often shown (its row says so): where
+    it is, the pool is that shown value; where it is hidden, so is the pool.
+    """
+    now, before = raw.pooled(), raw.pooled(previous=True)
+    out: dict[bool, dict] = {False: {}, True: {}}
+    for ind in raw.plan.indicators:
+        try:
+            row = protected.row(ind.id)
+        except KeyError:
+            continue
+        for previous, pools, shown in ((False, now, row.value), (True, before, row.previous_value)):
+            av = pools.get(ind.id)
+            if av is None:
+                continue
+            if is_masked(shown):
+                av = replace(av, value=Hidden(), numerator=Hidden(), denominator=Hidden())
+            elif shown is None and av.value is not None:  # the row does not say: pool the masked figures
+                figures = protected.previous_figures if previous else protected.figures
+                av = area_value_columnar(ind, [c.code for c in raw.communes], figures)
+            out[previous][ind.id] = av
+    protected.__dict__["_pooled"] = out  # Progress.pooled's cache, filled here
 
 
 def _protect_row(
@@ -233,25 +305,31 @@ def unstable(plan: Plan, row: object) -> bool:
 
 
 def load_tree_suppression(engine: Engine, year: int, period: str, sensitive: Collection[str]) -> Suppression:
-    """`tree_suppression` of one (year, period) for the whole database (bound parameters)."""
+    """The whole-tree decision of one (year, period) for the whole database, taken
+    together with the other period of the year (`tree_decisions_for_year`), so that
+    FY − H1 gives nothing away (bound parameters)."""
     wanted = sorted(set(sensitive))
     with engine.connect() as conn:
         units = {code: _parent(path) for code, path in conn.execute(select(OrgUnit.code, OrgUnit.path))}
         if not wanted:
             return Suppression()
         stmt = (
-            select(OrgUnit.code, DataValue.data_element_id, DataValue.value)
+            select(OrgUnit.code, DataValue.period, DataValue.data_element_id, DataValue.value)
             .join(OrgUnit, OrgUnit.id == DataValue.org_unit_id)
             .where(
                 DataValue.year == bindparam("year"),
-                DataValue.period == bindparam("period"),
+                DataValue.period.in_(bindparam("periods", expanding=True)),
                 DataValue.data_element_id.in_(bindparam("des", expanding=True)),
             )
         )
-        figures: dict[str, dict[str, float]] = {}
-        for code, de, value in conn.execute(stmt, {"year": int(year), "period": period, "des": wanted}):
-            figures.setdefault(code, {})[de] = float(value)
-    return tree_suppression(figures, units, wanted)
+        figures: dict[str, dict[str, dict[str, float]]] = {H1: {}, FY: {}}
+        params = {"year": int(year), "periods": [H1, FY], "des": wanted}
+        for code, p, de, value in conn.execute(stmt, params):
+            figures[p].setdefault(code, {})[de] = float(value)
+    if period not in (H1, FY):
+        return tree_suppression(figures.get(period, {}), units, wanted)
+    decided = tree_decisions_for_year(figures[H1], figures[FY], units, wanted, int(year))
+    return decided.get((int(year), period), Suppression())
 
 
 def _parent(path: str) -> str | None:

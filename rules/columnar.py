@@ -36,6 +36,7 @@ from rules.indicators import (
     evaluate,
     evaluate_plan_with_groups,
     has_denominator,
+    hide_if_masked,
     indicator_rows,
     is_whole,
     pooled_row,
@@ -423,7 +424,7 @@ def area_value_columnar(ind: Indicator, communes: Sequence[str], figures: Figure
     pools = grouping.pools(cols, None)
     not_reported = grouping.codes_where(0, ~cols.reported)
     ineligible = grouping.codes_where(0, cols.reported & ~cols.eligible)
-    return _area_value(ind, pools, 0, len(codes), not_reported, ineligible)
+    return hide_if_masked(ind, codes, figures, _area_value(ind, pools, 0, len(codes), not_reported, ineligible))
 
 
 class LazyRows(Sequence[ProgressRow]):

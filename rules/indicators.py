@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Literal, TypeVar
 
 from rules.model import COMMUNES, DataElement, Indicator, OrgUnitRef, Plan, Target
+from rules.suppression import Hidden, is_masked
 
 # Tolerance for float comparisons: 80 communes of 100 recognised is 80.00000000000001 %
 # after the division, and that must still meet ">= 80".
@@ -344,7 +345,30 @@ def area_value(ind: Indicator, communes: Sequence[str], figures: Figures) -> Are
     Never an average of the communes' rates: a commune of 4,000 children weighs four
     times one of 1,000. A commune code listed twice is counted once.
     """
-    return pool(ind, list(commune_results(ind, communes, figures).values()))
+    pooled = pool(ind, list(commune_results(ind, communes, figures).values()))
+    return hide_if_masked(ind, communes, figures, pooled)
+
+
+def hide_if_masked(ind: Indicator, communes: Sequence[str], figures: Figures, pooled: AreaValue) -> AreaValue:
+    """`pooled` with its value hidden ("*") when a figure it rests on is masked.
+
+    Masked small counts are NaN and would drop out of the sum like an unreported
+    commune: the pooled value would look real (0 drownings where there were 2) and so
+    would any comparison made with it. Only plain dicts can hold masked values (the
+    masked copies of `data_access.protect`); a `FigureMatrix` holds raw figures.
+    """
+    if not isinstance(figures, dict) or pooled.value is None:
+        return pooled
+    elements = [de for de in (ind.numerator, ind.denominator, *ind.requires_zero) if de]
+    for code in communes:
+        row = figures.get(code) or {}
+        if any(is_masked(row.get(de)) for de in elements):
+            return AreaValue(Hidden(), Hidden(), Hidden(), *_tail(pooled))
+    return pooled
+
+
+def _tail(av: AreaValue) -> tuple:
+    return (av.reported, av.total, av.not_reported, av.ineligible)
 
 
 def pool(ind: Indicator, results: Sequence[CommuneResult]) -> AreaValue:

@@ -17,8 +17,22 @@ may also be a small total hidden as "*" (so a "*" total can be anything); and th
 each group's cells add up to its total. A small count is protected when, under that
 knowledge, it could still take at least two values. When four communes show "<5"
 and the total is 4, "<5" on the total would give every commune away (1 each): the
-total is then shown as "*" instead. Differencing across periods (FY − H1) or years
-is not covered here: pages show such pairs only through protected values on both sides.
+total is then shown as "*" instead.
+
+**Across the two periods of a year** (`suppress_periods`). H1 and FY of the same year
+are counts of the same events, FY including H1, so a reader also knows that for every
+cell FY = H1 + H2 with H2 ≥ 0, and that the H2 cells add up like the others. The
+second half is never shown, yet H1 = 5 beside FY = 6 tells "one drowning in the second
+half" as surely as a "1" would; and a cell hidden in one period but shown in the other
+may be worked out through the H2 sums. So the two periods are decided together: each
+reader's knowledge is a set of possible values per cell (visible: one value; "<5":
+1–4; "*": 0 or ≥ 5, any for a total; H2: any ≥ 0), narrowed by every sum until
+nothing changes (each sum exactly, over unions of intervals). A "<5" cell of either
+period, and a sensitive H2 count from 1 to 4, is safe when it keeps at least two
+possible values. Where one is not, more cells are hidden ("*"), the FY side first:
+H1 figures have usually gone out already, and hiding them afterwards would not
+unsay them. Differencing across years is not a disclosure of this kind (two years
+are two different sets of children); comparisons with a masked side are not shown.
 """
 
 from __future__ import annotations
@@ -301,3 +315,279 @@ def unstable_rate(
     if num is None or den is None or den <= 0:
         return False
     return num < min_events or den < min_base
+
+
+# --------------------------------------------------------------------------- two periods of a year
+
+H1, FY, H2 = "H1", "FY", "H2"  # the tags of `suppress_periods`' keys; H2 = FY − H1, never shown
+INF = math.inf
+Interval = tuple[float, float]
+Domain = tuple[Interval, ...]  # sorted, disjoint, non-adjacent closed integer intervals (hi may be INF)
+
+ANY: Domain = ((0, INF),)
+SMALL: Domain = ((SMALL_MIN, SMALL_MAX),)
+NOT_SMALL: Domain = ((0, 0), (SMALL_MAX + 1, INF))
+
+
+def _domain(intervals: Collection[Interval]) -> Domain:
+    """Intervals clipped at 0, sorted and merged (adjacent integer intervals join)."""
+    out: list[list[float]] = []
+    for lo, hi in sorted((max(0, lo), hi) for lo, hi in intervals if hi >= max(0, lo)):
+        if out and lo <= out[-1][1] + 1:
+            out[-1][1] = max(out[-1][1], hi)
+        else:
+            out.append([lo, hi])
+    return tuple((lo, hi) for lo, hi in out)
+
+
+def domain_add(a: Domain, b: Domain) -> Domain:
+    """Every sum of a value of `a` and a value of `b` (exact for integer intervals)."""
+    return _domain([(x0 + y0, x1 + y1) for x0, x1 in a for y0, y1 in b])
+
+
+def domain_sub(a: Domain, b: Domain) -> Domain:
+    """Every non-negative difference of a value of `a` minus a value of `b`."""
+    return _domain([(x0 - y1, x1 - y0) for x0, x1 in a for y0, y1 in b])
+
+
+def domain_meet(a: Domain, b: Domain) -> Domain:
+    """The values in both."""
+    return _domain([(max(x0, y0), min(x1, y1)) for x0, x1 in a for y0, y1 in b if max(x0, y0) <= min(x1, y1)])
+
+
+def domain_size(d: Domain) -> float:
+    return sum(hi - lo + 1 for lo, hi in d)
+
+
+def domain_values(d: Domain, limit: int = 64) -> list[int]:
+    """The first `limit` values of a domain (for messages and tests)."""
+    out: list[int] = []
+    for lo, hi in d:
+        v = int(lo)
+        while v <= hi and len(out) < limit:
+            out.append(v)
+            v += 1
+    return out
+
+
+def known_domain(kind: str | None, value: object, *, is_total: bool) -> Domain:
+    """What a reader knows of one shown cell from what it shows."""
+    if kind == PRIMARY:
+        return SMALL
+    if kind == SECONDARY:
+        return ANY if is_total else NOT_SMALL
+    v = _whole(_number(value))
+    return ((v, v),)
+
+
+def propagate(domains: dict[Hashable, Domain], sums: Sequence[tuple[tuple[Hashable, ...], Hashable]]) -> bool:
+    """Narrow `domains` in place by every sum `cells → total` until nothing changes.
+
+    Each sum is made exactly consistent (every value left in a cell's domain occurs in
+    some assignment of the sum's other cells); the sums are revisited while any cell
+    they hold narrowed. False when the knowledge contradicts itself (never for true
+    figures). What a reader could work out by combining sums more cleverly than one at
+    a time is not found here; the brute-force tests check small cases in full.
+    """
+    by_key: dict[Hashable, list[int]] = {}
+    for i, (cells, total) in enumerate(sums):
+        for key in (*cells, total):
+            by_key.setdefault(key, []).append(i)
+    queue = list(range(len(sums)))
+    queued = set(queue)
+    while queue:
+        i = queue.pop()
+        queued.discard(i)
+        cells, total = sums[i]
+        cell_domains = [domains.get(c, ANY) for c in cells]
+        prefix = [((0, 0),)]
+        for d in cell_domains:
+            prefix.append(domain_add(prefix[-1], d))
+        suffix = [((0, 0),)]
+        for d in reversed(cell_domains):
+            suffix.append(domain_add(suffix[-1], d))
+        suffix.reverse()
+        changed = []
+        t = domain_meet(domains.get(total, ANY), prefix[-1])
+        if not t:
+            return False
+        if t != domains.get(total, ANY):
+            domains[total] = t
+            changed.append(total)
+        for j, c in enumerate(cells):
+            others = domain_add(prefix[j], suffix[j + 1])
+            d = domain_meet(cell_domains[j], domain_sub(t, others))
+            if not d:
+                return False
+            if d != cell_domains[j]:
+                domains[c] = d
+                changed.append(c)
+        for key in changed:
+            for k in by_key.get(key, ()):
+                if k not in queued:
+                    queued.add(k)
+                    queue.append(k)
+    return True
+
+
+def possible_values(
+    group: Group, values: Mapping[Hashable, object], suppression: Suppression, cell: Hashable
+) -> list[int]:
+    """The values a hidden `cell` of one group can still take, from that group alone."""
+    if group.total is None:
+        return domain_values(SMALL)
+    domains = {
+        k: known_domain(suppression.kind(k), values.get(k), is_total=k == group.total)
+        for k in (*group.cells, group.total)
+    }
+    propagate(domains, [(group.cells, group.total)])
+    return domain_values(domains[cell])
+
+
+def period_domains(
+    first: Mapping[Hashable, object],
+    second: Mapping[Hashable, object],
+    groups: Sequence[Group],
+    hidden_first: Suppression,
+    hidden_second: Suppression,
+) -> dict[tuple[str, Hashable], Domain]:
+    """What a reader knows of every cell of H1 (`first`), FY (`second`) and H2 = FY − H1
+    from both periods shown with these suppressions; keys `(H1|FY|H2, key)`."""
+    totals = {g.total for g in groups if g.total is not None}
+    keys = set(first) | set(second)
+    for g in groups:
+        keys.update(g.cells)
+        if g.total is not None:
+            keys.add(g.total)
+    domains: dict[tuple[str, Hashable], Domain] = {}
+    for key in keys:
+        domains[(H1, key)] = known_domain(hidden_first.kind(key), first.get(key), is_total=key in totals)
+        domains[(FY, key)] = known_domain(hidden_second.kind(key), second.get(key), is_total=key in totals)
+        domains[(H2, key)] = ANY
+    propagate(domains, _period_sums(keys, groups))
+    return domains
+
+
+def _period_sums(keys: Collection[Hashable], groups: Sequence[Group]) -> list[tuple[tuple[Hashable, ...], Hashable]]:
+    sums: list[tuple[tuple[Hashable, ...], Hashable]] = [(((H1, k), (H2, k)), (FY, k)) for k in keys]
+    for g in groups:
+        if g.total is None:
+            continue
+        for tag in (H1, FY, H2):
+            sums.append((tuple((tag, c) for c in g.cells), (tag, g.total)))
+    return sums
+
+
+def suppress_periods(
+    first: Mapping[Hashable, object],
+    second: Mapping[Hashable, object],
+    sensitive: Collection[Hashable] | Callable[[Hashable], bool],
+    groups: Sequence[Group] = (),
+    start: tuple[Suppression, Suppression] | None = None,
+) -> tuple[Suppression, Suppression]:
+    """What to hide in H1 (`first`) and FY (`second`) of one year, decided together.
+
+    Both hold the same keys and the same `groups` (cells adding up to totals). `start`
+    is each period's own decision (`suppress`), computed when not given. More cells
+    are hidden ("*") until every "<5" cell of either period and every sensitive
+    second-half count from 1 to 4 keeps at least two possible values (module docstring).
+    """
+    is_sensitive = sensitive if callable(sensitive) else (lambda key, s=frozenset(sensitive): key in s)
+    if start is None:
+        start = (suppress(first, is_sensitive, groups), suppress(second, is_sensitive, groups))
+    hidden = {H1: dict.fromkeys(start[0].primary, PRIMARY), FY: dict.fromkeys(start[1].primary, PRIMARY)}
+    for tag, sup in ((H1, start[0]), (FY, start[1])):
+        hidden[tag].update(dict.fromkeys(sup.secondary, SECONDARY))
+    shown = {H1: first, FY: second}
+    keys = set(first) | set(second)
+    for g in groups:
+        keys.update(g.cells)
+        if g.total is not None:
+            keys.add(g.total)
+    sums = _period_sums(keys, groups)
+    near: dict[Hashable, set[int]] = {}
+    for i, (cells, total) in enumerate(sums):
+        for k in (*cells, total):
+            near.setdefault(k, set()).add(i)
+    h2_small = {
+        k
+        for k in keys
+        if is_sensitive(k)
+        and _number(first.get(k)) is not None
+        and _number(second.get(k)) is not None
+        and is_small(_whole(_number(second.get(k))) - _whole(_number(first.get(k))))
+    }
+
+    def decision() -> tuple[Suppression, Suppression]:
+        return tuple(  # type: ignore[return-value]
+            Suppression(
+                frozenset(k for k, v in hidden[tag].items() if v == PRIMARY),
+                frozenset(k for k, v in hidden[tag].items() if v == SECONDARY),
+            )
+            for tag in (H1, FY)
+        )
+
+    def exposed() -> list[tuple[str, Hashable]]:
+        domains = period_domains(first, second, groups, *decision())
+        out = [(H2, k) for k in sorted(h2_small, key=repr) if domain_size(domains[(H2, k)]) < 2]
+        for tag in (FY, H1):
+            out += [(tag, k) for k, v in sorted(hidden[tag].items(), key=repr) if v == PRIMARY]
+        return [x for x in out if domain_size(domains[x]) < 2]
+
+    def candidates(target: tuple[str, Hashable]) -> list[tuple[str, Hashable]]:
+        """Shown cells near `target` (sums it is in, then sums of their hidden cells),
+        non-zero before zero (a zero said is worth keeping), nearest first, FY before H1; "<5" totals last (to "*")."""
+        seen, ring, out = {target}, [target], []
+        for distance in range(4):
+            nxt = []
+            for var in ring:
+                for i in near.get(var, ()):
+                    cells, total = sums[i]
+                    for k in (*cells, total):
+                        if k in seen:
+                            continue
+                        seen.add(k)
+                        tag, key = k
+                        kind = hidden[tag].get(key) if tag != H2 else SECONDARY
+                        if kind is None or (kind == PRIMARY and key in totals):
+                            value = _whole(_number(shown[tag].get(key)))
+                            out.append(((kind is not None, value == 0, distance, tag != FY, value, repr(key)), k))
+                        if kind is not None or tag == H2:
+                            nxt.append(k)
+            ring = nxt
+        return [k for _, k in sorted(out)]
+
+    def _first_that_frees(options: list[tuple[str, Hashable]], target: tuple[str, Hashable]) -> list:
+        """The first option that alone leaves `target` two values (tried one by one)."""
+        for tag, key in options:
+            before = hidden[tag].get(key)
+            hidden[tag][key] = SECONDARY
+            domains = period_domains(first, second, groups, *decision())
+            if before is None:
+                del hidden[tag][key]
+            else:
+                hidden[tag][key] = before
+            if domain_size(domains[target]) >= 2:
+                return [(tag, key)]
+        return []
+
+    totals = {g.total for g in groups if g.total is not None}
+    for _ in range(4 * len(keys) + 8):  # each round hides at least one more cell: this ends
+        bad = exposed()
+        if not bad:
+            break
+        # One cell more near each exposed one per round (not one per round in all):
+        # a round recomputes what the reader knows over the whole tree.
+        chosen: list[tuple[str, Hashable]] = []
+        for target in bad:
+            options = [o for o in candidates(target) if o not in chosen]
+            if len(bad) == 1:
+                options = _first_that_frees(options[:8], target) + options
+            if options:
+                chosen.append(options[0])
+        if not chosen:
+            break  # nothing left to hide around them (cannot happen with a total shown)
+        for tag, key in chosen:
+            hidden[tag][key] = SECONDARY
+    return decision()
+    return decision()

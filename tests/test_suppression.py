@@ -25,6 +25,7 @@ from rules.suppression import (
     is_small,
     protect_figures,
     suppress,
+    suppress_periods,
     unstable_rate,
 )
 
@@ -213,3 +214,129 @@ def test_masked_values_never_carry_the_number():
     assert fmt_number(small) == "<5" and fmt_value(small, "count") == "<5"
     assert fmt_value(hidden, "percent", "en") == "*"
     assert SmallCount.kind == PRIMARY and Hidden.kind == SECONDARY
+
+
+# --------------------------------------------------------------------------- H1 and FY together
+
+
+def _period_tables(first, second, groups, hidden_first, hidden_second):
+    """Every pair of tables (H1, FY) consistent with what both periods show, by brute
+    force: the reader's knowledge of the module docstring, plus FY >= H1 cell by cell.
+    Yields (h1, fy) dicts over the cells; totals follow from the cells."""
+    cells = sorted({c for g in groups for c in g.cells})
+    totals = {g.total for g in groups}
+    # Values cut at the largest figure + 2: that only removes possibilities, so the
+    # check is stricter than the reader, never laxer.
+    limit = max(v for v in (*first.values(), *second.values())) + 2
+
+    def domain(value, kind, key):
+        if kind is None:
+            return [value]
+        if kind == PRIMARY:
+            return [1, 2, 3, 4]
+        return list(range(limit)) if key in totals else [0, *range(5, limit)]
+
+    def tables(values, hidden):
+        for combo in itertools.product(*(domain(values[c], hidden.kind(c), c) for c in cells)):
+            table = dict(zip(cells, combo, strict=True))
+            ok = True
+            for g in groups:
+                table[g.total] = sum(table[c] for c in g.cells)
+                if table[g.total] not in domain(values[g.total], hidden.kind(g.total), g.total):
+                    ok = False
+            if ok:
+                yield table
+
+    seconds = list(tables(second, hidden_second))
+    for h1 in tables(first, hidden_first):
+        for fy in seconds:
+            if all(fy[c] >= h1[c] for c in cells):
+                yield h1, fy
+
+
+def _assert_periods_safe(first, second, groups, decided):
+    """No '<5' cell of either period and no second-half count 1-4 has one possible value."""
+    h1_hidden, fy_hidden = decided
+    possible: dict = {}
+    for h1, fy in _period_tables(first, second, groups, h1_hidden, fy_hidden):
+        for key in h1:
+            possible.setdefault(("H1", key), set()).add(h1[key])
+            possible.setdefault(("FY", key), set()).add(fy[key])
+            possible.setdefault(("H2", key), set()).add(fy[key] - h1[key])
+    assert possible, "the true tables must be consistent with what is shown"
+    for key in first:
+        if h1_hidden.kind(key) == PRIMARY:
+            assert len(possible[("H1", key)]) >= 2, ("H1", key, decided)
+        if fy_hidden.kind(key) == PRIMARY:
+            assert len(possible[("FY", key)]) >= 2, ("FY", key, decided)
+        if 1 <= second[key] - first[key] <= 4:
+            assert len(possible[("H2", key)]) >= 2, ("H2", key, first, second, decided)
+
+
+def test_h1_two_and_fy_three_keep_the_second_half_one_hidden():
+    # One commune with 2 abuse cases in H1 and 3 in the year: the second half had 1.
+    first = {"a": 2, "b": 9, "T": 11}
+    second = {"a": 3, "b": 9, "T": 12}
+    groups = [Group(("a", "b"), "T")]
+    decided = suppress_periods(first, second, first, groups)
+    assert "a" in decided[0].primary and "a" in decided[1].primary  # both "<5"
+    _assert_periods_safe(first, second, groups, decided)
+
+
+def test_visible_h1_five_and_fy_six_would_tell_one_in_the_second_half():
+    # Neither period has a small count, yet FY - H1 = 1: one is hidden now.
+    first = {"a": 5, "b": 7, "T": 12}
+    second = {"a": 6, "b": 20, "T": 26}
+    groups = [Group(("a", "b"), "T")]
+    alone = (suppress(first, first, groups), suppress(second, second, groups))
+    assert not alone[0] and not alone[1]  # each period on its own hides nothing
+    decided = suppress_periods(first, second, first, groups)
+    assert decided[0].hidden | decided[1].hidden
+    assert "a" in decided[1].hidden  # the year's figure goes first, H1 has been sent out
+    _assert_periods_safe(first, second, groups, decided)
+
+
+def test_a_cell_hidden_in_one_period_cannot_be_recovered_through_the_other():
+    # FY hides b to protect a; H1 shows everything and b's H2 is 0: FY's b would be 8
+    # for anyone who reads H1 and assumes nothing happened - unless the sums say more.
+    first = {"a": 0, "b": 8, "c": 30, "T": 38}
+    second = {"a": 2, "b": 8, "c": 31, "T": 41}
+    groups = [Group(("a", "b", "c"), "T")]
+    decided = suppress_periods(first, second, first, groups)
+    _assert_periods_safe(first, second, groups, decided)
+
+
+def test_a_district_total_shown_in_one_period_protects_the_communes_in_both():
+    first = {"a": 1, "b": 0, "c": 0, "T": 1}
+    second = {"a": 1, "b": 4, "c": 0, "T": 5}
+    groups = [Group(("a", "b", "c"), "T")]
+    decided = suppress_periods(first, second, first, groups)
+    _assert_periods_safe(first, second, groups, decided)
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_brute_force_no_hidden_small_count_is_pinned_by_both_periods(seed):
+    """Small random districts (2-3 communes, counts 0-9, FY >= H1): from every number
+    shown in H1 and FY together, no '<5' cell and no second-half count 1-4 can be worked
+    out to one value - checked over every pair of tables consistent with the view."""
+    import random
+
+    rng = random.Random(seed)
+    n = rng.choice((2, 3))
+    cells = tuple("abc"[:n])
+    first = {c: rng.choice((0, 0, 1, 2, 3, 5, 6, 8)) for c in cells}
+    second = {c: first[c] + rng.choice((0, 0, 1, 2, 3, 5)) for c in cells}
+    first["T"], second["T"] = sum(first[c] for c in cells), sum(second[c] for c in cells)
+    groups = [Group(cells, "T")]
+    decided = suppress_periods(first, second, lambda k: True, groups)
+    _assert_periods_safe(first, second, groups, decided)
+
+
+def test_the_interval_arithmetic_of_what_a_reader_knows():
+    from rules.suppression import ANY, NOT_SMALL, SMALL, domain_add, domain_meet, domain_sub, domain_values
+
+    assert domain_add(SMALL, SMALL) == ((2, 8),)
+    assert domain_add(NOT_SMALL, NOT_SMALL) == NOT_SMALL  # 0, or 5 and up, stays so
+    assert domain_values(domain_sub(((6, 6),), NOT_SMALL)) == [0, 1, 6]  # 6 - {0, 5, 6}
+    assert domain_meet(ANY, SMALL) == SMALL
+    assert domain_values(domain_meet(domain_sub(((6, 6),), NOT_SMALL), SMALL)) == [1]  # the 1 + 5 = 6 case

@@ -144,7 +144,10 @@ def delta_text(ind: Indicator, delta: float, communes: float | None, lang: str) 
 
 
 def change_cell(ind: Indicator, now: AreaValue | None, then: AreaValue | None, lang: str) -> str:
-    """'↓ 2 · tốt lên' (the arrow is the direction, the word says whether that is good)."""
+    """'↓ 2 · tốt lên' (the arrow is the direction, the word says whether that is good);
+    'không so sánh được (số nhỏ được ẩn)' where either side is a masked small count."""
+    if any(v is not None and is_masked(v.value) for v in (now, then)):
+        return t("scorecard_change_hidden", lang)  # a difference of masked values would be made up
     ch = change_between(ind, now, then)
     if ch is None:
         return "–"
