@@ -642,7 +642,7 @@ def clear_after_import() -> None:
         _boundaries,
         _progress,
         _protected_progress,
-        _history,
+        _carried,  # the histories (`_history` reads through it)
         _protected_history,
         _indicator_history,
         _quality,
