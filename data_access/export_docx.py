@@ -1023,7 +1023,9 @@ class ReportWriter:
                 av = area_value(ind, codes, figures)
                 previous = row.value if target.is_trend else row.previous_value
                 ev = evaluate(ind, year_ahead, "FY", row.value, previous, accumulates_over_year(ind, des))
-                if ev.status == "met":
+                if is_masked(av.value, av.numerator, av.denominator):
+                    pass  # summed over a hidden small count: no distance worked out from it
+                elif ev.status == "met":
                     need = self.t("reports_ahead_already_met")
                 else:
                     units = units_to_target(ind, av, ev, des)

@@ -83,12 +83,12 @@ def test_h1_report_of_a_commune_writes_its_pace_and_note_beside_the_value(paced)
     assert "3. Những tồn tại, hạn chế" in headings  # the items after it renumbered
     # the pace table: H1, projected year, year target, what H2 must add, status
     line = next(r for r in rows if len(r) == 7 and r[1] == name and r[-1].endswith("Cần tăng tốc"))
-    assert line[2:] == ["33,3%", "83,3%", "≥ 100%", "66,7%", "▲ Cần tăng tốc"]
+    assert line[2:] == ["33,3 %", "83,3 %", "≥ 100 %", "66,7 %", "▲ Cần tăng tốc"]
     # the indicator's sentence in II: its value, the note right after it, then its pace
     sentence = next(p.text for p in doc.paragraphs if p.text.startswith(name))
-    assert f"33,3% (Ghi chú: {NOTE}, 12/05/2025)" in sentence
-    assert "Tiến độ: ▲ Cần tăng tốc — dự kiến cả năm 83,3%, chỉ tiêu năm ≥ 100%" in sentence
-    assert "6 tháng cuối năm cần thêm 66,7%." in sentence
+    assert f"33,3 % (Ghi chú: {NOTE}, 12/05/2025)" in sentence
+    assert "Tiến độ: ▲ Cần tăng tốc — dự kiến cả năm 83,3 %, chỉ tiêu năm ≥ 100 %" in sentence
+    assert "6 tháng cuối năm cần thêm 66,7 %." in sentence
     assert "Với nhịp độ 6 tháng đầu năm, đến báo cáo năm 2025:" in text
 
 
@@ -107,8 +107,8 @@ def test_h1_appendix_has_a_pace_row_per_commune_and_the_note_in_its_row(paced):
     ]
     mine = next(r for r in pace if r[0] == IND and r[2] == AN_CHAU)
     assert mine[4] == pytest.approx(100 / 3) and mine[5] == pytest.approx(250 / 3) and mine[7] == pytest.approx(200 / 3)
-    assert mine[6] == "≥ 100%" and mine[8] == "Cần tăng tốc"
-    assert mine[9] == "cộng dồn: 6 tháng các năm trước bằng 40% cả năm"
+    assert mine[6] == "≥ 100 %" and mine[8] == "Cần tăng tốc"
+    assert mine[9] == "cộng dồn: 6 tháng các năm trước bằng 40 % cả năm"
     assert mine[10] == f"(Ghi chú: {NOTE}, 12/05/2025)"
     area_rows = [r for r in pace if r[0] == IND and r[2] == inputs.area.code]
     assert len(area_rows) == 1  # the district, pooled, before its communes
@@ -197,7 +197,7 @@ def test_export_report_cli_writes_the_pace_in_h1(paced, monkeypatch, tmp_path: P
     out = tmp_path / "bao-cao.docx"
     assert main(["export-report", "--year", "2025", "--period", "H1", "--area", AN_CHAU, "--out", str(out)]) == 0
     _, text, rows = _docx(out.read_bytes())
-    assert ["33,3%", "83,3%", "≥ 100%", "66,7%", "▲ Cần tăng tốc"] in [r[2:] for r in rows if len(r) == 7]
+    assert ["33,3 %", "83,3 %", "≥ 100 %", "66,7 %", "▲ Cần tăng tốc"] in [r[2:] for r in rows if len(r) == 7]
     assert f"(Ghi chú: {NOTE}, 12/05/2025)" in text
 
 

@@ -37,7 +37,7 @@ class _Progress:
     def __init__(self, row: ProgressRow) -> None:
         self._row = row
         self.figures: dict = {}
-        self.communes = [type("C", (), {"code": "07645", "name": "An Lạc", "full_name": "Xã An Lạc"})()]
+        self.communes = [type("C", (), {"code": "07645", "name": "An Lạc", "full_name": "Xã An Lạc", "type": "xã"})()]
 
     def row(self, _ind: str, _code: str | None = None) -> ProgressRow:
         return self._row
