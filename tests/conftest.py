@@ -81,19 +81,24 @@ def db_factory(tmp_path_factory) -> Iterator[DatabaseFactory]:
     factory.drop_all()
 
 
-@pytest.fixture(scope="session")
-def _seeded_templates(db_factory) -> dict[str, str]:
-    """One migrated and seeded database per backend, built once per run."""
+def _templates(db_factory, seed) -> dict[str, str]:
+    """A migrated database per backend, filled by `seed`."""
     urls = {}
     for backend in BACKENDS:
         url = db_factory.new(backend)
         engine = db.get_engine(url)
         migrations.upgrade(engine)
-        seed_sample(engine)
+        seed(engine)
         engine.dispose()
         db.get_engine.cache_clear()
         urls[backend] = url
     return urls
+
+
+@pytest.fixture(scope="session")
+def _seeded_templates(db_factory) -> dict[str, str]:
+    """One migrated and seeded database per backend, built once per run."""
+    return _templates(db_factory, seed_sample)
 
 
 @pytest.fixture(params=BACKENDS)
@@ -143,16 +148,7 @@ def operator_scope() -> Iterator[None]:
 def _both_samples_templates(db_factory) -> dict[str, str]:
     from data_access.seed import seed_samples
 
-    urls = {}
-    for backend in BACKENDS:
-        url = db_factory.new(backend)
-        engine = db.get_engine(url)
-        migrations.upgrade(engine)
-        seed_samples(engine)
-        engine.dispose()
-        db.get_engine.cache_clear()
-        urls[backend] = url
-    return urls
+    return _templates(db_factory, seed_samples)
 
 
 @pytest.fixture(scope="session")
