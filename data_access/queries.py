@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 import numpy as np
-from sqlalchemy import Engine, bindparam, func, select
+from sqlalchemy import Engine, bindparam, func, or_, select
 
 from data_access.models import (
     AuditEntry,
@@ -175,7 +175,9 @@ def successors_of(engine: Engine, area_code: str, on: date) -> Successors | None
             .order_by(new.c.code)
         )
         rows = conn.execute(stmt, {"prefix": unit.path + "%"}).all()
-    return Successors(_ref(unit, _parent_code(unit.path)), unit.valid_to, tuple(_ref(r, _parent_code(r.path)) for r in rows))
+    return Successors(
+        _ref(unit, _parent_code(unit.path)), unit.valid_to, tuple(_ref(r, _parent_code(r.path)) for r in rows)
+    )
 
 
 def latest_update_of(engine: Engine, codes: Sequence[str], year: int, period: str) -> datetime | None:
@@ -241,9 +243,7 @@ def parts_of(
 def children_of(engine: Engine, area_code: str) -> list[OrgUnitRef]:
     """The direct children of an org unit (for drilling down an area picker)."""
     with engine.connect() as conn:
-        parent = conn.execute(
-            OrgUnit.by_code(area_code)
-        ).scalar()
+        parent = conn.execute(OrgUnit.by_code(area_code)).scalar()
         rows = conn.execute(select(OrgUnit).where(OrgUnit.parent_id == parent).order_by(OrgUnit.name)).all()
     return [_ref(r, area_code) for r in rows]
 
@@ -665,37 +665,26 @@ def figures_for_codes(
     out: FiguresByPeriod = {key: {} for key in wanted}
     if not wanted or not codes:
         return out
+    # A code of two eras: each period's figure belongs to the unit that reported it (valid
+    # on the period's last day, or on `valid_on`), decided by the database: a carried
+    # history reads ~50,000 figures, and a Python test per row was half its time.
+    per_period = [
+        (DataValue.year == year) & (DataValue.period == period) & _valid_on(valid_on or period_end(year, period))
+        for year, period in wanted
+    ]
     stmt = (
-        select(
-            OrgUnit.code,
-            DataValue.data_element_id,
-            DataValue.year,
-            DataValue.period,
-            DataValue.value,
-            OrgUnit.valid_from,
-            OrgUnit.valid_to,
-        )
+        select(OrgUnit.code, DataValue.data_element_id, DataValue.year, DataValue.period, DataValue.value)
         .join(OrgUnit, OrgUnit.id == DataValue.org_unit_id)
-        .where(
-            OrgUnit.code.in_(bindparam("codes", expanding=True)),
-            DataValue.year.in_(bindparam("years", expanding=True)),
-            DataValue.period.in_(bindparam("periods", expanding=True)),
-        )
+        .where(OrgUnit.code.in_(bindparam("codes", expanding=True)), or_(*per_period))
     )
-    params: dict[str, object] = {
-        "codes": list(codes),
-        "years": sorted({y for y, _ in wanted}),
-        "periods": sorted({p for _, p in wanted}),
-    }
+    params: dict[str, object] = {"codes": list(codes)}
     if data_elements:
         stmt = stmt.where(DataValue.data_element_id.in_(bindparam("des", expanding=True)))
         params["des"] = list(data_elements)
     with engine.connect() as conn:
-        for row in conn.execute(stmt, params):
-            # A code of two eras: the figure of the unit that reported that period.
-            day = valid_on or period_end(row.year, row.period)
-            if (row.year, row.period) in out and is_valid_on(row, day):
-                out[(row.year, row.period)].setdefault(row.code, {})[row.data_element_id] = float(row.value)
+        rows = conn.execute(stmt, params).all()
+    for code, element, year, period, value in rows:
+        out[(year, period)].setdefault(code, {})[element] = float(value)
     return out
 
 
