@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from rules.indicators import Figures, accumulates_over_year, area_value
-from rules.model import DataElement, Indicator
+from rules.model import COMMUNES, DataElement, Indicator, Plan
 
 ACCELERATE_FROM = 0.75
 DEFAULT_SHARE = 0.5
@@ -103,6 +103,24 @@ def _finite(v: float | None) -> bool:
     return v is not None and v == v  # NaN (also a masked small count) is not a value
 
 
+def history_elements(plan: Plan, year: int) -> list[str]:
+    """The data elements whose earlier years `indicator_pace` reads for `year`: those of
+    the accumulating indicators with a numeric target (the H1/FY share of a flow). Read
+    across the 2025 reform these years are carried from the old communes, so a page
+    reads only these, not the whole plan."""
+    out: list[str] = []
+    for ind in plan.indicators:
+        target = ind.targets.get(year)
+        if target is None or target.is_trend or target.number is None or direction(target.op, target.number) is None:
+            continue
+        if not accumulates_over_year(ind, plan.data_elements):
+            continue
+        for de in (ind.numerator, ind.denominator, *ind.requires_zero):
+            if de and de != COMMUNES and de not in out:
+                out.append(de)
+    return out
+
+
 def indicator_pace(
     ind: Indicator,
     year: int,
@@ -128,7 +146,7 @@ def indicator_pace(
         return None
     flow = accumulates_over_year(ind, data_elements)
     history = []
-    for h1_past, fy_past in earlier:
+    for h1_past, fy_past in earlier if flow else ():  # a ratio or a stock projects as it is
         a = area_value(ind, list(codes), h1_past).value
         b = area_value(ind, list(codes), fy_past).value
         if _finite(a) and _finite(b):

@@ -48,3 +48,36 @@ def test_earlier_first_halves_all_zero_fall_back_to_the_half():
     assert h1_share([(0, 4), (0, 6)]) == 0.5
     p = pace(3, 8, higher_is_better=True, accumulating=True, history=[(0, 4), (0, 6)])
     assert (p.projected, p.needed_h2, p.status) == (6.0, 5.0, "accelerate")
+
+
+def test_the_earlier_years_a_page_reads_are_only_those_the_pace_uses():
+    """Pages read the earlier years (carried across the 2025 reform, the costly part of a
+    Bắc Ninh overview) only for `history_elements`; every indicator's pace over the
+    sample district must come out the same as with the whole plan's figures."""
+    from pathlib import Path
+
+    from data_access.targets import load_plan
+    from rules.indicators import accumulates_over_year
+    from rules.pace import history_elements, indicator_pace
+    from tests import sample_figures
+
+    plan = load_plan(Path(__file__).resolve().parent.parent / "targets.yaml")
+    year = 2025
+    wanted = history_elements(plan, year)
+    flows = [i for i in plan.indicators if accumulates_over_year(i, plan.data_elements) and year in i.targets]
+    ratios = [i for i in plan.indicators if not accumulates_over_year(i, plan.data_elements)]
+    assert flows and ratios and set(wanted) < set(plan.used_data_elements())
+    assert all(i.numerator in wanted for i in flows if i.targets[year].number is not None)
+
+    codes = list(sample_figures.communes_of())
+    now = sample_figures.figures(year, "H1")
+    whole = [(sample_figures.figures(y, "H1"), sample_figures.figures(y, "FY")) for y in range(2021, year)]
+
+    def only(figures: dict) -> dict:
+        return {c: {de: v for de, v in row.items() if de in wanted} for c, row in figures.items()}
+
+    narrow = [(only(a), only(b)) for a, b in whole]
+    for ind in plan.indicators:
+        assert indicator_pace(ind, year, codes, now, narrow, plan.data_elements) == indicator_pace(
+            ind, year, codes, now, whole, plan.data_elements
+        ), ind.id

@@ -48,8 +48,8 @@ def pace_lines(ctx: PageContext, progress: Progress, codes: Sequence[str]) -> li
     """The pace of every indicator over `codes` (the area's communes, or one commune);
     the rule is `rules.pace.indicator_pace`, the same as the six-month report's."""
     plan, year = ctx.plan, ctx.year
-    earlier = [y for y in data.year_options(ctx.db_url, plan) if y < year][-HISTORY_YEARS:]
-    elements = plan.used_data_elements()
+    elements = rules_pace.history_elements(plan, year)
+    earlier = [y for y in data.year_options(ctx.db_url, plan) if y < year][-HISTORY_YEARS:] if elements else []
     past = {
         p: data.history(ctx.db_url, ctx.area.code, earlier, p, elements, viewed_year=ctx.year) if earlier else {}
         for p in ("H1", "FY")
