@@ -26,9 +26,9 @@ from reportlab.lib.units import mm
 from reportlab.platypus import KeepInFrame, Spacer, Table, TableStyle
 
 from data_access.export_pdf import GRID, _Doc, _header, _key_line, _p, _register_fonts, _style, _table, _tint
-from data_access.exports import ExportInputs, fmt_row_value, fmt_target, period_text, units_phrase
+from data_access.exports import DocumentWriter, ExportInputs, fmt_row_value, fmt_target, period_text, units_phrase
 from data_access.followup import DirectionRow
-from i18n import fmt_date, fmt_number, t
+from i18n import fmt_date, fmt_number
 from i18n.looks import STATUS_SYMBOL
 from rules.model import JUDGED_STATUSES, STATUSES
 from rules.scorecard import communes_off_track, off_track_worst_first, status_counts
@@ -46,11 +46,9 @@ def directions_to_list(directions: Sequence[DirectionRow], today: date) -> list[
     return sorted(overdue, key=lambda d: d.due) + sorted(soon, key=lambda d: d.due)
 
 
-class ChairmanBrief:
+class ChairmanBrief(DocumentWriter):
     def __init__(self, inputs: ExportInputs, directions: Sequence[DirectionRow]) -> None:
-        self.i = inputs
-        self.lang = inputs.lang
-        self.plan = inputs.plan
+        super().__init__(inputs)
         self.directions = directions
         _register_fonts()
         self.h1 = _style(17, bold=True, leading=21)
@@ -61,9 +59,6 @@ class ChairmanBrief:
         self.cell_b = _style(9.5, bold=True, leading=12)
         self.cell_c = _style(9.5, align=TA_CENTER, leading=12)
         self.note = _style(9, italic=True, color="#444444")
-
-    def t(self, key: str, **values: object) -> str:
-        return t(key, self.lang, **values)
 
     def build(self) -> bytes:
         buf = io.BytesIO()

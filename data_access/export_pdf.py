@@ -44,6 +44,7 @@ from reportlab.platypus import (
 
 from data_access import export_charts as charts
 from data_access.exports import (
+    DocumentWriter,
     ExportInputs,
     blocking_text,
     commune_fixes,
@@ -257,11 +258,9 @@ def _table(
 # --------------------------------------------------------------------------- meeting pack
 
 
-class MeetingPack:
+class MeetingPack(DocumentWriter):
     def __init__(self, inputs: ExportInputs) -> None:
-        self.i = inputs
-        self.lang = inputs.lang
-        self.plan = inputs.plan
+        super().__init__(inputs)
         _register_fonts()
         # A heading never ends a page: it keeps with what follows (and see `_heading`).
         self.h1 = _style(20, bold=True, leading=25)
@@ -273,9 +272,6 @@ class MeetingPack:
         self.cell_r = _style(11.5, align=TA_RIGHT, leading=14)
         self.cell_c = _style(11.5, align=TA_CENTER, leading=14)
         self.note = _style(10, italic=True, color="#444444")
-
-    def t(self, key: str, **values: object) -> str:
-        return t(key, self.lang, **values)
 
     def name(self, ind: Indicator) -> str:
         return ind.name.get(self.lang)
@@ -581,11 +577,9 @@ def sparkline(values: Sequence[float | None], status: str, width: float = 18 * m
     return d
 
 
-class CommuneSheets:
+class CommuneSheets(DocumentWriter):
     def __init__(self, inputs: ExportInputs) -> None:
-        self.i = inputs
-        self.lang = inputs.lang
-        self.plan = inputs.plan
+        super().__init__(inputs)
         _register_fonts()
         self.title = _style(13, bold=True, align=TA_CENTER, leading=16)
         self.body = _style(9.5, leading=12)
@@ -595,9 +589,6 @@ class CommuneSheets:
         self.cell_r = _style(8.5, align=TA_RIGHT, leading=10, narrow=True)
         self.cell_c = _style(8.5, align=TA_CENTER, leading=10, narrow=True)
         self.small = _style(7.5, italic=True, leading=9, color="#444444")
-
-    def t(self, key: str, **values: object) -> str:
-        return t(key, self.lang, **values)
 
     def build(self, codes: Sequence[str]) -> bytes:
         buf = io.BytesIO()

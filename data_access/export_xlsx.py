@@ -23,6 +23,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from data_access.exports import (
+    DocumentWriter,
     ExportInputs,
     denominator_noun,
     fmt_date,
@@ -195,11 +196,9 @@ def _sheet_name(k: int, text: str, used: set[str]) -> str:
     return name
 
 
-class AppendixWriter:
+class AppendixWriter(DocumentWriter):
     def __init__(self, inputs: ExportInputs) -> None:
-        self.i = inputs
-        self.lang = inputs.lang
-        self.plan = inputs.plan
+        super().__init__(inputs)
         self.wb = Workbook()
         self.used_names: set[str] = set()
         self.units = inputs.units_word()

@@ -4,30 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
-import subprocess
-import sys
 
 import pytest
 
+from tests.cli_util import run_cli as cli
 from tests.conftest import REPO
 
 FIVE_MISTAKES = REPO / "tests" / "fixtures" / "targets_five_mistakes.yaml"
-
-
-def cli(*args: str, db_url: str | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    import os
-
-    full_env = {**os.environ, **(env or {})}
-    if db_url:
-        full_env["DATABASE_URL"] = db_url
-    return subprocess.run(
-        [sys.executable, "-m", "data_access", *args],
-        cwd=REPO,
-        env=full_env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
 
 
 def test_validate_targets_accepts_the_sample_plan(shared_seeded_url):
