@@ -1139,11 +1139,7 @@ class ReportWriter(DocumentWriter):
         section.top_margin, section.bottom_margin = Cm(1.5), Cm(1.5)
         self.para(self.t("reports_appendix_title"), bold=True, align="center", size=13, after=0)
         self.para(
-            self.t(
-                "reports_appendix_subtitle",
-                period=period_text(self.i.period, self.i.year, self.lang),
-                area=self.i.area.full_name,
-            ),
+            self.of_area_and_period("reports_appendix_subtitle"),
             italic=True,
             align="center",
             size=12,

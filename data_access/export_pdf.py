@@ -137,6 +137,11 @@ def _p(text: str, style: ParagraphStyle) -> Paragraph:
     return Paragraph(escape(text), style)
 
 
+def _head_row(texts: Sequence[str], style: ParagraphStyle) -> list[Paragraph]:
+    """A table's header row: each column's heading as a paragraph in the header style."""
+    return [_p(text, style) for text in texts]
+
+
 def _tint(status: str) -> colors.Color:
     return colors.HexColor("#" + status_tint(status, 0.35))
 
@@ -278,11 +283,7 @@ class MeetingPack(DocumentWriter):
 
     def build(self) -> bytes:
         buf = io.BytesIO()
-        title = self.t(
-            "reports_pdf_meeting_title",
-            area=self.i.area.full_name,
-            period=period_text(self.i.period, self.i.year, self.lang),
-        )
+        title = self.of_area_and_period("reports_pdf_meeting_title")
         doc = _Doc(
             buf,
             landscape(A4),
@@ -354,18 +355,18 @@ class MeetingPack(DocumentWriter):
 
     def scorecard(self) -> list:
         y1 = self.i.year - 1
-        head = [
-            _p(self.t("reports_col_indicator"), self.cell_b),
-            _p(
+        head = _head_row(
+            [
+                self.t("reports_col_indicator"),
                 self.t("reports_col_result", period=self.t(f"reports_short_period_{self.i.period}", year=self.i.year)),
-                self.cell_b,
-            ),
-            _p(self.t("reports_col_target"), self.cell_b),
-            _p(self.t("reports_col_status"), self.cell_b),
-            _p(self.t("reports_col_same_period", year=y1), self.cell_b),
-            _p(self.t("reports_col_trend"), self.cell_b),
-            _p(self.t("reports_col_communes_met"), self.cell_b),
-        ]
+                self.t("reports_col_target"),
+                self.t("reports_col_status"),
+                self.t("reports_col_same_period", year=y1),
+                self.t("reports_col_trend"),
+                self.t("reports_col_communes_met"),
+            ],
+            self.cell_b,
+        )
         data: list[list[object]] = [head]
         extra: list[tuple] = []
         for group, indicators in indicators_by_group(self.plan):
@@ -450,13 +451,8 @@ class MeetingPack(DocumentWriter):
 
     def off_track(self) -> list:
         out: list = [_p(self.t("reports_pdf_slide_off_track"), self.h1), Spacer(1, 3 * mm)]
-        head = [
-            _p(self.t("reports_col_commune"), self.cell_b),
-            _p(f"{STATUS_SYMBOL['not_met']} {self.t('status_not_met')}", self.cell_b),
-            _p(f"{STATUS_SYMBOL['at_risk']} {self.t('status_at_risk')}", self.cell_b),
-            _p(f"{STATUS_SYMBOL['met']} {self.t('status_met')}", self.cell_b),
-            _p(self.t("reports_pdf_col_worst"), self.cell_b),
-        ]
+        counts = [f"{STATUS_SYMBOL[s]} {self.t(f'status_{s}')}" for s in ("not_met", "at_risk", "met")]
+        head = _head_row([self.t("reports_col_commune"), *counts, self.t("reports_pdf_col_worst")], self.cell_b)
         data: list[list[object]] = [head]
         per: list[tuple[int, int, str, list[ProgressRow]]] = []
         for commune in self.i.progress.communes:
@@ -592,11 +588,7 @@ class CommuneSheets(DocumentWriter):
 
     def build(self, codes: Sequence[str]) -> bytes:
         buf = io.BytesIO()
-        title = self.t(
-            "reports_pdf_sheet_doc_title",
-            area=self.i.area.full_name,
-            period=period_text(self.i.period, self.i.year, self.lang),
-        )
+        title = self.of_area_and_period("reports_pdf_sheet_doc_title")
         doc = _Doc(
             buf, A4, _header(self.i, title), self.t("reports_pdf_key", symbols=_key_line(self.lang)), self.lang, 11 * mm
         )
@@ -706,14 +698,15 @@ class CommuneSheets(DocumentWriter):
 
     def table(self, code: str, width: float) -> Table:
         years = self.i.years()
-        head = [
-            _p(self.t("reports_col_indicator"), self.cell_b),
-            _p(self.t("reports_pdf_col_commune_value"), self.cell_b),
-            _p(self.t("reports_col_target"), self.cell_b),
-            _p(self.t("reports_col_status"), self.cell_b),
-            _p(self.t("reports_pdf_col_trend", first=years[0], last=years[-1]), self.cell_b),
-            _p(self.t("reports_pdf_col_area", area=self.i.area.full_name), self.cell_b),
-        ]
+        keys = ("reports_col_indicator", "reports_pdf_col_commune_value", "reports_col_target", "reports_col_status")
+        head = _head_row(
+            [
+                *(self.t(k) for k in keys),
+                self.t("reports_pdf_col_trend", first=years[0], last=years[-1]),
+                self.t("reports_pdf_col_area", area=self.i.area.full_name),
+            ],
+            self.cell_b,
+        )
         data: list[list[object]] = [head]
         extra: list[tuple] = []
         for group, indicators in indicators_by_group(self.plan):

@@ -41,8 +41,9 @@ from data_access.exports import (
     status_tint,
 )
 from i18n import spreadsheet_text, t
+from i18n.looks import status_label
 from rules import ProgressRow
-from rules.model import COMMUNES, Indicator
+from rules.model import COMMUNES, STATUSES, Indicator
 from rules.scorecard import decimals_needed
 
 # The [$-42A] locale tag makes LibreOffice show 1.234,5 (Vietnamese) whatever the
@@ -498,8 +499,8 @@ class AppendixWriter(DocumentWriter):
         ws.column_dimensions["B"].width = 90
         _title(ws, self.headings(self.t("reports_xlsx_what_key")), 2)
         r = 4
-        for status in ("met", "at_risk", "not_met", "no_data", "not_applicable", "no_target"):
-            _put(ws, r, 1, row_status_text(_fake(status), self.lang), fill=status_tint(status, 0.35))
+        for status in STATUSES:
+            _put(ws, r, 1, status_label(status, self.lang), fill=status_tint(status, 0.35))
             _put(ws, r, 2, self.t(f"reports_xlsx_key_{status}"), wrap=True)
             r += 1
         for key in ("reports_xlsx_key_values", "reports_xlsx_key_text"):
@@ -510,32 +511,6 @@ class AppendixWriter(DocumentWriter):
         _put(ws, r, 1, self.t("reports_xlsx_key_source"), bold=True)
         _put(ws, r, 2, self.plan.document or self.plan.title, wrap=True)
         _print_setup(ws, "4:4", "A4")
-
-
-def _fake(status: str) -> ProgressRow:
-    """A row with only a status, for the key's labels."""
-    return ProgressRow(
-        area_code="",
-        area_name="",
-        area_level="",
-        indicator_id="",
-        year=0,
-        period="FY",
-        value=0.0,
-        target_text="",
-        status=status,
-        numerator=None,
-        denominator=None,
-        reported=0,
-        total=0,
-        previous_value=None,
-        expected=None,
-        gap=None,
-        communes_met=None,
-        communes_with_target=None,
-        blocking=(),
-        is_area=True,
-    )
 
 
 def write_appendix(inputs: ExportInputs) -> bytes:

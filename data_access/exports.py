@@ -250,6 +250,10 @@ class DocumentWriter:
     def t(self, key: str, **values: object) -> str:
         return self.i.t(key, **values)
 
+    def of_area_and_period(self, key: str) -> str:
+        """A title naming the area and the period ("… huyện Sơn Động, 6 tháng đầu năm 2025")."""
+        return self.t(key, area=self.i.area.full_name, period=period_text(self.i.period, self.i.year, self.lang))
+
 
 def history_years(year: int) -> list[int]:
     return list(range(year - TREND_YEARS + 1, year + 1))

@@ -70,6 +70,13 @@ def open_page(browser, url: str, viewport: str = "1280x720", timeout: float = 30
     return page
 
 
+def open_checked(browser, url: str, viewport: str = "1280x720", timeout: float = 30_000):
+    """`open_page`, then `assert_no_error`: the page as a person first sees it, no error on it."""
+    page = open_page(browser, url, viewport, timeout)
+    assert_no_error(page)
+    return page
+
+
 def wait_ready(page, timeout: float = 30_000) -> None:
     page.wait_for_selector(READY, timeout=timeout)
     # A rerun can start right after the first run ends (bound widgets syncing the URL).
@@ -94,13 +101,16 @@ def assert_no_error(page) -> None:
     assert "Traceback" not in page_text(page)
 
 
-def shoot_both(page, name: str, settle_ms: int = 300) -> None:
-    """The page at 1280x720 and at 1920x1080, back to 1280x720 after (what every page is checked at)."""
+def shoot_both(page, name: str, settle_ms: int = 300) -> list[Path]:
+    """The page at 1280x720 and at 1920x1080, back to 1280x720 after (what every page is
+    checked at); the two screenshots' paths."""
+    paths = []
     for width, height in ((1280, 720), (1920, 1080)):
         page.set_viewport_size({"width": width, "height": height})
         page.wait_for_timeout(settle_ms)
-        screenshot(page, name)
+        paths.append(screenshot(page, name))
     page.set_viewport_size({"width": 1280, "height": 720})
+    return paths
 
 
 def own_sample_server(browser, db_factory, templates: dict[str, str]) -> AppServer:
