@@ -10,15 +10,7 @@ import pytest
 
 from rules.scorecard import off_track_key
 from tests import sample_truth as truth
-from tests.browser.conftest import (
-    VIEWPORTS,
-    assert_no_error,
-    open_checked,
-    open_page,
-    page_text,
-    screenshot,
-    wait_ready,
-)
+from tests.browser.conftest import VIEWPORTS, assert_no_error, open_page, page_text, screenshot, wait_ready
 from ui.scorecard import COMPACT_CELL_WIDTH, COUNT_CELL_WIDTH
 
 pytestmark = pytest.mark.browser
@@ -61,13 +53,14 @@ def warm_server(browser, server):
     without app.py (Streamlit's legacy pages/ mode) and loses its first widget event
     (see test_first_click_on_a_cold_server below); every later session is unaffected.
     """
-    page = open_checked(browser, f"{server.url}/overview")
+    page = open_page(browser, f"{server.url}/overview")
     page.close()
     return server
 
 
 def test_overview_deep_link_on_a_fresh_server(browser, fresh_server):
     page = open_page(browser, f"{fresh_server.url}/overview?year=2024&period=FY&lang=vi")
+    assert_no_error(page)
     area_rows = [r for r in truth.rows(2024, "FY") if r.is_area]
     met = sum(1 for r in area_rows if r.status == "met")
     text = page_text(page)
@@ -140,7 +133,8 @@ def test_an_indicator_row_opens_that_indicator(browser, warm_server):
 
 
 def test_indicator_deep_link_on_a_fresh_server(browser, fresh_server):
-    page = open_checked(browser, f"{fresh_server.url}/indicator?year=2024&period=FY&indicator=cfc_rate")
+    page = open_page(browser, f"{fresh_server.url}/indicator?year=2024&period=FY&indicator=cfc_rate")
+    assert_no_error(page)
     figures = truth.figures(2024, "FY")
     eligible = sum(
         1 for f in figures.values() if f["cfc_recognised"] == 1 and f["drowning_deaths"] == 0 and f["abuse_cases"] == 0
@@ -156,7 +150,8 @@ def test_indicator_deep_link_on_a_fresh_server(browser, fresh_server):
 
 
 def test_indicator_deep_link_in_english(browser, server):
-    page = open_checked(browser, f"{server.url}/indicator?year=2025&period=H1&indicator=swim_safe_rate&lang=en")
+    page = open_page(browser, f"{server.url}/indicator?year=2025&period=H1&indicator=swim_safe_rate&lang=en")
+    assert_no_error(page)
     text = page_text(page)
     assert "Children 6–15 who can swim safely" in text
     assert "No report in the first half of 2025 from: An Lạc" in text

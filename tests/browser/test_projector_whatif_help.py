@@ -13,16 +13,7 @@ import pytest
 
 from data_access.targets import load_plan
 from i18n import fmt_target, t
-from tests.browser.conftest import (
-    REPO,
-    VIEWPORTS,
-    assert_no_error,
-    open_checked,
-    open_page,
-    page_text,
-    screenshot,
-    wait_ready,
-)
+from tests.browser.conftest import REPO, VIEWPORTS, assert_no_error, open_page, page_text, screenshot, wait_ready
 
 pytestmark = pytest.mark.browser
 
@@ -60,7 +51,8 @@ def _font_px(page, selector: str) -> float:
     ],
 )
 def test_deep_links_open_on_a_fresh_server(browser, fresh_server, path, expected):
-    page = open_checked(browser, fresh_server.url + path, "1920x1080")
+    page = open_page(browser, fresh_server.url + path, "1920x1080")
+    assert_no_error(page)
     assert expected in page_text(page)
     if path.startswith("/projector"):
         assert _slide_title(page) == expected
@@ -126,7 +118,8 @@ def test_every_slide_fits_the_screen_with_large_text(browser, server, viewport):
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
 def test_whatif_and_help_screenshots(browser, server, viewport):
-    page = open_checked(browser, server.url + "/whatif?indicator=cfc_rate&year=2024", viewport)
+    page = open_page(browser, server.url + "/whatif?indicator=cfc_rate&year=2024", viewport)
+    assert_no_error(page)
     page.get_by_role("button", name=re.compile("Chọn các xã chưa đạt")).click()
     wait_ready(page)
     text = page_text(page)
@@ -135,7 +128,8 @@ def test_whatif_and_help_screenshots(browser, server, viewport):
     screenshot(page, "whatif")
     page.close()
 
-    page = open_checked(browser, server.url + "/help?year=2024", viewport)
+    page = open_page(browser, server.url + "/help?year=2024", viewport)
+    assert_no_error(page)
     assert "Ý nghĩa các trạng thái" in page_text(page)
     screenshot(page, "help")
     page.get_by_text("Xã phù hợp với trẻ em (1)").click()
