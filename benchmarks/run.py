@@ -38,24 +38,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from benchmarks.browser import CHROMIUM, CHROMIUM_ARGS, READY, StreamlitServer  # noqa: E402 (after the path)
+
 WORK = REPO / "benchmarks" / "work"
 RESULTS_MD = REPO / "benchmarks" / "RESULTS.md"
 ANALYSIS_MD = REPO / "benchmarks" / "analysis.md"
 PG_ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--use-angle=swiftshader",
-    "--enable-unsafe-swiftshader",
-]
-READY = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 READY_WATCH = """
 window.__lastReady = null;
 window.__deckAt = null;
@@ -605,46 +593,11 @@ def _remove_year(engine, year: int) -> None:
 # --- the browser: payload, time to show, memory -----------------------------------------
 
 
-class Server:
-    """`streamlit run app.py` on a free port, for one (size, backend)."""
+class Server(StreamlitServer):
+    """`streamlit run app.py` on a free port, for one (size, backend) and its plan."""
 
     def __init__(self, url: str, targets: Path, script: str = "app.py") -> None:
-        import socket
-        import urllib.request
-
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        self.base = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "DATABASE_URL": url, "TARGETS_FILE": str(targets)}
-        self.log = open(WORK / f"server-{self.port}.log", "w")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(self.port),
-             "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-            cwd=REPO, env=env, stdout=self.log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                with urllib.request.urlopen(self.base + "/_stcore/health", timeout=1) as resp:
-                    if resp.read() == b"ok":
-                        return
-            except OSError:
-                time.sleep(0.3)
-        raise RuntimeError("streamlit did not start")
-
-    def rss_mb(self) -> float:
-        text = Path(f"/proc/{self.proc.pid}/status").read_text()
-        kb = next(int(line.split()[1]) for line in text.splitlines() if line.startswith("VmRSS:"))
-        return kb / 1024
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        self.log.close()
+        super().__init__(url, WORK, env={"TARGETS_FILE": str(targets)}, script=script, start_s=60, stop_s=15)
 
 
 def _open(where, server: Server, page_key: str, params: dict[str, str], timeout_s: float = PAGE_TIMEOUT_S) -> dict:
@@ -675,7 +628,7 @@ def _open(where, server: Server, page_key: str, params: dict[str, str], timeout_
     tab.add_init_script(READY_WATCH)
     out: dict = {}
     try:
-        tab.goto(f"{server.base}/{page_key}?{urlencode(params)}")
+        tab.goto(f"{server.url}/{page_key}?{urlencode(params)}")
         tab.wait_for_selector(READY, timeout=timeout_s * 1000)
         tab.wait_for_timeout(300)  # a rerun may follow at once (URL-bound widgets, a deep link's reroute)
         tab.wait_for_selector(READY, timeout=timeout_s * 1000)

@@ -136,20 +136,22 @@ def _require_whole_tree() -> None:
         raise AccessDenied("access_denied_admin", area=WHOLE_TREE)
 
 
-def cmd_user_disable(args: argparse.Namespace) -> int:
+def _set_active(args: argparse.Namespace, active: bool) -> int:
+    """`user disable` / `user enable`: an admin over the account's area turns it off or on."""
     engine = db.ready_engine()
     _require_user_admin(engine, args.username)
-    auth.set_active(engine, args.username, False)
-    print(t("access_cli_user_disabled", args.lang, user=auth.normalise_username(args.username)))
+    auth.set_active(engine, args.username, active)
+    done = "access_cli_user_enabled" if active else "access_cli_user_disabled"
+    print(t(done, args.lang, user=auth.normalise_username(args.username)))
     return EXIT_OK
+
+
+def cmd_user_disable(args: argparse.Namespace) -> int:
+    return _set_active(args, False)
 
 
 def cmd_user_enable(args: argparse.Namespace) -> int:
-    engine = db.ready_engine()
-    _require_user_admin(engine, args.username)
-    auth.set_active(engine, args.username, True)
-    print(t("access_cli_user_enabled", args.lang, user=auth.normalise_username(args.username)))
-    return EXIT_OK
+    return _set_active(args, True)
 
 
 def cmd_user_reset(args: argparse.Namespace) -> int:

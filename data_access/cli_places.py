@@ -10,13 +10,18 @@ from __future__ import annotations
 import argparse
 import csv
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from data_access import db, migrations, places
 from data_access.access import WHOLE_TREE, AccessDenied, current_scope
 from data_access.models import ImportBatch
 from i18n import fmt_number, local_today, spreadsheet_row, t
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 EXIT_OK, EXIT_ERROR = 0, 1
 MAX_LISTED = 50
@@ -117,25 +122,32 @@ def _file(path_text: str) -> Path:
     return path
 
 
-def cmd_import(args: argparse.Namespace) -> int:
+def _load_file(
+    args: argparse.Namespace, load: Callable[..., places.LoadResult], *extra: object
+) -> tuple[Engine, Path, places.LoadResult, int | None]:
+    """An admin loads `args.file` with `load`: (engine, path, result), the refusals
+    already printed (`code` is the exit code then, else None)."""
     _require_admin()
     path = _file(args.file)
     engine = _engine()
-    result = places.import_units(engine, path)
-    if not result.ok:
-        return _print_issues(result, path.name, args.lang)
+    result = load(engine, path, *extra)
+    code = None if result.ok else _print_issues(result, path.name, args.lang)
+    return engine, path, result, code
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    engine, path, result, refused = _load_file(args, places.import_units)
+    if refused is not None:
+        return refused
     _print_counts(result, args.lang)
     _record(engine, f"places import {path.name}", result.added + result.changed + result.unchanged, result)
     return EXIT_OK
 
 
 def cmd_lineage(args: argparse.Namespace) -> int:
-    _require_admin()
-    path = _file(args.file)
-    engine = _engine()
-    result = places.import_lineage(engine, path)
-    if not result.ok:
-        return _print_issues(result, path.name, args.lang)
+    engine, path, result, refused = _load_file(args, places.import_lineage)
+    if refused is not None:
+        return refused
     print(
         t(
             "places_cli_lineage_done",
@@ -149,12 +161,9 @@ def cmd_lineage(args: argparse.Namespace) -> int:
 
 
 def cmd_boundaries(args: argparse.Namespace) -> int:
-    _require_admin()
-    path = _file(args.file)
-    engine = _engine()
-    result = places.attach_boundaries(engine, path, args.era, args.code_property)
-    if not result.ok:
-        return _print_issues(result, path.name, args.lang)
+    engine, path, result, refused = _load_file(args, places.attach_boundaries, args.era, args.code_property)
+    if refused is not None:
+        return refused
     print(t("places_cli_boundaries_done", args.lang, count=_n(result.boundaries, args.lang), file=path.name))
     for label, items in (
         ("places_cli_unmatched", result.unmatched),

@@ -25,10 +25,10 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepInFrame, Spacer, Table, TableStyle
 
-from data_access.export_pdf import GRID, _Doc, _header, _key_line, _p, _register_fonts, _style, _table, _tint
-from data_access.exports import ExportInputs, fmt_row_value, fmt_target, period_text, units_phrase
+from data_access.export_pdf import GRID, _Doc, _head_row, _header, _key_line, _p, _register_fonts, _style, _table, _tint
+from data_access.exports import DocumentWriter, ExportInputs, fmt_row_value, fmt_target, units_phrase
 from data_access.followup import DirectionRow
-from i18n import fmt_date, fmt_number, t
+from i18n import fmt_date, fmt_number
 from i18n.looks import STATUS_SYMBOL
 from rules.model import JUDGED_STATUSES, STATUSES
 from rules.scorecard import communes_off_track, off_track_worst_first, status_counts
@@ -46,11 +46,9 @@ def directions_to_list(directions: Sequence[DirectionRow], today: date) -> list[
     return sorted(overdue, key=lambda d: d.due) + sorted(soon, key=lambda d: d.due)
 
 
-class ChairmanBrief:
+class ChairmanBrief(DocumentWriter):
     def __init__(self, inputs: ExportInputs, directions: Sequence[DirectionRow]) -> None:
-        self.i = inputs
-        self.lang = inputs.lang
-        self.plan = inputs.plan
+        super().__init__(inputs)
         self.directions = directions
         _register_fonts()
         self.h1 = _style(17, bold=True, leading=21)
@@ -62,14 +60,9 @@ class ChairmanBrief:
         self.cell_c = _style(9.5, align=TA_CENTER, leading=12)
         self.note = _style(9, italic=True, color="#444444")
 
-    def t(self, key: str, **values: object) -> str:
-        return t(key, self.lang, **values)
-
     def build(self) -> bytes:
         buf = io.BytesIO()
-        title = self.t(
-            "brief_title", area=self.i.area.full_name, period=period_text(self.i.period, self.i.year, self.lang)
-        )
+        title = self.of_area_and_period("brief_title")
         doc = _Doc(
             buf, A4, _header(self.i, title), self.t("reports_pdf_key", symbols=_key_line(self.lang)), self.lang, 12 * mm
         )
@@ -108,20 +101,19 @@ class ChairmanBrief:
         )
         return [_p(line, self.big), Spacer(1, 2 * mm), boxes, Spacer(1, 1.5 * mm), _p(reported, self.note)]
 
+    def section(self, title_key: str) -> list:
+        """A section's heading, with the space the one page allows before and after it."""
+        return [Spacer(1, 4 * mm), _p(self.t(title_key), self.h2), Spacer(1, 1.5 * mm)]
+
     # -- what needs direction ----------------------------------------------------------
 
     def indicators(self) -> list:
-        out: list = [Spacer(1, 4 * mm), _p(self.t("reports_pdf_worst_title"), self.h2), Spacer(1, 1.5 * mm)]
+        out = self.section("reports_pdf_worst_title")
         everyone = off_track_worst_first(self.i.progress.area_rows)
         if not everyone:
             return [*out, _p(self.t("lead_indicators_none"), self.body)]
-        head = [
-            _p(self.t("reports_col_status"), self.cell_b),
-            _p(self.t("reports_col_indicator"), self.cell_b),
-            _p(self.t("brief_col_value"), self.cell_b),
-            _p(self.t("reports_col_target"), self.cell_b),
-            _p(self.t("brief_col_gap"), self.cell_b),
-        ]
+        keys = ("reports_col_status", "reports_col_indicator", "brief_col_value", "reports_col_target", "brief_col_gap")
+        head = _head_row([self.t(k) for k in keys], self.cell_b)
         data: list[list[object]] = [head]
         extra: list[tuple] = []
         for r in everyone[:INDICATORS_SHOWN]:
@@ -146,16 +138,12 @@ class ChairmanBrief:
 
     def communes(self) -> list:
         progress = self.i.progress
-        out: list = [Spacer(1, 4 * mm), _p(self.t("brief_communes_title"), self.h2), Spacer(1, 1.5 * mm)]
+        out = self.section("brief_communes_title")
         everyone = communes_off_track(progress.commune_rows, ((c.code, c.full_name) for c in progress.communes))
         if not everyone:
             return [*out, _p(self.t("lead_communes_none"), self.body)]
-        head = [
-            _p(self.t("brief_col_unit"), self.cell_b),
-            _p(f"{STATUS_SYMBOL['not_met']} {self.t('status_not_met')}", self.cell_b),
-            _p(f"{STATUS_SYMBOL['at_risk']} {self.t('status_at_risk')}", self.cell_b),
-            _p(self.t("brief_col_furthest"), self.cell_b),
-        ]
+        counts = [f"{STATUS_SYMBOL[s]} {self.t(f'status_{s}')}" for s in ("not_met", "at_risk")]
+        head = _head_row([self.t("brief_col_unit"), *counts, self.t("brief_col_furthest")], self.cell_b)
         data: list[list[object]] = [head]
         for item in everyone[:COMMUNES_SHOWN]:
             furthest = "; ".join(self.plan.indicator(i).name.get(self.lang) for i in item.indicators[:2]) or "–"
@@ -177,16 +165,12 @@ class ChairmanBrief:
         return out
 
     def followup(self) -> list:
-        out: list = [Spacer(1, 4 * mm), _p(self.t("brief_directions_title"), self.h2), Spacer(1, 1.5 * mm)]
+        out = self.section("brief_directions_title")
         listed = directions_to_list(self.directions, self.i.today)
         if not listed:
             return [*out, _p(self.t("brief_directions_none"), self.body)]
-        head = [
-            _p(self.t("brief_col_direction"), self.cell_b),
-            _p(self.t("brief_col_owner"), self.cell_b),
-            _p(self.t("brief_col_due"), self.cell_b),
-            _p(self.t("reports_col_status"), self.cell_b),
-        ]
+        keys = ("brief_col_direction", "brief_col_owner", "brief_col_due", "reports_col_status")
+        head = _head_row([self.t(k) for k in keys], self.cell_b)
         data: list[list[object]] = [head]
         for d in listed[:DIRECTIONS_SHOWN]:
             where = d.area_name if d.area_code != self.i.area.code else ""

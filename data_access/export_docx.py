@@ -20,6 +20,7 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.shared import Cm, Pt, RGBColor
 from docx.table import Table
 from docx.text.paragraph import Paragraph
@@ -28,6 +29,7 @@ from data_access import export_charts as charts
 from data_access.exports import (
     CONTEXT_ELEMENTS,
     INCIDENT_ELEMENTS,
+    DocumentWriter,
     ExportInputs,
     change_phrase,
     commune_label,
@@ -186,13 +188,23 @@ def _page_number(paragraph) -> None:  # noqa: ANN001
         run._r.append(el)
 
 
-class ReportWriter:
+def _set_fonts(rpr: BaseOxmlElement) -> BaseOxmlElement:
+    """The report's font for every script of a run's properties (Word picks a font per
+    script: without `w:cs` and `w:eastAsia` Vietnamese diacritics may fall back)."""
+    fonts = rpr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = OxmlElement("w:rFonts")
+        rpr.insert(0, fonts)
+    for attr in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
+        fonts.set(qn(attr), FONT)
+    return fonts
+
+
+class ReportWriter(DocumentWriter):
     """Builds the document top to bottom; one method per part of the outline."""
 
     def __init__(self, inputs: ExportInputs) -> None:
-        self.i = inputs
-        self.lang = inputs.lang
-        self.plan = inputs.plan
+        super().__init__(inputs)
         self.doc = Document()
         _add_dash_list(self.doc)
         self.tables = 0
@@ -212,12 +224,7 @@ class ReportWriter:
         normal.font.name = FONT
         normal.font.size = Pt(BODY_PT)
         rpr = normal.element.get_or_add_rPr()
-        fonts = rpr.find(qn("w:rFonts"))
-        if fonts is None:
-            fonts = OxmlElement("w:rFonts")
-            rpr.insert(0, fonts)
-        for attr in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
-            fonts.set(qn(attr), FONT)
+        _set_fonts(rpr)
         lang_el = OxmlElement("w:lang")
         lang_el.set(qn("w:val"), "vi-VN" if self.lang == "vi" else "en-GB")
         rpr.append(lang_el)
@@ -232,13 +239,7 @@ class ReportWriter:
             st.font.bold = True
             st.font.italic = level == 3
             st.font.color.rgb = RGBColor(0, 0, 0)
-            srpr = st.element.get_or_add_rPr()
-            sfonts = srpr.find(qn("w:rFonts"))
-            if sfonts is None:
-                sfonts = OxmlElement("w:rFonts")
-                srpr.insert(0, sfonts)
-            for attr in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
-                sfonts.set(qn(attr), FONT)
+            sfonts = _set_fonts(st.element.get_or_add_rPr())
             for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
                 sfonts.attrib.pop(qn(attr), None)
             st.paragraph_format.space_before = Pt(6)
@@ -1138,11 +1139,7 @@ class ReportWriter:
         section.top_margin, section.bottom_margin = Cm(1.5), Cm(1.5)
         self.para(self.t("reports_appendix_title"), bold=True, align="center", size=13, after=0)
         self.para(
-            self.t(
-                "reports_appendix_subtitle",
-                period=period_text(self.i.period, self.i.year, self.lang),
-                area=self.i.area.full_name,
-            ),
+            self.of_area_and_period("reports_appendix_subtitle"),
             italic=True,
             align="center",
             size=12,

@@ -44,6 +44,7 @@ from reportlab.platypus import (
 
 from data_access import export_charts as charts
 from data_access.exports import (
+    DocumentWriter,
     ExportInputs,
     blocking_text,
     commune_fixes,
@@ -134,6 +135,11 @@ def _heading(paragraph: Paragraph, after: float = 2 * mm) -> list:
 def _p(text: str, style: ParagraphStyle) -> Paragraph:
     """Data is text: escape it so a commune called '<b>' prints as typed."""
     return Paragraph(escape(text), style)
+
+
+def _head_row(texts: Sequence[str], style: ParagraphStyle) -> list[Paragraph]:
+    """A table's header row: each column's heading as a paragraph in the header style."""
+    return [_p(text, style) for text in texts]
 
 
 def _tint(status: str) -> colors.Color:
@@ -257,11 +263,9 @@ def _table(
 # --------------------------------------------------------------------------- meeting pack
 
 
-class MeetingPack:
+class MeetingPack(DocumentWriter):
     def __init__(self, inputs: ExportInputs) -> None:
-        self.i = inputs
-        self.lang = inputs.lang
-        self.plan = inputs.plan
+        super().__init__(inputs)
         _register_fonts()
         # A heading never ends a page: it keeps with what follows (and see `_heading`).
         self.h1 = _style(20, bold=True, leading=25)
@@ -274,19 +278,12 @@ class MeetingPack:
         self.cell_c = _style(11.5, align=TA_CENTER, leading=14)
         self.note = _style(10, italic=True, color="#444444")
 
-    def t(self, key: str, **values: object) -> str:
-        return t(key, self.lang, **values)
-
     def name(self, ind: Indicator) -> str:
         return ind.name.get(self.lang)
 
     def build(self) -> bytes:
         buf = io.BytesIO()
-        title = self.t(
-            "reports_pdf_meeting_title",
-            area=self.i.area.full_name,
-            period=period_text(self.i.period, self.i.year, self.lang),
-        )
+        title = self.of_area_and_period("reports_pdf_meeting_title")
         doc = _Doc(
             buf,
             landscape(A4),
@@ -358,18 +355,18 @@ class MeetingPack:
 
     def scorecard(self) -> list:
         y1 = self.i.year - 1
-        head = [
-            _p(self.t("reports_col_indicator"), self.cell_b),
-            _p(
+        head = _head_row(
+            [
+                self.t("reports_col_indicator"),
                 self.t("reports_col_result", period=self.t(f"reports_short_period_{self.i.period}", year=self.i.year)),
-                self.cell_b,
-            ),
-            _p(self.t("reports_col_target"), self.cell_b),
-            _p(self.t("reports_col_status"), self.cell_b),
-            _p(self.t("reports_col_same_period", year=y1), self.cell_b),
-            _p(self.t("reports_col_trend"), self.cell_b),
-            _p(self.t("reports_col_communes_met"), self.cell_b),
-        ]
+                self.t("reports_col_target"),
+                self.t("reports_col_status"),
+                self.t("reports_col_same_period", year=y1),
+                self.t("reports_col_trend"),
+                self.t("reports_col_communes_met"),
+            ],
+            self.cell_b,
+        )
         data: list[list[object]] = [head]
         extra: list[tuple] = []
         for group, indicators in indicators_by_group(self.plan):
@@ -454,13 +451,8 @@ class MeetingPack:
 
     def off_track(self) -> list:
         out: list = [_p(self.t("reports_pdf_slide_off_track"), self.h1), Spacer(1, 3 * mm)]
-        head = [
-            _p(self.t("reports_col_commune"), self.cell_b),
-            _p(f"{STATUS_SYMBOL['not_met']} {self.t('status_not_met')}", self.cell_b),
-            _p(f"{STATUS_SYMBOL['at_risk']} {self.t('status_at_risk')}", self.cell_b),
-            _p(f"{STATUS_SYMBOL['met']} {self.t('status_met')}", self.cell_b),
-            _p(self.t("reports_pdf_col_worst"), self.cell_b),
-        ]
+        counts = [f"{STATUS_SYMBOL[s]} {self.t(f'status_{s}')}" for s in ("not_met", "at_risk", "met")]
+        head = _head_row([self.t("reports_col_commune"), *counts, self.t("reports_pdf_col_worst")], self.cell_b)
         data: list[list[object]] = [head]
         per: list[tuple[int, int, str, list[ProgressRow]]] = []
         for commune in self.i.progress.communes:
@@ -581,11 +573,9 @@ def sparkline(values: Sequence[float | None], status: str, width: float = 18 * m
     return d
 
 
-class CommuneSheets:
+class CommuneSheets(DocumentWriter):
     def __init__(self, inputs: ExportInputs) -> None:
-        self.i = inputs
-        self.lang = inputs.lang
-        self.plan = inputs.plan
+        super().__init__(inputs)
         _register_fonts()
         self.title = _style(13, bold=True, align=TA_CENTER, leading=16)
         self.body = _style(9.5, leading=12)
@@ -596,16 +586,9 @@ class CommuneSheets:
         self.cell_c = _style(8.5, align=TA_CENTER, leading=10, narrow=True)
         self.small = _style(7.5, italic=True, leading=9, color="#444444")
 
-    def t(self, key: str, **values: object) -> str:
-        return t(key, self.lang, **values)
-
     def build(self, codes: Sequence[str]) -> bytes:
         buf = io.BytesIO()
-        title = self.t(
-            "reports_pdf_sheet_doc_title",
-            area=self.i.area.full_name,
-            period=period_text(self.i.period, self.i.year, self.lang),
-        )
+        title = self.of_area_and_period("reports_pdf_sheet_doc_title")
         doc = _Doc(
             buf, A4, _header(self.i, title), self.t("reports_pdf_key", symbols=_key_line(self.lang)), self.lang, 11 * mm
         )
@@ -715,14 +698,15 @@ class CommuneSheets:
 
     def table(self, code: str, width: float) -> Table:
         years = self.i.years()
-        head = [
-            _p(self.t("reports_col_indicator"), self.cell_b),
-            _p(self.t("reports_pdf_col_commune_value"), self.cell_b),
-            _p(self.t("reports_col_target"), self.cell_b),
-            _p(self.t("reports_col_status"), self.cell_b),
-            _p(self.t("reports_pdf_col_trend", first=years[0], last=years[-1]), self.cell_b),
-            _p(self.t("reports_pdf_col_area", area=self.i.area.full_name), self.cell_b),
-        ]
+        keys = ("reports_col_indicator", "reports_pdf_col_commune_value", "reports_col_target", "reports_col_status")
+        head = _head_row(
+            [
+                *(self.t(k) for k in keys),
+                self.t("reports_pdf_col_trend", first=years[0], last=years[-1]),
+                self.t("reports_pdf_col_area", area=self.i.area.full_name),
+            ],
+            self.cell_b,
+        )
         data: list[list[object]] = [head]
         extra: list[tuple] = []
         for group, indicators in indicators_by_group(self.plan):

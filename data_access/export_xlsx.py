@@ -23,6 +23,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from data_access.exports import (
+    DocumentWriter,
     ExportInputs,
     denominator_noun,
     fmt_date,
@@ -40,8 +41,9 @@ from data_access.exports import (
     status_tint,
 )
 from i18n import spreadsheet_text, t
+from i18n.looks import status_label
 from rules import ProgressRow
-from rules.model import COMMUNES, Indicator
+from rules.model import COMMUNES, STATUSES, Indicator
 from rules.scorecard import decimals_needed
 
 # The [$-42A] locale tag makes LibreOffice show 1.234,5 (Vietnamese) whatever the
@@ -132,6 +134,39 @@ def _print_setup(ws: Worksheet, header_rows: str, freeze: str) -> None:
     ws.oddFooter.center.size = 9
 
 
+def _header_row(ws: Worksheet, cols: Sequence[tuple[str, int]], height: int, hr: int = 4) -> int:
+    """The table's header on row `hr` under the title (grey, bold, wrapped) with its column
+    widths; returns that row, the last one written so far."""
+    for c, (text, width) in enumerate(cols, start=1):
+        _put(ws, hr, c, text, bold=True, fill="D9D9D9", wrap=True, align="center")
+        ws.column_dimensions[get_column_letter(c)].width = width
+    ws.row_dimensions[hr].height = height
+    return hr
+
+
+def _put_row(
+    ws: Worksheet,
+    r: int,
+    values: Sequence[tuple[object, str | None]],
+    *,
+    wrap: Sequence[int],
+    bold: bool = False,
+    fill: str | None = None,
+    fills: dict[int, str | None] | None = None,
+) -> None:
+    """One table row of (value, number format) pairs: numbers right-aligned, the `wrap`
+    columns wrapped, `fills` colouring single columns (a status) over the row's `fill`."""
+    for c, (value, f) in enumerate(values, start=1):
+        cell_fill = (fills or {}).get(c, fill)
+        _put(ws, r, c, value, fmt=f, bold=bold, fill=cell_fill, align="right" if f else None, wrap=c in wrap)
+
+
+def _close_table(ws: Worksheet, hr: int, last: int, width: int) -> None:
+    """Print the header again on every page, freeze it and the first columns, filter the table."""
+    _print_setup(ws, f"{hr}:{hr}", f"E{hr + 1}")
+    ws.auto_filter.ref = f"A{hr}:{get_column_letter(width)}{last}"
+
+
 def _value_format(ind: Indicator, row: ProgressRow | None = None) -> str:
     if ind.unit == "count":
         return FMT_COUNT
@@ -162,11 +197,9 @@ def _sheet_name(k: int, text: str, used: set[str]) -> str:
     return name
 
 
-class AppendixWriter:
+class AppendixWriter(DocumentWriter):
     def __init__(self, inputs: ExportInputs) -> None:
-        self.i = inputs
-        self.lang = inputs.lang
-        self.plan = inputs.plan
+        super().__init__(inputs)
         self.wb = Workbook()
         self.used_names: set[str] = set()
         self.units = inputs.units_word()
@@ -174,6 +207,10 @@ class AppendixWriter:
     def t(self, key: str, **values: object) -> str:
         # The area's units in running text ("xã, thị trấn", "xã, phường") come from the tree.
         return t(key, self.lang, **{"units": self.units, **values})
+
+    def named_sheet(self, key: str) -> Worksheet:
+        """A new sheet named by its catalogue key, without the numbering of the section sheets."""
+        return self.wb.create_sheet(_sheet_name(0, self.t(key), self.used_names).split(". ", 1)[1])
 
     def headings(self, what: str) -> list[str]:
         progress = self.i.progress
@@ -229,12 +266,7 @@ class AppendixWriter:
             (self.t("reports_xlsx_col_note"), 40),
         ]
         _title(ws, self.headings(self.t("reports_xlsx_what_summary")), len(cols))
-        hr = 4
-        for c, (text, width) in enumerate(cols, start=1):
-            _put(ws, hr, c, text, bold=True, fill="D9D9D9", wrap=True, align="center")
-            ws.column_dimensions[get_column_letter(c)].width = width
-        ws.row_dimensions[hr].height = 45
-        r = hr
+        hr = r = _header_row(ws, cols, height=45)
         for k, ind in enumerate(self.plan.indicators, start=1):
             row = self.i.row(ind.id)
             r += 1
@@ -259,11 +291,8 @@ class AppendixWriter:
                 (row.reported, FMT_COUNT),
                 (self.note(ind, row), None),
             ]
-            for c, (value, f) in enumerate(values, start=1):
-                fill = status_tint(row.status, 0.35) if c == 8 else None
-                _put(ws, r, c, value, fmt=f, wrap=c in (2, 4, 7, 14), align="right" if f else None, fill=fill)
-        _print_setup(ws, f"{hr}:{hr}", f"E{hr + 1}")
-        ws.auto_filter.ref = f"A{hr}:{get_column_letter(len(cols))}{r}"
+            _put_row(ws, r, values, wrap=(2, 4, 7, 14), fills={8: status_tint(row.status, 0.35)})
+        _close_table(ws, hr, r, len(cols))
 
     def note(self, ind: Indicator, row: ProgressRow) -> str:
         parts = []
@@ -344,7 +373,7 @@ class AppendixWriter:
     # ------------------------------------------------------------------ raw figures
 
     def raw_sheet(self) -> None:
-        ws = self.wb.create_sheet(_sheet_name(0, self.t("reports_xlsx_sheet_raw"), self.used_names).split(". ", 1)[1])
+        ws = self.named_sheet("reports_xlsx_sheet_raw")
         cols = [
             (self.t("reports_xlsx_col_id"), 16),
             (self.t("reports_col_indicator"), 40),
@@ -360,12 +389,7 @@ class AppendixWriter:
             (self.t("reports_xlsx_col_note"), 36),
         ]
         _title(ws, self.headings(self.t("reports_xlsx_what_raw")), len(cols))
-        hr = 4
-        for c, (text, width) in enumerate(cols, start=1):
-            _put(ws, hr, c, text, bold=True, fill="D9D9D9", wrap=True, align="center")
-            ws.column_dimensions[get_column_letter(c)].width = width
-        ws.row_dimensions[hr].height = 32
-        r = hr
+        hr = r = _header_row(ws, cols, height=32)
         des = self.plan.data_elements
         for ind in self.plan.indicators:
             num_name = des[ind.numerator].name.get(self.lang) if ind.numerator in des else ind.numerator
@@ -396,20 +420,8 @@ class AppendixWriter:
                     (row_status_text(row, self.lang), None),
                     (note, None),
                 ]
-                for c, (value, f) in enumerate(values, start=1):
-                    _put(
-                        ws,
-                        r,
-                        c,
-                        value,
-                        fmt=f,
-                        bold=is_area,
-                        fill=fill,
-                        align="right" if f else None,
-                        wrap=c in (2, 5, 7, 12),
-                    )
-        _print_setup(ws, f"{hr}:{hr}", f"E{hr + 1}")
-        ws.auto_filter.ref = f"A{hr}:{get_column_letter(len(cols))}{r}"
+                _put_row(ws, r, values, wrap=(2, 5, 7, 12), bold=is_area, fill=fill)
+        _close_table(ws, hr, r, len(cols))
 
     def commune_note(self, row: ProgressRow) -> str:
         from data_access.exports import blocking_text
@@ -432,7 +444,7 @@ class AppendixWriter:
         """One row per (indicator, unit): the area first, then every commune; H1 value, the
         projected year, the year's target, what H2 must add, the status and how it was
         projected (rules.pace, the pages' rule and words)."""
-        ws = self.wb.create_sheet(_sheet_name(0, self.t("reports_xlsx_sheet_pace"), self.used_names).split(". ", 1)[1])
+        ws = self.named_sheet("reports_xlsx_sheet_pace")
         cols = [
             (self.t("reports_xlsx_col_id"), 16),
             (self.t("pace_col_name"), 40),
@@ -447,12 +459,7 @@ class AppendixWriter:
             (self.t("reports_xlsx_col_note"), 36),
         ]
         _title(ws, self.headings(self.t("reports_xlsx_what_pace", year=self.i.year)), len(cols))
-        hr = 4
-        for c, (text, width) in enumerate(cols, start=1):
-            _put(ws, hr, c, text, bold=True, fill="D9D9D9", wrap=True, align="center")
-            ws.column_dimensions[get_column_letter(c)].width = width
-        ws.row_dimensions[hr].height = 32
-        r = hr
+        hr = r = _header_row(ws, cols, height=32)
         communes = [] if self.i.area.level == "commune" else list(self.i.progress.communes)
         for ind in self.plan.indicators:
             units = [(self.i.area, None)]
@@ -480,31 +487,20 @@ class AppendixWriter:
                     (pace_method_text(x, self.lang), None),
                     (" ".join(note_text([n], self.lang) for n in self.i.notes_on(ind.id, code)), None),
                 ]
-                for c, (value, f) in enumerate(values, start=1):
-                    _put(
-                        ws,
-                        r,
-                        c,
-                        value,
-                        fmt=f,
-                        bold=is_area,
-                        fill=PACE_FILL[x.pace.status] if c == 9 else ("F2F2F2" if is_area else None),
-                        align="right" if f else None,
-                        wrap=c in (2, 10, 11),
-                    )
-        _print_setup(ws, f"{hr}:{hr}", f"E{hr + 1}")
-        ws.auto_filter.ref = f"A{hr}:{get_column_letter(len(cols))}{r}"
+                fill = "F2F2F2" if is_area else None
+                _put_row(ws, r, values, wrap=(2, 10, 11), bold=is_area, fill=fill, fills={9: PACE_FILL[x.pace.status]})
+        _close_table(ws, hr, r, len(cols))
 
     # ------------------------------------------------------------------ key
 
     def key_sheet(self) -> None:
-        ws = self.wb.create_sheet(_sheet_name(0, self.t("reports_xlsx_sheet_key"), self.used_names).split(". ", 1)[1])
+        ws = self.named_sheet("reports_xlsx_sheet_key")
         ws.column_dimensions["A"].width = 24
         ws.column_dimensions["B"].width = 90
         _title(ws, self.headings(self.t("reports_xlsx_what_key")), 2)
         r = 4
-        for status in ("met", "at_risk", "not_met", "no_data", "not_applicable", "no_target"):
-            _put(ws, r, 1, row_status_text(_fake(status), self.lang), fill=status_tint(status, 0.35))
+        for status in STATUSES:
+            _put(ws, r, 1, status_label(status, self.lang), fill=status_tint(status, 0.35))
             _put(ws, r, 2, self.t(f"reports_xlsx_key_{status}"), wrap=True)
             r += 1
         for key in ("reports_xlsx_key_values", "reports_xlsx_key_text"):
@@ -515,32 +511,6 @@ class AppendixWriter:
         _put(ws, r, 1, self.t("reports_xlsx_key_source"), bold=True)
         _put(ws, r, 2, self.plan.document or self.plan.title, wrap=True)
         _print_setup(ws, "4:4", "A4")
-
-
-def _fake(status: str) -> ProgressRow:
-    """A row with only a status, for the key's labels."""
-    return ProgressRow(
-        area_code="",
-        area_name="",
-        area_level="",
-        indicator_id="",
-        year=0,
-        period="FY",
-        value=0.0,
-        target_text="",
-        status=status,
-        numerator=None,
-        denominator=None,
-        reported=0,
-        total=0,
-        previous_value=None,
-        expected=None,
-        gap=None,
-        communes_met=None,
-        communes_with_target=None,
-        blocking=(),
-        is_area=True,
-    )
 
 
 def write_appendix(inputs: ExportInputs) -> bytes:

@@ -238,6 +238,23 @@ class ExportInputs:
         return " " + note_text(found, self.lang)
 
 
+class DocumentWriter:
+    """What every writer of a document starts from: its inputs (`i`), their language and
+    plan, and `t` for the words (a writer adds the area's units where its text names them)."""
+
+    def __init__(self, inputs: ExportInputs) -> None:
+        self.i = inputs
+        self.lang = inputs.lang
+        self.plan = inputs.plan
+
+    def t(self, key: str, **values: object) -> str:
+        return self.i.t(key, **values)
+
+    def of_area_and_period(self, key: str) -> str:
+        """A title naming the area and the period ("… huyện Sơn Động, 6 tháng đầu năm 2025")."""
+        return self.t(key, area=self.i.area.full_name, period=period_text(self.i.period, self.i.year, self.lang))
+
+
 def history_years(year: int) -> list[int]:
     return list(range(year - TREND_YEARS + 1, year + 1))
 

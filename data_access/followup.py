@@ -160,6 +160,30 @@ def _who(scope: AccessScope, by: str | None) -> str:
     return scope.user if scope.kind == "user" else scope.kind
 
 
+def _insert_dated(
+    bind: Engine | Connection,
+    scope: AccessScope,
+    table: type[FigureNote] | type[Meeting],
+    area_code: str,
+    year: int,
+    period: str,
+    values: dict[str, object],
+    *,
+    by: tuple[str, str | None],
+    at: str,
+) -> int:
+    """Insert a record on (unit, year, period) for an editor of the unit, signed by who
+    wrote it and when; returns its id. A note on a figure and a meeting are both made so."""
+    if period not in PERIODS:
+        raise FollowUpError("followup_bad_period", period=period)
+    require_area(bind, scope, area_code, "editor")
+    author_column, author = by
+    with _begin(bind) as conn:
+        row = {"org_unit_id": _unit_id(conn, area_code), "year": int(year), "period": period, **values}
+        row |= {author_column: _who(scope, author), at: _now()}
+        return int(conn.execute(insert(table).returning(table.id), row).scalar_one())
+
+
 # --------------------------------------------------------------------------- directions
 
 
@@ -455,25 +479,8 @@ def add_note(
     """Attach a dated explanation to a value (editor of the unit)."""
     scope = scope or current_scope()
     text = _clean_text(text, "followup_text_missing")
-    if period not in PERIODS:
-        raise FollowUpError("followup_bad_period", period=period)
-    require_area(bind, scope, area_code, "editor")
-    with _begin(bind) as conn:
-        return int(
-            conn.execute(
-                insert(FigureNote).returning(FigureNote.id),
-                {
-                    "org_unit_id": _unit_id(conn, area_code),
-                    "indicator_id": indicator_id,
-                    "year": int(year),
-                    "period": period,
-                    "text": text,
-                    "author": _who(scope, by),
-                    "noted_on": noted_on or today(),
-                    "created_at": _now(),
-                },
-            ).scalar_one()
-        )
+    values = {"indicator_id": indicator_id, "text": text, "noted_on": noted_on or today()}
+    return _insert_dated(bind, scope, FigureNote, area_code, year, period, values, by=("author", by), at="created_at")
 
 
 def list_notes(
@@ -539,26 +546,13 @@ def open_meeting(
 ) -> int:
     """Open a meeting and freeze the figures it shows (`snapshot`: progress records)."""
     scope = scope or current_scope()
-    if period not in PERIODS:
-        raise FollowUpError("followup_bad_period", period=period)
-    require_area(bind, scope, area_code, "editor")
-    with _begin(bind) as conn:
-        return int(
-            conn.execute(
-                insert(Meeting).returning(Meeting.id),
-                {
-                    "org_unit_id": _unit_id(conn, area_code),
-                    "meeting_date": meeting_date,
-                    "year": int(year),
-                    "period": period,
-                    "title": (title or "").strip() or t("meeting_default_title", DEFAULT_LANG, date=fmt_date(meeting_date)),
-                    "chaired_by": (chaired_by or "").strip() or None,
-                    "snapshot": json.dumps(snapshot, ensure_ascii=False, default=str),
-                    "opened_by": _who(scope, by),
-                    "opened_at": _now(),
-                },
-            ).scalar_one()
-        )
+    values = {
+        "meeting_date": meeting_date,
+        "title": (title or "").strip() or t("meeting_default_title", DEFAULT_LANG, date=fmt_date(meeting_date)),
+        "chaired_by": (chaired_by or "").strip() or None,
+        "snapshot": json.dumps(snapshot, ensure_ascii=False, default=str),
+    }
+    return _insert_dated(bind, scope, Meeting, area_code, year, period, values, by=("opened_by", by), at="opened_at")
 
 
 def _meeting_rows(conn: Connection, where, params: dict) -> list[tuple[MeetingRow, str]]:  # noqa: ANN001

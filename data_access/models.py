@@ -6,8 +6,9 @@ The schema itself is created and changed only by the Alembic migrations in
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     Boolean,
@@ -22,10 +23,16 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    insert,
     select,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+    from rules.model import DataElement
 
 
 class Base(DeclarativeBase):
@@ -100,6 +107,21 @@ class DataElementRow(Base):
     kind: Mapped[str] = mapped_column(String(10))
     value_type: Mapped[str] = mapped_column(String(10))
     standard: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    @classmethod
+    def add_missing(cls, conn: Connection, elements: Iterable[DataElement]) -> int:
+        """Insert the elements the database does not know yet (the seed, and an import
+        whose plan adds its own); returns how many were added."""
+        known = set(conn.execute(select(cls.id)).scalars())
+        new = [
+            {"id": e.id, "name_vi": e.name.vi, "name_en": e.name.en, "kind": e.kind, "value_type": e.type,
+             "standard": e.standard}
+            for e in elements
+            if e.id not in known
+        ]  # fmt: skip
+        if new:
+            conn.execute(insert(cls), new)
+        return len(new)
 
 
 class DataValue(Base):

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from importlib import metadata, resources
 from pathlib import Path
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 
@@ -76,6 +77,13 @@ class Unit:
 
     def valid_on(self, day: date) -> bool:
         return valid_on(self.valid_from, self.valid_to, day)
+
+    @classmethod
+    def written(cls, uid: int, values: Mapping[str, Any]) -> Unit:
+        """The unit just written with these org_unit columns (`unit_values`) under id `uid`."""
+        v = values
+        return cls(uid, v["code"], v["name"], v["full_name"], v["type"], v["level"], v["path"],
+                   v["valid_from"], v["valid_to"], v["parent_id"])  # fmt: skip
 
 
 def load_units(conn: Connection, level: str | None = None) -> dict[str, list[Unit]]:
@@ -156,13 +164,43 @@ class UnitRow:
     type: str
     level: str
     parent_code: str | None
-    valid_from: date | None
-    valid_to: date | None
+    valid_from: date | None = None
+    valid_to: date | None = None
     centroid: tuple[float, float] | None = None
     row: int | None = None
 
     def valid_on(self, day: date) -> bool:
         return valid_on(self.valid_from, self.valid_to, day)
+
+
+class UnitFields(Protocol):
+    """What a unit to write says of itself (a `UnitRow`, the seed's `OrgUnitRecord`)."""
+
+    code: str
+    name: str
+    full_name: str
+    type: str
+    level: str
+    valid_from: date | None
+    valid_to: date | None
+
+
+def unit_values(rec: UnitFields, parent: Unit | None) -> dict[str, Any]:
+    """The org_unit columns of a unit under `parent`: its names, type, level, validity and
+    its place in the tree (the materialised path and its depth)."""
+    path = (parent.path if parent else "/") + rec.code + "/"
+    return {
+        "code": rec.code,
+        "name": rec.name,
+        "full_name": rec.full_name,
+        "type": rec.type,
+        "level": rec.level,
+        "parent_id": parent.id if parent else None,
+        "path": path,
+        "depth": path.count("/") - 2,
+        "valid_from": rec.valid_from,
+        "valid_to": rec.valid_to,
+    }
 
 
 def _level_day(rec: UnitRow) -> date:
@@ -187,19 +225,7 @@ def write_units(conn: Connection, records: Sequence[UnitRow], result: LoadResult
                     ImportIssue("places_error_parent", {"code": rec.code, "parent": rec.parent_code}, rec.row)
                 )
                 continue
-        path = (parent.path if parent else "/") + rec.code + "/"
-        values = {
-            "code": rec.code,
-            "name": rec.name,
-            "full_name": rec.full_name,
-            "type": rec.type,
-            "level": rec.level,
-            "parent_id": parent.id if parent else None,
-            "path": path,
-            "depth": path.count("/") - 2,
-            "valid_from": rec.valid_from,
-            "valid_to": rec.valid_to,
-        }
+        values = unit_values(rec, parent)
         same = _overlapping(units.get(rec.code, []), rec.valid_from, rec.valid_to)
         if len(same) == 1 and rec.valid_from and (same[0].valid_from or OPEN_START) < rec.valid_from:
             # The code named another unit before: that one ends the day before this starts.
@@ -207,18 +233,7 @@ def write_units(conn: Connection, records: Sequence[UnitRow], result: LoadResult
             conn.execute(
                 update(OrgUnit).where(OrgUnit.id == old.id).values(valid_to=rec.valid_from - timedelta(days=1))
             )
-            closed = Unit(
-                old.id,
-                old.code,
-                old.name,
-                old.full_name,
-                old.type,
-                old.level,
-                old.path,
-                old.valid_from,
-                rec.valid_from - timedelta(days=1),
-                old.parent_id,
-            )
+            closed = replace(old, valid_to=rec.valid_from - timedelta(days=1))
             units[rec.code] = [closed if u.id == old.id else u for u in units[rec.code]]
             result.changed += 1
             same = []
@@ -252,38 +267,14 @@ def write_units(conn: Connection, records: Sequence[UnitRow], result: LoadResult
                 result.unchanged += 1
                 continue
             conn.execute(update(OrgUnit).where(OrgUnit.id == old.id).values(**values))
-            new = Unit(
-                old.id,
-                rec.code,
-                rec.name,
-                rec.full_name,
-                rec.type,
-                rec.level,
-                path,
-                values["valid_from"],
-                rec.valid_to,
-                values["parent_id"],
-            )
+            new = Unit.written(old.id, values)
             units[rec.code] = [new if u.id == old.id else u for u in units[rec.code]]
             result.changed += 1
         else:
             if rec.centroid:
                 values["centroid_lat"], values["centroid_lon"] = rec.centroid
             uid = conn.execute(insert(OrgUnit).values(**values).returning(OrgUnit.id)).scalar_one()
-            units.setdefault(rec.code, []).append(
-                Unit(
-                    uid,
-                    rec.code,
-                    rec.name,
-                    rec.full_name,
-                    rec.type,
-                    rec.level,
-                    path,
-                    rec.valid_from,
-                    rec.valid_to,
-                    values["parent_id"],
-                )
-            )
+            units.setdefault(rec.code, []).append(Unit.written(uid, values))
             units[rec.code].sort(key=lambda u: u.valid_from or OPEN_START)
             result.added += 1
 
@@ -388,6 +379,23 @@ def _province_type(full_name: str) -> str:
     return "thành phố" if full_name.startswith("Thành phố") else "tỉnh"
 
 
+def _province_once(
+    units: list[UnitRow],
+    seen: set[str],
+    province: tuple[str, str, str, float | None, float | None],
+    valid_from: date | None,
+    valid_to: date | None,
+) -> None:
+    """Add a province the first time one of its rows comes by (the package repeats it on
+    every commune row): (code, short name, full name, latitude, longitude)."""
+    code, short, full, lat, lon = province
+    if code not in seen:
+        seen.add(code)
+        units.append(
+            UnitRow(code, short, full, _province_type(full), "province", None, valid_from, valid_to, _point(lat, lon))
+        )
+
+
 def read_official(provinces: Sequence[str] = (), era: str = "both") -> OfficialList:
     """The national list from the pinned `vietnamadminunits` package (no network).
 
@@ -440,21 +448,7 @@ def read_official(provinces: Sequence[str] = (), era: str = "both") -> OfficialL
             wfull, wshort, wtype, wcode, _wk, wlat, wlon = r[13:]
             if pkey not in chosen_old:
                 continue
-            if pcode not in seen:
-                seen.add(pcode)
-                units.append(
-                    UnitRow(
-                        pcode,
-                        pshort,
-                        pfull,
-                        _province_type(pfull),
-                        "province",
-                        None,
-                        None,
-                        OLD_ERA_END,
-                        _point(plat, plon),
-                    )
-                )
+            _province_once(units, seen, (pcode, pshort, pfull, plat, plon), None, OLD_ERA_END)
             if dcode not in seen:
                 seen.add(dcode)
                 units.append(
@@ -474,21 +468,7 @@ def read_official(provinces: Sequence[str] = (), era: str = "both") -> OfficialL
             pfull, pshort, pcode, pkey, plat, plon, wfull, wshort, wtype, wcode, _wk, wlat, wlon = r
             if pkey not in chosen:
                 continue
-            if pcode not in seen:
-                seen.add(pcode)
-                units.append(
-                    UnitRow(
-                        pcode,
-                        pshort,
-                        pfull,
-                        _province_type(pfull),
-                        "province",
-                        None,
-                        REFORM_DAY,
-                        None,
-                        _point(plat, plon),
-                    )
-                )
+            _province_once(units, seen, (pcode, pshort, pfull, plat, plon), REFORM_DAY, None)
             units.append(
                 UnitRow(
                     wcode,

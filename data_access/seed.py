@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, insert, select, update
 
@@ -27,6 +28,7 @@ from data_access.places import (
     UnitRow,
     load_units,
     unit_on,
+    unit_values,
     write_lineage,
     write_units,
 )
@@ -42,17 +44,10 @@ OLD_SAMPLE_UNITS_DAY = date(2025, 6, 30)
 
 
 @dataclass(frozen=True)
-class OrgUnitRecord:
-    code: str
-    name: str
-    full_name: str
-    type: str
-    level: str
-    parent_code: str | None
-    valid_from: date | None = None
-    valid_to: date | None = None
+class OrgUnitRecord(UnitRow):
+    """A unit of the sample, with its boundary (GeoJSON geometry) where the sample has one."""
+
     boundary: dict | None = None
-    centroid: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -64,24 +59,8 @@ class SeedResult:
 
 def ensure_data_elements(engine: Engine, elements: Iterable[DataElement]) -> int:
     """Insert data elements the database does not know yet; returns how many were added."""
-    elements = list(elements)
     with engine.begin() as conn:
-        known = set(conn.execute(select(DataElementRow.id)).scalars())
-        new = [
-            {
-                "id": e.id,
-                "name_vi": e.name.vi,
-                "name_en": e.name.en,
-                "kind": e.kind,
-                "value_type": e.type,
-                "standard": e.standard,
-            }
-            for e in elements
-            if e.id not in known
-        ]
-        if new:
-            conn.execute(insert(DataElementRow), new)
-    return len(new)
+        return DataElementRow.add_missing(conn, elements)
 
 
 def upsert_org_units(engine: Engine, records: Sequence[OrgUnitRecord]) -> int:
@@ -103,21 +82,12 @@ def upsert_org_units(engine: Engine, records: Sequence[OrgUnitRecord]) -> int:
                 parent = unit_on(candidates, day) or (candidates[-1] if candidates else None)
                 if parent is None:
                     raise ValueError(f"org unit {rec.code}: parent {rec.parent_code} is unknown")
-            path = (parent.path if parent else "/") + rec.code + "/"
             same = [u for u in units.get(rec.code, []) if u.valid_from == rec.valid_from] or [
                 u for u in units.get(rec.code, []) if u.valid_on(day)
             ]
             stored = same[0] if same else None
-            values = {
-                "code": rec.code,
-                "name": rec.name,
-                "full_name": rec.full_name,
-                "type": rec.type,
-                "level": rec.level,
-                "parent_id": parent.id if parent else None,
-                "path": path,
-                "depth": path.count("/") - 2,
-                "valid_from": rec.valid_from,
+            values = unit_values(rec, parent)
+            values |= {
                 "valid_to": rec.valid_to or (stored.valid_to if stored else None),
                 "boundary": json.dumps(rec.boundary, ensure_ascii=False, separators=(",", ":"))
                 if rec.boundary
@@ -130,8 +100,7 @@ def upsert_org_units(engine: Engine, records: Sequence[OrgUnitRecord]) -> int:
                 uid = stored.id
             else:
                 uid = conn.execute(insert(OrgUnit).values(**values).returning(OrgUnit.id)).scalar_one()
-            unit = Unit(uid, rec.code, rec.name, rec.full_name, rec.type, rec.level, path,
-                        rec.valid_from, values["valid_to"], values["parent_id"])  # fmt: skip
+            unit = Unit.written(uid, values)
             others = [u for u in units.get(rec.code, []) if u.id != uid]
             units[rec.code] = sorted([*others, unit], key=lambda u: u.valid_from or OPEN_START)
     return len(records)
@@ -139,6 +108,20 @@ def upsert_org_units(engine: Engine, records: Sequence[OrgUnitRecord]) -> int:
 
 def _parse_date(text: str) -> date | None:
     return date.fromisoformat(text) if text else None
+
+
+def _csv_unit(row: dict[str, str]) -> dict[str, Any]:
+    """A unit's fields as both samples' org_units.csv spell them (empty = none)."""
+    return {
+        "code": row["code"],
+        "name": row["name"],
+        "full_name": row["full_name"],
+        "type": row["type"],
+        "level": row["level"],
+        "parent_code": row["parent_code"] or None,
+        "valid_from": _parse_date(row["valid_from"]),
+        "valid_to": _parse_date(row["valid_to"]),
+    }
 
 
 def read_sample_org_units(sample_dir: Path = SAMPLE_DIR) -> list[OrgUnitRecord]:
@@ -157,16 +140,7 @@ def read_sample_org_units(sample_dir: Path = SAMPLE_DIR) -> list[OrgUnitRecord]:
             shape = shapes.get(row["code"])
             records.append(
                 OrgUnitRecord(
-                    code=row["code"],
-                    name=row["name"],
-                    full_name=row["full_name"],
-                    type=row["type"],
-                    level=row["level"],
-                    parent_code=row["parent_code"] or None,
-                    valid_from=_parse_date(row["valid_from"]),
-                    valid_to=_parse_date(row["valid_to"]),
-                    boundary=shape[0] if shape else None,
-                    centroid=shape[1] if shape else None,
+                    **_csv_unit(row), boundary=shape[0] if shape else None, centroid=shape[1] if shape else None
                 )
             )
     return records
@@ -304,20 +278,7 @@ def read_bac_ninh_units(sample_dir: Path = BAC_NINH_DIR) -> list[UnitRow]:
     with (sample_dir / "org_units.csv").open(encoding="utf-8", newline="") as fh:
         for n, row in enumerate(csv.DictReader(fh), start=2):
             lat, lon = row.get("centroid_lat"), row.get("centroid_lon")
-            out.append(
-                UnitRow(
-                    code=row["code"],
-                    name=row["name"],
-                    full_name=row["full_name"],
-                    type=row["type"],
-                    level=row["level"],
-                    parent_code=row["parent_code"] or None,
-                    valid_from=_parse_date(row["valid_from"]),
-                    valid_to=_parse_date(row["valid_to"]),
-                    centroid=(float(lat), float(lon)) if lat and lon else None,
-                    row=n,
-                )
-            )
+            out.append(UnitRow(**_csv_unit(row), centroid=(float(lat), float(lon)) if lat and lon else None, row=n))
     return out
 
 

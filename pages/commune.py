@@ -7,11 +7,10 @@ communes, and one indicator's history. The commune and indicator are in the URL
 import streamlit as st
 
 from i18n import escape_md
-from rules.scorecard import indicator_numbers
 from ui import commune_view as view
 from ui import data, pace_view, reform
 from ui import followup_view as fv
-from ui.frame import page_context, url_widget
+from ui.frame import indicator_picker, page_context, url_widget
 from ui.printing import print_button
 from ui.scorecard import when_text
 
@@ -43,8 +42,6 @@ st.caption(t("commune_subtitle", area=escape_md(ctx.area.full_name), when=when, 
 fv.flash()
 fv.add_link(ctx, commune=commune.code)
 
-numbers = indicator_numbers(plan)
-by_id = {ind.id: ind for ind in plan.indicators}
 back_link = st.container()  # filled once the indicator is known, so the map shows it too
 
 progress = data.progress(ctx.db_url, ctx.year, ctx.period, ctx.area.code)
@@ -59,15 +56,7 @@ if reported:
     pace_view.section(ctx, progress, [commune.code], key="commune_pace", where=escape_md(commune.full_name))
 
 st.header(t("commune_history_header", period=t(f"period_{ctx.period}")), anchor=False)
-ind_id = url_widget(
-    st.selectbox,
-    t("commune_history_pick"),
-    list(by_id),
-    "indicator",
-    plan.indicators[0].id,
-    format_func=lambda i: f"{numbers[i]}. {by_id[i].name.get(lang)}",
-)
-ind = by_id[ind_id]
+ind = indicator_picker(ctx, t("commune_history_pick"))
 view.history(ctx, ind, commune, fv.year_notes(ctx, commune.code, ind.id))
 fv.notes_list(ctx, commune.code, ind.id)
 actions = st.container(horizontal=True, gap="small")

@@ -11,24 +11,15 @@ from ui import data, pace_view
 from ui import followup_view as fv
 from ui import indicator_view as view
 from ui import scorecard as sc
-from ui.frame import page_context, url_widget
+from ui.frame import indicator_picker, page_context
 from ui.printing import print_button
 
 ctx = page_context("indicator")
 t = ctx.t
 plan = ctx.plan
 numbers = indicator_numbers(plan)
-by_id = {ind.id: ind for ind in plan.indicators}
 # The URL carries the indicator's id (?indicator=cfc_rate), not its label.
-chosen = url_widget(
-    st.selectbox,
-    t("indicator_pick"),
-    list(by_id),
-    "indicator",
-    plan.indicators[0].id,
-    format_func=lambda i: view.option_label(numbers, by_id[i], ctx.lang),
-)
-ind = by_id[chosen]
+ind = indicator_picker(ctx, t("indicator_pick"))
 when = sc.when_text(ctx.period, ctx.year, ctx.lang)
 print_button(ctx.lang)
 fv.flash()

@@ -9,7 +9,7 @@ from i18n import escape_md
 from rules.scorecard import indicator_numbers
 from ui import data
 from ui import map as mapview
-from ui.frame import page_context, url_widget
+from ui.frame import indicator_picker, page_context, url_widget
 from ui.scorecard import when_text
 
 ctx = page_context("map")
@@ -18,18 +18,10 @@ when = when_text(ctx.period, ctx.year, lang)
 st.title(t("map_title", area=escape_md(ctx.area.name), when=when), anchor=False)
 
 numbers = indicator_numbers(plan)
-by_id = {ind.id: ind for ind in plan.indicators}
 # Controls and legend beside the map, so the whole map fits a 1280x720 screen.
 map_col, side_col = st.columns([2.7, 1.2], gap="medium")
 with side_col:
-    ind_id = url_widget(
-        st.selectbox,
-        t("map_indicator"),
-        list(by_id),
-        "indicator",
-        plan.indicators[0].id,
-        format_func=lambda i: f"{numbers[i]}. {by_id[i].name.get(lang)}",
-    )
+    ind = indicator_picker(ctx, t("map_indicator"))
     mode = url_widget(
         st.radio,
         t("map_colour_by"),
@@ -38,7 +30,6 @@ with side_col:
         "status",
         format_func=lambda m: t(f"map_colour_{m}"),
     )
-ind = by_id[ind_id]
 ind_label = f"{numbers[ind.id]}. {ind.name.get(lang)}"
 
 progress = data.progress(ctx.db_url, ctx.year, ctx.period, ctx.area.code)

@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from data_access import auth, db
 from rules.suppression import DEFAULT_SENSITIVE
+from tests.apptest_util import run_app
 
 REPO = Path(__file__).resolve().parent.parent
 SECRET = "k3J9x!aQ2mZ7pL0vB5nR8tW1yE4uI6oP-test-only"
@@ -25,16 +26,9 @@ def make_user(url: str, name: str, grants: list[tuple[str, str]], *, aggregates_
 
 
 def open_app(monkeypatch, url: str, *, mode: str = "none", **params: str) -> AppTest:
-    monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("AUTH_MODE", mode)
     monkeypatch.setenv("APP_SECRET", SECRET)
-    monkeypatch.chdir(REPO)
-    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=120)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return run_app(monkeypatch, url, timeout=120, **params)
 
 
 def log_in(at: AppTest, name: str, password: str = PASSWORD) -> AppTest:

@@ -35,6 +35,7 @@ from data_access.intake import apply_import, prepare_import
 from data_access.models import AuditEntry, DataValue
 from data_access.targets import load_plan
 from rules.suppression import DEFAULT_SENSITIVE
+from tests.cli_util import run_cli
 
 PLAN = load_plan(REPO / "targets.yaml")
 MINE, OTHER, DISTRICT = "07654", "07648", "220"
@@ -258,10 +259,7 @@ def test_export_for_circulation_from_the_command_line(shared_seeded_url, tmp_pat
 
 
 def _cli(url: str, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DATABASE_URL": url}
-    return subprocess.run(
-        [sys.executable, "-m", "data_access", *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=180
-    )
+    return run_cli(*args, db_url=url)
 
 
 def test_the_command_line_as_a_commune_editor(seeded_url, tmp_path):

@@ -9,14 +9,15 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from apptest_util import REPO, all_text
+from apptest_util import REPO, all_text, run_app
 from streamlit.testing.v1 import AppTest
 
 from data_access import access, auth, db
+from tests.access_util import log_in
+from tests.cli_util import run_cli
 
 SECRET = "k3J9x!aQ2mZ7pL0vB5nR8tW1yE4uI6oP-test-only"
 GOOD = "mat-khau-du-dai-1"
@@ -214,18 +215,7 @@ def test_grants_make_the_scope(engine):
 
 
 def _cli(url: str, *args: str, stdin: str = "", **env: str) -> subprocess.CompletedProcess:
-    import os
-
-    full = {**os.environ, "DATABASE_URL": url, **env}
-    return subprocess.run(
-        [sys.executable, "-m", "data_access", *args],
-        cwd=REPO,
-        env=full,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_cli(*args, db_url=url, env=env, stdin=stdin)
 
 
 def test_cli_user_commands(seeded_url):
@@ -267,22 +257,16 @@ def test_cli_user_commands(seeded_url):
 
 
 def _app(monkeypatch, url: str, **params: str) -> AppTest:
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.chdir(REPO)
-    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=90)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return run_app(monkeypatch, url, timeout=90, **params)
 
 
-def log_in(at: AppTest, name: str, password: str) -> AppTest:
-    at.text_input(key="auth_username").input(name)
-    at.text_input(key="auth_password").input(password)
-    at.button[0].click()
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
+def _logged_in(monkeypatch, url: str) -> AppTest:
+    """The app after "ed", a viewer of the district, has logged in."""
+    engine = db.ready_engine(url)
+    auth.add_user(engine, "ed", GOOD)
+    auth.grant(engine, "ed", "220", "viewer")
+    at = _app(monkeypatch, url)
+    log_in(at, "ed", GOOD)
     return at
 
 
@@ -343,11 +327,7 @@ def test_lockout_through_the_form(monkeypatch, seeded_url, db_mode):
 
 
 def test_expired_session_asks_to_log_in_again(monkeypatch, seeded_url, db_mode):
-    engine = db.ready_engine(seeded_url)
-    auth.add_user(engine, "ed", GOOD)
-    auth.grant(engine, "ed", "220", "viewer")
-    at = _app(monkeypatch, seeded_url)
-    log_in(at, "ed", GOOD)
+    at = _logged_in(monkeypatch, seeded_url)
     assert [t.value for t in at.title] != ["Đăng nhập"]
     # The person left the tab open for an hour.
     from ui.auth import SESSION_KEY
@@ -360,12 +340,8 @@ def test_expired_session_asks_to_log_in_again(monkeypatch, seeded_url, db_mode):
     assert not at.dataframe and not at.metric
 
 
-def test_disabled_while_logged_in_and_logout(monkeypatch, seeded_url, db_mode):
-    engine = db.ready_engine(seeded_url)
-    auth.add_user(engine, "ed", GOOD)
-    auth.grant(engine, "ed", "220", "viewer")
-    at = _app(monkeypatch, seeded_url)
-    log_in(at, "ed", GOOD)
+def test_disabled_while_logged_in_and_logout(monkeypatch, seeded_url, engine, db_mode):
+    at = _logged_in(monkeypatch, seeded_url)
     at.sidebar.button(key="auth_logout").click()
     at.run()
     assert [t.value for t in at.title] == ["Đăng nhập"] and "đã đăng xuất" in all_text(at)

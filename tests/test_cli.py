@@ -4,30 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
-import subprocess
-import sys
 
 import pytest
 
+from tests.cli_util import run_cli as cli
 from tests.conftest import REPO
 
 FIVE_MISTAKES = REPO / "tests" / "fixtures" / "targets_five_mistakes.yaml"
-
-
-def cli(*args: str, db_url: str | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    import os
-
-    full_env = {**os.environ, **(env or {})}
-    if db_url:
-        full_env["DATABASE_URL"] = db_url
-    return subprocess.run(
-        [sys.executable, "-m", "data_access", *args],
-        cwd=REPO,
-        env=full_env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
 
 
 def test_validate_targets_accepts_the_sample_plan(shared_seeded_url):
@@ -66,17 +49,8 @@ def test_progress_csv_covers_the_district_and_every_commune(shared_seeded_url):
 
     plan = load_plan(REPO / "targets.yaml")
     rows = _progress_csv(shared_seeded_url)
-    assert {
-        "area_code",
-        "area_name",
-        "area_level",
-        "indicator_id",
-        "period",
-        "year",
-        "value",
-        "target",
-        "status",
-    } <= set(rows[0])
+    columns = {"area_code", "area_name", "area_level", "indicator_id", "period", "year", "value", "target", "status"}
+    assert columns <= set(rows[0])
     for ind in plan.indicators:
         mine = [r for r in rows if r["indicator_id"] == ind.id]
         assert [r["area_level"] for r in mine].count("district") == 1

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import subprocess
-import sys
 from datetime import date
 from email import message_from_bytes, policy
 
@@ -17,14 +14,7 @@ from data_access import db, followup
 from data_access.access import AccessDenied, scope_for_user, using_scope
 from data_access.digest import build_digest, send
 from tests.access_util import make_user
-from tests.conftest import REPO
-
-
-def cli(*args: str, db_url: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    full = {**os.environ, "DATABASE_URL": db_url, **(env or {})}
-    return subprocess.run(
-        [sys.executable, "-m", "data_access", *args], cwd=REPO, env=full, capture_output=True, text=True, timeout=300
-    )
+from tests.cli_util import run_cli as cli
 
 
 def _add(engine, area: str, due: date, text: str = "Rà soát điểm nước nguy hiểm", **kw) -> int:
@@ -75,74 +65,18 @@ def test_status_overdue_and_the_history_of_changes(seeded_url):
 def test_the_command_line_add_update_list_as_a_commune_editor(seeded_url):
     make_user(seeded_url, "ed.anchau", [("07615", "editor")])
     env = {"DATA_ACCESS_AS": "ed.anchau"}
-    ok = cli(
-        "directions",
-        "add",
-        "--area",
-        "07615",
-        "--indicator",
-        "drowning_deaths",
-        "--year",
-        "2025",
-        "--text",
-        "Rà soát lại các điểm nước nguy hiểm",
-        "--owner",
-        "UBND thị trấn",
-        "--due",
-        "30/06/2025",
-        db_url=seeded_url,
-        env=env,
-    )
+    def add(area: str, text: str, owner: str, due: str, *extra: str, **kw: object):
+        """`directions add` on the command line (as the editor unless `env` says otherwise)."""
+        args = ("--area", area, *extra, "--year", "2025", "--text", text, "--owner", owner, "--due", due)
+        return cli("directions", "add", *args, db_url=seeded_url, **({"env": env} | kw))
+
+    ok = add("07615", "Rà soát lại các điểm nước nguy hiểm", "UBND thị trấn", "30/06/2025", "--indicator", "drowning_deaths")
     assert ok.returncode == 0, ok.stderr
-    refused = cli(
-        "directions",
-        "add",
-        "--area",
-        "07621",
-        "--year",
-        "2025",
-        "--text",
-        "x",
-        "--owner",
-        "y",
-        "--due",
-        "30/06/2025",
-        db_url=seeded_url,
-        env=env,
-    )
+    refused = add("07621", "x", "y", "30/06/2025")
     assert refused.returncode == 1 and "Traceback" not in refused.stderr
-    bad = cli(
-        "directions",
-        "add",
-        "--area",
-        "07615",
-        "--year",
-        "2025",
-        "--text",
-        "x",
-        "--owner",
-        "y",
-        "--due",
-        "31/02/2025",
-        db_url=seeded_url,
-        env=env,
-    )
+    bad = add("07615", "x", "y", "31/02/2025")
     assert bad.returncode == 1 and "31/02/2025" in bad.stderr
-    cli(
-        "directions",
-        "add",
-        "--area",
-        "07621",
-        "--year",
-        "2025",
-        "--text",
-        "Xã khác",
-        "--owner",
-        "y",
-        "--due",
-        "01/07/2025",
-        db_url=seeded_url,
-    )
+    add("07621", "Xã khác", "y", "01/07/2025", env=None)  # the operator, not the editor
     upd = cli(
         "directions", "update", "1", "--status", "done", "--note", "Đã rà soát 14 điểm", db_url=seeded_url, env=env
     )

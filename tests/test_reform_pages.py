@@ -15,24 +15,14 @@ from datetime import date
 
 import pytest
 
-from data_access import db, places, queries
-from data_access.progress import history_across_reform
-from data_access.seed import add_values
+from data_access import db, queries
 from tests.apptest_util import all_text, run_app
-from tests.conftest import REPO
+from tests.reform_util import lang_son_after_reform
 
 
 @pytest.fixture
 def lang_son_plan(seeded_url, tmp_path, monkeypatch):
-    engine = db.get_engine(seeded_url)
-    assert places.load_official(engine, ["Lạng Sơn"])[0].ok
-    # The new communes report 2025 FY: their carried 2024 figures, a little better.
-    carried = history_across_reform(engine, "20", [(2024, "FY"), (2025, "FY")], []).figures[(2024, "FY")]
-    rows = [(code, 2025, "FY", de, round(v * 1.05)) for code, figs in carried.items() for de, v in figs.items()]
-    add_values(engine, rows, source="test", user="test")
-    text = (REPO / "sample_data" / "plans" / "chi_lang_2025.yaml").read_text(encoding="utf-8")
-    plan = tmp_path / "lang_son.yaml"
-    plan.write_text(text.replace('area: "Chi Lăng"', 'area: "Lạng Sơn"'), encoding="utf-8")
+    plan = lang_son_after_reform(seeded_url, tmp_path)
     monkeypatch.setenv("TARGETS_FILE", str(plan))
     return seeded_url
 

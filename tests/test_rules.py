@@ -82,34 +82,29 @@ def indicator(
 
 def cfc_indicator(**kw) -> Indicator:
     """Share of communes recognised child-friendly, with the eligibility rule."""
-    defaults = dict(
-        id_="cfc_rate",
-        numerator="cfc_recognised",
-        unit="percent",
-        denominator=COMMUNES,
-        targets={2024: tgt(">=", 80)},
-        requires_zero=("drowning_deaths", "abuse_cases"),
+    return indicator(
+        **{
+            "id_": "cfc_rate",
+            "numerator": "cfc_recognised",
+            "unit": "percent",
+            "denominator": COMMUNES,
+            "targets": {2024: tgt(">=", 80)},
+            "requires_zero": ("drowning_deaths", "abuse_cases"),
+            **kw,
+        }
     )
-    defaults.update(kw)
-    return indicator(**defaults)
 
 
 def injury_indicator(**kw) -> Indicator:
-    defaults = dict(id_="injury_rate", targets={2024: tgt("<", 3)})
-    defaults.update(kw)
-    return indicator(**defaults)
+    return indicator(**{"id_": "injury_rate", "targets": {2024: tgt("<", 3)}, **kw})
 
 
 def drowning_indicator(**kw) -> Indicator:
-    defaults = dict(
-        id_="drowning_deaths",
-        numerator="drowning_deaths",
-        unit="count",
-        denominator=None,
-        targets={2024: tgt("decrease"), 2025: tgt("==", 0)},
-    )
-    defaults.update(kw)
-    return indicator(**defaults)
+    targets = {2024: tgt("decrease"), 2025: tgt("==", 0)}
+    return indicator(
+        **{"id_": "drowning_deaths", "numerator": "drowning_deaths", "unit": "count", "denominator": None,
+           "targets": targets, **kw}
+    )  # fmt: skip
 
 
 def unit(code: str, level: str = "commune", name: str | None = None) -> OrgUnitRef:

@@ -9,46 +9,19 @@ from rules.issuer import initials, issuing_body, signature_roles, unit_label, un
 DISTRICT = [("huyện", "Sơn Động"), ("tỉnh", "Bắc Giang")]
 
 
+COMMITTEE = ("on_behalf_committee", "for_chair", "vice_chair")  # who signs for a people's committee
+DIRECTOR = ("for_director", "vice_director")  # … for a department (Sở)
+BAC_NINH = [("tỉnh", "Bắc Ninh")]
+
+
 @pytest.mark.parametrize(
     ("issued_by", "places", "kind", "body", "unit", "abbr", "roles"),
     [
-        (
-            "UBND tỉnh Bắc Ninh",
-            [("tỉnh", "Bắc Ninh")],
-            "committee",
-            "",
-            "tỉnh Bắc Ninh",
-            "UBND",
-            ("on_behalf_committee", "for_chair", "vice_chair"),
-        ),
-        (
-            "Ủy ban nhân dân huyện Sơn Động",
-            DISTRICT,
-            "committee",
-            "",
-            "huyện Sơn Động",
-            "UBND",
-            ("on_behalf_committee", "for_chair", "vice_chair"),
-        ),
-        (
-            "Sở Y tế tỉnh Bắc Ninh",
-            [("tỉnh", "Bắc Ninh")],
-            "body",
-            "Sở Y tế",
-            "tỉnh Bắc Ninh",
-            "SYT",
-            ("for_director", "vice_director"),
-        ),
+        ("UBND tỉnh Bắc Ninh", BAC_NINH, "committee", "", "tỉnh Bắc Ninh", "UBND", COMMITTEE),
+        ("Ủy ban nhân dân huyện Sơn Động", DISTRICT, "committee", "", "huyện Sơn Động", "UBND", COMMITTEE),
+        ("Sở Y tế tỉnh Bắc Ninh", BAC_NINH, "body", "Sở Y tế", "tỉnh Bắc Ninh", "SYT", DIRECTOR),
         # the unit named without its word: the word comes from the tree
-        (
-            "Sở Y tế Bắc Ninh",
-            [("tỉnh", "Bắc Ninh")],
-            "body",
-            "Sở Y tế",
-            "tỉnh Bắc Ninh",
-            "SYT",
-            ("for_director", "vice_director"),
-        ),
+        ("Sở Y tế Bắc Ninh", BAC_NINH, "body", "Sở Y tế", "tỉnh Bắc Ninh", "SYT", DIRECTOR),
         # a department of the province above a district plan's area
         (
             "Sở Lao động - Thương binh và Xã hội tỉnh Bắc Giang",
@@ -57,7 +30,7 @@ DISTRICT = [("huyện", "Sơn Động"), ("tỉnh", "Bắc Giang")]
             "Sở Lao động - Thương binh và Xã hội",
             "tỉnh Bắc Giang",
             "SLĐTBXH",
-            ("for_director", "vice_director"),
+            DIRECTOR,
         ),
         # no unit written: the body belongs to the area
         (
@@ -70,24 +43,8 @@ DISTRICT = [("huyện", "Sơn Động"), ("tỉnh", "Bắc Giang")]
             ("for_head_office", "vice_head_office"),
         ),
         # no issued_by: the area's people's committee, its word from the tree
-        (
-            None,
-            [("thị trấn", "Thắng")],
-            "committee",
-            "",
-            "thị trấn Thắng",
-            "UBND",
-            ("on_behalf_committee", "for_chair", "vice_chair"),
-        ),
-        (
-            None,
-            [("phường", "Kinh Bắc")],
-            "committee",
-            "",
-            "phường Kinh Bắc",
-            "UBND",
-            ("on_behalf_committee", "for_chair", "vice_chair"),
-        ),
+        (None, [("thị trấn", "Thắng")], "committee", "", "thị trấn Thắng", "UBND", COMMITTEE),
+        (None, [("phường", "Kinh Bắc")], "committee", "", "phường Kinh Bắc", "UBND", COMMITTEE),
     ],
 )
 def test_issuing_body(issued_by, places, kind, body, unit, abbr, roles):

@@ -296,19 +296,24 @@ def test_visible_h1_five_and_fy_six_would_tell_one_in_the_second_half():
     _assert_periods_safe(first, second, groups, decided)
 
 
-def test_a_cell_hidden_in_one_period_cannot_be_recovered_through_the_other():
-    # FY hides b to protect a; H1 shows everything and b's H2 is 0: FY's b would be 8
-    # for anyone who reads H1 and assumes nothing happened - unless the sums say more.
-    first = {"a": 0, "b": 8, "c": 30, "T": 38}
-    second = {"a": 2, "b": 8, "c": 31, "T": 41}
-    groups = [Group(("a", "b", "c"), "T")]
-    decided = suppress_periods(first, second, first, groups)
-    _assert_periods_safe(first, second, groups, decided)
-
-
-def test_a_district_total_shown_in_one_period_protects_the_communes_in_both():
-    first = {"a": 1, "b": 0, "c": 0, "T": 1}
-    second = {"a": 1, "b": 4, "c": 0, "T": 5}
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        # FY hides b to protect a; H1 shows everything and b's H2 is 0: FY's b would be 8
+        # for anyone who reads H1 and assumes nothing happened - unless the sums say more.
+        pytest.param(
+            {"a": 0, "b": 8, "c": 30, "T": 38},
+            {"a": 2, "b": 8, "c": 31, "T": 41},
+            id="a cell hidden in one period cannot be recovered through the other",
+        ),
+        pytest.param(
+            {"a": 1, "b": 0, "c": 0, "T": 1},
+            {"a": 1, "b": 4, "c": 0, "T": 5},
+            id="a district total shown in one period protects the communes in both",
+        ),
+    ],
+)
+def test_what_one_period_shows_does_not_undo_the_other(first, second):
     groups = [Group(("a", "b", "c"), "T")]
     decided = suppress_periods(first, second, first, groups)
     _assert_periods_safe(first, second, groups, decided)

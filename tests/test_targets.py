@@ -108,6 +108,13 @@ def only_error(text: str) -> TargetsIssue:
     return result.errors[0]
 
 
+def error_on_line(text: str, *at: object) -> TargetsIssue:
+    """The one error in `text`, asserted to name the line `line_of(text, *at)` finds."""
+    issue = only_error(text)
+    assert issue.line == line_of(text, *at)
+    return issue
+
+
 def keys(result: ValidationResult) -> list[str]:
     return [issue.key for issue in result.errors]
 
@@ -176,33 +183,25 @@ def test_plain_string_names_are_used_for_both_languages():
 
 
 def test_yaml_syntax_error_tab_reports_its_line_in_plain_vietnamese():
-    text = edit("  title:", "\ttitle:")
-    issue = only_error(text)
-    assert issue.line == line_of(text, "title:")
+    issue = error_on_line(edit("  title:", "\ttitle:"), "title:")
     assert issue.key == "targets_syntax_tab"
     assert "lỗi cú pháp YAML" in issue.message() and "Tab" in issue.message()
     assert issue.message().startswith(f"Dòng {issue.line}:")
 
 
 def test_yaml_syntax_error_stray_colon():
-    text = edit('title: "Kế hoạch thử"', "title: Kế hoạch: năm 2024")
-    issue = only_error(text)
+    issue = error_on_line(edit('title: "Kế hoạch thử"', "title: Kế hoạch: năm 2024"), "Kế hoạch: năm 2024")
     assert issue.key == "targets_syntax_colon"
-    assert issue.line == line_of(text, "Kế hoạch: năm 2024")
 
 
 def test_yaml_syntax_error_unclosed_quote_points_at_the_quote():
-    text = edit('title: "Kế hoạch thử"', 'title: "Kế hoạch thử')
-    issue = only_error(text)
+    issue = error_on_line(edit('title: "Kế hoạch thử"', 'title: "Kế hoạch thử'), "title:")
     assert issue.key == "targets_syntax_quote"
-    assert issue.line == line_of(text, "title:")
 
 
 def test_yaml_syntax_error_bad_indentation():
-    text = edit("    unit: per_1000", "   unit: per_1000")
-    issue = only_error(text)
+    issue = error_on_line(edit("    unit: per_1000", "   unit: per_1000"), "   unit: per_1000")
     assert issue.key.startswith("targets_syntax_")
-    assert issue.line == line_of(text, "   unit: per_1000")
 
 
 def test_empty_file_and_file_not_found_are_errors_not_exceptions(tmp_path):
@@ -235,21 +234,17 @@ def test_utf8_bom_is_accepted(tmp_path):
     ],
 )
 def test_unknown_key_at_every_level_with_did_you_mean(old, new, typo, suggestion):
-    text = edit(old, new)
-    issue = only_error(text)
+    issue = error_on_line(edit(old, new), f"{typo}:")
     assert issue.key == "targets_unknown_key_hint"
     assert issue.params == {"key": typo, "suggestion": suggestion}
-    assert issue.line == line_of(text, f"{typo}:")
     line = issue.line
     assert issue.message() == f"Dòng {line}: khóa không hợp lệ '{typo}' (có phải ý bạn là '{suggestion}'?)"
     assert issue.message("en") == f"Line {line}: unknown key '{typo}' (did you mean '{suggestion}'?)"
 
 
 def test_unknown_key_without_a_close_match_lists_the_allowed_keys():
-    text = edit('en: "Child injury rate"', 'zz: "Child injury rate"')
-    issue = only_error(text)
+    issue = error_on_line(edit('en: "Child injury rate"', 'zz: "Child injury rate"'), "zz:")
     assert issue.key == "targets_unknown_key"
-    assert issue.line == line_of(text, "zz:")
     assert "vi, en" in issue.message()
 
 
@@ -263,37 +258,33 @@ def test_missing_required_indicator_field(field):
     kept = [ln for ln in BASE[start:end].splitlines() if not ln.startswith(f"    {field}:")]
     assert len(kept) == len(BASE[start:end].splitlines()) - 1
     text = BASE[:start] + "\n".join(kept) + "\n" + BASE[end:]
-    issue = only_error(text)
+    issue = error_on_line(text, "- id: injury_rate")
     assert issue.key == "targets_missing_field_indicator"
     assert issue.params == {"field": field, "indicator": "injury_rate"}
-    assert issue.line == line_of(text, "- id: injury_rate")
     assert f"thiếu trường bắt buộc '{field}'" in issue.message()
 
 
 def test_missing_required_plan_field_and_section():
     text = edit('  title: "Kế hoạch thử"\n', "")
-    issue = only_error(text)
+    issue = error_on_line(text, "plan:")
     assert issue.key == "targets_missing_field"
     assert issue.params == {"field": "title", "section": "plan"}
-    assert issue.line == line_of(text, "plan:")
     text = BASE[: BASE.index("indicators:")]
     assert keys(check(text)) == ["targets_missing_section"]
 
 
 def test_duplicate_indicator_id_reports_both_lines():
     text = edit("  - id: drowning_deaths", "  - id: injury_rate")
-    issue = only_error(text)
+    issue = error_on_line(text, "- id: injury_rate", 2)
     assert issue.key == "targets_duplicate_indicator"
-    assert issue.line == line_of(text, "- id: injury_rate", 2)
     assert issue.params["first_line"] == line_of(text, "- id: injury_rate", 1)
 
 
 def test_duplicate_yaml_key_is_reported_not_silently_dropped():
     text = edit("    unit: per_1000", "    unit: per_1000\n    unit: percent")
-    issue = only_error(text)
+    issue = error_on_line(text, "unit: percent", 1)
     assert issue.key == "targets_duplicate_key"
     assert issue.params["key"] == "unit"
-    assert issue.line == line_of(text, "unit: percent", 1)
     assert issue.params["first_line"] == line_of(text, "unit: per_1000")
 
 
@@ -315,11 +306,9 @@ def test_duplicate_yaml_key_is_reported_not_silently_dropped():
     ],
 )
 def test_indicator_naming_an_undefined_data_element(old, new, field, element, suggestion):
-    text = edit(old, new)
-    issue = only_error(text)
+    issue = error_on_line(edit(old, new), new)
     assert issue.key == "targets_undefined_element_hint"
     assert (issue.params["field"], issue.params["element"], issue.params["suggestion"]) == (field, element, suggestion)
-    assert issue.line == line_of(text, new)
 
 
 def test_undefined_element_without_close_match():
@@ -330,19 +319,15 @@ def test_undefined_element_without_close_match():
 
 
 def test_check_naming_an_undefined_data_element():
-    text = edit('"injury_deaths <= injury_cases"', '"injury_deaths <= injury_casess"')
-    issue = only_error(text)
+    issue = error_on_line(edit('"injury_deaths <= injury_cases"', '"injury_deaths <= injury_casess"'), "injury_casess")
     assert issue.key == "targets_check_undefined_hint"
     assert issue.params["suggestion"] == "injury_cases"
-    assert issue.line == line_of(text, "injury_casess")
 
 
 @pytest.mark.parametrize("bad", ['"injury_deaths <== injury_cases"', '"injury_deaths"', '"a + b <= c"', "{x: 1}"])
 def test_bad_check_syntax(bad):
-    text = edit('"injury_deaths <= injury_cases"', bad)
-    issue = only_error(text)
+    issue = error_on_line(edit('"injury_deaths <= injury_cases"', bad), bad)
     assert issue.key == "targets_check_syntax"
-    assert issue.line == line_of(text, bad)
 
 
 def test_check_against_a_number_is_accepted():
@@ -383,25 +368,19 @@ def test_new_element_without_kind_is_a_warning_and_stock():
 
 
 def test_unknown_unit():
-    text = edit("unit: per_1000", "unit: per_thousand")
-    issue = only_error(text)
+    issue = error_on_line(edit("unit: per_1000", "unit: per_thousand"), "per_thousand")
     assert issue.key in ("targets_unknown_unit", "targets_unknown_unit_hint")
-    assert issue.line == line_of(text, "per_thousand")
     assert "percent, per_1000, per_100000, count" in issue.message()
 
 
 def test_denominator_missing_for_a_rate():
-    text = edit("    denominator: children_total\n", "")
-    issue = only_error(text)
+    issue = error_on_line(edit("    denominator: children_total\n", ""), "unit: per_1000")
     assert issue.key == "targets_denominator_missing"
-    assert issue.line == line_of(text, "unit: per_1000")
 
 
 def test_denominator_present_for_a_count():
-    text = edit("    numerator: drowning_deaths\n", "    numerator: drowning_deaths\n    denominator: children_total\n")
-    issue = only_error(text)
+    issue = error_on_line(edit("    numerator: drowning_deaths\n", "    numerator: drowning_deaths\n    denominator: children_total\n"), "denominator: children_total", 2)
     assert issue.key == "targets_denominator_for_count"
-    assert issue.line == line_of(text, "denominator: children_total", 2)
 
 
 # --- targets --------------------------------------------------------------------------------
@@ -409,18 +388,15 @@ def test_denominator_present_for_a_count():
 
 def test_target_that_does_not_parse():
     text = edit('{2024: ">= 80", 2025: ">= 85"}', '{2024: ">= eighty", 2025: ">= 85"}')
-    issue = only_error(text)
+    issue = error_on_line(text, ">= eighty")
     assert issue.key == "targets_target_unparsed"
     assert issue.params["text"] == ">= eighty" and issue.params["year"] == 2024
-    assert issue.line == line_of(text, ">= eighty")
 
 
 def test_bare_number_without_better_is_refused_with_a_hint():
-    text = edit('{2024: ">= 80", 2025: ">= 85"}', '{2024: 80, 2025: ">= 85"}')
-    issue = only_error(text)
+    issue = error_on_line(edit('{2024: ">= 80", 2025: ">= 85"}', '{2024: 80, 2025: ">= 85"}'), "2024: 80")
     assert issue.key == "targets_target_bare_number"
     assert '">= 80"' in issue.message() and '">= 80"' in issue.message("en")
-    assert issue.line == line_of(text, "2024: 80")
 
 
 def test_bare_number_with_better_means_at_least_or_at_most():
@@ -436,11 +412,9 @@ def test_bare_number_with_better_means_at_least_or_at_most():
 
 
 def test_year_outside_plan_years():
-    text = edit('{2024: ">= 80", 2025: ">= 85"}', '{2024: ">= 80", 2026: ">= 85"}')
-    issue = only_error(text)
+    issue = error_on_line(edit('{2024: ">= 80", 2025: ">= 85"}', '{2024: ">= 80", 2026: ">= 85"}'), "2026")
     assert issue.key == "targets_year_outside"
     assert issue.params["year"] == 2026
-    assert issue.line == line_of(text, "2026")
 
 
 def test_target_written_with_percent_sign_and_unicode_operator():
@@ -481,10 +455,9 @@ def test_h1_rule_is_read_and_a_wrong_word_is_refused_with_its_line():
     assert plan.indicator("injury_rate").h1 == "full"
     assert plan.indicator("cfc_rate").h1 is None  # not stated: the rule decides
     text = edit('targets: {2024: "< 3"}', 'targets: {2024: "< 3"}\n    h1: halve')
-    issue = only_error(text)
+    issue = error_on_line(text, "h1: halve")
     assert issue.key == "targets_h1_invalid_hint"
     assert "'half'" in issue.message() and "half" in issue.message("en")
-    assert issue.line == line_of(text, "h1: halve")
 
 
 def test_eligibility_on_a_lower_is_better_indicator():
@@ -520,17 +493,14 @@ def test_eligibility_on_a_lower_is_better_indicator():
     ],
 )
 def test_sensible_errors(old, new, key, marker):
-    text = edit(old, new)
-    issue = only_error(text)
+    issue = error_on_line(edit(old, new), marker)
     assert issue.key.removesuffix("_hint") == key
-    assert issue.line == line_of(text, marker)
 
 
 def test_empty_indicators_list():
     text = BASE[: BASE.index("indicators:")] + "indicators: []\n"
-    issue = only_error(text)
+    issue = error_on_line(text, "indicators:")
     assert issue.key == "targets_indicators_empty"
-    assert issue.line == line_of(text, "indicators:")
 
 
 @pytest.mark.parametrize(

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import subprocess
-import sys
 
 import openpyxl
 import pytest
@@ -14,6 +11,7 @@ import pytest
 from data_access import db
 from data_access.intake.template import write_template
 from data_access.targets import load_plan
+from tests.cli_util import run_cli as cli
 from tests.conftest import REPO
 from tests.intake_util import sample_values
 
@@ -26,13 +24,6 @@ def son_dong_communes() -> list[tuple[str, str]]:
 
 
 
-
-
-def cli(*args: str, db_url: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DATABASE_URL": db_url}
-    return subprocess.run(
-        [sys.executable, "-m", "data_access", *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=300
-    )
 
 
 def test_template_layout(shared_seeded_url):

@@ -19,7 +19,8 @@ import streamlit as st
 
 from data_access.db import DatabaseUnavailable
 from i18n import DEFAULT_LANG, LANGUAGES, escape_md, local_today, t
-from rules.model import OrgUnitRef, Plan
+from rules.model import Indicator, OrgUnitRef, Plan
+from rules.scorecard import indicator_numbers
 from ui import auth as ui_auth
 from ui import data
 
@@ -168,6 +169,23 @@ def url_widget(
     value = state[canon]
     _write_url(key, value, default)
     return value
+
+
+def indicator_picker(ctx: PageContext, label: str) -> Indicator:
+    """The plan's indicator the URL names (`?indicator=<id>`, not its label), picked by its
+    number and name ("4.1. Tỷ lệ …"); the plan's first by default. The one picker of the
+    indicator, commune and map pages."""
+    numbers = indicator_numbers(ctx.plan)
+    by_id = {ind.id: ind for ind in ctx.plan.indicators}
+    chosen = url_widget(
+        st.selectbox,
+        label,
+        list(by_id),
+        "indicator",
+        ctx.plan.indicators[0].id,
+        format_func=lambda i: f"{numbers[i]}. {by_id[i].name.get(ctx.lang)}",
+    )
+    return by_id[chosen]
 
 
 def keep_in_url(key: str, value: Any, default: Any) -> None:

@@ -17,7 +17,7 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Engine, bindparam, insert, select, text, update
+from sqlalchemy import Connection, Engine, bindparam, insert, text, update
 from sqlalchemy.dialects import postgresql as pg_dialect
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -133,21 +133,7 @@ def _apply(
         raise ImportConflict(sorted(conflicts))
 
     if preview.missing_elements:
-        known = set(conn.execute(select(DataElementRow.id)).scalars())
-        rows = [
-            {
-                "id": e.id,
-                "name_vi": e.name.vi,
-                "name_en": e.name.en,
-                "kind": e.kind,
-                "value_type": e.type,
-                "standard": e.standard,
-            }
-            for e in preview.missing_elements
-            if e.id not in known
-        ]
-        if rows:
-            conn.execute(insert(DataElementRow), rows)
+        DataElementRow.add_missing(conn, preview.missing_elements)
 
     batch_id = conn.execute(
         insert(ImportBatch)

@@ -6,92 +6,24 @@ every page at 1280x720 and 1920x1080 after a run.
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from benchmarks.browser import CHROMIUM, CHROMIUM_ARGS, READY, StreamlitServer
+
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    # WebGL (pydeck) in headless Chromium needs SwiftShader explicitly since Chrome 144.
-    "--use-angle=swiftshader",
-    "--enable-unsafe-swiftshader",
-]
 VIEWPORTS = {"1280x720": (1280, 720), "1920x1080": (1920, 1080)}
-READY = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class AppServer:
-    """`streamlit run app.py` (or `server.py`, as `./run.sh` does) in a subprocess,
-    stopped at teardown."""
+class AppServer(StreamlitServer):
+    """`streamlit run app.py` (or `server.py`, as `./run.sh` does) in a subprocess, its log
+    in test-artifacts/, stopped at teardown."""
 
     def __init__(self, db_url: str, env: dict[str, str] | None = None, script: str = "app.py") -> None:
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        full_env = {**os.environ, "DATABASE_URL": db_url, **(env or {})}
-        self.log = open(REPO / "test-artifacts" / f"server-{self.port}.log", "w")
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                script,
-                "--server.port",
-                str(self.port),
-                "--server.address",
-                "127.0.0.1",
-                "--server.headless",
-                "true",
-                "--browser.gatherUsageStats",
-                "false",
-            ],
-            cwd=REPO,
-            env=full_env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"streamlit exited early; see {self.log.name}")
-            try:
-                with urllib.request.urlopen(self.url + "/_stcore/health", timeout=1) as resp:
-                    if resp.read() == b"ok":
-                        return
-            except OSError:
-                time.sleep(0.3)
-        raise RuntimeError("streamlit did not become healthy in 30 s")
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        self.log.close()
+        super().__init__(db_url, REPO / "test-artifacts", env=env, script=script)
 
 
 @pytest.fixture(scope="session")
@@ -138,6 +70,13 @@ def open_page(browser, url: str, viewport: str = "1280x720", timeout: float = 30
     return page
 
 
+def open_checked(browser, url: str, viewport: str = "1280x720", timeout: float = 30_000):
+    """`open_page`, then `assert_no_error`: the page as a person first sees it, no error on it."""
+    page = open_page(browser, url, viewport, timeout)
+    assert_no_error(page)
+    return page
+
+
 def wait_ready(page, timeout: float = 30_000) -> None:
     page.wait_for_selector(READY, timeout=timeout)
     # A rerun can start right after the first run ends (bound widgets syncing the URL).
@@ -162,13 +101,16 @@ def assert_no_error(page) -> None:
     assert "Traceback" not in page_text(page)
 
 
-def shoot_both(page, name: str, settle_ms: int = 300) -> None:
-    """The page at 1280x720 and at 1920x1080, back to 1280x720 after (what every page is checked at)."""
+def shoot_both(page, name: str, settle_ms: int = 300) -> list[Path]:
+    """The page at 1280x720 and at 1920x1080, back to 1280x720 after (what every page is
+    checked at); the two screenshots' paths."""
+    paths = []
     for width, height in ((1280, 720), (1920, 1080)):
         page.set_viewport_size({"width": width, "height": height})
         page.wait_for_timeout(settle_ms)
-        screenshot(page, name)
+        paths.append(screenshot(page, name))
     page.set_viewport_size({"width": 1280, "height": 720})
+    return paths
 
 
 def own_sample_server(browser, db_factory, templates: dict[str, str]) -> AppServer:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import AppServer, assert_no_error, open_page, page_text, screenshot, wait_ready
+from tests.browser.conftest import AppServer, open_checked, open_page, page_text, screenshot, wait_ready
 from ui.frame import PAGES
 
 pytestmark = pytest.mark.browser
@@ -55,8 +55,7 @@ def _canvas_colours(page, settle_ms: int = 30_000) -> dict[tuple[int, int, int],
 @pytest.mark.parametrize("viewport", ["1280x720", "1920x1080"])
 def test_every_page_of_the_2026_plan_renders(browser, bac_ninh_server, viewport):
     for spec in PAGES:
-        page = open_page(browser, f"{bac_ninh_server.url}/{spec.key}?{PLAN}", viewport, timeout=90_000)
-        assert_no_error(page)
+        page = open_checked(browser, f"{bac_ninh_server.url}/{spec.key}?{PLAN}", viewport, timeout=90_000)
         text = page_text(page)
         assert "Bắc Ninh" in text, spec.key
         assert "Thị trấn An Châu" not in text, spec.key  # a 2024 unit in a 2026 view
@@ -66,8 +65,7 @@ def test_every_page_of_the_2026_plan_renders(browser, bac_ninh_server, viewport)
 
 
 def test_the_map_draws_the_99_communes_in_colour(browser, bac_ninh_server):
-    page = open_page(browser, f"{bac_ninh_server.url}/map?{PLAN}&indicator=safe_home_rate", timeout=90_000)
-    assert_no_error(page)
+    page = open_checked(browser, f"{bac_ninh_server.url}/map?{PLAN}&indicator=safe_home_rate", timeout=90_000)
     counts = _canvas_colours(page)
     coloured = {c: n for c, n in counts.items() if c not in BACKGROUND and max(c) - min(c) > 40}
     assert sum(coloured.values()) > 20_000, f"the map canvas looks blank: {sum(coloured.values())} coloured px"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import assert_no_error, open_page, page_text, screenshot, wait_ready
+from tests.browser.conftest import open_checked, open_page, page_text, screenshot, wait_ready
 from ui.frame import PAGES
 
 pytestmark = pytest.mark.browser
@@ -14,8 +14,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.mark.parametrize("page_key", [p.key for p in PAGES if p.key != "projector"])
 def test_deep_link_on_a_fresh_server_gets_the_whole_frame(browser, fresh_server, page_key):
-    page = open_page(browser, f"{fresh_server.url}/{page_key}?year=2024&period=H1&lang=vi")
-    assert_no_error(page)
+    page = open_checked(browser, f"{fresh_server.url}/{page_key}?year=2024&period=H1&lang=vi")
     # the Vietnamese menu (a cold link goes round once through app.py: wait for it)
     page.get_by_test_id("stPageLink").filter(has_text="Tổng quan").first.wait_for(timeout=20_000)
     nav = page.get_by_test_id("stMain").inner_text()

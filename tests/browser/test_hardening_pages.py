@@ -13,7 +13,7 @@ from sqlalchemy.engine import make_url
 
 from data_access import db
 from data_access.intake import MAX_ISSUES
-from tests.browser.conftest import AppServer, assert_no_error, open_page, page_text, screenshot, wait_ready
+from tests.browser.conftest import AppServer, assert_no_error, open_checked, page_text, screenshot, wait_ready
 from tests.conftest import PG_ADMIN_URL
 from tests.test_hardening import (
     HEADER,
@@ -76,9 +76,8 @@ def test_the_bomb_and_many_errors_on_the_import_page(browser, hostile_server, ho
     bomb.write_bytes(
         rewrite_sheet(filled_template(db.get_engine(hostile_url)), _split_at_first_data_row, repeat_bytes=200 << 20)
     )
-    page = open_page(browser, f"{hostile_server.url}/import?year=2025&period=H1")
+    page = open_checked(browser, f"{hostile_server.url}/import?year=2025&period=H1")
     _upload(page, bomb)
-    assert_no_error(page)
     assert "Tệp bom.xlsx có 1 lỗi nên chưa ghi gì" in page_text(page)
     assert "giải nén lên tới" in page_text(page)  # the reason in the box, not cut off in a grid
     _both_sizes(page, "hardening_import_bomb")
@@ -87,9 +86,8 @@ def test_the_bomb_and_many_errors_on_the_import_page(browser, hostile_server, ho
     many = tmp_path / "![i](x.invalid) ${7*7} *a* {value_text}.csv"  # no "/" in a file name
     body = "\n".join(f"07645,,2025,H1,children_total,x{i}" for i in range(MAX_ISSUES + 7))
     many.write_text(HEADER + "\n" + body + "\n", encoding="utf-8")
-    page = open_page(browser, f"{hostile_server.url}/import?year=2025&period=H1")
+    page = open_checked(browser, f"{hostile_server.url}/import?year=2025&period=H1")
     _upload(page, many)
-    assert_no_error(page)
     shown = page_text(page)
     assert f"Tệp {many.name} có {MAX_ISSUES + 7} lỗi" in shown, shown[:800]
     assert "Và 7 lỗi khác." in shown
@@ -99,8 +97,7 @@ def test_the_bomb_and_many_errors_on_the_import_page(browser, hostile_server, ho
 
 
 def test_the_indicator_heading_and_warning_show_data_as_written(browser, hostile_server):
-    page = open_page(browser, f"{hostile_server.url}/indicator?year=2025&period=H1&indicator=drowning_deaths")
-    assert_no_error(page)
+    page = open_checked(browser, f"{hostile_server.url}/indicator?year=2025&period=H1&indicator=drowning_deaths")
     shown = page_text(page)
     assert f"Số trẻ em tử vong do đuối nước {HOSTILE_MD}" in shown
     assert NAME in shown
@@ -115,10 +112,9 @@ def test_postgresql_going_away_and_coming_back_under_an_open_page(browser, _seed
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     server = AppServer(url, env={"AUTH_MODE": "none", "ALLOW_NO_LOGIN": "1"})
     try:
-        page = open_page(
+        page = open_checked(
             browser, f"{server.url}/indicator?year=2024&period=FY&indicator=drowning_deaths", timeout=60_000
         )
-        assert_no_error(page)
         with admin.connect() as conn:  # the server stops taking this database's connections
             conn.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
             conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"), {"n": name})

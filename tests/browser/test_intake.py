@@ -14,7 +14,15 @@ from sqlalchemy import select, update
 
 from data_access import db
 from data_access.models import AuditEntry, DataValue, OrgUnit
-from tests.browser.conftest import AppServer, assert_no_error, open_page, page_text, shoot_both, wait_ready
+from tests.browser.conftest import (
+    AppServer,
+    assert_no_error,
+    open_checked,
+    open_page,
+    page_text,
+    shoot_both,
+    wait_ready,
+)
 from tests.conftest import REPO
 
 pytestmark = pytest.mark.browser
@@ -75,8 +83,7 @@ def test_upload_dry_run_confirm_then_the_audit_lists_the_change(browser, intake_
         "07645;Xã An Lạc;2025;H1;drowning_deaths;0\n",
         encoding="utf-8-sig",
     )
-    page = open_page(browser, f"{intake_server.url}/import?year=2025&period=FY&lang=vi")
-    assert_no_error(page)
+    page = open_checked(browser, f"{intake_server.url}/import?year=2025&period=FY&lang=vi")
     text = page_text(page)
     assert "1. Tải mẫu báo cáo" in text and "Tải mẫu Excel" in text
     page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(path))
@@ -101,11 +108,10 @@ def test_upload_dry_run_confirm_then_the_audit_lists_the_change(browser, intake_
     shoot_both(page, "intake_import_done", 400)
     page.close()
 
-    page = open_page(
+    page = open_checked(
         browser,
         f"{intake_server.url}/audit?commune=07654&audit_year=2025&audit_period=FY&audit_element=children_total&lang=vi",
     )
-    assert_no_error(page)
     # The table is drawn on a canvas: its text is not in the DOM. The filtered count
     # (the seed's insert + this import's update) says the change is listed; the
     # values themselves are checked in tests/test_page_intake.py.
@@ -122,8 +128,7 @@ def test_upload_dry_run_confirm_then_the_audit_lists_the_change(browser, intake_
 
 
 def test_reporting_status_page(browser, intake_server):
-    page = open_page(browser, f"{intake_server.url}/completeness?year=2025&period=H1&lang=vi")
-    assert_no_error(page)
+    page = open_checked(browser, f"{intake_server.url}/completeness?year=2025&period=H1&lang=vi")
     text = page_text(page)
     assert "Hạn nộp" in text and "An Lạc" in text
     shoot_both(page, "intake_completeness", 400)
@@ -131,8 +136,7 @@ def test_reporting_status_page(browser, intake_server):
 
 
 def test_data_quality_page(browser, intake_server):
-    page = open_page(browser, f"{intake_server.url}/quality?year=2025&period=FY&lang=vi")
-    assert_no_error(page)
+    page = open_checked(browser, f"{intake_server.url}/quality?year=2025&period=FY&lang=vi")
     text = page_text(page)
     assert "Tuấn Đạo" in text and "Cần xem lại" in text and "Mở trang xã" in text
     assert text.index("Đại Sơn") < text.index("Tuấn Đạo")  # the error before the warning
@@ -146,7 +150,6 @@ def test_data_quality_page(browser, intake_server):
 
 def test_pages_in_english(browser, intake_server):
     for key, word in (("completeness", "Reporting status"), ("audit", "Audit trail"), ("import", "Import figures")):
-        page = open_page(browser, f"{intake_server.url}/{key}?year=2025&period=FY&lang=en")
-        assert_no_error(page)
+        page = open_checked(browser, f"{intake_server.url}/{key}?year=2025&period=FY&lang=en")
         assert word in page_text(page)
         page.close()

@@ -6,15 +6,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import assert_no_error, open_page, screenshot
+from tests.browser.conftest import assert_no_error, open_checked, open_page, screenshot
 
 pytestmark = pytest.mark.browser
 
 
 def test_overview_answer_fits_the_first_screen_at_1280(browser, server):
-    page = open_page(browser, f"{server.url}/overview?year=2025&period=FY", "1280x720")
+    page = open_checked(browser, f"{server.url}/overview?year=2025&period=FY", "1280x720")
     page.wait_for_timeout(800)
-    assert_no_error(page)
     screenshot(page, "leader_first_screen")
     verdict = page.locator(".st-key-lead_verdict h3").first
     assert "chỉ tiêu đạt — năm 2024:" in verdict.inner_text()
@@ -69,8 +68,7 @@ def test_the_chairmans_one_page_summary_downloads_from_the_overview(browser, ser
     import subprocess
 
     for size in ("1280x720", "1920x1080"):
-        page = open_page(browser, f"{server.url}/overview?year=2025&period=FY", size)
-        assert_no_error(page)
+        page = open_checked(browser, f"{server.url}/overview?year=2025&period=FY", size)
         screenshot(page, "overview_tools")
         button = page.locator(".st-key-overview_tools").get_by_role("button", name="Tóm tắt 1 trang (PDF)")
         assert button.count() == 1
@@ -93,8 +91,7 @@ def test_the_chairmans_one_page_summary_downloads_from_the_overview(browser, ser
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
 def test_the_menu_is_one_row_at_1280_and_reaches_every_page(browser, server, lang):
-    page = open_page(browser, f"{server.url}/overview?year=2025&lang={lang}", "1280x720")
-    assert_no_error(page)
+    page = open_checked(browser, f"{server.url}/overview?year=2025&lang={lang}", "1280x720")
     screenshot(page, f"menu_{lang}")
     row = page.locator(".st-key-nav_row")
     items = row.locator('[data-testid="stPageLink"], [data-testid="stPopover"]')

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from data_access import db, locks
-from tests.browser.conftest import assert_no_error, open_page, own_sample_server, page_text, shoot_both, wait_ready
+from tests.browser.conftest import assert_no_error, open_checked, own_sample_server, page_text, shoot_both, wait_ready
 
 pytestmark = pytest.mark.browser
 
@@ -21,8 +21,7 @@ def locks_server(_seeded_templates, db_factory, browser):
 
 
 def test_close_a_period_then_an_import_is_refused(browser, locks_server, tmp_path):
-    page = open_page(browser, f"{locks_server.url}/locks?year=2025&period=FY&area=220")
-    assert_no_error(page)
+    page = open_checked(browser, f"{locks_server.url}/locks?year=2025&period=FY&area=220")
     assert "Chưa có kỳ báo cáo nào bị khoá sổ" in page_text(page)
     page.get_by_role("textbox", name="Lý do (ví dụ: hết hạn nộp báo cáo)").fill("Hết hạn nộp báo cáo năm")
     page.get_by_role("button", name="Khoá sổ").click()
@@ -39,12 +38,11 @@ def test_close_a_period_then_an_import_is_refused(browser, locks_server, tmp_pat
         "commune_code,commune_name,year,period,data_element,value\n07654,Xã Lệ Viễn,2025,FY,children_total,1999\n",
         encoding="utf-8",
     )
-    page = open_page(browser, f"{locks_server.url}/import?year=2025&period=FY&area=220")
+    page = open_checked(browser, f"{locks_server.url}/import?year=2025&period=FY&area=220")
     page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(path))
     # The reasons are in a table drawn on a canvas; the headline says nothing was written.
     page.get_by_text("nên chưa ghi gì", exact=False).first.wait_for(timeout=30_000)
     wait_ready(page)
-    assert_no_error(page)
     assert not page.get_by_role("button", name="Xác nhận").count()
     shoot_both(page, "locks_import_refused")
     page.close()

@@ -11,7 +11,7 @@ import pytest
 
 from data_access import db, queries
 from data_access.extra_areas import non_commune_areas
-from tests.browser.conftest import assert_no_error, open_page, page_text, screenshot, wait_ready
+from tests.browser.conftest import assert_no_error, open_checked, page_text, screenshot, shoot_both, wait_ready
 from ui.map import bounds_of, fit_view, polygons_of, project
 from ui.status import STATUS_RGB
 
@@ -58,8 +58,7 @@ def _view_and_centroids(db_url: str) -> tuple[dict[str, float], dict[str, tuple[
 
 
 def test_map_deep_link_draws_the_communes_in_status_colours(browser, fresh_server):
-    page = open_page(browser, f"{fresh_server.url}/map?year=2024&indicator=special_children_rate")
-    assert_no_error(page)
+    page = open_checked(browser, f"{fresh_server.url}/map?year=2024&indicator=special_children_rate")
     counts = _canvas_colours(page)
     drawn = {c: n for c, n in counts.items() if c not in BACKGROUND}
     assert len(drawn) > 20, f"the map canvas looks blank: {len(drawn)} colours"
@@ -68,19 +67,14 @@ def test_map_deep_link_draws_the_communes_in_status_colours(browser, fresh_serve
     for status, word in (("met", "Đạt"), ("not_met", "Chưa đạt")):
         assert word in text
         assert counts.get(STATUS_RGB[status], 0) > 500, (status, counts.get(STATUS_RGB[status]))
-    for viewport in ("1280x720", "1920x1080"):
-        width, height = map(int, viewport.split("x"))
-        page.set_viewport_size({"width": width, "height": height})
-        page.wait_for_timeout(1500)
-        screenshot(page, "map")
+    shoot_both(page, "map", 1500)
     page.close()
 
 
 def test_map_by_value_and_english(browser, server):
-    page = open_page(
+    page = open_checked(
         browser, f"{server.url}/map?year=2025&period=H1&indicator=hotline_111_sessions&color=value&lang=en"
     )
-    assert_no_error(page)
     text = page_text(page)
     assert "Legend" in text and "No data: 1 commune" in text  # An Lạc has not reported H1 2025
     drawn = {c for c in _canvas_colours(page) if c not in BACKGROUND}
@@ -90,8 +84,7 @@ def test_map_by_value_and_english(browser, server):
 
 
 def test_clicking_a_commune_on_the_map_opens_it_and_the_way_back_stays(browser, server, browser_db_url):
-    page = open_page(browser, f"{server.url}/map?year=2024&indicator=cfc_rate")
-    assert_no_error(page)
+    page = open_checked(browser, f"{server.url}/map?year=2024&indicator=cfc_rate")
     _canvas_colours(page)  # drawn
     view, centroids = _view_and_centroids(browser_db_url)
     box = _canvas(page).bounding_box()
@@ -120,23 +113,17 @@ def test_clicking_a_commune_on_the_map_opens_it_and_the_way_back_stays(browser, 
 
 
 def test_commune_deep_link_and_screenshots(browser, fresh_server):
-    page = open_page(browser, f"{fresh_server.url}/commune?commune=07654&year=2024")
-    assert_no_error(page)
+    page = open_checked(browser, f"{fresh_server.url}/commune?commune=07654&year=2024")
     text = page_text(page)
     assert "Xã Lệ Viễn" in text
     assert "1 trẻ em tử vong do đuối nước năm 2024" in text
     assert "Xếp hạng" in text
-    for viewport in ("1280x720", "1920x1080"):
-        width, height = map(int, viewport.split("x"))
-        page.set_viewport_size({"width": width, "height": height})
-        page.wait_for_timeout(800)
-        screenshot(page, "commune")
+    shoot_both(page, "commune", 800)
     page.close()
 
 
 def test_commune_that_has_not_reported(browser, server):
-    page = open_page(browser, f"{server.url}/commune?commune=07645&year=2025&period=H1")
-    assert_no_error(page)
+    page = open_checked(browser, f"{server.url}/commune?commune=07645&year=2025&period=H1")
     assert "Xã An Lạc chưa gửi báo cáo 6 tháng đầu năm 2025" in page_text(page)
     screenshot(page, "commune_not_reported")
     page.close()

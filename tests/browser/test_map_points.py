@@ -12,11 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from data_access import db, places
-from data_access.progress import history_across_reform
-from data_access.seed import add_values
-from tests.browser.conftest import AppServer, assert_no_error, open_page, page_text, screenshot
-from tests.conftest import REPO
+from tests.browser.conftest import AppServer, open_checked, page_text, shoot_both
+from tests.reform_util import lang_son_after_reform
 from ui.status import STATUS_RGB
 
 pytestmark = pytest.mark.browser
@@ -28,15 +25,7 @@ BACKGROUND = {(255, 255, 255)}
 @pytest.fixture(scope="module")
 def lang_son_server(_seeded_templates, db_factory, tmp_path_factory):
     url = db_factory.new("sqlite", template=_seeded_templates["sqlite"])
-    engine = db.get_engine(url)
-    assert places.load_official(engine, ["Lạng Sơn"])[0].ok
-    # The new communes report 2025 FY (their carried 2024 figures, a little better).
-    carried = history_across_reform(engine, "20", [(2024, "FY"), (2025, "FY")], []).figures[(2024, "FY")]
-    rows = [(c, 2025, "FY", de, round(v * 1.05)) for c, figs in carried.items() for de, v in figs.items()]
-    add_values(engine, rows, source="test", user="test")
-    text = (REPO / "sample_data" / "plans" / "chi_lang_2025.yaml").read_text(encoding="utf-8")
-    plan = tmp_path_factory.mktemp("plan") / "lang_son.yaml"
-    plan.write_text(text.replace('area: "Chi Lăng"', 'area: "Lạng Sơn"'), encoding="utf-8")
+    plan = lang_son_after_reform(url, tmp_path_factory.mktemp("plan"))
     server = AppServer(url, env={"TARGETS_FILE": str(plan)})
     yield server
     server.stop()
@@ -62,16 +51,12 @@ def _canvas_colours(page, settle_ms: int = 25_000) -> dict[tuple[int, int, int],
 
 def _shots(page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
-    for width, height in ((1280, 720), (1920, 1080)):
-        page.set_viewport_size({"width": width, "height": height})
-        page.wait_for_timeout(1500)
-        path = screenshot(page, name)
+    for path in shoot_both(page, name, 1500):
         (SHOTS / path.name).write_bytes(path.read_bytes())
 
 
 def test_the_map_of_communes_without_boundaries_draws_a_dot_each(browser, lang_son_server):
-    page = open_page(browser, f"{lang_son_server.url}/map?year=2025&period=FY&indicator=cp_staff_trained_rate")
-    assert_no_error(page)
+    page = open_checked(browser, f"{lang_son_server.url}/map?year=2025&period=FY&indicator=cp_staff_trained_rate")
     counts = _canvas_colours(page)
     text = page_text(page)
     _shots(page, "reform_map_points")
@@ -91,8 +76,7 @@ def test_the_map_of_communes_without_boundaries_draws_a_dot_each(browser, lang_s
 
 
 def test_the_pages_that_carry_figures_say_so(browser, lang_son_server):
-    page = open_page(browser, f"{lang_son_server.url}/?year=2025&period=FY")
-    assert_no_error(page)
+    page = open_checked(browser, f"{lang_son_server.url}/?year=2025&period=FY")
     assert "2024: số liệu của 6 xã mới cộng từ" in page_text(page)
     _shots(page, "reform_overview")
     page.close()

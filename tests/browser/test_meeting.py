@@ -19,7 +19,15 @@ from data_access import db, followup
 from data_access.progress import compute_progress
 from data_access.targets import load_plan
 from i18n import fmt_date, local_today
-from tests.browser.conftest import assert_no_error, open_page, own_sample_server, page_text, shoot_both, wait_ready
+from tests.browser.conftest import (
+    assert_no_error,
+    open_checked,
+    open_page,
+    own_sample_server,
+    page_text,
+    shoot_both,
+    wait_ready,
+)
 from tests.conftest import REPO
 from ui.scorecard import fmt_result
 
@@ -41,13 +49,19 @@ def _tab(page, name: str) -> None:
     wait_ready(page)
 
 
-def _open_meeting(page, day: str, chair: str) -> None:
-    page.get_by_role("textbox", name="Ngày họp (ngày/tháng/năm)").fill(day)
-    page.get_by_role("textbox", name="Người chủ trì").fill(chair)
-    page.get_by_role("button", name="Mở cuộc họp").click()
-    page.get_by_text("Kết quả các chỉ tiêu (số liệu đã chốt)").wait_for(timeout=60_000)
+def _submit(page, fields: dict[str, str], button: str, done: str, timeout: float) -> None:
+    """Fill the form's text boxes (by their labels), press `button`, wait for `done` and the rerun."""
+    for name, value in fields.items():
+        page.get_by_role("textbox", name=name).fill(value)
+    page.get_by_role("button", name=button).click()
+    page.get_by_text(done).wait_for(timeout=timeout)
     wait_ready(page)
     assert_no_error(page)
+
+
+def _open_meeting(page, day: str, chair: str) -> None:
+    fields = {"Ngày họp (ngày/tháng/năm)": day, "Người chủ trì": chair}
+    _submit(page, fields, "Mở cuộc họp", "Kết quả các chỉ tiêu (số liệu đã chốt)", 60_000)
 
 
 def _give_from_red_cell(page, option: int, text: str, owner: str, due: str) -> str:
@@ -57,13 +71,8 @@ def _give_from_red_cell(page, option: int, text: str, owner: str, due: str) -> s
     label = choice.inner_text()
     choice.click()
     wait_ready(page)
-    page.get_by_role("textbox", name="Nội dung chỉ đạo").fill(text)
-    page.get_by_role("textbox", name="Đơn vị, người chịu trách nhiệm").fill(owner)
-    page.get_by_role("textbox", name="Thời hạn (ngày/tháng/năm)").fill(due)
-    page.get_by_role("button", name="Ghi việc").click()
-    page.get_by_text("Đã ghi việc số").wait_for(timeout=30_000)
-    wait_ready(page)
-    assert_no_error(page)
+    fields = {"Nội dung chỉ đạo": text, "Đơn vị, người chịu trách nhiệm": owner, "Thời hạn (ngày/tháng/năm)": due}
+    _submit(page, fields, "Ghi việc", "Đã ghi việc số", 30_000)
     return label
 
 
@@ -77,8 +86,7 @@ def test_a_whole_meeting_on_the_sample(browser, meeting_server, tmp_path):
     today = local_today()
     due = fmt_date(today + timedelta(days=10))
 
-    page = open_page(browser, f"{meeting_server.url}/meeting?year=2025&period=FY&area=220")
-    assert_no_error(page)
+    page = open_checked(browser, f"{meeting_server.url}/meeting?year=2025&period=FY&area=220")
     assert "Chưa có cuộc họp nào" in page_text(page)
     shoot_both(page, "meeting_start")
     _open_meeting(page, fmt_date(today), "Nguyễn Văn An")

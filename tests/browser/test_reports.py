@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import assert_no_error, open_page, page_text, screenshot
+from tests.browser.conftest import assert_no_error, open_checked, page_text, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -18,10 +18,9 @@ def _download(page, label: str):
 
 
 def test_reports_page_downloads_the_report_and_the_appendix(browser, server, tmp_path):
-    page = open_page(browser, f"{server.url}/reports?year=2024&period=FY&lang=vi", "1280x720")
+    page = open_checked(browser, f"{server.url}/reports?year=2024&period=FY&lang=vi", "1280x720")
     # the cards render before their buttons on a cold server (the documents' inputs load first)
     page.get_by_role("button", name="Tải phiếu kết quả (.pdf)").wait_for(timeout=60_000)
-    assert_no_error(page)
     text = page_text(page)
     assert "Xuất báo cáo" in text and "17/17" in text
     for label in (
@@ -54,8 +53,7 @@ def test_reports_page_downloads_the_report_and_the_appendix(browser, server, tmp
 
 
 def test_commune_sheet_for_the_commune_in_the_link(browser, server, tmp_path):
-    page = open_page(browser, f"{server.url}/reports?year=2024&period=FY&commune=07648", "1920x1080")
-    assert_no_error(page)
+    page = open_checked(browser, f"{server.url}/reports?year=2024&period=FY&commune=07648", "1920x1080")
     screenshot(page, "reports")
     picker = page.get_by_test_id("stSelectbox").filter(has_text="Xã, thị trấn")
     assert "Xã Vĩnh An" in picker.inner_text() or picker.locator("input").input_value() == "Xã Vĩnh An"
@@ -67,8 +65,7 @@ def test_commune_sheet_for_the_commune_in_the_link(browser, server, tmp_path):
 
 
 def test_reports_page_in_english(browser, server):
-    page = open_page(browser, f"{server.url}/reports?year=2025&period=H1&lang=en", "1280x720")
-    assert_no_error(page)
+    page = open_checked(browser, f"{server.url}/reports?year=2025&period=H1&lang=en", "1280x720")
     text = page_text(page)
     assert "Download the report draft (.docx)" in text and "Tải" not in text
     screenshot(page, "reports_en")
@@ -81,8 +78,7 @@ def test_the_six_month_report_downloaded_from_the_page_carries_the_pace(browser,
     from docx import Document
     from openpyxl import load_workbook
 
-    page = open_page(browser, f"{server.url}/reports?year=2025&period=H1&lang=vi", "1920x1080")
-    assert_no_error(page)
+    page = open_checked(browser, f"{server.url}/reports?year=2025&period=H1&lang=vi", "1920x1080")
     screenshot(page, "reports-h1")
     report = _download(page, "Tải dự thảo báo cáo (.docx)")
     assert report.suggested_filename == "bao-cao-tre-em-son-dong-2025-H1.docx"
