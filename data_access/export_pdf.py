@@ -65,7 +65,7 @@ from data_access.exports import (
     trend_word,
     units_phrase,
 )
-from i18n import fmt_number, t
+from i18n import capitalised, fmt_number, t
 from i18n.looks import STATUS_COLOR, STATUS_SYMBOL
 from rules import ProgressRow
 from rules.model import JUDGED_STATUSES, STATUSES, Indicator
@@ -260,6 +260,7 @@ def _table(
 class MeetingPack:
     def __init__(self, inputs: ExportInputs) -> None:
         self.i = inputs
+        self.units = inputs.units_word()  # "xã, phường": the area's units as the tree names them
         self.lang = inputs.lang
         self.plan = inputs.plan
         _register_fonts()
@@ -275,7 +276,8 @@ class MeetingPack:
         self.note = _style(10, italic=True, color="#444444")
 
     def t(self, key: str, **values: object) -> str:
-        return t(key, self.lang, **values)
+        # The area's units ("xã, phường", "Xã, thị trấn") come from the tree.
+        return t(key, self.lang, **{"units": self.units, "Units": capitalised(self.units), **values})
 
     def name(self, ind: Indicator) -> str:
         return ind.name.get(self.lang)
@@ -584,6 +586,7 @@ def sparkline(values: Sequence[float | None], status: str, width: float = 18 * m
 class CommuneSheets:
     def __init__(self, inputs: ExportInputs) -> None:
         self.i = inputs
+        self.units = inputs.units_word()  # "xã, phường": the area's units as the tree names them
         self.lang = inputs.lang
         self.plan = inputs.plan
         _register_fonts()
@@ -597,7 +600,8 @@ class CommuneSheets:
         self.small = _style(7.5, italic=True, leading=9, color="#444444")
 
     def t(self, key: str, **values: object) -> str:
-        return t(key, self.lang, **values)
+        # The area's units ("xã, phường", "Xã, thị trấn") come from the tree.
+        return t(key, self.lang, **{"units": self.units, "Units": capitalised(self.units), **values})
 
     def build(self, codes: Sequence[str]) -> bytes:
         buf = io.BytesIO()

@@ -39,7 +39,7 @@ from data_access.exports import (
     row_status_text,
     status_tint,
 )
-from i18n import spreadsheet_text, t
+from i18n import capitalised, spreadsheet_text, t
 from rules import ProgressRow
 from rules.model import COMMUNES, Indicator
 from rules.scorecard import decimals_needed
@@ -173,7 +173,8 @@ class AppendixWriter:
 
     def t(self, key: str, **values: object) -> str:
         # The area's units in running text ("xã, thị trấn", "xã, phường") come from the tree.
-        return t(key, self.lang, **{"units": self.units, **values})
+        units = {"units": self.units, "Units": capitalised(self.units), "UNITS": self.units.upper()}
+        return t(key, self.lang, **{**units, **values})
 
     def headings(self, what: str) -> list[str]:
         progress = self.i.progress
