@@ -1,6 +1,6 @@
-"""The Bắc Ninh 2026 map at 1280×720 in Chromium: the communes' names near the edge
+"""The Bắc Ninh 2026 map (and Sơn Động's of 2024) at 1280×720 in Chromium: the communes' names near the edge
 of the map stay inside the canvas (issue 12), none cut at its border. The canvas is
-photographed (test-artifacts/screenshots/bac_ninh_map_edges_*) and its outer strip
+photographed (test-artifacts/screenshots/*_map_edges_*) and its outer strip
 checked for label pixels: a label's dark text on its light background, cut by the edge,
 leaves dark pixels in the first and last columns and rows of the canvas."""
 
@@ -15,7 +15,7 @@ from tests.browser.conftest import SCREENSHOTS, AppServer, assert_no_error, open
 
 pytestmark = pytest.mark.browser
 
-PLAN = "plan=bac_ninh_2026&year=2026&period=H1"
+VIEWS = {"bac_ninh": "plan=bac_ninh_2026&year=2026&period=H1", "son_dong": "plan=targets&year=2024&period=FY"}
 
 
 @pytest.fixture(scope="module")
@@ -52,12 +52,13 @@ def _dark_on_edges(image, strip: int = 2) -> int:  # a PIL Image
     return sum(1 for x, y in edge if max(px[x, y]) < 60)
 
 
-@pytest.mark.parametrize("color", ["status", "value"])
-def test_no_commune_name_is_cut_at_the_map_edge_at_1280x720(browser, bac_ninh_server, color):
-    page = open_page(browser, f"{bac_ninh_server.url}/map?{PLAN}&color={color}", "1280x720", timeout=90_000)
+@pytest.mark.parametrize(("view", "color"), [("bac_ninh", "status"), ("bac_ninh", "value"), ("son_dong", "status")])
+def test_no_commune_name_is_cut_at_the_map_edge_at_1280x720(browser, bac_ninh_server, view, color):
+    url = f"{bac_ninh_server.url}/map?{VIEWS[view]}&color={color}"
+    page = open_page(browser, url, "1280x720", timeout=90_000)
     assert_no_error(page)
     image = _canvas(page)
-    image.save(SCREENSHOTS / f"bac_ninh_map_edges_{color}_1280x720.png")
-    page.screenshot(path=str(SCREENSHOTS / f"bac_ninh_map_edges_page_{color}_1280x720.png"))
+    image.save(SCREENSHOTS / f"{view}_map_edges_{color}_1280x720.png")
+    page.screenshot(path=str(SCREENSHOTS / f"{view}_map_edges_page_{color}_1280x720.png"))
     assert _dark_on_edges(image) == 0
     page.close()
