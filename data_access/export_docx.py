@@ -55,7 +55,7 @@ from data_access.exports import (
     trend_word,
     units_phrase,
 )
-from i18n import fmt_date, fmt_number
+from i18n import capitalised, fmt_date, fmt_number
 from rules import accumulates_over_year, area_value, evaluate, units_to_target
 from rules.indicators import better_direction
 from rules.issuer import signature_roles
@@ -217,7 +217,9 @@ class ReportWriter(DocumentWriter):
 
     def t(self, key: str, **values: object) -> str:
         # The area's units in running text ("xã, thị trấn", "xã, phường") come from the tree.
-        return self.i.t(key, **{"units": self.units, "unit_one": self.units, **values})
+        # Headers take them capitalised ("Xã, phường") or in capitals (the appendix title).
+        units = {"units": self.units, "unit_one": self.units, "Units": capitalised(self.units), "UNITS": self.units.upper()}
+        return self.i.t(key, **{**units, **values})
 
     def _styles(self) -> None:
         normal = self.doc.styles["Normal"]

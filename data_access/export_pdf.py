@@ -66,7 +66,7 @@ from data_access.exports import (
     trend_word,
     units_phrase,
 )
-from i18n import fmt_number, t
+from i18n import capitalised, fmt_number, t
 from i18n.looks import STATUS_COLOR, STATUS_SYMBOL
 from rules import ProgressRow
 from rules.model import JUDGED_STATUSES, STATUSES, Indicator
@@ -266,6 +266,7 @@ def _table(
 class MeetingPack(DocumentWriter):
     def __init__(self, inputs: ExportInputs) -> None:
         super().__init__(inputs)
+        self.units = inputs.units_word()  # "xã, phường": the area's units as the tree names them
         _register_fonts()
         # A heading never ends a page: it keeps with what follows (and see `_heading`).
         self.h1 = _style(20, bold=True, leading=25)
@@ -277,6 +278,10 @@ class MeetingPack(DocumentWriter):
         self.cell_r = _style(11.5, align=TA_RIGHT, leading=14)
         self.cell_c = _style(11.5, align=TA_CENTER, leading=14)
         self.note = _style(10, italic=True, color="#444444")
+
+    def t(self, key: str, **values: object) -> str:
+        # The area's units ("xã, phường", "Xã, thị trấn") come from the tree.
+        return t(key, self.lang, **{"units": self.units, "Units": capitalised(self.units), **values})
 
     def name(self, ind: Indicator) -> str:
         return ind.name.get(self.lang)
@@ -576,6 +581,7 @@ def sparkline(values: Sequence[float | None], status: str, width: float = 18 * m
 class CommuneSheets(DocumentWriter):
     def __init__(self, inputs: ExportInputs) -> None:
         super().__init__(inputs)
+        self.units = inputs.units_word()  # "xã, phường": the area's units as the tree names them
         _register_fonts()
         self.title = _style(13, bold=True, align=TA_CENTER, leading=16)
         self.body = _style(9.5, leading=12)
@@ -585,6 +591,10 @@ class CommuneSheets(DocumentWriter):
         self.cell_r = _style(8.5, align=TA_RIGHT, leading=10, narrow=True)
         self.cell_c = _style(8.5, align=TA_CENTER, leading=10, narrow=True)
         self.small = _style(7.5, italic=True, leading=9, color="#444444")
+
+    def t(self, key: str, **values: object) -> str:
+        # The area's units ("xã, phường", "Xã, thị trấn") come from the tree.
+        return t(key, self.lang, **{"units": self.units, "Units": capitalised(self.units), **values})
 
     def build(self, codes: Sequence[str]) -> bytes:
         buf = io.BytesIO()

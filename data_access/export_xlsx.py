@@ -40,7 +40,7 @@ from data_access.exports import (
     row_status_text,
     status_tint,
 )
-from i18n import spreadsheet_text, t
+from i18n import capitalised, spreadsheet_text, t
 from i18n.looks import status_label
 from rules import ProgressRow
 from rules.model import COMMUNES, STATUSES, Indicator
@@ -206,7 +206,8 @@ class AppendixWriter(DocumentWriter):
 
     def t(self, key: str, **values: object) -> str:
         # The area's units in running text ("xã, thị trấn", "xã, phường") come from the tree.
-        return t(key, self.lang, **{"units": self.units, **values})
+        units = {"units": self.units, "Units": capitalised(self.units), "UNITS": self.units.upper()}
+        return t(key, self.lang, **{**units, **values})
 
     def named_sheet(self, key: str) -> Worksheet:
         """A new sheet named by its catalogue key, without the numbering of the section sheets."""

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 from pathlib import Path
@@ -203,6 +205,75 @@ def period_label(period: str, year: int, lang: str = DEFAULT_LANG) -> str:
 def period_text(period: str, year: int, lang: str = DEFAULT_LANG) -> str:
     """A period inside a sentence: 'năm 2024', '6 tháng đầu năm 2024' (reports, messages)."""
     return t(f"reports_period_{period}", lang, year=year)
+
+
+# --------------------------------------------------------------------------- words for places
+# The words for a place are the tree's own (`org_unit.type`: "xã", "phường", "thị trấn",
+# "tỉnh"…), never written into a sentence: a province of xã and phường since the 2025
+# reform must not read "xã, thị trấn" or "huyện". The catalogue's `reform_type_*` entries
+# give each type its English.
+
+# The order types are named in ("xã, phường, thị trấn"): the common ones first.
+TYPE_ORDER = ("xã", "phường", "thị trấn", "đặc khu", "thị xã", "quận", "huyện", "thành phố", "tỉnh")
+
+
+def type_key(unit_type: str) -> str:
+    """'thị trấn' -> 'thi_tran' (the catalogue key of a type word)."""
+    text = unicodedata.normalize("NFD", unit_type.strip().lower().replace("đ", "d"))
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn")
+    return "_".join(text.split())
+
+
+def type_word(unit_type: str, lang: str = DEFAULT_LANG) -> str:
+    """The tree's type in the language asked: Vietnamese as stored, English from the
+    catalogue (a type the catalogue does not know is shown as stored)."""
+    key = f"reform_type_{type_key(unit_type)}"
+    text = t(key, lang)
+    return unit_type if text == key else text
+
+
+def ordered_types(types: Iterable[str | None]) -> list[str]:
+    """The distinct types, in `TYPE_ORDER` (others after, by name)."""
+    found = list(dict.fromkeys(x.strip() for x in types if x and x.strip()))
+    return sorted(found, key=lambda x: (TYPE_ORDER.index(x) if x in TYPE_ORDER else len(TYPE_ORDER), x))
+
+
+def unit_words(
+    types: Iterable[str | None], lang: str = DEFAULT_LANG, capital: bool = False, default: str | None = None
+) -> str:
+    """The kinds of unit a view holds, from their types: 'xã, phường', 'xã, thị trấn'
+    (for headers and sentences in place of a fixed 'xã, thị trấn'); `default` (else
+    'xã') when no unit carries a type."""
+    words = [type_word(x, lang) for x in ordered_types(types)]
+    text = t("reform_and", lang).join(words) if words else (default or type_word("xã", lang))
+    return _capital(text) if capital else text
+
+
+def _capital(text: str) -> str:
+    """'xã, phường' -> 'Xã, phường' (a header); the rest left as written."""
+    return text[:1].upper() + text[1:]
+
+
+capitalised = _capital  # the public name (the parameter `capital` shadows it inside)
+
+
+def area_word(unit_type: str | None, lang: str = DEFAULT_LANG, capital: bool = False) -> str:
+    """What an area is called in a sentence ('lãnh đạo tỉnh', 'toàn huyện'): its type
+    from the tree ('tỉnh', 'huyện', 'xã'); 'địa bàn' when it has none."""
+    text = type_word(unit_type, lang) if unit_type and unit_type.strip() else t("place_area_word", lang)
+    return _capital(text) if capital else text
+
+
+def place_words(area_type: str | None, unit_types: Iterable[str | None], lang: str = DEFAULT_LANG) -> dict[str, str]:
+    """The placeholders a sentence about an area and its units may use, from the tree:
+    `area_level` ('tỉnh'), `units` ('xã, phường'), `Units` ('Xã, phường')."""
+    types = list(unit_types)
+    return {
+        "area_level": area_word(area_type, lang),
+        "units": unit_words(types, lang),
+        "Units": unit_words(types, lang, capital=True),
+        "UNITS": unit_words(types, lang).upper(),
+    }
 
 
 def fmt_date(value: date | datetime | None, lang: str = DEFAULT_LANG, with_time: bool = False) -> str:

@@ -8,13 +8,14 @@ import streamlit as st
 from i18n import escape_md
 from ui import data
 from ui.frame import page_context
-from ui.help_view import indicators_section, pace_method, status_legend
+from ui.help_view import indicators_section, pace_method, status_legend, words
 
 ctx = page_context("help")
 plan = ctx.plan
+place = words(ctx)  # "tỉnh", "xã, phường": the area's and its units' words from the tree
 
 st.title(ctx.t("help_title"))
-st.markdown(ctx.t("help_intro", plan=escape_md(plan.title)))
+st.markdown(ctx.t("help_intro", plan=escape_md(plan.title), **place))
 links = st.columns(3)
 links[0].page_link(
     "pages/overview.py", label=ctx.t("help_open_overview"), icon=":material/dashboard:", query_params=ctx.link_params()
@@ -30,10 +31,10 @@ links[2].page_link(
 )
 
 st.header(ctx.t("help_read_title"))
-st.markdown(ctx.t("help_read_body"))
+st.markdown(ctx.t("help_read_body", **place))
 
 st.header(ctx.t("help_status_title"))
-status_legend(ctx)
+status_legend(ctx, place)
 
 st.header(ctx.t("help_indicators_title"))
 indicators_section(ctx, data.targets_file().name)
@@ -60,6 +61,7 @@ st.markdown(
         fy=f"{fy_day:02d}/{fy_month:02d}",
         plan=escape_md(plan.title),
         issuer=issuer,
+        **place,
     )
 )
 

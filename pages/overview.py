@@ -66,8 +66,8 @@ sc.indicator_tables(ctx, progress, now, then)
 def grid_section() -> None:
     """The grid and its toggles: a toggle reruns this part only."""
     if sc.shows_parts(progress):
-        level = progress.parts[0].level
-        st.header(t(f"overview_part_header_{level}" if level == "province" else "overview_part_header"), anchor=False)
+        parts = reform.unit_words(progress.parts, ctx.lang, default=t(f"level_{progress.parts[0].level}").lower())
+        st.header(t("overview_part_header", parts=parts), anchor=False)  # "Từng huyện, thành phố": the tree's
         st.caption(
             t("overview_part_hint", n=len(progress.parts), communes=fmt_number(len(progress.communes), lang=ctx.lang))
         )

@@ -4,7 +4,7 @@ and the commune sheets, written from the figures the dashboard shows for the fil
 
 import streamlit as st
 
-from i18n import fmt_date, period_text
+from i18n import fmt_date, period_text, place_words
 from ui import exports as ex
 from ui import scorecard as sc
 from ui.frame import page_context, url_widget
@@ -21,9 +21,12 @@ if not progress.communes:
     st.info(t("reports_page_no_communes", area=ctx.area.full_name), icon=":material/info:")
     st.stop()
 
+# "xã, phường" (Bắc Ninh 2026), "xã, thị trấn" (Sơn Động 2024): the communes' own types.
+place = place_words(ctx.area.type, (c.type for c in progress.communes), ctx.lang)
 st.markdown(
     t(
         "reports_page_status",
+        units=place["units"],
         reported=progress.communes_reported,
         total=len(progress.communes),
         date=fmt_date(progress.latest_update, ctx.lang) if progress.latest_update else "–",
@@ -52,11 +55,11 @@ with right:
         names = {c.code: c.full_name for c in progress.communes}
         choice = url_widget(
             st.selectbox,
-            t("reports_commune_pick"),
+            t("reports_commune_pick", Units=place["Units"]),
             ["all", *names],
             "commune",
             "all",
-            format_func=lambda c: t("reports_commune_all", n=len(names)) if c == "all" else names.get(c, c),
+            format_func=lambda c: t("reports_commune_all", n=len(names), units=place["units"]) if c == "all" else names.get(c, c),
         )
         ex.download_button(
             ctx, "commune", inputs, label=t("reports_button_commune"), key="reports_download_commune", commune=choice

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from data_access.targets import load_plan
-from i18n import t
+from i18n import area_word, t
 from tests.apptest_util import REPO, all_text, run_app
 
 
@@ -25,7 +25,8 @@ def test_help_lists_every_indicator_of_the_plan_with_its_source(monkeypatch, sha
         assert ind.name.get(lang) in text, ind.id
         assert ind.source and ind.source in text, ind.id
     for key in ("met", "at_risk", "not_met", "no_data", "no_target"):
-        assert t(f"help_status_{key}", lang).replace("\\", "") in text
+        # The sample's area is a district: "toàn huyện", "the whole district" (from the tree).
+        assert t(f"help_status_{key}", lang, area_level=area_word("huyện", lang)).replace("\\", "") in text
     if lang == "en":
         assert "Cách tính" not in text and "Nguồn của mức chỉ tiêu" not in text
     else:

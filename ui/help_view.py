@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from i18n import escape_md, fmt_amount, fmt_target
+from i18n import escape_md, fmt_amount, fmt_target, place_words
 from rules import accumulates_over_year, better_direction
 from rules.model import STATUSES, Indicator, LocalText, Plan
-from ui import status
+from ui import data, status
 from ui.frame import PageContext
 from ui.plan_text import element_name, fmt_target_words, formula, join_words
 
@@ -66,13 +66,23 @@ def _tolerance_example(ctx: PageContext) -> str | None:
     return None
 
 
-def status_legend(ctx: PageContext) -> None:
+def words(ctx: PageContext) -> dict[str, str]:
+    """The help page's words for the area and its units, from the tree: "lãnh đạo tỉnh",
+    "các xã, phường" for the new Bắc Ninh, "lãnh đạo huyện", "các xã, thị trấn" for Sơn
+    Động 2024 (`i18n.place_words`), as markdown-safe text."""
+    communes = data.communes_of(ctx.db_url, ctx.area.code)
+    found = place_words(ctx.area.type, (c.type for c in communes), ctx.lang)
+    return {k: escape_md(v) for k, v in found.items()}
+
+
+def status_legend(ctx: PageContext, place: dict[str, str] | None = None) -> None:
     """Each status with its badge (symbol, word, colour) and what it means."""
+    place = place if place is not None else words(ctx)
     st.markdown(ctx.t("help_status_intro"))
     for key in STATUSES:
         with st.container(border=True, key=f"help_status_{key}"):
             badge = f":{status.STATUS_BADGE_COLOR[key]}-badge[{status.status_label(key, ctx.lang)}]"
-            st.markdown(f"{badge} {ctx.t('help_status_' + key)}")
+            st.markdown(f"{badge} {ctx.t('help_status_' + key, **place)}")
             if key == "at_risk":
                 example = _tolerance_example(ctx)
                 if example:

@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from data_access.store import WRITE_FAILED, WRITE_REFUSALS, ImportPreview, upload_limit_bytes
-from i18n import escape_md, fmt_date, fmt_number, period_label, spreadsheet_text, t, to_local
+from i18n import escape_md, fmt_date, fmt_number, period_label, spreadsheet_text, t, to_local, unit_words
 from rules.model import Plan
 from ui import auth as ui_auth
 from ui import data
@@ -28,8 +28,10 @@ from ui.plan_text import element_name
 def template_download(ctx: PageContext) -> None:
     """Step 1: the XLSX template for the selected year and period, made when clicked."""
     label = period_label(ctx.period, ctx.year, ctx.lang)
-    n = len(data.communes_of(ctx.db_url, ctx.area.code))
-    st.caption(t("intake_template_caption", ctx.lang, period=label, area=ctx.area.full_name, communes=n))
+    communes = data.communes_of(ctx.db_url, ctx.area.code)
+    units = unit_words((c.type for c in communes), ctx.lang)  # "xã, phường": the tree's words
+    n = len(communes)
+    st.caption(t("intake_template_caption", ctx.lang, period=label, area=ctx.area.full_name, communes=n, units=units))
 
     def make() -> bytes:
         return ui_auth.store(ctx.db_url).template(ctx.plan, ctx.year, ctx.period, ctx.area.code)[0]

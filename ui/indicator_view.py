@@ -252,7 +252,8 @@ def _parts_off_track(ctx: PageContext, ind: Indicator, progress: Progress) -> No
     ]
     rows.sort(key=lambda r: (STATUS_ORDER.index(r.status), r.area_name))
     level = progress.parts[0].level
-    name_col = t(f"scorecard_part_{level}" if level in ("province", "district") else "scorecard_part", lang)
+    level_word = t(f"scorecard_part_{level}" if level in ("province", "district") else "scorecard_part", lang)
+    name_col = reform.unit_words(progress.parts, lang, capital=True, default=level_word)  # the parts' own types
     if not rows:
         st.success(t("indicator_all_parts_ok", lang), icon=":material/check_circle:")
         return

@@ -20,7 +20,7 @@ import streamlit as st
 from data_access.progress import Progress
 from i18n import escape_md, fmt_date, fmt_number
 from rules.scorecard import off_track_worst_first, status_counts
-from ui import data, followup_view
+from ui import data, followup_view, reform
 from ui.frame import PageContext
 from ui.projector import communes_off_track
 from ui.scorecard import fmt_result, fmt_target, gap_text, shows_parts, when_text
@@ -137,8 +137,9 @@ def focus_communes(ctx: PageContext, progress: Progress) -> None:
 
 
 def _focus_parts(ctx: PageContext, progress: Progress) -> None:
-    level = progress.parts[0].level
-    st.markdown(f"**{ctx.t('lead_parts_title_province' if level == 'province' else 'lead_parts_title')}**")
+    level = ctx.t(f"level_{progress.parts[0].level}").lower()
+    parts = reform.unit_words(progress.parts, ctx.lang, default=level)  # "huyện, thành phố": the tree's words
+    st.markdown(f"**{ctx.t('lead_parts_title', parts=parts, Parts=parts[:1].upper() + parts[1:])}**")
     ranked = []
     for u in progress.parts:
         rows = [progress.part_row(ind.id, u.code) for ind in ctx.plan.indicators]

@@ -54,9 +54,11 @@ MAX_POLYGONS = 1000
 POINTS_LAYER = "commune_points"  # communes drawn as a dot (no boundary loaded); clickable too
 DOT_RADIUS = 9  # pixels: large enough to see its colour and to click
 MAX_TABLE_ROWS = 40  # the commune table under the map scrolls beyond this many rows
-# The view is fitted for the narrowest map we expect (1280 px screen, sidebar open);
-# wider screens show a little more margin around the district.
-FIT_WIDTH = 640
+# The view is fitted for the narrowest map we expect (1280 px screen, sidebar open: the
+# map column is 552 px wide there, measured in Chromium); wider screens show a little
+# more margin around the area. Labels are kept inside this box too (`label_offsets`).
+FIT_WIDTH = 540
+LABEL_MARGIN = 4  # pixels between a label and the canvas edge
 TILE_SIZE = 512  # deck.gl's Web Mercator world is 512 px wide at zoom 0
 FONT_FAMILY = "DejaVu Sans, Arial, sans-serif"
 LABEL_SIZE = 14
@@ -143,6 +145,15 @@ def _mercator(lon: float, lat: float, zoom: float) -> tuple[float, float]:
     return (lon + 180) / 360 * world, (1 - _merc_y(lat) / math.pi) / 2 * world
 
 
+def view_frame(
+    view: Mapping[str, float], width: float = FIT_WIDTH, height: float = MAP_HEIGHT, margin: float = LABEL_MARGIN
+) -> tuple[float, float, float, float]:
+    """The canvas a `width` x `height` map of `view` shows, as (left, top, right, bottom)
+    in `_mercator` pixels at the view's zoom, `margin` pixels inside its edges."""
+    cx, cy = _mercator(view["longitude"], view["latitude"], view["zoom"])
+    return (cx - width / 2 + margin, cy - height / 2 + margin, cx + width / 2 - margin, cy + height / 2 - margin)
+
+
 def label_box(text: str, size: float) -> tuple[float, float]:
     """(half width, height) in pixels of a label of `size` px, lines split on newlines
     (a bold sans character is about 0.6 of the size wide; background padding included)."""
@@ -151,7 +162,11 @@ def label_box(text: str, size: float) -> tuple[float, float]:
 
 
 def label_offsets(
-    labels: list[dict], zoom: float, size: float, band: float | None = None
+    labels: list[dict],
+    zoom: float,
+    size: float,
+    band: float | None = None,
+    frame: tuple[float, float, float, float] | None = None,
 ) -> list[tuple[list[int], str] | None]:
     """Where each label ({lon, lat, text, short?, area}) goes so that no two overlap
     (greedy): ([dx, dy] pixel offset, the text drawn), or None when none fits.
@@ -161,9 +176,16 @@ def label_offsets(
     label stays on its own spot: it moves at most a line up or down and half its width
     sideways (its box still touches the spot), so it never names a neighbour; when its
     text fits nowhere, its `short` text (the status symbol) is tried the same way.
-    Labels stay within their own band (or `band` pixels centred on it: the map's height).
+    Labels stay within their own band (or `band` pixels centred on it: the map's height),
+    and inside `frame` (left, top, right, bottom in the same pixels as `_mercator`: the
+    canvas), so that a commune near the edge is never named by half a word.
     """
-    points = [_mercator(label["lon"], label["lat"], zoom) for label in labels]
+    # A name drawn above its dot (`lift` pixels up) is placed where it will be drawn.
+    points = [
+        (x, y - label.get("lift", 0.0))
+        for label in labels
+        for x, y in [_mercator(label["lon"], label["lat"], zoom)]
+    ]
     pad = max((label_box(label["text"], size)[1] for label in labels), default=0.0) / 2
     top = min((y for _, y in points), default=0.0) - pad
     bottom = max((y for _, y in points), default=0.0) + pad
@@ -185,6 +207,8 @@ def label_offsets(
             for dx, dy in steps:
                 box = (x + dx - half, y + dy - height / 2, x + dx + half, y + dy + height / 2)
                 inside = box[1] >= top and box[3] <= bottom
+                if frame is not None:
+                    inside = frame[0] <= box[0] and box[2] <= frame[2] and frame[1] <= box[1] and box[3] <= frame[3]
                 if inside and all(box[2] <= b[0] or box[0] >= b[2] or box[3] <= b[1] or box[1] >= b[3] for b in boxes):
                     boxes.append(box)
                     placed[i] = ([int(dx), int(dy)], text)
@@ -417,10 +441,17 @@ def build_deck(
         # The labels of areas outside every commune choose first (area -1), then the communes'.
         spots = [{"lon": r["position"][0], "lat": r["position"][1], "text": r["label"], "area": -1.0} for r in extra_labels]
         spots += [
-            {"lon": r["position"][0], "lat": r["position"][1], "text": r["label"], "short": r["short"], "area": r["area"]}
+            {
+                "lon": r["position"][0],
+                "lat": r["position"][1],
+                "text": r["label"],
+                "short": r["short"],
+                "area": r["area"],
+                "lift": DOT_RADIUS + LABEL_SIZE if r.get("dot") else 0.0,
+            }
             for r in labels
         ]
-        found = label_offsets(spots, view["zoom"], LABEL_SIZE, band=MAP_HEIGHT - 2 * LABEL_SIZE)
+        found = label_offsets(spots, view["zoom"], LABEL_SIZE, frame=view_frame(view))
         extra_labels = [
             {**r, "offset": f[0] if f else [0, 0]} for r, f in zip(extra_labels, found, strict=False) if f is not None
         ]

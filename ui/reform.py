@@ -13,13 +13,13 @@ tested directly; `show` and `compare_note` draw them.
 
 from __future__ import annotations
 
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import timedelta
 
 import streamlit as st
 
+import i18n
 from data_access.progress import Predecessor, Progress
 from i18n import fmt_date, fmt_number, t
 from rules.model import OrgUnitRef
@@ -27,29 +27,12 @@ from rules.model import OrgUnitRef
 # Sources as data_access gives them: (year, period) -> new commune -> its predecessors.
 Sources = Mapping[tuple[int, str], Mapping[str, Sequence[Predecessor]]]
 
-# The order types are named in ("2 xã, 1 thị trấn"): the common ones first.
-TYPE_ORDER = ("xã", "phường", "thị trấn", "đặc khu", "thị xã", "quận", "huyện", "thành phố", "tỉnh")
 MAX_NAMES = 12  # names in a hover text; the expander lists every one
-
-
-def type_key(unit_type: str) -> str:
-    """'thị trấn' -> 'thi_tran' (the catalogue key of a type word)."""
-    text = unicodedata.normalize("NFD", unit_type.strip().lower().replace("đ", "d"))
-    text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn")
-    return "_".join(text.split())
-
-
-def type_word(unit_type: str, lang: str) -> str:
-    """The tree's type in the language asked: Vietnamese as stored, English from the
-    catalogue (a type the catalogue does not know is shown as stored)."""
-    key = f"reform_type_{type_key(unit_type)}"
-    text = t(key, lang)
-    return unit_type if text == key else text
-
-
-def _ordered(types: Iterable[str]) -> list[str]:
-    found = list(dict.fromkeys(types))
-    return sorted(found, key=lambda x: (TYPE_ORDER.index(x) if x in TYPE_ORDER else len(TYPE_ORDER), x))
+# The type words are the vocabulary's (i18n), shared with the exports and the template.
+TYPE_ORDER = i18n.TYPE_ORDER
+type_key = i18n.type_key
+type_word = i18n.type_word
+_ordered = i18n.ordered_types
 
 
 def count_words(types: Sequence[str], lang: str) -> str:
@@ -65,11 +48,8 @@ def count_words(types: Sequence[str], lang: str) -> str:
 
 def unit_words(units: Iterable[OrgUnitRef], lang: str, capital: bool = False, default: str | None = None) -> str:
     """The kinds of unit a view holds, as the tree names them: 'xã, thị trấn', 'xã,
-    phường, đặc khu' (for headers and sentences in place of a fixed 'xã, thị trấn');
-    `default` (else 'xã') when the units carry no type."""
-    words = [type_word(x, lang) for x in _ordered(u.type for u in units if u.type)]
-    text = t("reform_and", lang).join(words) if words else (default or type_word("xã", lang))
-    return text[:1].upper() + text[1:] if capital else text
+    phường, đặc khu' (`i18n.unit_words` over the units' types)."""
+    return i18n.unit_words((u.type for u in units), lang, capital=capital, default=default)
 
 
 def year_ranges(years: Iterable[int]) -> str:

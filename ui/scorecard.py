@@ -482,7 +482,13 @@ def part_grid(ctx: PageContext, progress: Progress, values: bool = False) -> Non
         ctx,
         [(u.name, rows_of[u.code]) for u in parts],
         cell,
-        name_col=t(f"scorecard_part_{level}" if level in ("province", "district") else "scorecard_part", lang),
+        # "Huyện, thành phố": the parts' own types from the tree; the level's word without them.
+        name_col=reform.unit_words(
+            parts,
+            lang,
+            capital=True,
+            default=t(f"scorecard_part_{level}" if level in ("province", "district") else "scorecard_part", lang),
+        ),
         help_prefix="scorecard_help_part",
         key="overview_part_grid",
         alt=t("scorecard_part_grid_alt", lang),

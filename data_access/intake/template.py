@@ -25,8 +25,9 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy import Engine
 
 from data_access import queries
+from data_access.place_resolution import period_end
 from data_access.progress import resolve_area
-from i18n import local_now, spreadsheet_text, t
+from i18n import local_now, place_words, spreadsheet_text, t
 from rules.model import DataElement, OrgUnitRef, Plan
 
 LANG = "vi"  # the template goes to communes: Vietnamese only
@@ -85,12 +86,14 @@ def build_template(
     """The template as XLSX bytes."""
     ids = [de for de in (elements or plan.used_data_elements()) if de in plan.data_elements]
     period_name = t(f"period_{period}", LANG)
+    # "Tên xã, phường", "gửi cán bộ … của tỉnh": the area's and its communes' words from the tree.
+    words = place_words(area.type, (c.type for c in communes), LANG)
     wb = Workbook()
     ws = wb.active
     ws.title = t("intake_tpl_sheet", LANG, period=t(f"period_short_{period}", LANG), year=year)[:31]
 
     # Row 1: headers people read; row 2: ids the importer reads.
-    heads = [t("intake_tpl_code", LANG), t("intake_tpl_name", LANG)] + [_header(plan.data_elements[d]) for d in ids]
+    heads = [t("intake_tpl_code", LANG), t("intake_tpl_name", LANG, **words)] + [_header(plan.data_elements[d]) for d in ids]
     keys = ["commune_code", "commune_name", *ids]
     for col, (head, key) in enumerate(zip(heads, keys, strict=True), start=1):
         cell = ws.cell(row=1, column=col, value=head)
@@ -132,7 +135,7 @@ def build_template(
     ws.freeze_panes = "C3"
     ws.sheet_view.zoomScale = 100
 
-    _info_sheet(wb, plan, area, year, period, period_name, len(communes), len(ids), now or local_now())
+    _info_sheet(wb, plan, area, year, period, period_name, len(communes), len(ids), now or local_now(), words)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
@@ -148,6 +151,7 @@ def _info_sheet(
     n_communes: int,
     n_elements: int,
     now: datetime,
+    words: dict[str, str],
 ) -> None:
     info = wb.create_sheet(t("intake_tpl_info_sheet", LANG))
     info.column_dimensions["A"].width = 26
@@ -163,7 +167,7 @@ def _info_sheet(
         (t("intake_tpl_area_code", LANG), area.code, "area_code"),
         (t("intake_tpl_plan", LANG), plan.title, None),
         (t("intake_tpl_made", LANG), now.strftime("%d/%m/%Y %H:%M"), None),
-        (t("intake_tpl_size", LANG), t("intake_tpl_size_value", LANG, communes=n_communes, elements=n_elements), None),
+        (t("intake_tpl_size", LANG), t("intake_tpl_size_value", LANG, communes=n_communes, elements=n_elements, **words), None),
     ]
     for r, (label, value, key) in enumerate(facts, start=3):
         info.cell(row=r, column=1, value=label).font = Font(bold=True)
@@ -180,7 +184,7 @@ def _info_sheet(
     for i in range(1, 9):
         cell = info.cell(row=start + i, column=1, value=f"{i}.")
         cell.alignment = Alignment(horizontal="right", vertical="top")
-        text = info.cell(row=start + i, column=2, value=t(f"intake_tpl_step_{i}", LANG))
+        text = info.cell(row=start + i, column=2, value=t(f"intake_tpl_step_{i}", LANG, **words))
         text.alignment = Alignment(wrap_text=True, vertical="top")
         info.row_dimensions[start + i].height = 32
 
@@ -188,9 +192,12 @@ def _info_sheet(
 def write_template(
     engine: Engine, plan: Plan, year: int, period: str, area_code: str | None = None
 ) -> tuple[bytes, str]:
-    """(XLSX bytes, suggested file name) for the plan's area (or `area_code`)."""
-    area = queries.org_unit(engine, area_code) if area_code else None
+    """(XLSX bytes, suggested file name) for the plan's area (or `area_code`): the
+    communes that report the period, those valid on its last day (a code means the old
+    unit in 2024 and the new one in 2026, never both; a 2025 file: H1 the old, FY the new)."""
+    on = period_end(year, period)
+    area = queries.org_unit(engine, area_code, on) if area_code else None
     if area is None:
-        area = resolve_area(engine, area_code or plan.area)
-    communes = queries.communes_in(engine, area.code, year)
+        area = resolve_area(engine, area_code or plan.area, on)
+    communes = queries.communes_in(engine, area.code, on=on)
     return build_template(plan, area, communes, year, period), template_filename(plan, area, year, period)
