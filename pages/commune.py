@@ -6,7 +6,7 @@ communes, and one indicator's history. The commune and indicator are in the URL
 
 import streamlit as st
 
-from i18n import escape_md
+from i18n import escape_md, unit_words
 from ui import commune_view as view
 from ui import data, pace_view, reform
 from ui import followup_view as fv
@@ -49,7 +49,7 @@ reported = view.report_status(ctx, progress, commune)
 if reported:
     view.eligibility_warnings(ctx, progress, commune)
     view.summary(ctx, progress, commune)
-    st.header(t("commune_indicators_header", when=when), anchor=False)
+    st.header(t("commune_indicators_header", when=when, unit=unit_words([commune.type], ctx.lang)), anchor=False)
     st.caption(t("commune_indicators_hint", year=ctx.compare_year))
     then = view.figures_for_year(ctx, progress, ctx.compare_year)
     view.indicator_tables(ctx, progress, commune, then, fv.latest_notes(ctx, commune.code))

@@ -213,3 +213,11 @@ def test_the_word_report_of_son_dong_2024_says_xa_thi_tran(both_samples_url):
     text = _docx_text(report_docx(inputs))
     assert "THEO XÃ, THỊ TRẤN" in text
     assert "Xã, thị trấn | " in text
+
+
+def test_a_ward_page_calls_the_ward_by_its_own_word(monkeypatch, sqlite_both):
+    """Phường Bắc Giang (07210) is a ward: its page says "Các chỉ tiêu của phường", not "của xã"."""
+    at = run_app(monkeypatch, sqlite_both, page="commune", timeout=240, commune="07210", **BAC_NINH_VIEW)
+    headers = [h.value for h in at.header]
+    assert any(h.startswith("Các chỉ tiêu của phường") for h in headers), headers
+    assert any("được đánh giá cho phường" in c.value for c in at.caption)

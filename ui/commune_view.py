@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from data_access.progress import Progress
-from i18n import t
+from i18n import t, unit_words
 from rules import AreaValue, accumulates_over_year, area_value, better_direction, evaluate
 from rules.commune import is_rankable, rank_of, report_completeness
 from rules.model import COMMUNES, JUDGED_STATUSES, Indicator, OrgUnitRef
@@ -87,7 +87,8 @@ def summary(ctx: PageContext, progress: Progress, commune: OrgUnitRef) -> None:
     for col, status, value in zip(cols, (*JUDGED_STATUSES, "no_data"), values, strict=True):
         # Symbol, word and colour in the label (Streamlit's named colours closest to ui/status).
         col.metric(f":{STATUS_BADGE_COLOR[status]}[**{status_label(status, ctx.lang)}**]", value)
-    hint = t("commune_summary_hint", ctx.lang, n=assessed, area_only=counts["no_target"])
+    unit = unit_words([commune.type], ctx.lang)  # "phường", "thị trấn": the unit's own word
+    hint = t("commune_summary_hint", ctx.lang, n=assessed, area_only=counts["no_target"], unit=unit)
     if counts["not_applicable"]:
         hint += " " + t("commune_summary_not_applicable", ctx.lang, n=counts["not_applicable"])
     st.caption(hint)
