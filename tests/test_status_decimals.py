@@ -47,3 +47,14 @@ def test_the_map_tooltip_value_shows_why(monkeypatch):
     monkeypatch.setattr("ui.scorecard.is_commune_flag", lambda *_: False)
     painted = paint_communes(RATE, _Progress(ROW), "status", "vi", [])
     assert painted[0].value_text == "2,04 %" and painted[0].status == "at_risk"
+
+
+def test_a_small_real_change_is_not_written_as_zero():
+    """'↑ 0,00 điểm % · xấu đi' (seen on the Bắc Ninh 2026 indicator page: 1,98 % against
+    1,976 %) reads as a mistake; the change shows the decimals that make it a change."""
+    from ui.scorecard import delta_text
+
+    rate = Indicator(id="r", name=LocalText("r", "r"), unit="percent", numerator="a", denominator="b", targets={})
+    assert delta_text(rate, 0.004, None, "vi") == "0,004 điểm %"
+    assert delta_text(rate, -0.04, None, "vi") == "0,04 điểm %"
+    assert delta_text(rate, 1.26, None, "vi") == "1,3 điểm %"

@@ -134,8 +134,8 @@ def delta_text(ind: Indicator, delta: float, communes: float | None, lang: str) 
     """A difference in real units: '2 xã', '5,9 điểm %', '0,4 ‰', '3'."""
     if communes is not None:
         return t("scorecard_n_communes", lang, n=fmt_number(abs(communes), lang=lang))
-    # Two decimals when one would print a real change as 0,0.
-    decimals = 2 if round(abs(delta), 1) == 0 else 1
+    # As many decimals as show a real change: '↑ 0,00 · xấu đi' reads as a mistake.
+    decimals = decimals_needed(delta, 0.0)
     if ind.unit == "percent":
         return t("scorecard_points", lang, n=fmt_number(abs(delta), decimals, lang))
     if ind.unit == "count":
