@@ -192,3 +192,26 @@ def test_every_indicator_of_the_plan_can_be_simulated_in_h1(monkeypatch, _shared
         next(b for b in at.button if b.label == off_track).click().run()
         assert not at.exception, ind.id
         assert "Mô phỏng — không ghi vào cơ sở dữ liệu" in all_text(at)
+
+
+def test_the_value_beside_its_status_has_the_decimals_that_show_why(monkeypatch, _both_samples_copies):
+    """New Bắc Ninh, 2026 H1: the area's share of children in special circumstances is just
+    under its "< 2 %" target. Written "2,0 %" beside "Đạt" it reads as a mistake; the
+    card shows as many decimals as tell it from the target (as the other pages do)."""
+    from rules.scorecard import decimals_needed
+
+    url = _both_samples_copies["sqlite"]
+    plan = load_plan(REPO / "sample_data" / "plans" / "bac_ninh_2026.yaml")
+    ind = plan.indicators[0]
+    target = ind.targets[2026]
+    from data_access.progress import resolve_plan_area
+
+    area = resolve_plan_area(db.get_engine(url), plan)
+    progress = compute_progress(db.get_engine(url), plan, 2026, "H1", area.code)
+    value = progress.row(ind.id, progress.area.code).value
+    assert round(value, 1) == target.number != value  # the story: one decimal would print the target
+
+    at = run_app(monkeypatch, url, page="whatif", timeout=240, plan="bac_ninh_2026", year="2026", period="H1")
+    shown = at.metric[0].value
+    assert shown == fmt_value(value, ind.unit, "vi", decimals=decimals_needed(value, target.number))
+    assert shown != fmt_value(target.number, ind.unit, "vi")

@@ -21,7 +21,7 @@ from rules.suppression import is_masked
 from ui import data, reform, status
 from ui.frame import PageContext, url_widget
 from ui.plan_text import element_name
-from ui.scorecard import delta_text
+from ui.scorecard import delta_text, fmt_result
 
 # Commune tables stop here (with "và N xã khác"), as the app's other commune lists do.
 MAX_ROWS = 1000
@@ -158,7 +158,8 @@ def _card(ctx: PageContext, ind: Indicator, sim: Simulation, after: bool) -> Non
             delta_color = "normal" if better_direction(ind) == "higher" else "inverse"
         st.metric(
             ctx.t("whatif_value_label", target=fmt_target(target, ind.unit, ctx.lang)),
-            fmt_value(row.value, ind.unit, ctx.lang),
+            # 1,98 %, not "2,0 %", beside "Đạt" against "< 2 %" (the decimals that show why).
+            fmt_result(row.value, ind, ctx.lang, target.number if target is not None and not target.is_trend else None),
             delta=delta,
             delta_color=delta_color,
         )
