@@ -350,14 +350,15 @@ def compute_progress(
 ) -> Progress:
     """`progress.compute_progress` for an area the scope may read (default: the plan's)."""
     from data_access.progress import compute_progress as _compute
-    from data_access.progress import resolve_plan_area
+    from data_access.progress import resolve_plan_area, view_day
 
     # The plan's area as written for its first year (a 2024 plan's "Sơn Động" is the
     # district, not today's Xã Sơn Động); viewed after it was abolished it stands for the
-    # communes that replaced it (data_access.queries.successors_of).
+    # communes that replaced it (data_access.queries.successors_of); viewed before it
+    # began (the new Bắc Ninh for 2025 H1) it is its new communes, figures carried.
     code = area_code or resolve_plan_area(engine, plan).code
     require_area(engine, scope, code)
-    return _compute(engine, plan, year, period, code)
+    return _compute(engine, plan, year, period, code, on=None if area_code else view_day(engine, plan, year, period))
 
 
 def boundaries_in(engine: Engine, scope: AccessScope | None, area_code: str) -> list:

@@ -25,7 +25,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy import Engine
 
 from data_access import queries
-from data_access.progress import resolve_area
+from data_access.progress import resolve_area, view_day
 from i18n import local_now, spreadsheet_text, t
 from rules.model import DataElement, OrgUnitRef, Plan
 
@@ -192,5 +192,7 @@ def write_template(
     area = queries.org_unit(engine, area_code) if area_code else None
     if area is None:
         area = resolve_area(engine, area_code or plan.area)
-    communes = queries.communes_in(engine, area.code, year)
+    # The units that report the period (places.md): valid on its last day; for an area that
+    # began later (the new province's template for 2025 H1), the old units it carries.
+    communes = queries.reporting_units(engine, area.code, year, period, on=view_day(engine, plan, year, period))
     return build_template(plan, area, communes, year, period), template_filename(plan, area, year, period)
