@@ -416,6 +416,16 @@ def _progress(
     )
 
 
+def _progress_on(
+    url: str, plan_path: str, plan_mtime: float, year: int, period: str, area_code: str, version: int, on: date | None
+) -> Progress:
+    """`_progress`, the day left out when it is the period's own: Streamlit keys a cache by
+    the arguments passed, so a page and the warm-up must ask in the same words."""
+    if on is None:
+        return _progress(url, plan_path, plan_mtime, year, period, area_code, version)
+    return _progress(url, plan_path, plan_mtime, year, period, area_code, version, on)
+
+
 @st.cache_data(ttl="1h", show_spinner=False, max_entries=64)
 def _tree_suppression(url: str, year: int, period: str, sensitive: tuple[str, ...], version: int):  # noqa: ANN202
     """Which cells are hidden in (year, period), decided once for the whole tree."""
@@ -434,7 +444,7 @@ def _protected_progress(
     version: int,
     on: date | None = None,
 ) -> Progress:
-    raw = _progress(url, plan_path, plan_mtime, year, period, area_code, version, on)
+    raw = _progress_on(url, plan_path, plan_mtime, year, period, area_code, version, on)
     now = _tree_suppression(url, year, period, sensitive, version)
     before = _tree_suppression(url, year - 1, period, sensitive, version)
     return protect_progress(raw, sensitive, now, before)
@@ -451,10 +461,11 @@ def progress(url: str, year: int, period: str, area_code: str, on: date | None =
     path, mtime = _file_key(targets_file())
     day = _later_day(year, period, on or view_day(url, year, period))
     if protected():
-        return _protected_progress(
-            url, path, mtime, year, period, area_code, access.sensitive_elements(), data_version(url), day
-        )
-    return _progress(url, path, mtime, year, period, area_code, data_version(url), day)
+        sensitive = access.sensitive_elements()
+        if day is None:
+            return _protected_progress(url, path, mtime, year, period, area_code, sensitive, data_version(url))
+        return _protected_progress(url, path, mtime, year, period, area_code, sensitive, data_version(url), day)
+    return _progress_on(url, path, mtime, year, period, area_code, data_version(url), day)
 
 
 @st.cache_resource(ttl="1h", show_spinner=False, max_entries=32)
@@ -548,7 +559,7 @@ def _indicator_history(
     else:
         figures = _history(url, area_code, years, period, elements, version, on)
     later = _later_day(year, period, on)
-    codes = [c.code for c in _progress(url, plan_path, plan_mtime, year, period, area_code, version, later).communes]
+    codes = [c.code for c in _progress_on(url, plan_path, plan_mtime, year, period, area_code, version, later).communes]
     return area_history(ind, codes, figures, period)
 
 
@@ -747,7 +758,7 @@ def warm_up(url: str, plan: Plan, year: int) -> threading.Thread | None:
     def work() -> None:
         try:
             for y in (year, year - 1):
-                _progress(url, path, mtime, y, "FY", area.code, version, days[y])
+                _progress_on(url, path, mtime, y, "FY", area.code, version, days[y])
             _boundaries(url, area.code, version)
         except Exception:  # a warm-up never breaks anything: the page computes it then
             logging.getLogger(__name__).exception("warm-up of %s failed", area.code)
