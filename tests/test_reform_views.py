@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from collections import defaultdict
 from datetime import date
@@ -268,3 +269,10 @@ def test_the_follow_up_places_are_those_of_the_viewed_period(monkeypatch, both_s
         assert places[0] == area
         assert {p.code: p.full_name for p in places[1:]} == expected, year
     assert expected["07615"] == "Xã Sơn Động" and len(old) == 17
+
+
+def test_the_map_of_2025_h1_draws_the_new_communes_whose_figures_it_shows(monkeypatch, sqlite_both):
+    at = run_app(monkeypatch, sqlite_both, page="map", plan="bac_ninh_2026", year="2025", period="H1", timeout=180)
+    deck = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    communes = next(layer for layer in deck["layers"] if layer["id"] == "communes")["data"]
+    assert {c["code"] for c in communes} == set(_new_communes())  # not old Bắc Giang's 198
