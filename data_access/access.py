@@ -31,7 +31,7 @@ import os
 from collections.abc import Iterable, Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine, bindparam, select
@@ -329,13 +329,14 @@ def figures_in_area(
     area_code: str,
     periods: Iterable[tuple[int, str]],
     data_elements: Sequence[str] | None = None,
+    on: date | None = None,
 ) -> dict:
     from data_access.progress import history_across_reform
 
     require_area(engine, scope, area_code)
-    # On the communes of the last period asked for; earlier periods carried across
-    # mergers (a report's trend 2021-2026 of new communes).
-    return dict(history_across_reform(engine, area_code, list(periods), list(data_elements or [])).figures)
+    # On the communes of the last period asked for (or of `on`, a view's day); earlier
+    # periods carried across mergers (a report's trend 2021-2026 of new communes).
+    return dict(history_across_reform(engine, area_code, list(periods), list(data_elements or []), on=on).figures)
 
 
 def communes_in(engine: Engine, scope: AccessScope | None, area_code: str, year: int | None = None) -> list[OrgUnitRef]:

@@ -276,3 +276,22 @@ def test_the_map_of_2025_h1_draws_the_new_communes_whose_figures_it_shows(monkey
     deck = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
     communes = next(layer for layer in deck["layers"] if layer["id"] == "communes")["data"]
     assert {c["code"] for c in communes} == set(_new_communes())  # not old Bắc Giang's 198
+
+
+def test_the_reports_read_the_year_before_and_the_trend_on_the_new_provinces_communes(both_samples_url):
+    """`export-report` of the 2026 plan: the same period a year earlier (2025 H1) is the
+    new province's 99 communes carried, not old Bắc Giang; a 2025 H1 report's trend too."""
+    from data_access.exports import load_inputs
+
+    engine = db.get_engine(both_samples_url)
+    plan = load_plan(BAC_NINH_PLAN)
+    new = set(_new_communes())
+    inputs = load_inputs(engine, plan, 2026, "H1")
+    assert inputs.previous is not None
+    assert inputs.previous.area.full_name == "Tỉnh Bắc Ninh" and {c.code for c in inputs.previous.communes} == new
+    earlier = load_inputs(engine, plan, 2025, "H1")
+    assert earlier.progress.began_on == date(2025, 7, 1)
+    old = _old_figures(2023, "H1")
+    code = max(new, key=lambda c: len(_lineage()[c]))
+    assert set(earlier.history[(2023, "H1")]) <= new
+    assert earlier.history[(2023, "H1")][code]["children_total"] == pytest.approx(_carried(code, "children_total", old))
