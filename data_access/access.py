@@ -31,7 +31,7 @@ import os
 from collections.abc import Iterable, Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine, bindparam, select
@@ -329,13 +329,14 @@ def figures_in_area(
     area_code: str,
     periods: Iterable[tuple[int, str]],
     data_elements: Sequence[str] | None = None,
+    on: date | None = None,
 ) -> dict:
     from data_access.progress import history_across_reform
 
     require_area(engine, scope, area_code)
-    # On the communes of the last period asked for; earlier periods carried across
-    # mergers (a report's trend 2021-2026 of new communes).
-    return dict(history_across_reform(engine, area_code, list(periods), list(data_elements or [])).figures)
+    # On the communes of the last period asked for (or of `on`, a view's day); earlier
+    # periods carried across mergers (a report's trend 2021-2026 of new communes).
+    return dict(history_across_reform(engine, area_code, list(periods), list(data_elements or []), on=on).figures)
 
 
 def communes_in(engine: Engine, scope: AccessScope | None, area_code: str, year: int | None = None) -> list[OrgUnitRef]:
@@ -350,14 +351,15 @@ def compute_progress(
 ) -> Progress:
     """`progress.compute_progress` for an area the scope may read (default: the plan's)."""
     from data_access.progress import compute_progress as _compute
-    from data_access.progress import resolve_plan_area
+    from data_access.progress import resolve_plan_area, view_day
 
     # The plan's area as written for its first year (a 2024 plan's "Sơn Động" is the
     # district, not today's Xã Sơn Động); viewed after it was abolished it stands for the
-    # communes that replaced it (data_access.queries.successors_of).
+    # communes that replaced it (data_access.queries.successors_of); viewed before it
+    # began (the new Bắc Ninh for 2025 H1) it is its new communes, figures carried.
     code = area_code or resolve_plan_area(engine, plan).code
     require_area(engine, scope, code)
-    return _compute(engine, plan, year, period, code)
+    return _compute(engine, plan, year, period, code, on=None if area_code else view_day(engine, plan, year, period))
 
 
 def boundaries_in(engine: Engine, scope: AccessScope | None, area_code: str) -> list:

@@ -276,18 +276,21 @@ def load_inputs(
     # The scoped reads refuse an area outside the acting account's grants (`--as`).
     code = resolve_area(engine, area_code, period_end(year, period)).code if area_code else None
     progress = access.compute_progress(engine, None, plan, year, period, code)
+    # On the view's communes: the new Bắc Ninh's report for 2025 H1 (before it began) is its
+    # 99 communes, never old Bắc Giang, whose code 24 it reused (`Progress.began_on`).
+    day = progress.began_on
     history = access.figures_in_area(
-        engine, None, progress.area.code, [(y, period) for y in history_years(year)], plan.used_data_elements()
+        engine, None, progress.area.code, [(y, period) for y in history_years(year)], plan.used_data_elements(), on=day
     )
     previous = None
     if any((year - 1) in ind.targets for ind in plan.indicators):
-        previous = access.compute_progress(engine, None, plan, year - 1, period, progress.area.code)
+        previous = access.compute_progress(engine, None, plan, year - 1, period, code)  # the plan's area: by its day
     parent = queries.org_unit(engine, progress.area.parent_code) if progress.area.parent_code else None
     directions = followup.list_directions(engine, None, area_code=progress.area.code, status=["overdue", "in_progress"])
     fy_history = {}
     if period == "H1":
         earlier = [(y, "FY") for y in range(year - PACE_YEARS, year)]
-        fy_history = access.figures_in_area(engine, None, progress.area.code, earlier, plan.used_data_elements())
+        fy_history = access.figures_in_area(engine, None, progress.area.code, earlier, plan.used_data_elements(), on=day)
     return ExportInputs(
         progress=progress,
         history=history,

@@ -55,6 +55,12 @@ class Progress:
     # The day the area ceased (a district abolished in 2025) when the period is later: its
     # `communes` are then the units of the period that took its communes over.
     ended_on: date | None = None
+    # The day the area began (the new province of 1 July 2025) when the period is earlier:
+    # its `communes` are then the new ones and this period's figures are their
+    # predecessors' carried (`carried_now` says from whom), never those of the old unit
+    # whose code it reused (old Bắc Giang was "24" until 30/06/2025).
+    began_on: date | None = None
+    carried_now: Mapping[str, tuple[Predecessor, ...]] = field(default_factory=dict)
 
     @property
     def area_rows(self) -> list[ProgressRow]:
@@ -175,54 +181,103 @@ def resolve_plan_area(engine: Engine, plan: Plan) -> OrgUnitRef:
     of a 2024 plan is the district, "Chi Lăng" of a 2025 district plan the district (not
     the Xã Chi Lăng of 2026), "Bắc Ninh" of a 2025–2026 plan the new province. Among the
     units the text names on either day, the highest level wins, then the later one."""
+    return _plan_area_on(engine, plan)[0]
+
+
+def _plan_area_on(engine: Engine, plan: Plan) -> tuple[OrgUnitRef, date | None]:
+    """`resolve_plan_area` and the day the unit was found valid on (None: any day)."""
     start, end = plan_days(plan)
-    found = [u for u in (_match_on(engine, plan.area, day) for day in (end, start)) if u is not None]
+    found = [(u, day) for day in (end, start) if (u := _match_on(engine, plan.area, day)) is not None]
     if not found:
-        return resolve_area(engine, plan.area)
-    return min(found, key=lambda u: LEVEL_RANK.get(u.level, 9))  # end day first: ties keep it
+        return resolve_area(engine, plan.area), None
+    return min(found, key=lambda f: LEVEL_RANK.get(f[0].level, 9))  # end day first: ties keep it
 
 
 def _match_on(engine: Engine, text: str, day: date) -> OrgUnitRef | None:
     return match_area(text, queries.list_org_units(engine, day))
 
 
+def view_day(engine: Engine, plan: Plan, year: int, period: str) -> date:
+    """The day whose units a view of the plan for (year, period) shows.
+
+    The period's last day (the units that reported it, places.md), unless the plan's
+    area began later: the new Bắc Ninh province (from 01/07/2025, code 24) viewed for
+    2025 H1 or 2024 is shown on its first day, its 99 communes with their predecessors'
+    figures carried, because on 30/06/2025 code 24 was old Bắc Giang alone.
+    """
+    end = period_end(year, period)
+    try:
+        area, day = _plan_area_on(engine, plan)
+    except AreaNotFound:  # said where the area is used; the period's own units meanwhile
+        return end
+    unit = queries.dated_unit(engine, area.code, day)
+    if unit is not None and unit.valid_from is not None and unit.valid_from > end:
+        return unit.valid_from
+    return end
+
+
 def compute_progress(
-    engine: Engine, plan: Plan, year: int, period: str, area_code: str | None = None, *, reference: bool = False
+    engine: Engine,
+    plan: Plan,
+    year: int,
+    period: str,
+    area_code: str | None = None,
+    *,
+    reference: bool = False,
+    on: date | None = None,
 ) -> Progress:
     """Every indicator of the plan for the area and each of its communes.
+
+    The communes are those valid on `on` (default: the period's last day, the units that
+    reported it; a day before that is taken as that day, for figures cannot be split
+    back onto older units). A later day (`view_day`: the new province viewed for 2025
+    H1, or a trend's earlier years on this year's communes) shows the units of that day,
+    the period's figures carried from their predecessors like the year before's.
 
     Figures are read into arrays and evaluated as columns (`rules.columnar`);
     `reference=True` takes the per-commune path of `rules` over dicts instead (the same
     rows: tests/test_columnar.py holds the two together).
     """
-    # The units that report this period: those valid on its last day (places.md).
-    on = period_end(year, period)
-    gone = queries.successors_of(engine, area_code, on) if area_code else None
-    area = queries.org_unit(engine, area_code, on) if area_code and gone is None else None
+    end = period_end(year, period)
+    day = max(on or end, end)
+    gone = queries.successors_of(engine, area_code, day) if area_code else None
+    area = queries.org_unit(engine, area_code, day) if area_code and gone is None else None
     if gone is not None:
         area = gone.area
     elif area is None:
-        area = resolve_area(engine, plan.area, on)
+        area = resolve_area(engine, plan.area, day)
     needed = plan.used_data_elements()
     periods = [(year, period), (year - 1, period)]
     if gone is not None:
         # A district abolished before the period's end (1 July 2025): it stands for the
         # communes that took its communes over, their figures read by code.
         communes = list(gone.communes)
-        figures = queries.figures_for_codes(engine, [c.code for c in communes], periods, needed, valid_on=on)
+        figures = queries.figures_for_codes(engine, [c.code for c in communes], periods, needed, valid_on=day)
     else:
-        communes = queries.communes_in(engine, area.code, year, on=on)
+        communes = queries.communes_in(engine, area.code, year, on=day)
         read = queries.figures_in_area if reference else queries.figure_matrices
-        figures = read(engine, area.code, periods, needed, on=on)
-    current, previous = figures[(year, period)], figures[(year - 1, period)]
+        figures = read(engine, area.code, periods, needed, on=day)
+    # The year before always crosses a merger when one happened since; this period too
+    # when its units are older than the day shown.
+    carry = [(year - 1, period)] + ([(year, period)] if day > end else [])
     carried = across_reform(
-        engine, area.code, [(year - 1, period)], {(year - 1, period): previous}, communes, on, plan,
-        by_codes=gone is not None,
+        engine, area.code, carry, {key: figures[key] for key in carry}, communes, day, plan, by_codes=gone is not None
     )
+    current = carried.figures.get((year, period), figures[(year, period)])
     previous = carried.figures[(year - 1, period)]
-    parts = queries.parts_of(engine, area.code, year, on=on) if area.level != "commune" and gone is None else []
+    carried_now = carried.sources.get((year, period), {})
+    parts = queries.parts_of(engine, area.code, year, on=day) if area.level != "commune" and gone is None else []
     evaluate = evaluate_plan_with_groups if reference else plan_rows_columnar
     rows, part_rows = evaluate(plan, year, period, area, communes, current, previous, groups=parts)
+    if carried_now:  # this period's figures were written by the old units
+        olds = sorted({p.code for found in carried_now.values() for p in found})
+        latest = queries.latest_update_of(engine, olds, year, period)
+    elif gone is not None:
+        latest = queries.latest_update_of(engine, [c.code for c in communes], year, period)
+    else:
+        latest = queries.latest_update(engine, area.code, year, period)
+    began = queries.dated_unit(engine, area.code, day) if day > end and gone is None else None
+    began_on = began.valid_from if began is not None and began.valid_from and began.valid_from > end else None
     return Progress(
         plan=plan,
         year=year,
@@ -232,15 +287,13 @@ def compute_progress(
         rows=tuple(rows),
         figures=current,
         previous_figures=previous,
-        latest_update=(
-            queries.latest_update_of(engine, [c.code for c in communes], year, period)
-            if gone is not None
-            else queries.latest_update(engine, area.code, year, period)
-        ),
+        latest_update=latest,
         parts=tuple(unit for unit, _ in parts),
         part_rows=tuple(part_rows),
         carried_from=carried.sources.get((year - 1, period), {}),
         ended_on=gone.ended_on if gone is not None else None,
+        began_on=began_on,
+        carried_now=carried_now,
     )
 
 

@@ -83,6 +83,17 @@ def org_unit(engine: Engine, code: str, on: date | None = None) -> OrgUnitRef | 
     return _ref(rows[0], _parent_code(rows[0].path)) if rows else None
 
 
+def dated_unit(engine: Engine, code: str, on: date | None = None) -> DatedUnit | None:
+    """The unit of `code` valid on `on` (today when None; else the latest), with the dates
+    it was valid: whether the unit a view means existed on a period's last day."""
+    with engine.connect() as conn:
+        rows = _pick(conn.execute(select(OrgUnit).where(OrgUnit.code == code)).all(), on)
+    if not rows:
+        return None
+    r = rows[0]
+    return DatedUnit(r.code, r.name, r.full_name, r.type, r.valid_from, r.valid_to)
+
+
 def _valid_on(day: date):  # noqa: ANN202 - SQLAlchemy clause
     return (OrgUnit.valid_from.is_(None) | (OrgUnit.valid_from <= day)) & (
         OrgUnit.valid_to.is_(None) | (OrgUnit.valid_to >= day)
@@ -649,6 +660,27 @@ def predecessors_of_codes(engine: Engine, codes: Sequence[str], on: date) -> lis
     the successors of an abolished district are not under its path."""
     with engine.connect() as conn:
         return _lineage_rows(conn, "codes", list(codes), on)
+
+
+def reporting_units(
+    engine: Engine, area_code: str, year: int, period: str, on: date | None = None
+) -> list[OrgUnitRef]:
+    """The communes that report (year, period) for an area viewed on `on` (a view's day,
+    default the period's last day): those valid on the period's last day (places.md),
+    and for an area that began later (the new Bắc Ninh viewed for 2025 H1) the old units
+    whose figures its communes carry, old Bắc Giang's and old Bắc Ninh's alike."""
+    end = period_end(year, period)
+    if on is None or on <= end:
+        return communes_in(engine, area_code, on=end)
+    codes = sorted({r.old_code for r in predecessors_in(engine, area_code, on) if is_valid_on(r.old, end)})
+    if not codes:
+        return []
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(OrgUnit).where(OrgUnit.code.in_(bindparam("codes", expanding=True)), _valid_on(end)),
+            {"codes": codes},
+        ).all()
+    return [_ref(r, _parent_code(r.path)) for r in sorted(rows, key=lambda r: r.code)]
 
 
 def figures_for_codes(

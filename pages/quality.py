@@ -19,7 +19,9 @@ if not has_figures:
     st.info(ctx.t("intake_q_no_data", period=label), icon=":material/info:")
     st.stop()
 
-names = {c.code: c.full_name for c in data.communes_of(ctx.db_url, ctx.area.code)}
+# The findings' communes: those of the viewed period's day, as the findings were read.
+day = data.view_day(ctx.db_url, ctx.year, ctx.period)
+names = {c.code: c.full_name for c in data.communes_of(ctx.db_url, ctx.area.code, on=day)}
 errors = sum(1 for f in findings if f.severity == "error")
 c1, c2, c3 = st.columns(3)
 c1.metric(quality_view.severity_label("error", ctx.lang), errors)

@@ -33,6 +33,7 @@ from data_access.progress import (
     history_across_reform,
     resolve_plan_area,
 )
+from data_access.progress import view_day as _view_day_of
 from data_access.protect import load_tree_suppression, mask_history, protect_progress
 from data_access.targets import TargetsIssue, validate_plan_file
 from i18n import to_local
@@ -229,6 +230,28 @@ def plan_area(url: str, plan: Plan) -> OrgUnitRef:
     return _plan_area(url, plan, data_version(url))
 
 
+@st.cache_data(ttl="1h", show_spinner=False, max_entries=64)
+def _view_day(url: str, plan_path: str, plan_mtime: float, year: int, period: str, version: int) -> date:
+    plan, _ = _validated_plan(plan_path, plan_mtime)
+    if plan is None:
+        return period_end(year, period)
+    return _view_day_of(db.get_engine(url), plan, year, period)
+
+
+def _later_day(year: int, period: str, day: date) -> date | None:
+    """`day` when later than the period's last day, else None: one cache key for the
+    usual view, whoever asks (a page, the warm-up)."""
+    return day if day > period_end(year, period) else None
+
+
+def view_day(url: str, year: int, period: str) -> date:
+    """The day whose units this plan's view of (year, period) shows, for every read below
+    (`data_access.progress.view_day`): the period's last day, or the first day of a plan
+    area that began later (the new Bắc Ninh viewed for 2025 H1: its 99 communes, their
+    figures carried, never old Bắc Giang, whose code 24 it reused)."""
+    return _view_day(url, *_file_key(targets_file()), year, period, data_version(url))
+
+
 # --------------------------------------------------------------------------- access
 # Every loader below checks the scope of this run (ui/auth.py) BEFORE its cache: the
 # cached values are the same for everyone who may see them, and nobody else reaches
@@ -309,23 +332,40 @@ def communes_of(
     those that report it (the progress's communes); otherwise those valid on `on`, by
     default the last day of the period this view shows (the frame's year and period).
     Since the 2025 reform a code names an old commune in 2024 and a new one in 2026:
-    never a mix of the two eras under one code."""
+    never a mix of the two eras under one code. Pages pass the day (`view_day`, or the
+    period's last day for the units that report it); without one, the frame's period."""
     require_read(url, area_code)
     scope, paths = ui_auth.scope(), _unit_paths(url, data_version(url))
     if year is not None and period is not None:
         units = sorted(progress(url, year, period, area_code).communes, key=lambda u: u.code)
     else:
-        day = on or _view_day()
+        day = on or _frame_day(url)
         units = _communes_on(url, area_code, day, data_version(url)) if day else _communes_of(url, area_code)
     return [u for u in units if scope.allows(paths.get(u.code), "viewer")]
 
 
-def _view_day() -> date | None:
+def reporting_units(url: str, area_code: str, year: int, period: str) -> list[OrgUnitRef]:
+    """The communes that report (year, period) for this view's area, the person may see
+    (`queries.reporting_units`): what an import template of that period lists — 2024's
+    old communes for a 2024 period, the new ones for 2026."""
+    require_read(url, area_code)
+    scope, paths = ui_auth.scope(), _unit_paths(url, data_version(url))
+    day = view_day(url, year, period)
+    units = _reporting_units(url, area_code, year, period, day, data_version(url))
+    return [u for u in units if scope.allows(paths.get(u.code), "viewer")]
+
+
+@st.cache_resource(ttl="1h", show_spinner=False, max_entries=16)
+def _reporting_units(url: str, area_code: str, year: int, period: str, day: date, version: int) -> list[OrgUnitRef]:
+    return queries.reporting_units(db.get_engine(url), area_code, year, period, on=day)
+
+
+def _frame_day(url: str) -> date | None:
     try:
         year, period = st.session_state.get("filter_year"), st.session_state.get("filter_period")
     except Exception:  # no Streamlit session
         return None
-    return period_end(int(year), period) if year and period else None
+    return view_day(url, int(year), period) if year and period else None
 
 
 @st.cache_resource(ttl="1h", show_spinner=False, max_entries=32)
@@ -350,21 +390,40 @@ def _communes_of(url: str, area_code: str) -> list[OrgUnitRef]:
 
 @st.cache_resource(ttl="1h", show_spinner=False, max_entries=32)
 def _progress(
-    url: str, plan_path: str, plan_mtime: float, year: int, period: str, area_code: str, version: int
+    url: str,
+    plan_path: str,
+    plan_mtime: float,
+    year: int,
+    period: str,
+    area_code: str,
+    version: int,
+    on: date | None = None,
 ) -> Progress:
     plan, _ = _validated_plan(plan_path, plan_mtime)
     assert plan is not None
     engine = db.get_engine(url)
+    later = {"on": on} if on is not None and on > period_end(year, period) else {}
     # From its file when the figures it came from are unchanged (a server restart, or an
     # import into another period); computed otherwise. data_access/results_cache.py.
+    # The day is part of the question: "24" on 30/06/2025 was old Bắc Giang.
     return results_cache.cached_progress(
         engine,
         Path(plan_path),
         year,
         period,
-        area_code,
-        lambda: compute_progress(engine, plan, year, period, area_code),
+        f"{area_code}@{on.isoformat()}" if later else area_code,
+        lambda: compute_progress(engine, plan, year, period, area_code, **later),
     )
+
+
+def _progress_on(
+    url: str, plan_path: str, plan_mtime: float, year: int, period: str, area_code: str, version: int, on: date | None
+) -> Progress:
+    """`_progress`, the day left out when it is the period's own: Streamlit keys a cache by
+    the arguments passed, so a page and the warm-up must ask in the same words."""
+    if on is None:
+        return _progress(url, plan_path, plan_mtime, year, period, area_code, version)
+    return _progress(url, plan_path, plan_mtime, year, period, area_code, version, on)
 
 
 @st.cache_data(ttl="1h", show_spinner=False, max_entries=64)
@@ -383,35 +442,38 @@ def _protected_progress(
     area_code: str,
     sensitive: tuple[str, ...],
     version: int,
+    on: date | None = None,
 ) -> Progress:
-    raw = _progress(url, plan_path, plan_mtime, year, period, area_code, version)
+    raw = _progress_on(url, plan_path, plan_mtime, year, period, area_code, version, on)
     now = _tree_suppression(url, year, period, sensitive, version)
     before = _tree_suppression(url, year - 1, period, sensitive, version)
     return protect_progress(raw, sensitive, now, before)
 
 
-def progress(url: str, year: int, period: str, area_code: str) -> Progress:
+def progress(url: str, year: int, period: str, area_code: str, on: date | None = None) -> Progress:
     """Every indicator for the area and its communes, cached across sessions.
 
+    On the units of `on` (default `view_day`): a trend passes the viewed year's day so
+    that its earlier years are this year's communes, their figures carried.
     Refused outside the person's scope; small sensitive counts masked when `protected()`.
     """
     require_read(url, area_code)
     path, mtime = _file_key(targets_file())
+    day = _later_day(year, period, on or view_day(url, year, period))
     if protected():
-        return _protected_progress(
-            url, path, mtime, year, period, area_code, access.sensitive_elements(), data_version(url)
-        )
-    return _progress(url, path, mtime, year, period, area_code, data_version(url))
+        sensitive = access.sensitive_elements()
+        if day is None:
+            return _protected_progress(url, path, mtime, year, period, area_code, sensitive, data_version(url))
+        return _protected_progress(url, path, mtime, year, period, area_code, sensitive, data_version(url), day)
+    return _progress_on(url, path, mtime, year, period, area_code, data_version(url), day)
 
 
 @st.cache_resource(ttl="1h", show_spinner=False, max_entries=32)
 def _carried(  # noqa: ANN202
-    url: str, area_code: str, years: tuple[int, ...], period: str, elements: tuple[str, ...], viewed: int, version: int
+    url: str, area_code: str, years: tuple[int, ...], period: str, elements: tuple[str, ...], on: date, version: int
 ):
-    # On the communes of the viewed year, earlier years carried across mergers.
-    return history_across_reform(
-        db.get_engine(url), area_code, [(y, period) for y in years], elements, on=period_end(viewed, period)
-    )
+    # On the communes of the viewed day, earlier years carried across mergers.
+    return history_across_reform(db.get_engine(url), area_code, [(y, period) for y in years], elements, on=on)
 
 
 def _history(  # noqa: ANN202
@@ -421,9 +483,9 @@ def _history(  # noqa: ANN202
     period: str,
     elements: tuple[str, ...],
     version: int,
-    viewed: int | None = None,
+    on: date,
 ):
-    return _carried(url, area_code, years, period, elements, viewed or max(years), version).figures
+    return _carried(url, area_code, years, period, elements, on, version).figures
 
 
 def carried_sources(
@@ -435,7 +497,8 @@ def carried_sources(
     if not years:
         return {}
     ys = tuple(sorted(set(years)))
-    return _carried(url, area_code, ys, period, tuple(elements), viewed_year or ys[-1], data_version(url)).sources
+    day = view_day(url, viewed_year or ys[-1], period)
+    return _carried(url, area_code, ys, period, tuple(elements), day, data_version(url)).sources
 
 
 @st.cache_resource(ttl="1h", show_spinner=False, max_entries=32)
@@ -447,10 +510,10 @@ def _protected_history(
     elements: tuple[str, ...],
     sensitive: tuple[str, ...],
     version: int,
-    viewed: int | None = None,
+    on: date,
 ) -> dict:
     decisions = {(y, period): _tree_suppression(url, y, period, sensitive, version) for y in years}
-    return mask_history(_history(url, area_code, years, period, elements, version, viewed), sensitive, decisions)
+    return mask_history(_history(url, area_code, years, period, elements, version, on), sensitive, decisions)
 
 
 def history(
@@ -458,17 +521,19 @@ def history(
 ) -> dict:
     """Figures for several years of one period: (year, period) -> commune -> element -> value.
 
-    Keyed by the communes of the viewed year (default: the last of `years`), earlier
-    years carried across mergers (`data_access.progress.history_across_reform`).
+    Keyed by the communes of the viewed year (default: the last of `years`) on its
+    `view_day`, earlier years carried across mergers
+    (`data_access.progress.history_across_reform`).
     Refused outside the person's scope; small sensitive counts masked when `protected()`.
     """
     require_read(url, area_code)
     if not years:
         return {}
     key = (url, area_code, tuple(sorted(set(years))), period, tuple(elements))
+    day = view_day(url, viewed_year or max(years), period)
     if protected():
-        return _protected_history(*key, access.sensitive_elements(), data_version(url), viewed_year)
-    return _history(*key, data_version(url), viewed_year)
+        return _protected_history(*key, access.sensitive_elements(), data_version(url), day)
+    return _history(*key, data_version(url), day)
 
 
 @st.cache_resource(ttl="1h", show_spinner=False, max_entries=64)
@@ -483,16 +548,18 @@ def _indicator_history(
     period: str,
     sensitive: tuple[str, ...],
     version: int,
+    on: date,
 ) -> dict[int, AreaValue]:
     plan, _ = _validated_plan(plan_path, plan_mtime)
     assert plan is not None
     ind = plan.indicator(indicator_id)
     elements = tuple(e for e in (ind.numerator, ind.denominator, *ind.requires_zero) if e and e != COMMUNES)
     if sensitive:
-        figures = _protected_history(url, area_code, years, period, elements, sensitive, version, year)
+        figures = _protected_history(url, area_code, years, period, elements, sensitive, version, on)
     else:
-        figures = _history(url, area_code, years, period, elements, version, year)
-    codes = [c.code for c in _progress(url, plan_path, plan_mtime, year, period, area_code, version).communes]
+        figures = _history(url, area_code, years, period, elements, version, on)
+    later = _later_day(year, period, on)
+    codes = [c.code for c in _progress_on(url, plan_path, plan_mtime, year, period, area_code, version, later).communes]
     return area_history(ind, codes, figures, period)
 
 
@@ -516,6 +583,7 @@ def indicator_history(url: str, area_code: str, indicator_id: str, year: int, ye
         period,
         tuple(sensitive),
         data_version(url),
+        view_day(url, year, period),
     )
 
 
@@ -530,16 +598,20 @@ def _quality(
     years: tuple[int, ...],
     sensitive: tuple[str, ...],
     version: int,
+    on: date,
 ) -> tuple[bool, list[QualityFinding]]:
     plan, _ = _validated_plan(plan_path, plan_mtime)
     assert plan is not None
     elements = tuple(plan.used_data_elements())
     other = "FY" if period == "H1" else "H1"
 
+    # Every period on the viewed period's communes (`on`), earlier ones carried: 2025 FY's
+    # Xã Sơn Động is compared with its old communes' 2025 H1 summed, never with Thị trấn
+    # An Châu, whose code it reused; 2025 H1's old communes have no FY of their own.
     def read(ys: tuple[int, ...], p: str) -> dict:
         if sensitive:
-            return _protected_history(url, area_code, ys, p, elements, sensitive, version)
-        return _history(url, area_code, ys, p, elements, version)
+            return _protected_history(url, area_code, ys, p, elements, sensitive, version, on)
+        return _history(url, area_code, ys, p, elements, version, on)
 
     figures = dict(read(years, period))
     figures.update(read((year,), other))
@@ -559,7 +631,8 @@ def quality(url: str, area_code: str, year: int, period: str, years: list[int]) 
     path, mtime = _file_key(targets_file())
     sensitive = tuple(access.sensitive_elements()) if protected() else ()
     ys = tuple(sorted(y for y in years if y <= year))
-    return _quality(url, path, mtime, area_code, year, period, ys, sensitive, data_version(url))
+    day = view_day(url, year, period)
+    return _quality(url, path, mtime, area_code, year, period, ys, sensitive, data_version(url), day)
 
 
 @st.cache_resource(ttl="1h", show_spinner=False, max_entries=8)
@@ -638,6 +711,7 @@ def clear_after_import() -> None:
         _part_boundaries,
         _org_units,
         _communes_on,
+        _reporting_units,
         _unit_paths,
         _boundaries,
         _progress,
@@ -679,11 +753,12 @@ def warm_up(url: str, plan: Plan, year: int) -> threading.Thread | None:
     except PlanAreaMissing:
         return None
     version = key[-1]
+    days = {y: _later_day(y, "FY", view_day(url, y, "FY")) for y in (year, year - 1)}
 
     def work() -> None:
         try:
             for y in (year, year - 1):
-                _progress(url, path, mtime, y, "FY", area.code, version)
+                _progress_on(url, path, mtime, y, "FY", area.code, version, days[y])
             _boundaries(url, area.code, version)
         except Exception:  # a warm-up never breaks anything: the page computes it then
             logging.getLogger(__name__).exception("warm-up of %s failed", area.code)

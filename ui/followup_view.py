@@ -63,7 +63,8 @@ def can_edit(ctx: PageContext, code: str | None = None) -> bool:
 
 def places(ctx: PageContext) -> list[OrgUnitRef]:
     """The area itself (a direction for the whole district) then its communes."""
-    communes = [c for c in data.communes_of(ctx.db_url, ctx.area.code) if c.code != ctx.area.code]
+    day = data.view_day(ctx.db_url, ctx.year, ctx.period)  # the units this view shows, of one era
+    communes = [c for c in data.communes_of(ctx.db_url, ctx.area.code, on=day) if c.code != ctx.area.code]
     return [ctx.area, *communes]
 
 

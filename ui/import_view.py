@@ -28,7 +28,8 @@ from ui.plan_text import element_name
 def template_download(ctx: PageContext) -> None:
     """Step 1: the XLSX template for the selected year and period, made when clicked."""
     label = period_label(ctx.period, ctx.year, ctx.lang)
-    communes = data.communes_of(ctx.db_url, ctx.area.code)
+    # The communes that report this period (2024: the old ones; 2026: the new ones).
+    communes = data.reporting_units(ctx.db_url, ctx.area.code, ctx.year, ctx.period)
     units = unit_words((c.type for c in communes), ctx.lang)  # "xã, phường": the tree's words
     n = len(communes)
     st.caption(t("intake_template_caption", ctx.lang, period=label, area=ctx.area.full_name, communes=n, units=units))

@@ -37,7 +37,6 @@ import streamlit as st
 from pydeck.bindings.json_tools import default_serialize
 
 from data_access.extra_areas import ExtraArea, non_commune_areas
-from data_access.place_resolution import period_end
 from data_access.progress import Progress
 from i18n import fmt_number, t
 from rules.indicators import EPS, better_direction
@@ -826,7 +825,7 @@ def commune_shapes(
     """
     data.require_read(url, area_code)
     if year is not None and period is not None:
-        on = period_end(year, period)  # the units that report the viewed period
+        on = data.view_day(url, year, period)  # the units of the view (the new province's, before it began)
         return _commune_places(url, area_code, on, data.data_version(url))
     return _commune_shapes(url, area_code, data.data_version(url))
 

@@ -653,21 +653,25 @@ def _trend_indicator(ctx: PageContext, element: str) -> Indicator | None:
 
 
 def trend_points(ctx: PageContext, element: str, years: list[int], total: int) -> list[TrendPoint]:
-    """The area's total of `element` per year with figures.
+    """The area's total of `element` per year with figures, on the viewed year's communes.
 
     Taken from the progress rows of an indicator counting it, which `ui.data` protects
     on the projector (a small sensitive total arrives as "<5"); without such an
     indicator, summed from the communes' figures, and hidden ("*") if any is hidden.
+    Every year is read on the units of the viewed one (`data.view_day`): the new Bắc
+    Ninh's 2020–2024 bars are its predecessors' figures summed with their shares, not
+    old Bắc Giang's, whose code 24 it reused.
     """
     ind = _trend_indicator(ctx, element)
+    day = data.view_day(ctx.db_url, ctx.year, ctx.period)
     out = []
     if ind is not None:
         for y in years:
-            row = data.progress(ctx.db_url, y, ctx.period, ctx.area.code).row(ind.id)
+            row = data.progress(ctx.db_url, y, ctx.period, ctx.area.code, on=day).row(ind.id)
             if row.reported and row.numerator is not None:
                 out.append(TrendPoint(y, row.numerator, row.reported, row.total))
         return out
-    history = data.history(ctx.db_url, ctx.area.code, years, ctx.period, [element])
+    history = data.history(ctx.db_url, ctx.area.code, years, ctx.period, [element], viewed_year=ctx.year)
     for y in years:
         values = [figs[element] for figs in history.get((y, ctx.period), {}).values() if element in figs]
         if values:

@@ -162,16 +162,39 @@ def compare_sources(url: str, progress: Progress, compare_year: int, elements: S
     progress itself; another year is read through the same carry (`ui.data`)."""
     from ui import data
 
+    # The viewed period itself, when its units are older than the area (the new province
+    # viewed for 2025 H1): its figures are carried too.
+    now = {(progress.year, progress.period): progress.carried_now} if progress.carried_now else {}
     if compare_year == progress.year - 1:
-        return {(compare_year, progress.period): progress.carried_from} if progress.carried_from else {}
-    return data.carried_sources(
-        url, progress.area.code, [compare_year], progress.period, list(elements), viewed_year=progress.year
-    )
+        return {(compare_year, progress.period): progress.carried_from, **now} if progress.carried_from else now
+    return {
+        **data.carried_sources(
+            url, progress.area.code, [compare_year], progress.period, list(elements), viewed_year=progress.year
+        ),
+        **now,
+    }
 
 
 def show_area_ended(progress: Progress, when: str, lang: str) -> None:
     """Under the title: an area abolished before the period (a 2024 district viewed for
-    2025 FY) stands for the communes that replaced it; say so, and which."""
+    2025 FY) stands for the communes that replaced it; say so, and which. An area that
+    did not exist yet (the new province viewed for 2025 H1): say so, and that its
+    figures are its predecessors' added up."""
+    if progress.began_on is not None:
+        olds = list({p.code + p.full_name: p for found in progress.carried_now.values() for p in found}.values())
+        st.info(
+            t(
+                "reform_area_began",
+                lang,
+                area=progress.area.full_name,
+                day=fmt_date(progress.began_on, lang),
+                when=when,
+                n=fmt_number(len(progress.communes), lang=lang),
+                units=unit_words(progress.communes, lang),
+                parts=count_words([p.type for p in olds], lang),
+            ),
+            icon=":material/merge:",
+        )
     if progress.ended_on is None:
         return
     communes = progress.communes

@@ -25,8 +25,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy import Engine
 
 from data_access import queries
-from data_access.place_resolution import period_end
-from data_access.progress import resolve_area
+from data_access.progress import resolve_area, view_day
 from i18n import local_now, place_words, spreadsheet_text, t
 from rules.model import DataElement, OrgUnitRef, Plan
 
@@ -195,9 +194,13 @@ def write_template(
     """(XLSX bytes, suggested file name) for the plan's area (or `area_code`): the
     communes that report the period, those valid on its last day (a code means the old
     unit in 2024 and the new one in 2026, never both; a 2025 file: H1 the old, FY the new)."""
-    on = period_end(year, period)
+    # The view's day: the period's last, or the first of an area that began later (the
+    # new Bắc Ninh's 2025 H1 template lists its communes, not old Bắc Giang's).
+    on = view_day(engine, plan, year, period)
     area = queries.org_unit(engine, area_code, on) if area_code else None
     if area is None:
         area = resolve_area(engine, area_code or plan.area, on)
-    communes = queries.communes_in(engine, area.code, on=on)
+    # The units that report the period (places.md): valid on its last day; for an area that
+    # began later (the new province's template for 2025 H1), the old units it carries.
+    communes = queries.reporting_units(engine, area.code, year, period, on=on)
     return build_template(plan, area, communes, year, period), template_filename(plan, area, year, period)
