@@ -662,6 +662,31 @@ def predecessors_of_codes(engine: Engine, codes: Sequence[str], on: date) -> lis
         return _lineage_rows(conn, "codes", list(codes), on)
 
 
+def report_counts_of_units(
+    engine: Engine, units: Sequence[OrgUnitRef], year: int, period: str, elements: Sequence[str]
+) -> dict[str, int]:
+    """Code -> how many of `elements` each of `units` sent for (year, period), counting
+    only the unit each code meant on the period's last day: the old communes that reported
+    2025 H1 for a province formed later share codes and paths with its new communes."""
+    if not units or not elements:
+        return {}
+    stmt = (
+        select(OrgUnit.code, func.count())
+        .join(DataValue, DataValue.org_unit_id == OrgUnit.id)
+        .where(
+            OrgUnit.code.in_(bindparam("codes", expanding=True)),
+            _valid_on(period_end(year, period)),
+            DataValue.year == year,
+            DataValue.period == period,
+            DataValue.data_element_id.in_(bindparam("des", expanding=True)),
+        )
+        .group_by(OrgUnit.code)
+    )
+    with engine.connect() as conn:
+        rows = conn.execute(stmt, {"codes": sorted({u.code for u in units}), "des": list(elements)}).all()
+    return {code: int(n) for code, n in rows}
+
+
 def reporting_units(
     engine: Engine, area_code: str, year: int, period: str, on: date | None = None
 ) -> list[OrgUnitRef]:

@@ -36,7 +36,7 @@ scope = url_widget(
     ),
 )
 years = sorted(ctx.plan.years) if scope != "year" else [ctx.year]
-periods = [(y, p) for y in years for p in ("H1", "FY")]
+periods = completeness_view.periods_of_the_area(ctx, [(y, p) for y in years for p in ("H1", "FY")])
 today = local_today()
 reported, states, overdue = completeness_view.commune_states(ctx, periods, today)
 if states.empty:

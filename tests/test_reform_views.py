@@ -295,3 +295,22 @@ def test_the_reports_read_the_year_before_and_the_trend_on_the_new_provinces_com
     code = max(new, key=lambda c: len(_lineage()[c]))
     assert set(earlier.history[(2023, "H1")]) <= new
     assert earlier.history[(2023, "H1")][code]["children_total"] == pytest.approx(_carried(code, "children_total", old))
+
+
+def test_the_completeness_page_says_who_reported_a_period_before_the_province_began(monkeypatch, sqlite_both):
+    """2025 H1 of the new Bắc Ninh was reported by the old communes, whose codes and paths
+    the new ones reuse: counted under the new communes, old Bắc Giang's reports made 58 new
+    communes 'complete' and 41 'overdue'. The page says who reported it, out of the tables."""
+    plan = load_plan(BAC_NINH_PLAN)
+    elements = set(plan.used_data_elements())
+    old = {r["old_code"] for r in _csv(BAC_NINH_DIR / "lineage.csv")}
+    figures = _old_figures(2025, "H1")
+    complete = sum(1 for code in old if elements <= set(figures.get(code, {})))
+
+    at = run_app(monkeypatch, sqlite_both, page="completeness", plan="bac_ninh_2026", year="2026", period="H1", timeout=240)
+    notes = [box.value for box in at.info if "trước khi" in box.value]
+    assert len(notes) == 1 and notes[0].startswith("**6 tháng đầu năm 2025**"), notes
+    assert f"**{len(old)}**" in notes[0] and f"{complete} đủ, {len(old) - complete} chưa đủ" in notes[0], notes[0]
+    summary = at.dataframe[0].value
+    assert "6 tháng đầu năm 2025" not in summary.iloc[:, 0].tolist()
+    assert set(summary.iloc[:, -1]) == {str(len(_new_communes()))}

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from i18n import fmt_date, fmt_number, period_label, t
+from i18n import fmt_date, fmt_number, period_label, t, unit_words
 from rules.model import OrgUnitRef
 from rules.quality import deadline_date, is_overdue, report_state
 from ui import data
@@ -63,6 +63,36 @@ STATE_GROUPS = {
 MAX_COMMUNE_ROWS = 300
 MAX_OVERDUE_NAMES = 20  # an overdue warning names this many communes, then "and N more"
 PART_KEY = "completeness_part"  # URL parameter: the child area whose communes are shown
+
+
+def periods_of_the_area(ctx: PageContext, periods: Sequence[tuple[int, str]]) -> list[tuple[int, str]]:
+    """The periods reported by the area's own communes; each period before the area began
+    (the new Bắc Ninh's 2025 H1, reported by 319 old communes whose codes the new ones
+    reuse) is said in one line with its old communes' reports, not mixed into the tables."""
+    own = []
+    for year, period in periods:
+        before = data.reports_before_area(ctx.db_url, ctx.area.code, year, period, ctx.plan.used_data_elements())
+        if before is None:
+            own.append((year, period))
+            continue
+        units, complete = before
+        total = len(units)
+        began = data.view_day(ctx.db_url, year, period)
+        st.info(
+            t(
+                "reform_comp_before_area",
+                ctx.lang,
+                when=period_label(period, year, ctx.lang),
+                area=ctx.area.full_name,
+                began=fmt_date(began, ctx.lang),
+                total=fmt_number(total, lang=ctx.lang),
+                units=unit_words((u.type for u in units), ctx.lang),  # "xã, phường, thị trấn": the tree's
+                complete=fmt_number(complete, lang=ctx.lang),
+                missing=fmt_number(total - complete, lang=ctx.lang),
+            ),
+            icon=":material/merge:",
+        )
+    return own
 
 
 def report_counts(ctx: PageContext, periods: Sequence[tuple[int, str]]) -> dict[tuple[int, str], pd.Series]:

@@ -654,6 +654,28 @@ def report_counts(
     return _report_counts(url, area_code, tuple(periods), tuple(elements), data_version(url))
 
 
+@st.cache_resource(ttl="1h", show_spinner=False, max_entries=16)
+def _carried_reports(
+    url: str, area_code: str, year: int, period: str, elements: tuple[str, ...], day: date, version: int
+) -> tuple[list[OrgUnitRef], int]:
+    units = queries.reporting_units(db.get_engine(url), area_code, year, period, on=day)
+    counts = queries.report_counts_of_units(db.get_engine(url), units, year, period, elements)
+    return units, sum(1 for u in units if counts.get(u.code, 0) >= len(elements))
+
+
+def reports_before_area(
+    url: str, area_code: str, year: int, period: str, elements: Sequence[str]
+) -> tuple[list[OrgUnitRef], int] | None:
+    """For a period before the plan's area began (the new Bắc Ninh's 2025 H1): (the old
+    communes that reported it, how many of them sent every figure); None for a period of
+    the area's own communes. Refused outside the scope."""
+    require_read(url, area_code)
+    day = view_day(url, year, period)
+    if day <= period_end(year, period):
+        return None
+    return _carried_reports(url, area_code, year, period, tuple(elements), day, data_version(url))
+
+
 @st.cache_resource(ttl="1h", show_spinner=False, max_entries=8)
 def _report_received(
     url: str, area_code: str, periods: tuple[tuple[int, str], ...], elements: tuple[str, ...], version: int
