@@ -189,6 +189,22 @@ def _short_reason(exc: Exception) -> str:
     return text[0] if text else exc.__class__.__name__
 
 
+# After this many figures written at once, the planner's statistics are refreshed at once
+# rather than when autovacuum gets to it: on PostgreSQL a freshly seeded database (no
+# statistics yet) made the first overview of the new Bắc Ninh take 6 s instead of 0.8 s.
+ANALYZE_AFTER_ROWS = 5_000
+
+
+def refresh_planner_stats(engine: Engine) -> None:
+    """`ANALYZE` (both databases): the row counts the query planner chooses its plans by.
+    Cheap (PostgreSQL samples each table), and a failure only leaves the old statistics."""
+    try:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("ANALYZE")
+    except SQLAlchemyError:
+        pass  # not owner of every table, a read-only file: the plans stay as they were
+
+
 def forget_ready(url: str | None = None) -> None:
     """Tests: make `ready_engine` look at the database again."""
     if url is None:

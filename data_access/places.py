@@ -26,6 +26,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 
+from data_access import db
 from data_access.intake import ImportIssue
 from data_access.models import OrgUnit, OrgUnitMerger
 from i18n import local_today
@@ -527,6 +528,8 @@ def load_official(engine: Engine, provinces: Sequence[str] = (), era: str = "bot
             write_lineage(conn, listing.lineage, result)
             if result.issues:
                 conn.rollback()
+    if not result.issues:
+        db.refresh_planner_stats(engine)  # thousands of units (and lineage) at once
     result.seconds = (datetime.now() - started).total_seconds()
     return result, listing
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import Engine, insert, select, update
 
+from data_access import db
 from data_access.db import REPO_ROOT
 from data_access.models import AuditEntry, DataElementRow, DataValue, ImportBatch, OrgUnit
 from data_access.place_resolution import period_end
@@ -341,6 +342,7 @@ def seed_samples(engine: Engine) -> SeedResult:
     """Both samples (the 2024 districts, then the post-reform province); safe to run again."""
     old = seed_sample(engine)
     new = seed_bac_ninh(engine)
+    db.refresh_planner_stats(engine)
     return SeedResult(
         org_units=old.org_units + new.org_units,
         values_added=old.values_added + new.values_added,
@@ -360,4 +362,5 @@ def seed_missing_samples(engine: Engine) -> bool:
         seed_sample(engine)
     if BAC_NINH_SOURCE not in loaded:
         seed_bac_ninh(engine)
+    db.refresh_planner_stats(engine)
     return True

@@ -96,6 +96,8 @@ def apply_import(
             conn.rollback()
             raise
         conn.commit()
+    if len(preview.changes) >= db.ANALYZE_AFTER_ROWS:
+        db.refresh_planner_stats(engine)
     return result
 
 
