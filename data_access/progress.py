@@ -6,7 +6,7 @@ one query, then hands plain data to `rules.evaluate_plan`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
@@ -181,23 +181,31 @@ def resolve_plan_area(engine: Engine, plan: Plan) -> OrgUnitRef:
     of a 2024 plan is the district, "Chi Lăng" of a 2025 district plan the district (not
     the Xã Chi Lăng of 2026), "Bắc Ninh" of a 2025–2026 plan the new province. Among the
     units the text names on either day, the highest level wins, then the later one."""
-    return _plan_area_on(engine, plan)[0]
+    return plan_area_on(engine, plan)[0]
 
 
-def _plan_area_on(engine: Engine, plan: Plan) -> tuple[OrgUnitRef, date | None]:
-    """`resolve_plan_area` and the day the unit was found valid on (None: any day)."""
+UnitsOn = Callable[[date], Sequence[OrgUnitRef]]
+
+
+def plan_area_on(engine: Engine, plan: Plan, units_on: UnitsOn | None = None) -> tuple[OrgUnitRef, date | None]:
+    """`resolve_plan_area` and the day the unit was found valid on (None: any day).
+
+    `units_on(day)` gives the units valid that day (default: read them): with the whole
+    official list that is 14,000 units, so a caller resolving several plans shares them."""
+    units_on = units_on or (lambda day: queries.list_org_units(engine, day))
     start, end = plan_days(plan)
-    found = [(u, day) for day in (end, start) if (u := _match_on(engine, plan.area, day)) is not None]
+    found = [(u, day) for day in (end, start) if (u := match_area(plan.area, units_on(day))) is not None]
     if not found:
         return resolve_area(engine, plan.area), None
     return min(found, key=lambda f: LEVEL_RANK.get(f[0].level, 9))  # end day first: ties keep it
 
 
-def _match_on(engine: Engine, text: str, day: date) -> OrgUnitRef | None:
-    return match_area(text, queries.list_org_units(engine, day))
+_plan_area_on = plan_area_on  # the name used inside this module
 
 
-def view_day(engine: Engine, plan: Plan, year: int, period: str) -> date:
+def view_day(
+    engine: Engine, plan: Plan, year: int, period: str, area_on: tuple[OrgUnitRef, date | None] | None = None
+) -> date:
     """The day whose units a view of the plan for (year, period) shows.
 
     The period's last day (the units that reported it, places.md), unless the plan's
@@ -207,7 +215,7 @@ def view_day(engine: Engine, plan: Plan, year: int, period: str) -> date:
     """
     end = period_end(year, period)
     try:
-        area, day = _plan_area_on(engine, plan)
+        area, day = area_on or _plan_area_on(engine, plan)  # `area_on`: `plan_area_on`, known already
     except AreaNotFound:  # said where the area is used; the period's own units meanwhile
         return end
     unit = queries.dated_unit(engine, area.code, day)
