@@ -6,9 +6,10 @@ province or the whole country without a list of ten thousand codes.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -44,8 +45,10 @@ def _ref(row: OrgUnit | object, parent_code: str | None = None) -> OrgUnitRef:
 
 
 def _parent_code(path: str) -> str | None:
-    parts = [p for p in path.split("/") if p]
-    return parts[-2] if len(parts) > 1 else None
+    # "/24/213/07210/" -> "213": the second code from the end (called once per unit listed:
+    # 14,000 units with the official list, so no list of all the parts).
+    parts = path.strip("/").rsplit("/", 2)
+    return parts[-2] if len(parts) > 1 and parts[-2] else None
 
 
 def _pick(rows: Sequence, on: date | None) -> list:
@@ -75,6 +78,21 @@ def list_org_units(engine: Engine, on: date | None = None) -> list[OrgUnitRef]:
     with engine.connect() as conn:
         rows = conn.execute(stmt).all()
     return [_ref(r, _parent_code(r.path)) for r in _pick(rows, on)]
+
+
+def units_on_days(engine: Engine) -> Callable[[date], list[OrgUnitRef]]:
+    """`list_org_units(engine, day)` for any number of days from one read of the table:
+    the plan picker resolves every plan of the deployment on its first year's two days,
+    and with the official list each read is 14,000 units."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(OrgUnit).order_by(OrgUnit.depth, OrgUnit.code)).all()
+
+    @functools.lru_cache(maxsize=16)
+    def on(day: date) -> list[OrgUnitRef]:
+        valid = [r for r in rows if is_valid_on(r, day)]
+        return [_ref(r, _parent_code(r.path)) for r in _pick(valid, day)]
+
+    return on
 
 
 def org_unit(engine: Engine, code: str, on: date | None = None) -> OrgUnitRef | None:

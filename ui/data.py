@@ -13,7 +13,6 @@ shared read-only by every session (nothing may change what they return).
 
 from __future__ import annotations
 
-import functools
 import logging
 import os
 import threading
@@ -113,7 +112,7 @@ def plan_pinned() -> bool:
 @st.cache_data(ttl="1h", show_spinner=False, max_entries=8)
 def _plan_choices(url: str, files: tuple[tuple[str, float], ...], version: int) -> list[PlanChoice]:
     engine = db.get_engine(url)
-    units_on = functools.lru_cache(maxsize=8)(lambda day: queries.list_org_units(engine, day))  # shared by the plans
+    units_on = queries.units_on_days(engine)  # one read of the units for every plan's days
     out: list[PlanChoice] = []
     for path, _mtime in files:
         plan = validate_plan_file(Path(path)).plan
