@@ -101,3 +101,20 @@ def test_no_change_is_computed_from_masked_values(monkeypatch, seeded_url, page)
     plain = {name: change for name, _, change in plain_rows}
     # The same rows carry a real comparison for an ordinary viewer (so the check can fail).
     assert any(plain.get(name) not in (HIDDEN_CHANGE, "–", None) for name, _, _ in hidden)
+
+
+def test_a_masked_figure_is_reported_not_missing_on_the_commune_page(monkeypatch, seeded_url):
+    """Lệ Viễn sent every figure for 2024; an aggregates-only account sees its drowning
+    as "<5" and must read "đủ", not "còn thiếu: Số trẻ em tử vong do đuối nước"."""
+    make_user(seeded_url, "hoi.dong", [(DISTRICT, "viewer")], aggregates_only=True)
+    make_user(seeded_url, "lan", [(DISTRICT, "viewer")])
+    params = {"year": str(YEAR), "period": "FY", "area": DISTRICT, "commune": "07654"}
+    said = {}
+    for who in ("lan", "hoi.dong"):
+        at = open_page_as(monkeypatch, seeded_url, who, "commune", **params)
+        said[who] = [str(el.value) for el in (*at.success, *at.info) if "Lệ Viễn" in str(el.value)]
+        masked_cells = " ".join(df.value.to_string() for df in at.dataframe)
+        if who == "hoi.dong":
+            assert "<5" in masked_cells  # something is masked for this account (the check can fail)
+    assert said["lan"] and "đủ" in said["lan"][0] and "thiếu" not in said["lan"][0]
+    assert said["hoi.dong"] == said["lan"], said
