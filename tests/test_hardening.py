@@ -745,20 +745,3 @@ def test_the_app_shows_nothing_but_the_reason_on_a_bad_secret(monkeypatch, share
     assert ["APP_SECRET" in e.value for e in at.error] == [True]
     assert not at.text_input and not at.title  # no login form, no page
     assert "APP_SECRET" in capsys.readouterr().err  # and in the server's log
-
-
-@pytest.mark.parametrize("page", ["import", "locks"])
-def test_without_login_on_a_real_database_the_import_and_locks_pages_change_nothing(
-    monkeypatch, shared_seeded_url, page
-):
-    """AUTH_MODE=none opened on a configured database (ALLOW_NO_LOGIN=1): the pages
-    still read, but nobody without a name loads figures or closes a period."""
-    from tests.apptest_util import all_text, run_app
-
-    monkeypatch.setenv("AUTH_MODE", "none")
-    monkeypatch.setenv("ALLOW_NO_LOGIN", "1")
-    overview = run_app(monkeypatch, shared_seeded_url)
-    assert overview.dataframe or overview.metric  # reading is still open
-    at = run_app(monkeypatch, shared_seeded_url, page=page)
-    assert "chỉ dùng được trên dữ liệu mẫu" in all_text(at)
-    assert not at.get("file_uploader") and not at.button and not at.selectbox

@@ -121,9 +121,6 @@ def _remember(found: AccessScope, page_key: str) -> AccessScope:
     return found
 
 
-SAMPLE_ONLY_PAGES = ("import", "locks")  # mode none writes only into the embedded sample
-
-
 def gate(page_key: str, lang: str) -> AccessScope:
     """The scope for this run; draws the login form (and stops) when there is none."""
     _remember(NOBODY, page_key)
@@ -149,10 +146,6 @@ def gate(page_key: str, lang: str) -> AccessScope:
         st.stop()
     if not page_allowed(page_key, found):
         st.error(t("access_denied_page", lang), icon=":material/block:")
-        st.stop()
-    if found.sample_only and page_key in SAMPLE_ONLY_PAGES and not db.is_embedded(url):
-        # ALLOW_NO_LOGIN=1 opens a real database to read, not to change without a name.
-        st.error(t("access_sample_only_page", lang), icon=":material/block:")
         st.stop()
     return found
 
