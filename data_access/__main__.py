@@ -114,15 +114,16 @@ def cmd_progress(args: argparse.Namespace) -> int:
 
 def _scoped_progress(engine, plan, year: int, period: str, area: str | None):  # noqa: ANN001, ANN202
     """Progress for an area the acting scope may read (`--as`), small counts masked
-    for an aggregate-only account."""
+    for an aggregate-only account with the page's decisions: whole-tree, H1 and FY
+    of a year together, so no FY − H1 difference and no total narrows a "<5"."""
     from data_access import access
     from data_access.place_resolution import period_end
-    from data_access.protect import protect_progress
+    from data_access.protect import protect_from_database
 
     code = resolve_area(engine, area, period_end(year, period)).code if area else None
     progress = access.compute_progress(engine, None, plan, year, period, code)
     if access.must_protect():
-        progress = protect_progress(progress, access.sensitive_elements())
+        progress = protect_from_database(engine, progress, access.sensitive_elements())
     return progress
 
 

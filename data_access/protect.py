@@ -10,7 +10,7 @@ the target, the distance to it, the previous year's value) is hidden with it.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Hashable, Mapping
+from collections.abc import Callable, Collection, Hashable, Mapping
 from dataclasses import replace
 
 from sqlalchemy import Engine, bindparam, select
@@ -30,6 +30,7 @@ from rules.suppression import (
     Group,
     Hidden,
     Suppression,
+    exposed_cells,
     is_masked,
     is_small,
     masked,
@@ -40,6 +41,8 @@ from rules.suppression import (
 )
 
 Figures = Mapping[str, Mapping[str, float]]
+# (year, period) → the whole-tree decision of that period (`load_tree_suppression`).
+Decide = Callable[[int, str], Suppression]
 
 
 def _tree_values(
@@ -191,6 +194,9 @@ def protect_progress(
     before = (
         previous_period if previous_period is not None else area_suppression(progress.previous_figures, area, sensitive)
     )
+    codes = [c.code for c in progress.communes]
+    now = _close_area_total(progress.figures, codes, area, sensitive, now)
+    before = _close_area_total(progress.previous_figures, codes, area, sensitive, before)
     figures, _ = mask_figures(progress.figures, sensitive, now)
     previous, _ = mask_figures(progress.previous_figures, sensitive, before)
     rows = [_protect_row(progress, r, area if r.is_area else r.area_code, now, before, sensitive) for r in progress.rows]
@@ -211,6 +217,54 @@ def protect_progress(
     )
     _pool_from_area_rows(progress, protected)
     return protected
+
+
+def protect_in_tree(progress: Progress, sensitive: Collection[str], decide: Decide) -> Progress:
+    """The one protection of a progress for every reader (a page, a command's output):
+    `protect_progress` with the whole-tree decisions of its period and of the same
+    period a year before, each taken with the other period of its year.
+
+    Protected on its own, an area would hide other cells than the page does, and FY −
+    H1 or the total minus the shown cells would give a "<5" away; `decide` is how the
+    caller obtains the decisions (the page from its cache, the command line from the
+    database: `protect_from_database`).
+    """
+    year, period = progress.year, progress.period
+    return protect_progress(progress, sensitive, decide(year, period), decide(year - 1, period))
+
+
+def protect_from_database(engine: Engine, progress: Progress, sensitive: Collection[str]) -> Progress:
+    """`protect_in_tree` with the decisions read from `engine` (the command line's way)."""
+    wanted = tuple(sensitive)
+    return protect_in_tree(progress, wanted, lambda year, period: load_tree_suppression(engine, year, period, wanted))
+
+
+def _close_area_total(
+    figures: Figures, codes: Collection[str], area: str, sensitive: Collection[str], decided: Suppression
+) -> Suppression:
+    """`decided`, with the area's total of an element hidden ("*") where it would pin a
+    "<5" commune of the view.
+
+    A whole-tree decision makes each unit's total safe over its own children. An area
+    summed over other communes than a unit's children has a total no decision took: a
+    district abolished in 2025 viewed for FY 2025 stands for the communes that took it
+    over, and "<5" as its total beside four "<5" communes gave each away (1).
+    """
+    extra: set[Hashable] = set()
+    in_view = set(codes)
+    with_small = {key[1] for key in decided.primary if key[0] in in_view}  # type: ignore[index]
+    for de in sensitive:
+        total = (area, de)
+        if de not in with_small or decided.kind(total) == SECONDARY:
+            continue
+        cells = tuple((code, de) for code in codes if de in (figures.get(code) or {}))
+        values: dict[Hashable, object] = {c: figures[c[0]][de] for c in cells}
+        values[total] = sum(v for v in values.values() if isinstance(v, int | float) and v == v)
+        if exposed_cells(Group(cells, total), values, decided):
+            extra.add(total)
+    if not extra:
+        return decided
+    return Suppression(decided.primary - extra, decided.secondary | extra)
 
 
 def _pool_from_area_rows(raw: Progress, protected: Progress) -> None:
@@ -307,28 +361,50 @@ def unstable(plan: Plan, row: object) -> bool:
 def load_tree_suppression(engine: Engine, year: int, period: str, sensitive: Collection[str]) -> Suppression:
     """The whole-tree decision of one (year, period) for the whole database, taken
     together with the other period of the year (`tree_decisions_for_year`), so that
-    FY − H1 gives nothing away (bound parameters)."""
+    FY − H1 gives nothing away (bound parameters).
+
+    The tree is the one of the period's own day (`period_end`), as its figures were
+    reported: since the 2025 reform a code can name an old commune of a district and a
+    new one under the province, and a tree read across all days put the 2021 commune
+    under today's parent, out of its district's sum, so the district's total narrowed
+    its "<5" cells. Where H1 and FY were reported by different trees (the year of a
+    reform), FY − H1 is not a count of anything and each period is decided alone.
+    """
+    from data_access.place_resolution import is_valid_on, period_end
+
     wanted = sorted(set(sensitive))
     with engine.connect() as conn:
-        units = {code: _parent(path) for code, path in conn.execute(select(OrgUnit.code, OrgUnit.path))}
+        rows = conn.execute(select(OrgUnit.id, OrgUnit.code, OrgUnit.path, OrgUnit.valid_from, OrgUnit.valid_to)).all()
         if not wanted:
             return Suppression()
         stmt = (
-            select(OrgUnit.code, DataValue.period, DataValue.data_element_id, DataValue.value)
-            .join(OrgUnit, OrgUnit.id == DataValue.org_unit_id)
+            select(DataValue.org_unit_id, DataValue.period, DataValue.data_element_id, DataValue.value)
             .where(
                 DataValue.year == bindparam("year"),
                 DataValue.period.in_(bindparam("periods", expanding=True)),
                 DataValue.data_element_id.in_(bindparam("des", expanding=True)),
             )
         )
-        figures: dict[str, dict[str, dict[str, float]]] = {H1: {}, FY: {}}
-        params = {"year": int(year), "periods": [H1, FY], "des": wanted}
-        for code, p, de, value in conn.execute(stmt, params):
+        periods = sorted({period, H1, FY} if period in (H1, FY) else {period})
+        values = conn.execute(stmt, {"year": int(year), "periods": periods, "des": wanted}).all()
+    # Per period: unit id → code of the units valid on its day, and code → parent code.
+    ids: dict[str, dict[int, str]] = {}
+    trees: dict[str, dict[str, str | None]] = {}
+    for p in periods:
+        day = period_end(int(year), p)
+        valid = [r for r in rows if is_valid_on(r, day)]
+        ids[p] = {r.id: r.code for r in valid}
+        trees[p] = {r.code: _parent(r.path) for r in valid}
+    figures: dict[str, dict[str, dict[str, float]]] = {p: {} for p in periods}
+    for unit_id, p, de, value in values:
+        code = ids[p].get(unit_id)
+        if code is not None:  # a figure of a unit not valid on the period's day is not in its tree
             figures[p].setdefault(code, {})[de] = float(value)
     if period not in (H1, FY):
-        return tree_suppression(figures.get(period, {}), units, wanted)
-    decided = tree_decisions_for_year(figures[H1], figures[FY], units, wanted, int(year))
+        return tree_suppression(figures[period], trees[period], wanted)
+    if trees[H1] != trees[FY]:
+        return tree_suppression(figures[period], trees[period], wanted)
+    decided = tree_decisions_for_year(figures[H1], figures[FY], trees[FY], wanted, int(year))
     return decided.get((int(year), period), Suppression())
 
 

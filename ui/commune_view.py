@@ -21,6 +21,7 @@ from rules import AreaValue, accumulates_over_year, area_value, better_direction
 from rules.commune import is_rankable, rank_of, report_completeness
 from rules.model import COMMUNES, JUDGED_STATUSES, Indicator, OrgUnitRef
 from rules.scorecard import indicator_numbers, indicators_in_group, ineligible_recognised, status_counts
+from rules.suppression import is_masked
 from ui import charts, data, reform
 from ui import scorecard as sc
 from ui.frame import PageContext
@@ -52,7 +53,11 @@ def report_status(ctx: PageContext, progress: Progress, commune: OrgUnitRef) -> 
     lang = ctx.lang
     when = sc.when_text(ctx.period, ctx.year, lang)
     expected = ctx.plan.used_data_elements()
-    reported, missing = report_completeness(expected, progress.figures.get(commune.code))
+    figures = progress.figures.get(commune.code) or {}
+    reported, missing = report_completeness(expected, figures)
+    # A figure hidden by small-count protection ("<5", "*") was sent: masked, not missing.
+    reported += [de for de in missing if is_masked(figures.get(de))]
+    missing = [de for de in missing if not is_masked(figures.get(de))]
     name = sc.escape_md(commune.full_name)
     if not reported:
         st.warning(t("commune_not_reported", lang, commune=name, when=when), icon=":material/schedule:")

@@ -34,7 +34,7 @@ from data_access.progress import (
     plan_area_on,
 )
 from data_access.progress import view_day as _view_day_of
-from data_access.protect import load_tree_suppression, mask_history, protect_progress
+from data_access.protect import load_tree_suppression, mask_history, protect_in_tree
 from data_access.targets import TargetsIssue, validate_plan_file
 from i18n import to_local
 from rules import AreaValue
@@ -456,9 +456,8 @@ def _protected_progress(
     on: date | None = None,
 ) -> Progress:
     raw = _progress_on(url, plan_path, plan_mtime, year, period, area_code, version, on)
-    now = _tree_suppression(url, year, period, sensitive, version)
-    before = _tree_suppression(url, year - 1, period, sensitive, version)
-    return protect_progress(raw, sensitive, now, before)
+    # The command line's protection too (data_access.protect.protect_in_tree), decided once here.
+    return protect_in_tree(raw, sensitive, lambda y, p: _tree_suppression(url, y, p, sensitive, version))
 
 
 def progress(url: str, year: int, period: str, area_code: str, on: date | None = None) -> Progress:
