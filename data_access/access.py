@@ -11,7 +11,8 @@ hashable value (`AccessScope`), so it can be part of a cache key.
   the same.
 - `ANONYMOUS_SAMPLE` is the scope of mode `AUTH_MODE=none`: everything, but only on the
   embedded sample database (the app refuses mode none on another database unless
-  `ALLOW_NO_LOGIN=1`).
+  `ALLOW_NO_LOGIN=1`, and there it is `ANONYMOUS_READER`, reading only, unless
+  `ALLOW_NO_LOGIN=write`).
 - `SYSTEM` is the operator at the command line without `--as`: whoever can run
   `python -m data_access` with the database URL can already write SQL.
 
@@ -110,6 +111,10 @@ class AccessScope:
 
 SYSTEM = AccessScope("system", "system", (Grant("", WHOLE_TREE, "admin"),))
 ANONYMOUS_SAMPLE = AccessScope("anonymous", "anonymous", (Grant("", WHOLE_TREE, "admin"),), sample_only=True)
+# Mode none on the operator's own database (`ALLOW_NO_LOGIN=1`): an open dashboard to look
+# at, but nobody unnamed loads figures or closes periods there (`ALLOW_NO_LOGIN=write` says
+# an operator really wants that too).
+ANONYMOUS_READER = AccessScope("anonymous", "anonymous", (Grant("", WHOLE_TREE, "viewer"),), sample_only=True)
 NOBODY = AccessScope("nobody", "nobody")
 
 _current: ContextVar[AccessScope] = ContextVar("access_scope", default=NOBODY)
@@ -176,7 +181,18 @@ def must_protect(scope: AccessScope | None = None, *, projector: bool = False, f
 
 
 def allow_no_login_on_database() -> bool:
-    return _env_flag("ALLOW_NO_LOGIN")
+    return _env_flag("ALLOW_NO_LOGIN") or allow_no_login_writes()
+
+
+def allow_no_login_writes() -> bool:
+    """`ALLOW_NO_LOGIN=write`: mode none may also import and lock on a configured database."""
+    return os.environ.get("ALLOW_NO_LOGIN", "").strip().lower() == "write"
+
+
+def anonymous_scope(embedded: bool) -> AccessScope:
+    """The scope of mode none: everything on the embedded sample; on another database
+    (allowed by `ALLOW_NO_LOGIN`) reading only, unless `ALLOW_NO_LOGIN=write`."""
+    return ANONYMOUS_SAMPLE if embedded or allow_no_login_writes() else ANONYMOUS_READER
 
 
 # --------------------------------------------------------------------------- paths

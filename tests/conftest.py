@@ -22,7 +22,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 # The test databases are not the embedded sample: allow mode AUTH_MODE=none on them
 # (the app refuses that in a real deployment; see data_access/auth.py check_startup).
-os.environ.setdefault("ALLOW_NO_LOGIN", "1")
+os.environ.setdefault("ALLOW_NO_LOGIN", "write")  # the suite imports into throwaway databases without a login
 
 from data_access import db, migrations  # noqa: E402
 from data_access.access import SYSTEM, using_scope  # noqa: E402

@@ -536,3 +536,21 @@ def test_the_cookie_routes_of_server_py():
     assert plain.status_code == 204 and "Secure" not in plain.headers["set-cookie"]
     assert _post(server.claim, b"not json", {}).status_code == 400
     assert _post(server.end, b"", {"Origin": "https://evil.example"}).status_code == 403
+
+
+@pytest.mark.parametrize("page", ["import", "locks"])
+def test_mode_none_on_a_configured_database_is_for_reading_only(monkeypatch, shared_seeded_url, page):
+    """`ALLOW_NO_LOGIN=1` opens the dashboard on the operator's own database to look at;
+    nobody unnamed loads figures or closes periods there (issue 16, item 11)."""
+    monkeypatch.delenv("AUTH_MODE", raising=False)
+    monkeypatch.setenv("ALLOW_NO_LOGIN", "1")
+    overview = run_app(monkeypatch, shared_seeded_url)
+    badges = " ".join(str(el.proto) for el in [*overview.get("badge"), *overview.get("markdown")])
+    assert "Không đăng nhập — chỉ xem" in badges and "dữ liệu mẫu" not in badges
+    at = run_app(monkeypatch, shared_seeded_url, page=page)
+    assert "không có quyền" in all_text(at)
+    assert not at.get("file_uploader")
+    monkeypatch.setenv("ALLOW_NO_LOGIN", "write")  # the operator's explicit choice
+    at = run_app(monkeypatch, shared_seeded_url, page=page)
+    assert "không có quyền" not in all_text(at)
+    assert at.get("file_uploader") or page != "import"

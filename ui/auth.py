@@ -22,7 +22,7 @@ from typing import NoReturn
 import streamlit as st
 
 from data_access import access, auth, db
-from data_access.access import ANONYMOUS_SAMPLE, NOBODY, AccessScope
+from data_access.access import NOBODY, AccessScope
 from data_access.store import Store
 from i18n import t
 
@@ -131,7 +131,7 @@ def gate(page_key: str, lang: str) -> AccessScope:
         refuse_to_start(exc, lang)
     try:
         if mode == "none":
-            found = ANONYMOUS_SAMPLE  # the frame shows `banner()` under its menu
+            found = access.anonymous_scope(db.is_embedded(url))  # the frame shows `banner()` under its menu
         elif mode == "db":
             found = _db_gate(url, lang)
         else:
@@ -155,8 +155,10 @@ def banner(lang: str) -> None:
 
     Drawn by the frame below its menu (the top of the page is under Streamlit's header).
     """
-    if scope().kind == "anonymous":
-        st.badge(t("auth_banner_sample", lang), icon=":material/lock_open:", color="orange")
+    found = scope()
+    if found.kind == "anonymous":
+        key = "auth_banner_sample" if found.has_role_anywhere("editor") else "auth_banner_reader"
+        st.badge(t(key, lang), icon=":material/lock_open:", color="orange")
 
 
 # --------------------------------------------------------------------------- mode db
