@@ -110,7 +110,8 @@ def test_postgresql_going_away_and_coming_back_under_an_open_page(browser, _seed
     url = db_factory.new("postgresql", template=_seeded_templates["postgresql"])
     name = make_url(url).database
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    server = AppServer(url, env={"AUTH_MODE": "none", "ALLOW_NO_LOGIN": "1"})
+    # A configured database without logins: `write`, so the import page (read afresh) opens.
+    server = AppServer(url, env={"AUTH_MODE": "none", "ALLOW_NO_LOGIN": "write"})
     try:
         page = open_checked(
             browser, f"{server.url}/indicator?year=2024&period=FY&indicator=drowning_deaths", timeout=60_000
