@@ -839,8 +839,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     # The generated data is synthetic: open it without logins (AUTH_MODE=none), as the
-    # sample data is, so every page is measured with the whole tree in scope.
-    os.environ.setdefault("ALLOW_NO_LOGIN", "1")
+    # sample data is, so every page (import and locks too: `write`) is measured with the
+    # whole tree in scope.
+    os.environ.setdefault("ALLOW_NO_LOGIN", "write")
     from data_access.access import SYSTEM, set_current_scope
 
     set_current_scope(SYSTEM)  # the benchmark acts as the operator (the default scope is nobody)
