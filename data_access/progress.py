@@ -200,9 +200,6 @@ def plan_area_on(engine: Engine, plan: Plan, units_on: UnitsOn | None = None) ->
     return min(found, key=lambda f: LEVEL_RANK.get(f[0].level, 9))  # end day first: ties keep it
 
 
-_plan_area_on = plan_area_on  # the name used inside this module
-
-
 def view_day(
     engine: Engine, plan: Plan, year: int, period: str, area_on: tuple[OrgUnitRef, date | None] | None = None
 ) -> date:
@@ -215,7 +212,7 @@ def view_day(
     """
     end = period_end(year, period)
     try:
-        area, day = area_on or _plan_area_on(engine, plan)  # `area_on`: `plan_area_on`, known already
+        area, day = area_on or plan_area_on(engine, plan)  # `area_on`: `plan_area_on`, known already
     except AreaNotFound:  # said where the area is used; the period's own units meanwhile
         return end
     unit = queries.dated_unit(engine, area.code, day)
