@@ -15,6 +15,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import Engine, bindparam, func, select
 
 from data_access.models import AuditEntry, DataValue, ImportBatch, OrgUnit
+from data_access.queries import by_period_and_code
 from i18n import to_local
 
 # Vietnam keeps UTC+7 all year (no daylight saving), so a fixed offset is exact.
@@ -148,36 +149,25 @@ def report_counts(
     engine: Engine, area_code: str, periods: Iterable[tuple[int, str]], elements: Sequence[str]
 ) -> dict[tuple[int, str], dict[str, ReportCount]]:
     """(year, period) -> commune code -> how much of its report is in (one query)."""
-    wanted = sorted(set(periods))
-    out: dict[tuple[int, str], dict[str, ReportCount]] = {key: {} for key in wanted}
-    if not wanted or not elements:
-        return out
-    with engine.connect() as conn:
-        path = _area_path(conn, area_code)
-        if path is None:
-            return out
-        stmt = (
-            select(
-                OrgUnit.code,
-                DataValue.year,
-                DataValue.period,
-                func.count(),
-                func.max(DataValue.updated_at),
-            )
-            .join(OrgUnit, OrgUnit.id == DataValue.org_unit_id)
-            .where(
-                OrgUnit.path.like(bindparam("prefix")),
-                DataValue.year.in_(bindparam("years", expanding=True)),
-                DataValue.data_element_id.in_(bindparam("des", expanding=True)),
-            )
-            .group_by(OrgUnit.code, DataValue.year, DataValue.period)
+    stmt = (
+        select(
+            OrgUnit.code,
+            DataValue.year,
+            DataValue.period,
+            func.count(),
+            func.max(DataValue.updated_at),
         )
-        params = {"prefix": path + "%", "years": sorted({y for y, _ in wanted}), "des": list(elements)}
-        for code, year, period, n, last in conn.execute(stmt, params):
-            bucket = out.get((year, period))
-            if bucket is not None:
-                bucket[code] = ReportCount(int(n), local_time(last))
-    return out
+        .join(OrgUnit, OrgUnit.id == DataValue.org_unit_id)
+        .where(
+            OrgUnit.path.like(bindparam("prefix")),
+            DataValue.year.in_(bindparam("years", expanding=True)),
+            DataValue.data_element_id.in_(bindparam("des", expanding=True)),
+        )
+        .group_by(OrgUnit.code, DataValue.year, DataValue.period)
+    )
+    return by_period_and_code(
+        engine, area_code, periods, elements, stmt, lambda n, last: ReportCount(int(n), local_time(last)), _area_path
+    )
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,14 @@ class AreaNotFound(LookupError):
         self.text = text
 
 
+def _grouped(rows: Sequence[ProgressRow], key: Callable[[ProgressRow], str]) -> dict[str, tuple[ProgressRow, ...]]:
+    """The rows by `key`, each group in the rows' order (an index built once)."""
+    out: dict[str, list[ProgressRow]] = {}
+    for r in rows:
+        out.setdefault(key(r), []).append(r)
+    return {k: tuple(v) for k, v in out.items()}
+
+
 @dataclass(frozen=True)
 class Progress:
     plan: Plan
@@ -101,17 +109,11 @@ class Progress:
     @cached_property
     def _by_indicator(self) -> dict[str, tuple[ProgressRow, ...]]:
         # Pages used to filter ~250,000 national rows per indicator, several times per view.
-        out: dict[str, list[ProgressRow]] = {}
-        for r in self._split_rows[1]:
-            out.setdefault(r.indicator_id, []).append(r)
-        return {k: tuple(v) for k, v in out.items()}
+        return _grouped(self._split_rows[1], lambda r: r.indicator_id)
 
     @cached_property
     def _by_commune(self) -> dict[str, tuple[ProgressRow, ...]]:
-        out: dict[str, list[ProgressRow]] = {}
-        for r in self._split_rows[1]:
-            out.setdefault(r.area_code, []).append(r)
-        return {k: tuple(v) for k, v in out.items()}
+        return _grouped(self._split_rows[1], lambda r: r.area_code)
 
     def pooled(self, previous: bool = False) -> dict[str, AreaValue]:
         """Each indicator's value over the area's communes, this year or the year before
