@@ -20,7 +20,7 @@ from i18n import t, unit_words
 from rules import AreaValue, accumulates_over_year, area_value, better_direction, evaluate
 from rules.commune import is_rankable, rank_of, report_completeness
 from rules.model import COMMUNES, JUDGED_STATUSES, Indicator, OrgUnitRef
-from rules.scorecard import indicator_numbers, indicators_in_group, ineligible_recognised, status_counts
+from rules.scorecard import indicator_numbers, ineligible_recognised, status_counts
 from rules.suppression import is_masked
 from ui import charts, data, reform
 from ui import scorecard as sc
@@ -108,8 +108,8 @@ def rank_text(ind: Indicator, progress: Progress, code: str) -> str:
     return f"{rank[0]}/{rank[1]}" if rank else "–"
 
 
-def _tint(statuses: list[str], status_col: str):  # noqa: ANN202 - a Styler function
-    def apply(df: pd.DataFrame) -> pd.DataFrame:
+def _tint(status_col: str):  # noqa: ANN202 - a Styler function
+    def apply(df: pd.DataFrame, statuses: list[str]) -> pd.DataFrame:
         out = pd.DataFrame("", index=df.index, columns=df.columns)
         out[status_col] = [f"background-color: {sc.STATUS_TINT[s]}; color: #111111" for s in statuses]
         return out
@@ -124,64 +124,43 @@ def indicator_tables(
     `notes` (indicator id -> the newest note on the value) adds a "Ghi chú" column."""
     plan, lang, code = ctx.plan, ctx.lang, commune.code
     numbers = indicator_numbers(plan)
-    cols = {
-        "no": t("scorecard_col_no", lang),
-        "name": t("scorecard_col_indicator", lang),
-        "value": t("scorecard_col_value", lang),
-        "target": t("scorecard_col_target", lang),
-        "status": t("scorecard_col_status", lang),
-        "change": t("scorecard_col_change", lang, year=ctx.compare_year),
-        "rank": t("commune_col_rank", lang),
-    }
-    for g_index, group in enumerate(plan.groups(), start=1):
-        st.markdown(f"#### {g_index}. {sc.escape_md(group.get(lang))}")
-        inds = indicators_in_group(plan, group)
-        records, statuses = [], []
-        for ind in inds:
-            row = progress.row(ind.id, code)
-            now: AreaValue = area_value(ind, [code], progress.figures)
-            before: AreaValue = area_value(ind, [code], then)
-            target = sc.fmt_target(
-                ind, ind.targets.get(ctx.year), lang, expected=row.expected, prorated=row.prorated, year=ctx.year
-            )
-            records.append(
-                {
-                    cols["no"]: numbers[ind.id],
-                    cols["name"]: ind.name.get(lang),
-                    cols["value"]: sc.commune_value(ind, row, plan, progress.figures, lang),
-                    cols["target"]: target if ind.applies_to_communes else t("commune_area_only", lang),
-                    cols["status"]: status_label(row.status, lang),
-                    cols["change"]: sc.change_cell(ind, now, before, lang),
-                    cols["rank"]: rank_text(ind, progress, code),
-                    **({t("followup_col_note", lang): notes.get(ind.id, "")} if notes else {}),
-                }
-            )
-            statuses.append(row.status)
-        frame = pd.DataFrame(records)
-        event = st.dataframe(
-            frame.style.apply(_tint(statuses, cols["status"]), axis=None),
-            key=f"commune_group_{g_index}",
-            on_select="rerun",
-            selection_mode="single-row",
-            hide_index=True,
-            row_height=WRAP_ROW_HEIGHT,
-            height=WRAP_ROW_HEIGHT * len(frame) + ROW_HEIGHT + 3,
-            column_config={
-                cols["no"]: st.column_config.TextColumn(width=38),
-                cols["name"]: st.column_config.TextColumn(width=250),
-                cols["value"]: st.column_config.TextColumn(width=76),
-                cols["target"]: st.column_config.TextColumn(width=112),
-                cols["status"]: st.column_config.TextColumn(width=104),
-                cols["change"]: st.column_config.TextColumn(
-                    help=t("scorecard_help_change", lang, year=ctx.compare_year), width=126
-                ),
-                cols["rank"]: st.column_config.TextColumn(help=t("commune_help_rank", lang), width=66),
-                t("followup_col_note", lang): st.column_config.TextColumn(width=220),
-            },
+    cols = sc.table_columns(ctx, rank=t("commune_col_rank", lang))
+
+    def record(ind: Indicator) -> tuple[dict[str, object], str]:
+        row = progress.row(ind.id, code)
+        now: AreaValue = area_value(ind, [code], progress.figures)
+        before: AreaValue = area_value(ind, [code], then)
+        target = sc.fmt_target(
+            ind, ind.targets.get(ctx.year), lang, expected=row.expected, prorated=row.prorated, year=ctx.year
         )
-        chosen = event["selection"]["rows"]
-        if chosen:
-            st.switch_page("pages/indicator.py", query_params=ctx.link_params(indicator=inds[chosen[0]].id))
+        return {
+            cols["no"]: numbers[ind.id],
+            cols["name"]: ind.name.get(lang),
+            cols["value"]: sc.commune_value(ind, row, plan, progress.figures, lang),
+            cols["target"]: target if ind.applies_to_communes else t("commune_area_only", lang),
+            cols["status"]: status_label(row.status, lang),
+            cols["change"]: sc.change_cell(ind, now, before, lang),
+            cols["rank"]: rank_text(ind, progress, code),
+            **({t("followup_col_note", lang): notes.get(ind.id, "")} if notes else {}),
+        }, row.status
+
+    sc.section_tables(
+        ctx,
+        record,
+        _tint(cols["status"]),
+        {
+            **sc.text_columns(
+                cols,
+                {"no": 38, "name": 250, "value": 76, "target": 112, "status": 104, "change": 126, "rank": 66},
+                {
+                    "change": t("scorecard_help_change", lang, year=ctx.compare_year),
+                    "rank": t("commune_help_rank", lang),
+                },
+            ),
+            t("followup_col_note", lang): st.column_config.TextColumn(width=220),
+        },
+        "commune_group",
+    )
 
 
 def history_frame(ctx: PageContext, ind: Indicator, commune: OrgUnitRef) -> pd.DataFrame:
@@ -216,7 +195,9 @@ def history(ctx: PageContext, ind: Indicator, commune: OrgUnitRef, notes: dict[i
     years = [y for y in data.year_options(ctx.db_url, ctx.plan) if y <= ctx.year]
     elements = [e for e in (ind.numerator, ind.denominator, *ind.requires_zero) if e and e != COMMUNES]
     reform.show_commune(
-        data.carried_sources(ctx.db_url, ctx.area.code, years, ctx.period, elements, viewed_year=ctx.year), commune, lang
+        data.carried_sources(ctx.db_url, ctx.area.code, years, ctx.period, elements, viewed_year=ctx.year),
+        commune,
+        lang,
     )
     target = ind.targets.get(ctx.year)
     if target is not None and target.is_trend:

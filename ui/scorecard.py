@@ -15,7 +15,7 @@ metrics and escaped markdown, never as HTML.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 import pandas as pd
 import streamlit as st
@@ -24,7 +24,7 @@ from data_access.progress import Progress
 from i18n import escape_md, fmt_date, fmt_number, fmt_value, t
 from i18n import fmt_target as i18n_fmt_target
 from rules import AreaValue, ProgressRow, area_value
-from rules.model import COMMUNES, Indicator, LocalText, Plan, Target
+from rules.model import COMMUNES, Indicator, LocalText, OrgUnitRef, Plan, Target
 from rules.scorecard import (
     change_between,
     communes_met,
@@ -380,6 +380,64 @@ def _tint(status_frame: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def table_columns(ctx: PageContext, **more: str) -> dict[str, str]:
+    """The headers every section table has (number, indicator, value, target, status,
+    change since the compared year), then the table's own (`more`, key -> header)."""
+    lang = ctx.lang
+    return {
+        "no": t("scorecard_col_no", lang),
+        "name": t("scorecard_col_indicator", lang),
+        "value": t("scorecard_col_value", lang),
+        "target": t("scorecard_col_target", lang),
+        "status": t("scorecard_col_status", lang),
+        "change": t("scorecard_col_change", lang, year=ctx.compare_year),
+        **more,
+    }
+
+
+def text_columns(
+    cols: Mapping[str, str], widths: Mapping[str, int], helps: Mapping[str, str] | None = None
+) -> dict[str, object]:
+    """A section table's column settings: per key of `cols`, its width and its help."""
+    helps = helps or {}
+    return {cols[k]: st.column_config.TextColumn(help=helps.get(k), width=w) for k, w in widths.items()}
+
+
+def section_tables(
+    ctx: PageContext,
+    record: Callable[[Indicator], tuple[dict[str, object], str]],
+    tint: Callable[[pd.DataFrame, list[str]], pd.DataFrame],
+    column_config: Mapping[str, object],
+    key: str,
+) -> None:
+    """One table per plan section, a row per indicator (`record`: its cells and its
+    status; `tint`: the frame's cell styles from the statuses); choosing a row opens
+    that indicator's page. The overview's and the commune page's tables."""
+    plan, lang = ctx.plan, ctx.lang
+    for g_index, group in enumerate(plan.groups(), start=1):
+        st.markdown(f"#### {g_index}. {escape_md(group.get(lang))}")
+        inds = indicators_in_group(plan, group)
+        records, statuses = [], []
+        for ind in inds:
+            rec, status = record(ind)
+            records.append(rec)
+            statuses.append(status)
+        frame = pd.DataFrame(records)
+        event = st.dataframe(
+            frame.style.apply(lambda df, ss=statuses: tint(df, ss), axis=None),
+            key=f"{key}_{g_index}",
+            on_select="rerun",
+            selection_mode="single-row",
+            hide_index=True,
+            row_height=WRAP_ROW_HEIGHT,
+            height=WRAP_ROW_HEIGHT * len(frame) + ROW_HEIGHT + 3,
+            column_config=dict(column_config),
+        )
+        chosen = event["selection"]["rows"]
+        if chosen:
+            st.switch_page("pages/indicator.py", query_params=ctx.link_params(indicator=inds[chosen[0]].id))
+
+
 def indicator_tables(
     ctx: PageContext, progress: Progress, now: Mapping[str, AreaValue], then: Mapping[str, AreaValue]
 ) -> None:
@@ -387,67 +445,41 @@ def indicator_tables(
     plan, lang = ctx.plan, ctx.lang
     numbers = indicator_numbers(plan)
     small = len(progress.communes) < 1000  # "3.969/10.600" needs wider count columns
-    cols = {
-        "no": t("scorecard_col_no", lang),
-        "name": t("scorecard_col_indicator", lang),
-        "value": t("scorecard_col_value", lang),
-        "target": t("scorecard_col_target", lang),
-        "status": t("scorecard_col_status", lang),
-        "met": t("scorecard_col_communes_met", lang),
-        "change": t("scorecard_col_change", lang, year=ctx.compare_year),
-        "reported": t("scorecard_col_reported", lang),
-    }
-    for g_index, group in enumerate(plan.groups(), start=1):
-        st.markdown(f"#### {g_index}. {escape_md(group.get(lang))}")
-        inds = indicators_in_group(plan, group)
-        records, statuses = [], []
-        for ind in inds:
-            r = progress.row(ind.id)
-            met = communes_met_text(progress, ind.id, lang)
-            records.append(
-                {
-                    cols["no"]: numbers[ind.id],
-                    cols["name"]: ind.name.get(lang),
-                    cols["value"]: fmt_result(r.value, ind, lang, r.expected),
-                    cols["target"]: fmt_target(ind, ind.targets.get(ctx.year), lang, r.expected, r.prorated, ctx.year),
-                    cols["status"]: status_label(r.status, lang),
-                    cols["met"]: met,
-                    cols["change"]: change_cell(ind, now.get(ind.id), then.get(ind.id), lang),
-                    cols["reported"]: f"{fmt_number(r.reported, lang=lang)}/{fmt_number(r.total, lang=lang)}",
-                }
-            )
-            statuses.append(r.status)
-        frame = pd.DataFrame(records)
+    cols = table_columns(ctx, met=t("scorecard_col_communes_met", lang), reported=t("scorecard_col_reported", lang))
+
+    def record(ind: Indicator) -> tuple[dict[str, object], str]:
+        r = progress.row(ind.id)
+        met = communes_met_text(progress, ind.id, lang)
+        return {
+            cols["no"]: numbers[ind.id],
+            cols["name"]: ind.name.get(lang),
+            cols["value"]: fmt_result(r.value, ind, lang, r.expected),
+            cols["target"]: fmt_target(ind, ind.targets.get(ctx.year), lang, r.expected, r.prorated, ctx.year),
+            cols["status"]: status_label(r.status, lang),
+            cols["met"]: met,
+            cols["change"]: change_cell(ind, now.get(ind.id), then.get(ind.id), lang),
+            cols["reported"]: f"{fmt_number(r.reported, lang=lang)}/{fmt_number(r.total, lang=lang)}",
+        }, r.status
+
+    def tint(frame: pd.DataFrame, statuses: list[str]) -> pd.DataFrame:
         status_frame = pd.DataFrame("", index=frame.index, columns=frame.columns)
         status_frame[cols["status"]] = statuses
-        event = st.dataframe(
-            frame.style.apply(lambda _df, sf=status_frame: _tint(sf), axis=None),
-            key=f"overview_group_{g_index}",
-            on_select="rerun",
-            selection_mode="single-row",
-            hide_index=True,
-            row_height=WRAP_ROW_HEIGHT,
-            height=WRAP_ROW_HEIGHT * len(frame) + ROW_HEIGHT + 3,
-            column_config={
-                cols["no"]: st.column_config.TextColumn(width=40),
-                cols["name"]: st.column_config.TextColumn(width=200),
-                cols["value"]: st.column_config.TextColumn(width=76),
-                cols["target"]: st.column_config.TextColumn(width=106),
-                cols["status"]: st.column_config.TextColumn(width=100),
-                cols["met"]: st.column_config.TextColumn(
-                    help=t("scorecard_help_communes_met", lang), width=64 if small else 104
-                ),
-                cols["change"]: st.column_config.TextColumn(
-                    help=t("scorecard_help_change", lang, year=ctx.compare_year), width=110
-                ),
-                cols["reported"]: st.column_config.TextColumn(
-                    help=t("scorecard_help_reported", lang), width=80 if len(progress.communes) < 1000 else 104
-                ),
-            },
-        )
-        chosen = event["selection"]["rows"]
-        if chosen:
-            st.switch_page("pages/indicator.py", query_params=ctx.link_params(indicator=inds[chosen[0]].id))
+        return _tint(status_frame)
+
+    widths = {"no": 40, "name": 200, "value": 76, "target": 106, "status": 100, "met": 64 if small else 104}
+    widths |= {"change": 110, "reported": 80 if len(progress.communes) < 1000 else 104}
+    helps = {
+        "met": t("scorecard_help_communes_met", lang),
+        "change": t("scorecard_help_change", lang, year=ctx.compare_year),
+        "reported": t("scorecard_help_reported", lang),
+    }
+    section_tables(
+        ctx,
+        record,
+        tint,
+        text_columns(cols, widths, helps),
+        "overview_group",
+    )
 
 
 def shows_parts(progress: Progress) -> bool:
@@ -478,7 +510,7 @@ def part_grid(ctx: PageContext, progress: Progress, values: bool = False) -> Non
         )
         return f"{STATUS_SYMBOL[r.status]} {shown} {arrow}".strip()
 
-    chosen = _status_grid(
+    _status_grid(
         ctx,
         [(u.name, rows_of[u.code]) for u in parts],
         cell,
@@ -489,13 +521,10 @@ def part_grid(ctx: PageContext, progress: Progress, values: bool = False) -> Non
             capital=True,
             default=t(f"scorecard_part_{level}" if level in ("province", "district") else "scorecard_part", lang),
         ),
-        help_prefix="scorecard_help_part",
-        key="overview_part_grid",
-        alt=t("scorecard_part_grid_alt", lang),
+        kind="part",
+        opens=parts,
         cell_width=104 if values else COMPACT_CELL_WIDTH,
     )
-    if chosen is not None:
-        st.switch_page("pages/overview.py", query_params=ctx.link_params(area=parts[chosen].code))
 
 
 def commune_grid(
@@ -528,7 +557,7 @@ def commune_grid(
         mark = marks.get((r.area_code, ind.id), "") if r else ""
         return f"{text} {mark}" if mark else text  # ⚑: a direction is open on this cell
 
-    chosen = _status_grid(
+    _status_grid(
         ctx,
         [
             (f"{c.name} {marks[(c.code, None)]}" if (c.code, None) in marks else c.name, by_commune.get(c.code, {}))
@@ -536,13 +565,17 @@ def commune_grid(
         ],
         cell,
         name_col=t("scorecard_grid_commune", lang, units=reform.unit_words(communes, lang, capital=True)),
-        help_prefix="scorecard_help_grid",
-        key="overview_grid",
-        alt=t("scorecard_grid_alt", lang),
+        kind="commune",
+        opens=communes,
         cell_width=96 if values else COMPACT_CELL_WIDTH,
     )
-    if chosen is not None:
-        st.switch_page("pages/commune.py", query_params=ctx.link_params(commune=communes[chosen].code))
+
+
+# kind -> (help key prefix, widget key, alt text key, the page a cell opens, its query parameter)
+_GRIDS = {
+    "part": ("scorecard_help_part", "overview_part_grid", "scorecard_part_grid_alt", "pages/overview.py", "area"),
+    "commune": ("scorecard_help_grid", "overview_grid", "scorecard_grid_alt", "pages/commune.py", "commune"),
+}
 
 
 def _status_grid(
@@ -551,14 +584,16 @@ def _status_grid(
     cell: Callable[[Indicator, ProgressRow | None], str],
     *,
     name_col: str,
-    help_prefix: str,
-    key: str,
-    alt: str,
+    kind: str,
+    opens: Sequence[OrgUnitRef],
     cell_width: int,
-) -> int | None:
+) -> None:
     """A (name x indicator) grid of status cells, tinted, with counts of not met / at
-    risk per line. A column header opens the indicator; returns the line of a chosen cell."""
+    risk per line. A column header opens the indicator, a cell the line's unit (`opens`,
+    one per line) on the page `_GRIDS[kind]` names."""
     plan, lang = ctx.plan, ctx.lang
+    help_prefix, key, alt_key, page, param = _GRIDS[kind]
+    alt = t(alt_key, lang)
     numbers = indicator_numbers(plan)
     nm_col, ar_col = t("scorecard_grid_not_met", lang), t("scorecard_grid_at_risk", lang)
     column_of = {ind.id: numbers[ind.id] for ind in plan.indicators}
@@ -606,8 +641,7 @@ def _status_grid(
             st.switch_page("pages/indicator.py", query_params=ctx.link_params(indicator=by_column[columns[0]]))
     cells = event["selection"]["cells"]
     if cells and 0 <= int(cells[0][0]) < len(lines):
-        return int(cells[0][0])
-    return None
+        st.switch_page(page, query_params=ctx.link_params(**{param: opens[int(cells[0][0])].code}))
 
 
 def grid_legend(ctx: PageContext, marker_note: bool = False) -> None:
