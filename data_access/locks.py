@@ -13,6 +13,7 @@ import contextlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TypedDict, Unpack
 
 from sqlalchemy import Connection, Engine, bindparam, delete, insert, select
 
@@ -158,48 +159,47 @@ def _admin_change(
         yield conn, conn.execute(OrgUnit.by_code(area_code)).scalar()
 
 
+class LockChange(TypedDict, total=False):
+    """What closing and reopening a period take besides the period and who acts."""
+
+    reason: str | None  # kept (at most 300 characters) in the audit trail
+    scope: AccessScope | None  # the actor's scope; None: the configured one
+    now: datetime | None  # the change's time (default: now)
+
+
 def close_period(
-    engine: Engine,
-    year: int,
-    period: str,
-    area_code: str,
-    by: str,
-    *,
-    reason: str | None = None,
-    scope: AccessScope | None = None,
-    now: datetime | None = None,
+    engine: Engine, year: int, period: str, area_code: str, by: str, **change: Unpack[LockChange]
 ) -> None:
     """Close (year, period) for the subtree of `area_code` (admins of that area only)."""
-    now = now or datetime.now(UTC)
-    with _admin_change(engine, period, area_code, scope) as (conn, unit_id):
-        if conn.execute(select(PeriodLock.id).where(*_this_lock(year, period, unit_id))).scalar() is not None:
-            raise LockError("access_lock_already_closed", period=period, year=year, area=area_code)
-        text = (reason or "").strip()[:300] or None
-        conn.execute(
-            insert(PeriodLock).values(
-                year=int(year), period=period, org_unit_id=unit_id, locked_by=by[:120], locked_at=now, reason=text
-            )
-        )
-        _audit(conn, unit_id, year, period, ACTION_CLOSE, by, now, text)
+    _change_lock(engine, year, period, area_code, by, ACTION_CLOSE, change)
 
 
 def reopen_period(
-    engine: Engine,
-    year: int,
-    period: str,
-    area_code: str,
-    by: str,
-    *,
-    reason: str | None = None,
-    scope: AccessScope | None = None,
-    now: datetime | None = None,
+    engine: Engine, year: int, period: str, area_code: str, by: str, **change: Unpack[LockChange]
 ) -> None:
     """Reopen a closed (year, period) of `area_code` (admins of that area only)."""
-    now = now or datetime.now(UTC)
-    with _admin_change(engine, period, area_code, scope) as (conn, unit_id):
-        if not conn.execute(delete(PeriodLock).where(*_this_lock(year, period, unit_id))).rowcount:
+    _change_lock(engine, year, period, area_code, by, ACTION_REOPEN, change)
+
+
+def _change_lock(
+    engine: Engine, year: int, period: str, area_code: str, by: str, action: str, change: LockChange
+) -> None:
+    # One transaction for either change: the admin check, the lock row, the audit entry.
+    now = change.get("now") or datetime.now(UTC)
+    text = (change.get("reason") or "").strip()[:300] or None
+    with _admin_change(engine, period, area_code, change.get("scope")) as (conn, unit_id):
+        this = _this_lock(year, period, unit_id)
+        if action == ACTION_CLOSE:
+            if conn.execute(select(PeriodLock.id).where(*this)).scalar() is not None:
+                raise LockError("access_lock_already_closed", period=period, year=year, area=area_code)
+            conn.execute(
+                insert(PeriodLock).values(
+                    year=int(year), period=period, org_unit_id=unit_id, locked_by=by[:120], locked_at=now, reason=text
+                )
+            )
+        elif not conn.execute(delete(PeriodLock).where(*this)).rowcount:
             raise LockError("access_lock_not_closed", period=period, year=year, area=area_code)
-        _audit(conn, unit_id, year, period, ACTION_REOPEN, by, now, (reason or "").strip()[:300] or None)
+        _audit(conn, unit_id, year, period, action, by, now, text)
 
 
 def _audit(
