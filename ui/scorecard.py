@@ -183,6 +183,19 @@ def gap_text(ind: Indicator, row: ProgressRow, plan: Plan, lang: str) -> str | N
     return text
 
 
+def _blockers(row: ProgressRow, plan: Plan, lang: str) -> list[str]:
+    """What keeps the commune ineligible, one phrase per blocking element ("1 trẻ em tử
+    vong do đuối nước", or that the figure is missing)."""
+    out = []
+    for element, value in row.blocking:
+        ename = plan.data_elements[element].name if element in plan.data_elements else LocalText(element, element)
+        if value is None:
+            out.append(t("scorecard_blocker_missing", lang, what=ename.get(lang)))
+        else:
+            out.append(t("scorecard_blocker", lang, n=fmt_number(value, lang=lang), what=phrase(ename, lang)))
+    return out
+
+
 def ineligible_reason(ind: Indicator, row: ProgressRow, plan: Plan, figures: Mapping, lang: str) -> str:
     """'Lệ Viễn: được công nhận phù hợp với trẻ em nhưng có 1 trẻ em tử vong do đuối nước năm 2024'."""
     de = plan.data_elements.get(ind.numerator)
@@ -191,13 +204,7 @@ def ineligible_reason(ind: Indicator, row: ProgressRow, plan: Plan, figures: Map
     else:
         raw = (figures.get(row.area_code) or {}).get(ind.numerator)
         claim = f"{element_name(plan, ind.numerator, lang)}: {fmt_number(raw, lang=lang)}"
-    parts = []
-    for element, value in row.blocking:
-        ename = plan.data_elements[element].name if element in plan.data_elements else LocalText(element, element)
-        if value is None:
-            parts.append(t("scorecard_blocker_missing", lang, what=ename.get(lang)))
-        else:
-            parts.append(t("scorecard_blocker", lang, n=fmt_number(value, lang=lang), what=phrase(ename, lang)))
+    parts = _blockers(row, plan, lang)
     return t(
         "scorecard_ineligible",
         lang,
@@ -300,12 +307,7 @@ def commune_reason(ind: Indicator, row: ProgressRow, plan: Plan, figures: Mappin
         gap = gap_text(ind, row, plan, lang)
         if gap:
             parts.append(gap)
-    for element, value in row.blocking:
-        ename = plan.data_elements[element].name if element in plan.data_elements else LocalText(element, element)
-        if value is None:
-            parts.append(t("scorecard_blocker_missing", lang, what=ename.get(lang)))
-        else:
-            parts.append(t("scorecard_blocker", lang, n=fmt_number(value, lang=lang), what=phrase(ename, lang)))
+    parts += _blockers(row, plan, lang)
     return "; ".join(parts)
 
 
