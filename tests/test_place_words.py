@@ -108,6 +108,15 @@ def _page_text(at: AppTest) -> str:
     return "\n".join(parts)
 
 
+def _page_saying(monkeypatch, url: str, page: str, view: dict[str, str], says: list[str]) -> str:
+    """The page's text, once each phrase of `says` is checked to be in it."""
+    at = run_app(monkeypatch, url, page=page, timeout=240, **view)
+    text = _page_text(at)
+    for phrase in says:
+        assert phrase in text, (phrase, text[:3000])
+    return text
+
+
 @pytest.fixture
 def sqlite_both(_both_samples_copies) -> str:
     return _both_samples_copies["sqlite"]
@@ -127,10 +136,7 @@ SON_DONG_VIEW = {"plan": "targets", "year": "2024", "period": "FY"}
     ],
 )
 def test_bac_ninh_2026_pages_say_tinh_and_xa_phuong(monkeypatch, sqlite_both, page, says):
-    at = run_app(monkeypatch, sqlite_both, page=page, timeout=240, **BAC_NINH_VIEW)
-    text = _page_text(at)
-    for phrase in says:
-        assert phrase in text, (phrase, text[:3000])
+    text = _page_saying(monkeypatch, sqlite_both, page, BAC_NINH_VIEW, says)
     assert _left_over(text, _data_words(sqlite_both, BAC_NINH)) == []
 
 
@@ -156,10 +162,7 @@ def test_help_in_english_names_the_province_not_a_district(monkeypatch, sqlite_b
     ],
 )
 def test_son_dong_2024_still_says_huyen_and_thi_tran(monkeypatch, sqlite_both, page, says):
-    at = run_app(monkeypatch, sqlite_both, page=page, timeout=240, **SON_DONG_VIEW)
-    text = _page_text(at)
-    for phrase in says:
-        assert phrase in text, (phrase, text[:3000])
+    _page_saying(monkeypatch, sqlite_both, page, SON_DONG_VIEW, says)
 
 
 # --------------------------------------------------------------------------- files
