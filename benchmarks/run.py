@@ -406,7 +406,7 @@ def worker_evaluation(size: Size, backend: str) -> dict:
     from data_access.place_resolution import period_end
     from data_access.progress import compute_progress
     from data_access.targets import load_plan
-    from rules import evaluate_plan_with_groups, simulate
+    from rules import Question, evaluate_plan_with_groups, simulate
     from rules.columnar import plan_rows_columnar
     from rules.whatif import parse_target_text
 
@@ -427,10 +427,13 @@ def worker_evaluation(size: Size, backend: str) -> dict:
     read_arrays, arrays = _best_ms(lambda: queries.figure_matrices(engine, area.code, keys, needed, on=on), 3)
     now, before = dicts[keys[0]], dicts[keys[1]]
     eval_ref, ref = _best_ms(
-        lambda: evaluate_plan_with_groups(plan, year, period, area, communes, now, before, groups=parts), slow
+        lambda: evaluate_plan_with_groups(plan, Question(year, period, area, communes, now, before, groups=parts)),
+        slow,
     )
     eval_cols, cols = _best_ms(
-        lambda: plan_rows_columnar(plan, year, period, area, communes, arrays[keys[0]], arrays[keys[1]], groups=parts),
+        lambda: plan_rows_columnar(
+            plan, Question(year, period, area, communes, arrays[keys[0]], arrays[keys[1]], groups=parts)
+        ),
         3,
     )
     same = [repr(r) for r in ref[0] + ref[1]] == [repr(r) for r in cols[0] + cols[1]]

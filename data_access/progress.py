@@ -18,7 +18,7 @@ from data_access.place_resolution import is_valid_on, period_end
 from data_access.standard_elements import STANDARD_DATA_ELEMENTS
 from data_access.targets import LEVEL_RANK, match_area
 from i18n import local_today
-from rules import AreaValue, ProgressRow, evaluate_plan_with_groups
+from rules import AreaValue, ProgressRow, Question, evaluate_plan_with_groups
 from rules.columnar import FigureMatrix, area_value_columnar, plan_rows_columnar
 from rules.lineage import Merger, carry_forward
 from rules.model import OrgUnitRef, Plan
@@ -275,7 +275,7 @@ def compute_progress(
     carried_now = carried.sources.get((year, period), {})
     parts = queries.parts_of(engine, area.code, year, on=day) if area.level != "commune" and gone is None else []
     evaluate = evaluate_plan_with_groups if reference else plan_rows_columnar
-    rows, part_rows = evaluate(plan, year, period, area, communes, current, previous, groups=parts)
+    rows, part_rows = evaluate(plan, Question(year, period, area, communes, current, previous, groups=parts))
     if carried_now:  # this period's figures were written by the old units
         olds = sorted({p.code for found in carried_now.values() for p in found})
         latest = queries.latest_update_of(engine, olds, year, period)

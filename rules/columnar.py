@@ -30,6 +30,8 @@ from rules.indicators import (
     AreaValue,
     Figures,
     ProgressRow,
+    Question,
+    _meets,
     accumulates_over_year,
     better_direction,
     eligibility_applies,
@@ -40,6 +42,7 @@ from rules.indicators import (
     indicator_rows,
     is_whole,
     pooled_row,
+    pooled_value,
 )
 from rules.model import COMMUNES, STATUSES, DataElement, Indicator, OrgUnitRef, Plan
 
@@ -274,21 +277,6 @@ def evaluate_columns(
     )
 
 
-def _meets(v: np.ndarray, op: str, threshold: float) -> np.ndarray:
-    """`rules.indicators._meets` over an array (NaN never meets)."""
-    if op == ">=":
-        return v >= threshold - EPS
-    if op == ">":
-        return v > threshold + EPS
-    if op == "<=":
-        return v <= threshold + EPS
-    if op == "<":
-        return v < threshold - EPS
-    if op == "==":
-        return np.abs(v - threshold) <= EPS
-    raise ValueError(f"unknown comparison operator {op!r}")
-
-
 def needed_numerators(op: str, threshold: np.ndarray, whole: bool, step: np.ndarray) -> np.ndarray:
     """`rules.needed_numerator` over arrays; NaN where it is None."""
     if op == ">=":
@@ -406,12 +394,7 @@ def _area_value(
     ind: Indicator, pools: _Pools, g: int, total: int, not_reported: tuple[str, ...], ineligible: tuple[str, ...]
 ) -> AreaValue:
     numerator, denominator, reported = float(pools.numerator[g]), float(pools.denominator[g]), int(pools.reported[g])
-    value: float | None = None
-    if reported:
-        if not has_denominator(ind):
-            value = numerator
-        elif abs(denominator) > EPS:
-            value = numerator / denominator * ind.scale
+    value = pooled_value(ind, numerator, denominator, reported)
     return AreaValue(value, numerator, denominator, reported, total, not_reported, ineligible)
 
 
@@ -486,19 +469,22 @@ def _matrix(figures: Figures | None) -> FigureMatrix:
     return figures if isinstance(figures, FigureMatrix) else FigureMatrix.from_figures(figures or {})
 
 
+def _matrices(q: Question) -> tuple[FigureMatrix, FigureMatrix]:
+    """The figures now and a year before, as matrices."""
+    return _matrix(q.figures), _matrix(q.previous_figures)
+
+
 class _Scope:
     """The area's communes (by code, each once) and its parts, worked out once per plan."""
 
-    def __init__(
-        self, area: OrgUnitRef, communes: Sequence[OrgUnitRef], groups: Sequence[tuple[OrgUnitRef, Sequence[str]]]
-    ) -> None:
+    def __init__(self, q: Question) -> None:
         ordered: dict[str, OrgUnitRef] = {}
-        for c in sorted(communes, key=lambda c: c.code):
+        for c in sorted(q.communes, key=lambda c: c.code):
             ordered.setdefault(c.code, c)
         self.codes = list(ordered)
         self.names = [c.name for c in ordered.values()]
-        self.grouping = _Groups(self.codes, groups)
-        self.units = [area, *(unit for unit, _ in groups)]
+        self.grouping = _Groups(self.codes, q.groups)
+        self.units = [q.area, *(unit for unit, _ in q.groups)]
         self.totals = [len(m) for m in self.grouping.members]
 
 
@@ -534,18 +520,7 @@ def _indicator_rows(
 
 
 def indicator_rows_columnar(
-    ind: Indicator,
-    year: int,
-    period: str,
-    area: OrgUnitRef,
-    communes: Sequence[OrgUnitRef],
-    figures: Figures,
-    previous_figures: Figures | None,
-    *,
-    data_elements: Mapping[str, DataElement] | None = None,
-    groups: Sequence[tuple[OrgUnitRef, Sequence[str]]] = (),
-    group_out: list[ProgressRow] | None = None,
-    lazy: bool = False,
+    ind: Indicator, q: Question, group_out: list[ProgressRow] | None = None, *, lazy: bool = False
 ) -> Sequence[ProgressRow]:
     """`rules.indicator_rows`, computed as columns (the same rows, in the same order).
 
@@ -554,43 +529,25 @@ def indicator_rows_columnar(
     """
     if group_out is None:
         group_out = []
-    if area.level == "commune":  # a single row: nothing to vectorise
-        return indicator_rows(
-            ind, year, period, area, communes, figures, previous_figures,
-            data_elements=data_elements, groups=groups, group_out=group_out,
-        )  # fmt: skip
-    scope = _Scope(area, communes, groups)
-    des = data_elements or {}
-    now, before = _matrix(figures), _matrix(previous_figures)
-    return _indicator_rows(scope, ind, year, period, now, before, des, group_out, lazy)
+    if q.area.level == "commune":  # a single row: nothing to vectorise
+        return indicator_rows(ind, q, group_out)
+    des = q.data_elements or {}
+    return _indicator_rows(_Scope(q), ind, q.year, q.period, *_matrices(q), des, group_out, lazy)
 
 
-def plan_rows_columnar(
-    plan: Plan,
-    year: int,
-    period: str,
-    area: OrgUnitRef,
-    communes: Sequence[OrgUnitRef],
-    figures: Figures,
-    previous_figures: Figures | None,
-    *,
-    data_elements: Mapping[str, DataElement] | None = None,
-    groups: Sequence[tuple[OrgUnitRef, Sequence[str]]] = (),
-) -> tuple[list[ProgressRow], list[ProgressRow]]:
+def plan_rows_columnar(plan: Plan, q: Question) -> tuple[list[ProgressRow], list[ProgressRow]]:
     """`rules.evaluate_plan_with_groups`, computed as columns: the same rows, in the
     same order (per indicator: the area row, then the communes by code; a pooled row
     per part and indicator, parts in the order given)."""
-    des = data_elements if data_elements is not None else plan.data_elements
-    if area.level == "commune":  # one row per indicator: nothing to vectorise
-        return evaluate_plan_with_groups(
-            plan, year, period, area, communes, figures, previous_figures, data_elements=des, groups=groups
-        )
-    now, before = _matrix(figures), _matrix(previous_figures)
-    scope = _Scope(area, communes, groups)
+    if q.area.level == "commune":  # one row per indicator: nothing to vectorise
+        return evaluate_plan_with_groups(plan, q)
+    des = q.elements_of(plan)
+    now, before = _matrices(q)
+    scope = _Scope(q)
     rows: list[ProgressRow] = []
     part_rows: list[ProgressRow] = []
     for ind in plan.indicators:
-        rows.extend(_indicator_rows(scope, ind, year, period, now, before, des, part_rows))
+        rows.extend(_indicator_rows(scope, ind, q.year, q.period, now, before, des, part_rows))
     return rows, part_rows
 
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal, TypeVar
 
 from rules.model import COMMUNES, DataElement, Indicator, OrgUnitRef, Plan, Target
@@ -40,6 +40,7 @@ _SNAP = 1e-6
 Figures = Mapping[str, Mapping[str, float]]
 
 _T = TypeVar("_T")
+_V = TypeVar("_V")  # a float, or a numpy array of them
 
 
 def _frozen(cls: type[_T], fields: dict[str, object]) -> _T:
@@ -175,8 +176,10 @@ def is_whole(ind: Indicator, data_elements: Mapping[str, DataElement] | None) ->
     return de is None or de.type != "number"
 
 
-def _meets(value: float, op: str, threshold: float) -> bool:
-    """`value OP threshold` with EPS slack in the direction that forgives float noise."""
+def _meets(value: _V, op: str, threshold: float) -> _V:
+    """`value OP threshold` with EPS slack in the direction that forgives float noise: a
+    bool for a number, and element by element for a numpy array (`rules.columnar`'s;
+    NaN never meets)."""
     if op == ">=":
         return value >= threshold - EPS
     if op == ">":
@@ -339,6 +342,16 @@ class AreaValue:
     ineligible: tuple[str, ...]  # reporting communes whose numerator counted as 0
 
 
+def pooled_value(ind: Indicator, numerator: float, denominator: float, reported: int) -> float | None:
+    """An area's value from its sums: None when nobody reported (or the denominator sums
+    to 0), the numerator itself for a count, else numerator / denominator x scale."""
+    if not reported:
+        return None
+    if not has_denominator(ind):
+        return numerator
+    return numerator / denominator * ind.scale if abs(denominator) > EPS else None
+
+
 def area_value(ind: Indicator, communes: Sequence[str], figures: Figures) -> AreaValue:
     """sum(numerator) / sum(denominator) x scale over the communes that reported both.
 
@@ -387,14 +400,8 @@ def pool(ind: Indicator, results: Sequence[CommuneResult]) -> AreaValue:
         denominator += cr.denominator or 0.0
         if not cr.eligible:
             ineligible.append(cr.code)
-    value: float | None = None
-    if reported:
-        if not has_denominator(ind):
-            value = numerator
-        elif abs(denominator) > EPS:
-            value = numerator / denominator * ind.scale
     return AreaValue(
-        value=value,
+        value=pooled_value(ind, numerator, denominator, reported),
         numerator=numerator,
         denominator=denominator,
         reported=reported,
@@ -694,30 +701,43 @@ def _row(
     )
 
 
-def indicator_rows(
-    ind: Indicator,
-    year: int,
-    period: str,
-    area: OrgUnitRef,
-    communes: Sequence[OrgUnitRef],
-    figures: Figures,
-    previous_figures: Figures | None,
-    *,
-    data_elements: Mapping[str, DataElement] | None = None,
-    groups: Sequence[tuple[OrgUnitRef, Sequence[str]]] = (),
-    group_out: list[ProgressRow] | None = None,
-) -> list[ProgressRow]:
+@dataclass(frozen=True)
+class Question:
+    """What an evaluation is asked: a period, an area with its communes, their figures now
+    and in the same period a year before (for trend targets and the "previous" column).
+
+    `data_elements` tells flows from stocks (an element it does not know is a stock, never
+    pro-rated); `groups` are parts of the area (its provinces or districts) with their
+    communes' codes, each judged as an area too. The one set of inputs of `indicator_rows`,
+    `evaluate_plan` and their columnar twins (`rules.columnar`).
+    """
+
+    year: int
+    period: str
+    area: OrgUnitRef
+    communes: Sequence[OrgUnitRef]
+    figures: Figures
+    previous_figures: Figures | None = None
+    data_elements: Mapping[str, DataElement] | None = None
+    groups: Sequence[tuple[OrgUnitRef, Sequence[str]]] = ()
+
+    def elements_of(self, plan: Plan) -> Mapping[str, DataElement]:
+        """The elements to evaluate `plan` with: those given, else the plan's own."""
+        return self.data_elements if self.data_elements is not None else plan.data_elements
+
+
+def indicator_rows(ind: Indicator, q: Question, group_out: list[ProgressRow] | None = None) -> list[ProgressRow]:
     """The area row, then one row per commune (by code), for one indicator.
 
     When the area is itself a commune there is a single row (`area_level` "commune",
     `is_area` True, the commune's eligibility applied, `communes_met` None).
-    `groups` are parts of the area (its provinces or districts) with their communes'
-    codes: a pooled row for each is appended to `group_out`, from the same commune
+    A pooled row for each of `q.groups` is appended to `group_out`, from the same commune
     results (codes outside the area are ignored).
     """
     if group_out is None:
         group_out = []
-    previous = previous_figures or {}
+    year, period, area, figures, data_elements = q.year, q.period, q.area, q.figures, q.data_elements
+    previous = q.previous_figures or {}
     des: Mapping[str, DataElement] = data_elements or {}
     accumulates = accumulates_over_year(ind, des)
 
@@ -729,34 +749,13 @@ def indicator_rows(
         cr = commune_result(ind, area.code, figures.get(area.code))
         status = not_applicable(_commune_status(ind, cr, ev), cr.reported, cr.denominator)
         to_target = None if cr.blocking else units_to_target(ind, av, ev, data_elements)
-        return [
-            _row(
-                ind,
-                year,
-                period,
-                area,
-                "commune",
-                ev,
-                prev.value,
-                value=av.value,
-                status=status,
-                numerator=cr.numerator,
-                denominator=cr.denominator,
-                reported=av.reported,
-                total=av.total,
-                communes_met=None,
-                communes_with_target=None,
-                blocking=cr.blocking,
-                is_area=True,
-                units_to_target=to_target,
-                not_reported=av.not_reported,
-                ineligible=av.ineligible,
-            )
-        ]
+        own = dict(status=status, numerator=cr.numerator, denominator=cr.denominator, blocking=cr.blocking)
+        own |= dict(communes_met=None, communes_with_target=None, units_to_target=to_target)
+        return [_row(ind, year, period, area, "commune", ev, prev.value, **_pooled(av), **own)]
 
     ordered: list[OrgUnitRef] = []
     seen: set[str] = set()
-    for c in sorted(communes, key=lambda c: c.code):
+    for c in sorted(q.communes, key=lambda c: c.code):
         if c.code not in seen:
             seen.add(c.code)
             ordered.append(c)
@@ -769,34 +768,16 @@ def indicator_rows(
         _commune_row(ind, year, period, c, now_results[c.code], before_results[c.code], accumulates, data_elements)
         for c in ordered
     ]
-    area_row = _area_row(
-        ind,
-        year,
-        period,
-        area,
-        list(now_results.values()),
-        list(before_results.values()),
-        [r.status for r in commune_rows],
-        accumulates,
-        data_elements,
-    )
-    if groups:
-        status_of = {r.area_code: r.status for r in commune_rows}
-        for unit, members in groups:
-            known = [code for code in dict.fromkeys(members) if code in now_results]
-            group_out.append(
-                _area_row(
-                    ind,
-                    year,
-                    period,
-                    unit,
-                    [now_results[code] for code in known],
-                    [before_results[code] for code in known],
-                    [status_of[code] for code in known],
-                    accumulates,
-                    data_elements,
-                )
-            )
+    status_of = {r.area_code: r.status for r in commune_rows}
+
+    def pooled_over(unit: OrgUnitRef, members: Sequence[str]) -> ProgressRow:
+        known = [code for code in dict.fromkeys(members) if code in now_results]
+        now, before = [now_results[code] for code in known], [before_results[code] for code in known]
+        statuses = [status_of[code] for code in known]
+        return _area_row(ind, year, period, unit, now, before, statuses, accumulates, data_elements)
+
+    area_row = pooled_over(area, codes)
+    group_out.extend(pooled_over(unit, members) for unit, members in q.groups)
     return [area_row, *commune_rows]
 
 
@@ -834,28 +815,21 @@ def pooled_row(
     """An area's (or a part's) row from its pooled values now and a year before, and
     how many of its communes met the target / were judged (also `rules.columnar`'s)."""
     ev = evaluate(ind, year, period, av.value, prev.value, accumulates)
-    return _row(
-        ind,
-        year,
-        period,
-        area,
-        area.level,
-        ev,
-        prev.value,
-        value=av.value,
-        status=not_applicable(ev.status, av.reported, av.denominator if has_denominator(ind) else None),
-        numerator=av.numerator if av.reported else None,
-        denominator=(av.denominator if av.reported else None) if has_denominator(ind) else None,
-        reported=av.reported,
-        total=av.total,
-        communes_met=communes_met,
-        communes_with_target=communes_with_target,
-        blocking=(),
-        is_area=True,
-        units_to_target=units_to_target(ind, av, ev, data_elements),
-        not_reported=av.not_reported,
-        ineligible=av.ineligible,
-    )
+    den = (av.denominator if av.reported else None) if has_denominator(ind) else None
+    status = not_applicable(ev.status, av.reported, av.denominator if has_denominator(ind) else None)
+    own = dict(status=status, numerator=av.numerator if av.reported else None, denominator=den, blocking=())
+    own |= dict(communes_met=communes_met, communes_with_target=communes_with_target)
+    own["units_to_target"] = units_to_target(ind, av, ev, data_elements)
+    return _row(ind, year, period, area, area.level, ev, prev.value, **_pooled(av), **own)
+
+
+def _pooled(av: AreaValue) -> dict[str, object]:
+    """What a row judged as an area (an area, a part, a commune viewed as the area)
+    takes from its pooled value: these fields as they are, and `is_area`."""
+    return {name: getattr(av, name) for name in _POOLED_FIELDS} | {"is_area": True}
+
+
+_POOLED_FIELDS = ("value", "reported", "total", "not_reported", "ineligible")
 
 
 def _commune_row(
@@ -899,62 +873,25 @@ def _commune_row(
     )
 
 
-def evaluate_plan(
-    plan: Plan,
-    year: int,
-    period: str,
-    area: OrgUnitRef,
-    communes: Sequence[OrgUnitRef],
-    figures: Figures,
-    previous_figures: Figures | None,
-    *,
-    data_elements: Mapping[str, DataElement] | None = None,
-) -> list[ProgressRow]:
+def evaluate_plan(plan: Plan, q: Question) -> list[ProgressRow]:
     """Every indicator of the plan, in plan order: its area row, then its commune rows.
 
-    `previous_figures` are the same period of the year before (for trend targets and
-    the "previous" column). `data_elements` defaults to `plan.data_elements`; it must
-    know every element the plan uses (standard ones included), because an element the
-    mapping does not know is treated as a stock (never pro-rated).
+    `q.data_elements` defaults to `plan.data_elements`; it must know every element the
+    plan uses (standard ones included), because an element the mapping does not know is
+    treated as a stock (never pro-rated). `q.groups` are not evaluated here.
     """
-    return evaluate_plan_with_groups(
-        plan, year, period, area, communes, figures, previous_figures, data_elements=data_elements
-    )[0]
+    return evaluate_plan_with_groups(plan, replace(q, groups=()))[0]
 
 
-def evaluate_plan_with_groups(
-    plan: Plan,
-    year: int,
-    period: str,
-    area: OrgUnitRef,
-    communes: Sequence[OrgUnitRef],
-    figures: Figures,
-    previous_figures: Figures | None,
-    *,
-    data_elements: Mapping[str, DataElement] | None = None,
-    groups: Sequence[tuple[OrgUnitRef, Sequence[str]]] = (),
-) -> tuple[list[ProgressRow], list[ProgressRow]]:
+def evaluate_plan_with_groups(plan: Plan, q: Question) -> tuple[list[ProgressRow], list[ProgressRow]]:
     """`evaluate_plan`, and a pooled row per group and indicator (groups in the order
     given, within each indicator in plan order): a province's or a district's standing,
     judged against the plan's target exactly as the whole area is, with its own
     `communes_met`. Computed from the same commune results, so nothing is evaluated twice.
     """
-    des = data_elements if data_elements is not None else plan.data_elements
+    q = replace(q, data_elements=q.elements_of(plan))
     rows: list[ProgressRow] = []
     group_rows: list[ProgressRow] = []
     for ind in plan.indicators:
-        rows.extend(
-            indicator_rows(
-                ind,
-                year,
-                period,
-                area,
-                communes,
-                figures,
-                previous_figures,
-                data_elements=des,
-                groups=groups,
-                group_out=group_rows,
-            )
-        )
+        rows.extend(indicator_rows(ind, q, group_rows))
     return rows, group_rows

@@ -25,6 +25,7 @@ from rules.indicators import (
     EPS,
     Figures,
     ProgressRow,
+    Question,
     accumulates_over_year,
     commune_result,
     eligibility_applies,
@@ -156,11 +157,10 @@ def simulate(
     ind = plan.indicator(ind_id)
     des = data_elements if data_elements is not None else plan.data_elements
     previous = previous_figures or {}
+    q = Question(year, period, area, communes, figures, previous, des)
     # Columns (rules.columnar): the same rows as `indicator_rows`, at national size in
     # tens of milliseconds rather than a second per change.
-    rows_before = indicator_rows_columnar(
-        ind, year, period, area, communes, figures, previous, data_elements=des, lazy=True
-    )
+    rows_before = indicator_rows_columnar(ind, q, lazy=True)
 
     ind_after = ind
     if target_override is not None:
@@ -184,9 +184,7 @@ def simulate(
             del new_figures[code]  # nothing set: the commune stays "not reported"
 
     after = _with(figures, new_figures)
-    rows_after = indicator_rows_columnar(
-        ind_after, year, period, area, communes, after, previous, data_elements=des, lazy=True
-    )
+    rows_after = indicator_rows_columnar(ind_after, replace(q, figures=after), lazy=True)
     return Simulation(
         before=rows_before[0],
         after=rows_after[0],

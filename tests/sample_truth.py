@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from data_access.targets import load_plan
-from rules import ProgressRow, evaluate_plan
+from rules import ProgressRow, Question, evaluate_plan
 from rules.model import OrgUnitRef, Plan
 
 REPO = Path(__file__).resolve().parent.parent
@@ -57,7 +57,7 @@ def plan() -> Plan:
 def rows(year: int, period: str, district: str = SON_DONG) -> list[ProgressRow]:
     area = OrgUnitRef(district, "Sơn Động", "Huyện Sơn Động", "huyện", "district")
     return evaluate_plan(
-        plan(), year, period, area, communes(district), figures(year, period), figures(year - 1, period)
+        plan(), Question(year, period, area, communes(district), figures(year, period), figures(year - 1, period))
     )
 
 

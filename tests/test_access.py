@@ -477,7 +477,7 @@ def _swap_candidates() -> tuple[int, str, str, str]:
     from access_util import communes_of, org_units
 
     from data_access.standard_elements import STANDARD_DATA_ELEMENTS
-    from rules import evaluate_plan
+    from rules import Question, evaluate_plan
     from rules.model import OrgUnitRef
 
     units = org_units()
@@ -492,7 +492,7 @@ def _swap_candidates() -> tuple[int, str, str, str]:
         figures, previous = sample_figures(year, period), sample_figures(year - 1, period)
 
         def rows(figs, year=year, period=period, previous=previous):
-            return evaluate_plan(PLAN, year, period, area, refs, figs, previous, data_elements=des)
+            return evaluate_plan(PLAN, Question(year, period, area, refs, figs, previous, data_elements=des))
 
         base = rows(figures)
         for a in codes:

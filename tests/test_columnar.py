@@ -23,7 +23,7 @@ from data_access.generate import generate
 from data_access.place_resolution import period_end
 from data_access.progress import compute_progress, progress_records
 from data_access.targets import load_plan
-from rules import area_value, evaluate_plan_with_groups
+from rules import Question, area_value, evaluate_plan_with_groups
 from rules.columnar import FigureMatrix, plan_rows_columnar
 from rules.model import Plan, Target
 from rules.suppression import Hidden, SmallCount
@@ -200,9 +200,9 @@ def test_harder_plan_and_masked_figures_both_ways(generated: dict, backend_name:
             groups = queries.parts_of(engine, progress.area.code, year, on=period_end(year, period))
             groups.append((progress.parts[0], ["not a commune", *groups[0][1][::-1], groups[0][1][0]]))
             for p in (plan, hard):
-                args = (p, year, period, progress.area, progress.communes, now, before)
-                a_rows, a_parts = evaluate_plan_with_groups(*args, groups=groups)
-                b_rows, b_parts = plan_rows_columnar(*args, groups=groups)
+                q = Question(year, period, progress.area, progress.communes, now, before, groups=groups)
+                a_rows, a_parts = evaluate_plan_with_groups(p, q)
+                b_rows, b_parts = plan_rows_columnar(p, q)
                 _same(a_rows, b_rows)
                 _same(a_parts, b_parts)
             assert any(math.isnan(v) for f in now.values() for v in f.values())
@@ -222,10 +222,10 @@ def test_fractional_figures_are_added_in_the_same_order() -> None:
     now["C010"] = {}  # a commune with an empty report
     for year in plan.years:
         for period in ("H1", "FY"):
-            args = (plan, year, period, area, communes, now, before)
             groups = [(area, [c.code for c in communes[::2]])]
-            _same(evaluate_plan_with_groups(*args, groups=groups)[0], plan_rows_columnar(*args, groups=groups)[0])
-            _same(evaluate_plan_with_groups(*args, groups=groups)[1], plan_rows_columnar(*args, groups=groups)[1])
+            q = Question(year, period, area, communes, now, before, groups=groups)
+            _same(evaluate_plan_with_groups(plan, q)[0], plan_rows_columnar(plan, q)[0])
+            _same(evaluate_plan_with_groups(plan, q)[1], plan_rows_columnar(plan, q)[1])
 
 
 def test_a_commune_as_the_area_and_no_figures_at_all(shared_seeded_url: str) -> None:
@@ -236,8 +236,8 @@ def test_a_commune_as_the_area_and_no_figures_at_all(shared_seeded_url: str) -> 
     new = compute_progress(engine, plan, 2025, "FY", first.code)
     _assert_same_progress(old, new)
     district = compute_progress(engine, plan, 2025, "FY")
-    args = (plan, 2025, "FY", district.area, district.communes, {}, None)
-    _same(evaluate_plan_with_groups(*args)[0], plan_rows_columnar(*args)[0])
+    q = Question(2025, "FY", district.area, district.communes, {}, None)
+    _same(evaluate_plan_with_groups(plan, q)[0], plan_rows_columnar(plan, q)[0])
 
 
 @pytest.mark.parametrize("backend_name", ["sqlite", "postgresql"])
@@ -258,12 +258,13 @@ def test_whatif_from_columns_gives_the_reference_rows(generated: dict, backend_n
         sim = simulate(plan, ind.id, 2025, "H1", progress.area, progress.communes, progress.figures,
                        progress.previous_figures, target_override=override, assume_met=assumed)  # fmt: skip
         args = (2025, "H1", progress.area, progress.communes)
-        expected_before = indicator_rows(ind, *args, now, before, data_elements=plan.data_elements)
+        expected_before = indicator_rows(ind, Question(*args, now, before, data_elements=plan.data_elements))
         changed = {code: dict(now.get(code, {})) for code in {c.commune_code for c in sim.changes}}
         for change in sim.changes:
             changed[change.commune_code][change.data_element] = change.after
         after_ind = replace(ind, targets={**ind.targets, 2025: override})
-        expected_after = indicator_rows(after_ind, *args, {**now, **changed}, before, data_elements=plan.data_elements)
+        after = {**now, **changed}
+        expected_after = indicator_rows(after_ind, Question(*args, after, before, data_elements=plan.data_elements))
         was = {r.area_code: r.status for r in expected_before if not r.is_area}
         flipped = sorted(
             (r.area_code, was[r.area_code], r.status) for r in expected_after[1:] if was[r.area_code] != r.status

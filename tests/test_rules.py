@@ -11,6 +11,7 @@ import pytest
 from rules import (
     AreaValue,
     Evaluation,
+    Question,
     accumulates_over_year,
     area_value,
     better_direction,
@@ -250,7 +251,7 @@ def test_eligibility_in_area_sum_and_commune_status():
     assert av.value == pytest.approx(25.0)
     assert av.ineligible == ("C2", "C3")
 
-    rows = evaluate_plan(plan_of(ind), 2024, "FY", DISTRICT, [unit(c) for c in figures], figures, {})
+    rows = evaluate_plan(plan_of(ind), Question(2024, "FY", DISTRICT, [unit(c) for c in figures], figures, {}))
     by_code = {r.area_code: r for r in rows if not r.is_area}
     assert by_code["C1"].status == "met"
     assert by_code["C2"].status == "not_met"  # reported cfc 1, still not met
@@ -271,7 +272,9 @@ def test_eligibility_in_area_sum_and_commune_status():
 )
 def test_ineligible_commune_that_did_not_report(figures, status):
     ind = cfc_indicator()
-    rows = evaluate_plan(plan_of(ind), 2024, "FY", DISTRICT, [unit("C1")], {"C1": figures} if figures else {}, {})
+    rows = evaluate_plan(
+        plan_of(ind), Question(2024, "FY", DISTRICT, [unit("C1")], {"C1": figures} if figures else {}, {})
+    )
     assert rows[1].status == status
 
 
@@ -481,7 +484,7 @@ def test_h1_ratio_of_two_flows_is_held_to_the_full_target():
     area = OrgUnitRef("D", "D", "Huyện D", "huyện", "district")
     communes = [OrgUnitRef(c, c, c, "xã", "commune", "D") for c in ("A", "B")]
     figures = {"A": {"abuse_cases": 3, "abuse_cases_with_plan": 3}, "B": {"abuse_cases": 2, "abuse_cases_with_plan": 0}}
-    rows = indicator_rows(ind, 2024, "H1", area, communes, figures, None, data_elements=des)
+    rows = indicator_rows(ind, Question(2024, "H1", area, communes, figures, None, data_elements=des))
     assert rows[0].value == pytest.approx(60.0)
     assert (rows[0].status, rows[0].expected, rows[0].prorated) == ("not_met", 100.0, False)
     # the old rule halved it to ">= 50" and called 60 % met
@@ -668,7 +671,7 @@ def _plan_fixture():
 
 def test_evaluate_plan_rows_and_order():
     plan, communes, figures, previous = _plan_fixture()
-    rows = evaluate_plan(plan, 2024, "FY", DISTRICT, communes, figures, previous)
+    rows = evaluate_plan(plan, Question(2024, "FY", DISTRICT, communes, figures, previous))
     assert [(r.indicator_id, r.area_code, r.area_level, r.is_area) for r in rows] == [
         (ind_id, code, "district" if code == "D1" else "commune", code == "D1")
         for ind_id in ("cfc_rate", "injury_rate", "drowning_deaths")
@@ -678,7 +681,7 @@ def test_evaluate_plan_rows_and_order():
 
 def test_evaluate_plan_values_statuses_and_counts():
     plan, communes, figures, previous = _plan_fixture()
-    rows = evaluate_plan(plan, 2024, "FY", DISTRICT, communes, figures, previous)
+    rows = evaluate_plan(plan, Question(2024, "FY", DISTRICT, communes, figures, previous))
     get = {(r.indicator_id, r.area_code): r for r in rows}
 
     # cfc_rate: C01 counts, C02 ineligible (1 drowning death), C03 not recognised: 1 / 3 x 100
@@ -720,7 +723,7 @@ def test_evaluate_plan_values_statuses_and_counts():
 def test_evaluate_plan_year_without_target():
     plan, communes, figures, previous = _plan_fixture()
     # 2025: cfc has no target; drowning "== 0"
-    rows = evaluate_plan(plan, 2025, "FY", DISTRICT, communes, figures, previous)
+    rows = evaluate_plan(plan, Question(2025, "FY", DISTRICT, communes, figures, previous))
     cfc_rows = [r for r in rows if r.indicator_id == "cfc_rate"]
     assert {r.status for r in cfc_rows} == {"no_target"}
     assert {r.target_text for r in cfc_rows} == {""}
@@ -734,7 +737,7 @@ def test_evaluate_plan_year_without_target():
 def test_evaluate_plan_area_is_a_commune():
     plan, _, figures, previous = _plan_fixture()
     area = unit("C02", level="commune", name="An Châu")
-    rows = evaluate_plan(plan, 2024, "FY", area, [area], figures, previous)
+    rows = evaluate_plan(plan, Question(2024, "FY", area, [area], figures, previous))
     assert len(rows) == 3  # one row per indicator, nothing else
     assert {(r.area_code, r.area_level, r.is_area) for r in rows} == {("C02", "commune", True)}
     get = {r.indicator_id: r for r in rows}
@@ -758,15 +761,15 @@ def test_evaluate_plan_prorates_flows_from_the_plan_catalogue():
     )
     plan = plan_of(families)
     figures = {"A": {"families_informed": 450, "households_with_children": 1000}}
-    h1 = evaluate_plan(plan, 2024, "H1", DISTRICT, [unit("A")], figures, None)
+    h1 = evaluate_plan(plan, Question(2024, "H1", DISTRICT, [unit("A")], figures, None))
     # 450 / 1000 x 100 = 45 %, against 80 / 2 = 40 at H1: met
     assert h1[0].value == pytest.approx(45.0)
     assert (h1[0].status, h1[0].expected, h1[0].prorated) == ("met", 40.0, True)
     assert h1[1].status == "met"
-    fy = evaluate_plan(plan, 2024, "FY", DISTRICT, [unit("A")], figures, None)
+    fy = evaluate_plan(plan, Question(2024, "FY", DISTRICT, [unit("A")], figures, None))
     assert (fy[0].status, fy[0].expected) == ("not_met", 80.0)  # 45 < 72
     # without the catalogue the element is unknown and taken as a stock: not pro-rated
-    stock = evaluate_plan(plan, 2024, "H1", DISTRICT, [unit("A")], figures, None, data_elements={})
+    stock = evaluate_plan(plan, Question(2024, "H1", DISTRICT, [unit("A")], figures, None, data_elements={}))
     assert (stock[0].status, stock[0].expected) == ("not_met", 80.0)
 
 
@@ -850,15 +853,17 @@ def test_group_rows_pool_each_part_like_an_area_of_its_own():
     previous = {"C1": {"injury_cases": 9, "children_total": 1000}}
     rows, groups = evaluate_plan_with_groups(
         plan_of(ind),
-        2024,
-        "FY",
-        DISTRICT,
-        communes,
-        figures,
-        previous,
-        groups=[(province, ["C1", "C2"]), (west, ["C3", "C4", "ELSEWHERE"])],
+        Question(
+            2024,
+            "FY",
+            DISTRICT,
+            communes,
+            figures,
+            previous,
+            groups=[(province, ["C1", "C2"]), (west, ["C3", "C4", "ELSEWHERE"])],
+        ),
     )
-    assert rows == evaluate_plan(plan_of(ind), 2024, "FY", DISTRICT, communes, figures, previous)
+    assert rows == evaluate_plan(plan_of(ind), Question(2024, "FY", DISTRICT, communes, figures, previous))
     east_row, west_row = groups
     # Đông: (2 + 6) / (1000 + 1000) x 1000 = 4 per 1,000 -> not below 3; 3.3 would be at risk.
     assert (east_row.area_code, east_row.area_level, east_row.is_area) == ("DN", "district", True)
@@ -871,7 +876,7 @@ def test_group_rows_pool_each_part_like_an_area_of_its_own():
     assert west_row.status == "met"
     assert (west_row.reported, west_row.total, west_row.not_reported) == (1, 2, ("C4",))
     # Each part's row equals the plan evaluated with that part as the area.
-    alone = evaluate_plan(plan_of(ind), 2024, "FY", province, communes[:2], figures, previous)[0]
+    alone = evaluate_plan(plan_of(ind), Question(2024, "FY", province, communes[:2], figures, previous))[0]
     assert alone == east_row
 
 
@@ -888,7 +893,7 @@ def _abuse_plan_rows(figures: dict, targets: dict | None = None, previous: dict 
     )
     area = OrgUnitRef("D", "D", "Huyện D", "huyện", "district")
     communes = [OrgUnitRef(c, c, c, "xã", "commune", "D") for c in ("A", "B", "C")]
-    return indicator_rows(ind, 2024, "FY", area, communes, figures, previous, data_elements=des)
+    return indicator_rows(ind, Question(2024, "FY", area, communes, figures, previous, data_elements=des))
 
 
 def test_zero_denominator_over_reporting_communes_is_not_applicable():

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from rules import ProgressRow, area_value, evaluate_plan
+from rules import ProgressRow, Question, area_value, evaluate_plan
 from rules.model import COMMUNES, DataElement, Indicator, LocalText, OrgUnitRef, Plan, Target
 from rules.scorecard import (
     area_history,
@@ -98,7 +98,7 @@ def test_change_in_communes_for_a_share_of_communes():
 
 
 def test_counts_and_communes_met_leave_out_no_data():
-    rows = evaluate_plan(PLAN, 2024, "FY", AREA, COMMUNE_REFS, NOW, BEFORE, data_elements=DES)
+    rows = evaluate_plan(PLAN, Question(2024, "FY", AREA, COMMUNE_REFS, NOW, BEFORE, data_elements=DES))
     swim = [r for r in rows if r.indicator_id == "swim"]
     # c1 30 % (not met, 50 - 5 tolerance = 45 > 30), c2 60 % met, c3 reported no swim figure.
     assert communes_met(swim) == (1, 2)
@@ -114,7 +114,7 @@ def test_off_track_order():
 
 
 def test_ineligible_recognised_only_lists_communes_that_would_have_counted():
-    rows = evaluate_plan(PLAN, 2024, "FY", AREA, COMMUNE_REFS, NOW, BEFORE, data_elements=DES)
+    rows = evaluate_plan(PLAN, Question(2024, "FY", AREA, COMMUNE_REFS, NOW, BEFORE, data_elements=DES))
     # c2 recognised with a death -> listed; c3 has a death too but was not recognised.
     assert [r.area_code for r in ineligible_recognised(CFC, rows, NOW)] == ["c2"]
 
