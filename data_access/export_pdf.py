@@ -263,11 +263,28 @@ def _table(
 # --------------------------------------------------------------------------- meeting pack
 
 
-class MeetingPack(DocumentWriter):
+class _PdfWriter(DocumentWriter):
+    """A PDF's writer: the fonts registered, and words that name the area's units."""
+
     def __init__(self, inputs: ExportInputs) -> None:
         super().__init__(inputs)
         self.units = inputs.units_word()  # "xã, phường": the area's units as the tree names them
         _register_fonts()
+
+    def t(self, key: str, **values: object) -> str:
+        # The area's units ("xã, phường", "Xã, thị trấn") come from the tree.
+        return t(key, self.lang, **{"units": self.units, "Units": capitalised(self.units), **values})
+
+    def doc(self, buf: io.BytesIO, size: tuple[float, float], title_key: str, margin: float) -> _Doc:
+        """The document: each page headed by `title_key` (of the area and period), with the symbols' key."""
+        title = self.of_area_and_period(title_key)
+        key_line = self.t("reports_pdf_key", symbols=_key_line(self.lang))
+        return _Doc(buf, size, _header(self.i, title), key_line, self.lang, margin)
+
+
+class MeetingPack(_PdfWriter):
+    def __init__(self, inputs: ExportInputs) -> None:
+        super().__init__(inputs)
         # A heading never ends a page: it keeps with what follows (and see `_heading`).
         self.h1 = _style(20, bold=True, leading=25)
         self.h2 = _style(14, bold=True)
@@ -279,24 +296,12 @@ class MeetingPack(DocumentWriter):
         self.cell_c = _style(11.5, align=TA_CENTER, leading=14)
         self.note = _style(10, italic=True, color="#444444")
 
-    def t(self, key: str, **values: object) -> str:
-        # The area's units ("xã, phường", "Xã, thị trấn") come from the tree.
-        return t(key, self.lang, **{"units": self.units, "Units": capitalised(self.units), **values})
-
     def name(self, ind: Indicator) -> str:
         return ind.name.get(self.lang)
 
     def build(self) -> bytes:
         buf = io.BytesIO()
-        title = self.of_area_and_period("reports_pdf_meeting_title")
-        doc = _Doc(
-            buf,
-            landscape(A4),
-            _header(self.i, title),
-            self.t("reports_pdf_key", symbols=_key_line(self.lang)),
-            self.lang,
-            12 * mm,
-        )
+        doc = self.doc(buf, landscape(A4), "reports_pdf_meeting_title", 12 * mm)
         self.width, self.height = doc.width, doc.height
         story: list = []
         for part in (self.overview, self.scorecard, self.map, self.off_track, self.trends):
@@ -578,11 +583,9 @@ def sparkline(values: Sequence[float | None], status: str, width: float = 18 * m
     return d
 
 
-class CommuneSheets(DocumentWriter):
+class CommuneSheets(_PdfWriter):
     def __init__(self, inputs: ExportInputs) -> None:
         super().__init__(inputs)
-        self.units = inputs.units_word()  # "xã, phường": the area's units as the tree names them
-        _register_fonts()
         self.title = _style(13, bold=True, align=TA_CENTER, leading=16)
         self.body = _style(9.5, leading=12)
         self.body_b = _style(9.5, bold=True, leading=12)
@@ -592,16 +595,9 @@ class CommuneSheets(DocumentWriter):
         self.cell_c = _style(8.5, align=TA_CENTER, leading=10, narrow=True)
         self.small = _style(7.5, italic=True, leading=9, color="#444444")
 
-    def t(self, key: str, **values: object) -> str:
-        # The area's units ("xã, phường", "Xã, thị trấn") come from the tree.
-        return t(key, self.lang, **{"units": self.units, "Units": capitalised(self.units), **values})
-
     def build(self, codes: Sequence[str]) -> bytes:
         buf = io.BytesIO()
-        title = self.of_area_and_period("reports_pdf_sheet_doc_title")
-        doc = _Doc(
-            buf, A4, _header(self.i, title), self.t("reports_pdf_key", symbols=_key_line(self.lang)), self.lang, 11 * mm
-        )
+        doc = self.doc(buf, A4, "reports_pdf_sheet_doc_title", 11 * mm)
         story: list = []
         for k, code in enumerate(codes):
             if k:
