@@ -28,6 +28,7 @@ from sqlalchemy import Connection, Engine, bindparam, insert, or_, select, updat
 from data_access.access import AccessScope, current_scope, require_area
 from data_access.audit import local_time
 from data_access.models import Direction, DirectionEvent, FigureNote, Meeting, OrgUnit
+from data_access.queries import from_row
 from i18n import DEFAULT_LANG, Explained, fmt_date, t
 from rules.model import PERIODS
 
@@ -330,18 +331,19 @@ def list_directions(
     scope = scope or current_scope()
     on = on or today()
     prefix = require_area(bind, scope, area_code) if area_code else None
+    # Named as `DirectionRow`'s fields, which `from_row` fills from them.
     stmt = select(
         Direction.id,
-        OrgUnit.code,
-        OrgUnit.full_name,
-        OrgUnit.level,
+        OrgUnit.code.label("area_code"),
+        OrgUnit.full_name.label("area_name"),
+        OrgUnit.level.label("area_level"),
         OrgUnit.path,
         Direction.indicator_id,
         Direction.year,
         Direction.text,
         Direction.owner,
         Direction.due,
-        Direction.status,
+        Direction.status.label("stored_status"),
         Direction.meeting_id,
         Direction.created_by,
         Direction.created_at,
@@ -381,26 +383,16 @@ def list_directions(
     for r in rows:
         if not scope.allows(r.path):
             continue
-        eff = effective_status(r.status, r.due, on)
+        eff = effective_status(r.stored_status, r.due, on)
         if wanted and eff not in wanted:
             continue
         out.append(
-            DirectionRow(
-                id=r.id,
-                area_code=r.code,
-                area_name=r.full_name,
-                area_level=r.level,
-                indicator_id=r.indicator_id,
-                year=r.year,
-                text=r.text,
-                owner=r.owner,
-                due=r.due,
+            from_row(
+                DirectionRow,
+                r,
                 status=eff,
-                stored_status=r.status,
-                meeting_id=r.meeting_id,
-                created_by=r.created_by,
-                created_at=local_time(r.created_at),  # type: ignore[arg-type]
-                updated_at=local_time(r.updated_at),  # type: ignore[arg-type]
+                created_at=local_time(r.created_at),
+                updated_at=local_time(r.updated_at),
                 last_note=notes.get(r.id),
             )
         )

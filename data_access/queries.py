@@ -10,7 +10,7 @@ import functools
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime
 from typing import TypeVar
 
@@ -33,18 +33,17 @@ from rules.model import OrgUnitRef
 FiguresByPeriod = dict[tuple[int, str], dict[str, dict[str, float]]]
 
 _V = TypeVar("_V")
+_D = TypeVar("_D")
+
+
+def from_row(cls: type[_D], row: object, **given: object) -> _D:
+    """A dataclass from a result row: each field not `given` is the row's attribute of
+    the same name."""
+    return cls(**{f.name: getattr(row, f.name) for f in fields(cls) if f.name not in given}, **given)  # type: ignore[call-arg]
 
 
 def _ref(row: OrgUnit | object, parent_code: str | None = None) -> OrgUnitRef:
-    return OrgUnitRef(
-        code=row.code,
-        name=row.name,
-        full_name=row.full_name,
-        type=row.type,
-        level=row.level,
-        parent_code=parent_code,
-        depth=row.depth,
-    )
+    return from_row(OrgUnitRef, row, parent_code=parent_code)
 
 
 def _parent_code(path: str) -> str | None:
