@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import Engine, bindparam, func, select
 
 from data_access.models import AuditEntry, DataValue, ImportBatch, OrgUnit
-from data_access.queries import by_period_and_code
+from data_access.queries import by_period_and_code, from_row
 from i18n import to_local
 
 # Vietnam keeps UTC+7 all year (no daylight saving), so a fixed offset is exact.
@@ -87,12 +87,13 @@ def audit_entries(
             if value is not None:  # a filter left empty selects everything
                 conds.append(column == bindparam(name))
                 params[name] = value
+        # Named as `AuditRow`'s fields, which `from_row` fills from them.
         base = select(
             AuditEntry.id,
             AuditEntry.changed_at,
-            OrgUnit.code,
-            OrgUnit.full_name,
-            AuditEntry.data_element_id,
+            OrgUnit.code.label("commune_code"),
+            OrgUnit.full_name.label("commune_name"),
+            AuditEntry.data_element_id.label("data_element"),
             AuditEntry.year,
             AuditEntry.period,
             AuditEntry.action,
@@ -116,27 +117,7 @@ def audit_entries(
             .offset(bindparam("offset"))
         )
         rows = conn.execute(stmt, {**params, "limit": int(limit), "offset": int(offset)}).all()
-    return AuditPage(
-        [
-            AuditRow(
-                id=r.id,
-                changed_at=local_time(r.changed_at),  # type: ignore[arg-type]
-                commune_code=r.code,
-                commune_name=r.full_name,
-                data_element=r.data_element_id,
-                year=r.year,
-                period=r.period,
-                action=r.action,
-                old_value=r.old_value,
-                new_value=r.new_value,
-                changed_by=r.changed_by,
-                source=r.source,
-                import_id=r.import_id,
-            )
-            for r in rows
-        ],
-        int(total),
-    )
+    return AuditPage([from_row(AuditRow, r, changed_at=local_time(r.changed_at)) for r in rows], int(total))
 
 
 @dataclass(frozen=True)
