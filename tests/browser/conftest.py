@@ -6,7 +6,9 @@ every page at 1280x720 and 1920x1080 after a run.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import io
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -111,6 +113,42 @@ def shoot_both(page, name: str, settle_ms: int = 300) -> list[Path]:
         paths.append(screenshot(page, name))
     page.set_viewport_size({"width": 1280, "height": 720})
     return paths
+
+
+def map_canvas(page):
+    """The map's canvas, once deck.gl has put it on the page."""
+    chart = page.get_by_test_id("stDeckGlJsonChart")
+    chart.wait_for(timeout=30_000)
+    canvas = chart.locator("canvas").first
+    canvas.wait_for(timeout=30_000)
+    return canvas
+
+
+def canvas_colours(
+    page, drawn: Callable[[dict[tuple[int, int, int], int]], bool], settle_ms: int = 25_000
+) -> dict[tuple[int, int, int], int]:
+    """Pixel counts per colour of the map canvas, once `drawn(counts)` says deck.gl has
+    drawn what the test waits for (or when `settle_ms` have passed)."""
+    from PIL import Image
+
+    canvas = map_canvas(page)
+    deadline = time.time() + settle_ms / 1000
+    counts: dict[tuple[int, int, int], int] = {}
+    while time.time() < deadline:
+        image = Image.open(io.BytesIO(canvas.screenshot())).convert("RGB")
+        counts = {colour: n for n, colour in image.getcolors(maxcolors=1 << 20) or []}
+        if drawn(counts):
+            break
+        page.wait_for_timeout(500)
+    return counts
+
+
+def says_and_shoot(browser, url: str, phrase: str, shoot: Callable[[object], object]) -> None:
+    """Open `url` (no error on it), check that it says `phrase`, take its screenshots, close it."""
+    page = open_checked(browser, url)
+    assert phrase in page_text(page)
+    shoot(page)
+    page.close()
 
 
 def own_sample_server(browser, db_factory, templates: dict[str, str]) -> AppServer:

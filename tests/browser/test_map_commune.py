@@ -4,14 +4,21 @@ way back to the map stays on the map; deep links to both pages; screenshots."""
 
 from __future__ import annotations
 
-import io
-import time
-
 import pytest
 
 from data_access import db, queries
 from data_access.extra_areas import non_commune_areas
-from tests.browser.conftest import assert_no_error, open_checked, page_text, screenshot, shoot_both, wait_ready
+from tests.browser.conftest import (
+    assert_no_error,
+    canvas_colours,
+    map_canvas,
+    open_checked,
+    page_text,
+    says_and_shoot,
+    screenshot,
+    shoot_both,
+    wait_ready,
+)
 from ui.map import bounds_of, fit_view, polygons_of, project
 from ui.status import STATUS_RGB
 
@@ -21,30 +28,9 @@ DISTRICT = "220"  # Sơn Động
 BACKGROUND = {(255, 255, 255)}
 
 
-def _canvas(page):
-    chart = page.get_by_test_id("stDeckGlJsonChart")
-    chart.wait_for(timeout=30_000)
-    canvas = chart.locator("canvas").first
-    canvas.wait_for(timeout=30_000)
-    return canvas
-
-
-def _canvas_colours(page, settle_ms: int = 25_000) -> dict[tuple[int, int, int], int]:
+def _canvas_colours(page) -> dict[tuple[int, int, int], int]:
     """Pixel counts per colour of the map canvas, once deck.gl has drawn the polygons."""
-    from PIL import Image
-
-    canvas = _canvas(page)
-    deadline = time.time() + settle_ms / 1000
-    counts: dict[tuple[int, int, int], int] = {}
-    while time.time() < deadline:
-        image = Image.open(io.BytesIO(canvas.screenshot())).convert("RGB")
-        counts = {}
-        for n, colour in image.getcolors(maxcolors=1 << 20) or []:
-            counts[colour] = n
-        if sum(n for c, n in counts.items() if c not in BACKGROUND) > 1000:
-            break
-        page.wait_for_timeout(500)
-    return counts
+    return canvas_colours(page, lambda counts: sum(n for c, n in counts.items() if c not in BACKGROUND) > 1000)
 
 
 def _view_and_centroids(db_url: str) -> tuple[dict[str, float], dict[str, tuple[float, float]]]:
@@ -87,7 +73,7 @@ def test_clicking_a_commune_on_the_map_opens_it_and_the_way_back_stays(browser, 
     page = open_checked(browser, f"{server.url}/map?year=2024&indicator=cfc_rate")
     _canvas_colours(page)  # drawn
     view, centroids = _view_and_centroids(browser_db_url)
-    box = _canvas(page).bounding_box()
+    box = map_canvas(page).bounding_box()
     code = "07654"  # Lệ Viễn
     lat, lon = centroids[code]
     x, y = project(lon, lat, view, box["width"], box["height"])
@@ -123,7 +109,6 @@ def test_commune_deep_link_and_screenshots(browser, fresh_server):
 
 
 def test_commune_that_has_not_reported(browser, server):
-    page = open_checked(browser, f"{server.url}/commune?commune=07645&year=2025&period=H1")
-    assert "Xã An Lạc chưa gửi báo cáo 6 tháng đầu năm 2025" in page_text(page)
-    screenshot(page, "commune_not_reported")
-    page.close()
+    url = f"{server.url}/commune?commune=07645&year=2025&period=H1"
+    said = "Xã An Lạc chưa gửi báo cáo 6 tháng đầu năm 2025"
+    says_and_shoot(browser, url, said, lambda page: screenshot(page, "commune_not_reported"))

@@ -5,14 +5,12 @@ colour, and says so. The canvas is checked by its pixels; screenshots at 1280×7
 
 from __future__ import annotations
 
-import io
 import os
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import AppServer, open_checked, page_text, shoot_both
+from tests.browser.conftest import AppServer, canvas_colours, open_checked, page_text, says_and_shoot, shoot_both
 from tests.reform_util import lang_son_after_reform
 from ui.status import STATUS_RGB
 
@@ -31,22 +29,10 @@ def lang_son_server(_seeded_templates, db_factory, tmp_path_factory):
     server.stop()
 
 
-def _canvas_colours(page, settle_ms: int = 25_000) -> dict[tuple[int, int, int], int]:
-    from PIL import Image
-
-    chart = page.get_by_test_id("stDeckGlJsonChart")
-    chart.wait_for(timeout=30_000)
-    canvas = chart.locator("canvas").first
-    canvas.wait_for(timeout=30_000)
-    deadline = time.time() + settle_ms / 1000
-    counts: dict[tuple[int, int, int], int] = {}
-    while time.time() < deadline:
-        image = Image.open(io.BytesIO(canvas.screenshot())).convert("RGB")
-        counts = {colour: n for n, colour in image.getcolors(maxcolors=1 << 20) or []}
-        if sum(n for c, n in counts.items() if c in {tuple(v) for v in STATUS_RGB.values()}) > 2000:
-            break
-        page.wait_for_timeout(500)
-    return counts
+def _canvas_colours(page) -> dict[tuple[int, int, int], int]:
+    """Pixel counts per colour of the map canvas, once deck.gl has drawn the dots."""
+    status = {tuple(v) for v in STATUS_RGB.values()}
+    return canvas_colours(page, lambda counts: sum(n for c, n in counts.items() if c in status) > 2000)
 
 
 def _shots(page, name: str) -> None:
@@ -76,7 +62,5 @@ def test_the_map_of_communes_without_boundaries_draws_a_dot_each(browser, lang_s
 
 
 def test_the_pages_that_carry_figures_say_so(browser, lang_son_server):
-    page = open_checked(browser, f"{lang_son_server.url}/?year=2025&period=FY")
-    assert "2024: số liệu của 6 xã mới cộng từ" in page_text(page)
-    _shots(page, "reform_overview")
-    page.close()
+    url = f"{lang_son_server.url}/?year=2025&period=FY"
+    says_and_shoot(browser, url, "2024: số liệu của 6 xã mới cộng từ", lambda page: _shots(page, "reform_overview"))
