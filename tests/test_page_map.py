@@ -67,7 +67,8 @@ def test_every_commune_has_the_colour_and_symbol_of_its_status(
         assert fills[code] == STATUS_RGB[status], (SD[code]["name"], status)
     # Labels: the name with its diacritics and the status symbol (never colour alone); a
     # commune with no room for its name (they never overlap, issue 13) shows the symbol.
-    labels = [row["label"] for row in _layer(deck, "labels")]
+    # (the one text layer also names the areas outside the communes: kind "area")
+    labels = [row["label"] for row in _layer(deck, "labels") if row.get("kind") != "area"]
     named = 0
     for code, status in expected.items():
         name = SD[code]["name"]
@@ -262,3 +263,16 @@ def test_legend_ranges_do_not_share_end_values():
     texts = [class_label(c, "count", True, "vi", first=i == 0) for i, c in enumerate(whole)]
     ends = [(s.split(" – ")[0], s.split(" – ")[-1]) for s in texts]
     assert all(a[1] != b[0] for a, b in pairwise(ends))
+
+
+def test_every_name_is_in_one_text_layer(monkeypatch, shared_seeded_url):
+    """One TextLayer (one font atlas for the browser to build, issue 13.7): the areas outside
+    the communes first, in grey, then the communes' names on top of them."""
+    deck = _deck(run_app(monkeypatch, shared_seeded_url, page="map", year="2024"))
+    texts = [layer for layer in deck["layers"] if layer["@@type"] == "TextLayer"]
+    assert [layer["id"] for layer in texts] == ["labels"]
+    rows = texts[0]["data"]
+    kinds = [row.get("kind") for row in rows]
+    assert kinds[0] == "area" and "area" not in kinds[kinds.index(None) :]  # areas first
+    assert all(row["color"] == [90, 90, 90] for row in rows if row.get("kind") == "area")
+    assert {tuple(row["color"]) for row in rows if row.get("kind") is None} == {(17, 17, 17)}

@@ -461,6 +461,12 @@ def build_deck(
             for r, f in zip(labels, found[len(spots) - len(labels) :], strict=True)
             if f is not None
         ]
+    # One text layer for every name (one font atlas to build, one layer to draw); each row
+    # carries its own colour, size and background: grey for the areas outside the communes.
+    for label in extra_labels:
+        label.update(kind="area", color=[90, 90, 90], size=LABEL_SIZE - 2, bg=[235, 235, 235, 200])
+    for label in labels:
+        label.update(color=LABEL_RGB, size=LABEL_SIZE, bg=[255, 255, 255, 210])
     for label in [*labels, *extra_labels]:
         label.pop("area", None)
         label.pop("short", None)
@@ -531,22 +537,12 @@ def build_deck(
         ),
         pdk.Layer(
             "TextLayer",
-            extra_labels,
-            id="non_commune_labels",
-            get_pixel_offset="offset",
-            get_color=[90, 90, 90],
-            get_size=LABEL_SIZE - 2,
-            get_background_color=[235, 235, 235, 200],
-            **text_style,
-        ),
-        pdk.Layer(
-            "TextLayer",
-            labels,
+            [*extra_labels, *labels],  # the communes' names drawn last, on top
             id="labels",
             get_pixel_offset="offset",
-            get_color=LABEL_RGB,
-            get_size=LABEL_SIZE,
-            get_background_color=[255, 255, 255, 210],
+            get_color="color",
+            get_size="size",
+            get_background_color="bg",
             **text_style,
         ),
     ]
