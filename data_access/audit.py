@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import Engine, bindparam, func, select
 
 from data_access.models import AuditEntry, DataValue, ImportBatch, OrgUnit
-from data_access.queries import by_period_and_code, from_row
+from data_access.queries import Given, by_period_and_code, columns_of, from_row, given_conditions
 from i18n import to_local
 
 # Vietnam keeps UTC+7 all year (no daylight saving), so a fixed offset is exact.
@@ -74,34 +74,25 @@ def audit_entries(
         path = _area_path(conn, area_code)
         if path is None:
             return AuditPage([], 0)
-        conds = [OrgUnit.path.like(bindparam("prefix"))]
-        params: dict[str, object] = {"prefix": path + "%"}
-        filters = (
-            (OrgUnit.code, "commune", commune or None),
-            (AuditEntry.data_element_id, "de", data_element or None),
-            (AuditEntry.year, "year", year),
-            (AuditEntry.period, "period", period or None),
-            (AuditEntry.import_id, "import_id", import_id),
+        conds, params = given_conditions(
+            (
+                Given(OrgUnit.code, "commune", commune or None),
+                Given(AuditEntry.data_element_id, "de", data_element or None),
+                Given(AuditEntry.year, "year", year),
+                Given(AuditEntry.period, "period", period or None),
+                Given(AuditEntry.import_id, "import_id", import_id),
+            )
         )
-        for column, name, value in filters:
-            if value is not None:  # a filter left empty selects everything
-                conds.append(column == bindparam(name))
-                params[name] = value
-        # Named as `AuditRow`'s fields, which `from_row` fills from them.
+        conds.append(OrgUnit.path.like(bindparam("prefix")))
+        params["prefix"] = path + "%"
         base = select(
-            AuditEntry.id,
-            AuditEntry.changed_at,
-            OrgUnit.code.label("commune_code"),
-            OrgUnit.full_name.label("commune_name"),
-            AuditEntry.data_element_id.label("data_element"),
-            AuditEntry.year,
-            AuditEntry.period,
-            AuditEntry.action,
-            AuditEntry.old_value,
-            AuditEntry.new_value,
-            AuditEntry.changed_by,
-            AuditEntry.source,
-            AuditEntry.import_id,
+            *columns_of(
+                AuditRow,
+                AuditEntry,
+                commune_code=OrgUnit.code,
+                commune_name=OrgUnit.full_name,
+                data_element=AuditEntry.data_element_id,
+            )
         ).join(OrgUnit, OrgUnit.id == AuditEntry.org_unit_id)
         total = conn.execute(
             select(func.count())

@@ -15,6 +15,7 @@ import math
 import re
 from collections.abc import Sequence
 from copy import copy
+from dataclasses import dataclass
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
@@ -53,28 +54,34 @@ FMT_RATE2 = "[$-42A]#,##0.00"
 FMT_COUNT = "[$-42A]#,##0"
 THIN = Side(style="thin", color="999999")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-HEADER_FILL = PatternFill("solid", fgColor="D9D9D9")
-AREA_FILL = PatternFill("solid", fgColor="F2F2F2")
+GREY = "D9D9D9"  # a table's header
+LIGHT_GREY = "F2F2F2"  # the area's own row
 FONT = "Times New Roman"
 PACE_FILL = {"on_track": "CCEBDF", "accelerate": "F8E3BC", "unlikely": "F4D0BC"}  # as the pages
 
 
-def _put(
-    ws: Worksheet,
-    row: int,
-    col: int,
-    value: object,
-    *,
-    fmt: str | None = None,
-    bold: bool = False,
-    fill: str | None = None,
-    wrap: bool = False,
-    align: str | None = None,
-    size: float = 11,
-) -> Cell:
+@dataclass(frozen=True)
+class CellStyle:
+    """How a cell looks, besides its number format: the key of the one styled cell per
+    look whose style the others copy."""
+
+    bold: bool = False
+    fill: str | None = None
+    wrap: bool = False
+    align: str | None = None
+    size: float = 11
+
+
+PLAIN = CellStyle()
+WRAPPED = CellStyle(wrap=True)
+HEADING = CellStyle(bold=True, fill=GREY, wrap=True, align="center")  # a table's header cell
+HEADING_BLANK = CellStyle(fill=GREY)  # the empty cells a heading spans
+
+
+def _put(ws: Worksheet, row: int, col: int, value: object, style: CellStyle = PLAIN, fmt: str | None = None) -> Cell:
     cell = ws.cell(row=row, column=col)
-    if wrap and isinstance(value, str) and value:
-        _grow(ws, row, col, value, size)
+    if style.wrap and isinstance(value, str) and value:
+        _grow(ws, row, col, value, style.size)
     if isinstance(value, str):
         cell.value = spreadsheet_text(value)  # the one rule against formula injection
         cell.data_type = "s"  # never a formula, whatever the text
@@ -83,17 +90,17 @@ def _put(
     number_format = fmt if fmt and isinstance(value, int | float) else None
     # Building openpyxl style objects per cell is slow (they are hashed on every
     # assignment); style one cell per combination and copy its style array after.
-    key = (number_format, bold, fill, wrap, align, size)
+    key = (number_format, style)
     cache = ws.parent.__dict__.setdefault("_style_cache", {})
     if key in cache:
         cell._style = copy(cache[key])
         return cell
     if number_format:
         cell.number_format = number_format
-    cell.font = Font(name=FONT, bold=bold, size=size)
-    if fill:
-        cell.fill = PatternFill("solid", fgColor=fill)
-    cell.alignment = Alignment(wrap_text=wrap, vertical="center", horizontal=align)
+    cell.font = Font(name=FONT, bold=style.bold, size=style.size)
+    if style.fill:
+        cell.fill = PatternFill("solid", fgColor=style.fill)
+    cell.alignment = Alignment(wrap_text=style.wrap, vertical="center", horizontal=style.align)
     cell.border = BORDER
     cache[key] = copy(cell._style)
     return cell
@@ -138,7 +145,7 @@ def _header_row(ws: Worksheet, cols: Sequence[tuple[str, int]], height: int, hr:
     """The table's header on row `hr` under the title (grey, bold, wrapped) with its column
     widths; returns that row, the last one written so far."""
     for c, (text, width) in enumerate(cols, start=1):
-        _put(ws, hr, c, text, bold=True, fill="D9D9D9", wrap=True, align="center")
+        _put(ws, hr, c, text, HEADING)
         ws.column_dimensions[get_column_letter(c)].width = width
     ws.row_dimensions[hr].height = height
     return hr
@@ -158,7 +165,7 @@ def _put_row(
     columns wrapped, `fills` colouring single columns (a status) over the row's `fill`."""
     for c, (value, f) in enumerate(values, start=1):
         cell_fill = (fills or {}).get(c, fill)
-        _put(ws, r, c, value, fmt=f, bold=bold, fill=cell_fill, align="right" if f else None, wrap=c in wrap)
+        _put(ws, r, c, value, CellStyle(bold=bold, fill=cell_fill, wrap=c in wrap, align="right" if f else None), f)
 
 
 def _close_table(ws: Worksheet, hr: int, last: int, width: int) -> None:
@@ -321,27 +328,27 @@ class AppendixWriter(DocumentWriter):
         width = 2 + 3 * len(indicators)
         _title(ws, [*self.headings(f"{k}. {group_name}".upper())], width)
         r_name, r_id, r_sub = 4, 5, 6
-        _put(ws, r_name, 1, self.t("reports_xlsx_col_code"), bold=True, fill="D9D9D9", align="center", wrap=True)
-        _put(ws, r_name, 2, self.t("reports_col_commune"), bold=True, fill="D9D9D9", align="center", wrap=True)
+        _put(ws, r_name, 1, self.t("reports_xlsx_col_code"), HEADING)
+        _put(ws, r_name, 2, self.t("reports_col_commune"), HEADING)
         for r in (r_id, r_sub):
-            _put(ws, r, 1, "", fill="D9D9D9")
-            _put(ws, r, 2, "", fill="D9D9D9")
+            _put(ws, r, 1, "", HEADING_BLANK)
+            _put(ws, r, 2, "", HEADING_BLANK)
         ws.merge_cells(start_row=r_name, start_column=1, end_row=r_sub, end_column=1)
         ws.merge_cells(start_row=r_name, start_column=2, end_row=r_sub, end_column=2)
         ws.column_dimensions["A"].width = 9
         ws.column_dimensions["B"].width = 24
         for j, ind in enumerate(indicators):
             c = 3 + 3 * j
-            _put(ws, r_name, c, ind.name.get(self.lang), bold=True, fill="D9D9D9", wrap=True, align="center")
+            _put(ws, r_name, c, ind.name.get(self.lang), HEADING)
             for extra in (1, 2):
-                _put(ws, r_name, c + extra, "", fill="D9D9D9")
+                _put(ws, r_name, c + extra, "", HEADING_BLANK)
             ws.merge_cells(start_row=r_name, start_column=c, end_row=r_name, end_column=c + 2)
-            _put(ws, r_id, c, ind.id, fill="F2F2F2", align="center", size=8)
+            _put(ws, r_id, c, ind.id, CellStyle(fill=LIGHT_GREY, align="center", size=8))
             for extra in (1, 2):
-                _put(ws, r_id, c + extra, "", fill="F2F2F2")
+                _put(ws, r_id, c + extra, "", CellStyle(fill=LIGHT_GREY))
             ws.merge_cells(start_row=r_id, start_column=c, end_row=r_id, end_column=c + 2)
             for extra, key in enumerate(("reports_xlsx_col_value", "reports_col_target", "reports_col_status")):
-                _put(ws, r_sub, c + extra, self.t(key), bold=True, fill="D9D9D9", align="center", wrap=True)
+                _put(ws, r_sub, c + extra, self.t(key), HEADING)
             unit = self.t(f"reports_unit_short_{ind.unit}")
             ws.cell(row=r_sub, column=c).value = f"{self.t('reports_xlsx_col_value')} ({unit})"
             ws.column_dimensions[get_column_letter(c)].width = 12
@@ -354,21 +361,16 @@ class AppendixWriter(DocumentWriter):
         for unit, code in units:
             r += 1
             is_area = code is None
-            _put(ws, r, 1, unit.code, bold=is_area, fill="F2F2F2" if is_area else None)
-            _put(ws, r, 2, unit.full_name, bold=is_area, fill="F2F2F2" if is_area else None)
+            look = CellStyle(bold=is_area, fill=LIGHT_GREY if is_area else None)
+            _put(ws, r, 1, unit.code, look)
+            _put(ws, r, 2, unit.full_name, look)
             for j, ind in enumerate(indicators):
                 c = 3 + 3 * j
                 row = self.i.row(ind.id, code)
-                _put(ws, r, c, _num(row.value), fmt=_value_format(ind, row), bold=is_area, align="right")
-                _put(
-                    ws,
-                    r,
-                    c + 1,
-                    fmt_target(ind, row.target_text, self.lang) if row.target_text else "–",
-                    align="center",
-                    wrap=True,
-                )
-                _put(ws, r, c + 2, row_status_text(row, self.lang), bold=is_area, fill=status_tint(row.status, 0.35))
+                _put(ws, r, c, _num(row.value), CellStyle(bold=is_area, align="right"), _value_format(ind, row))
+                target = fmt_target(ind, row.target_text, self.lang) if row.target_text else "–"
+                _put(ws, r, c + 1, target, CellStyle(wrap=True, align="center"))
+                _put(ws, r, c + 2, row_status_text(row, self.lang), CellStyle(bold=is_area, fill=status_tint(row.status, 0.35)))
         _print_setup(ws, f"{r_name}:{r_sub}", f"C{r_sub + 1}")
 
     # ------------------------------------------------------------------ raw figures
@@ -405,7 +407,7 @@ class AppendixWriter(DocumentWriter):
                 row = self.i.row(ind.id, code)
                 r += 1
                 is_area = code is None
-                fill = "F2F2F2" if is_area else None
+                fill = LIGHT_GREY if is_area else None
                 note = self.note(ind, row) if is_area else self.commune_note(row)
                 values: list[tuple[object, str | None]] = [
                     (ind.id, None),
@@ -488,7 +490,7 @@ class AppendixWriter(DocumentWriter):
                     (pace_method_text(x, self.lang), None),
                     (" ".join(note_text([n], self.lang) for n in self.i.notes_on(ind.id, code)), None),
                 ]
-                fill = "F2F2F2" if is_area else None
+                fill = LIGHT_GREY if is_area else None
                 _put_row(ws, r, values, wrap=(2, 10, 11), bold=is_area, fill=fill, fills={9: PACE_FILL[x.pace.status]})
         _close_table(ws, hr, r, len(cols))
 
@@ -501,16 +503,16 @@ class AppendixWriter(DocumentWriter):
         _title(ws, self.headings(self.t("reports_xlsx_what_key")), 2)
         r = 4
         for status in STATUSES:
-            _put(ws, r, 1, status_label(status, self.lang), fill=status_tint(status, 0.35))
-            _put(ws, r, 2, self.t(f"reports_xlsx_key_{status}"), wrap=True)
+            _put(ws, r, 1, status_label(status, self.lang), CellStyle(fill=status_tint(status, 0.35)))
+            _put(ws, r, 2, self.t(f"reports_xlsx_key_{status}"), WRAPPED)
             r += 1
         for key in ("reports_xlsx_key_values", "reports_xlsx_key_text"):
             r += 1
             _put(ws, r, 1, "")
-            _put(ws, r, 2, self.t(key), wrap=True)
+            _put(ws, r, 2, self.t(key), WRAPPED)
         r += 2
-        _put(ws, r, 1, self.t("reports_xlsx_key_source"), bold=True)
-        _put(ws, r, 2, self.plan.document or self.plan.title, wrap=True)
+        _put(ws, r, 1, self.t("reports_xlsx_key_source"), CellStyle(bold=True))
+        _put(ws, r, 2, self.plan.document or self.plan.title, WRAPPED)
         _print_setup(ws, "4:4", "A4")
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import operator
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -28,7 +29,7 @@ from sqlalchemy import Connection, Engine, bindparam, insert, or_, select, updat
 from data_access.access import AccessScope, current_scope, require_area
 from data_access.audit import local_time
 from data_access.models import Direction, DirectionEvent, FigureNote, Meeting, OrgUnit
-from data_access.queries import from_row
+from data_access.queries import Given, columns_of, from_row, given_conditions
 from i18n import DEFAULT_LANG, Explained, fmt_date, t
 from rules.model import PERIODS
 
@@ -331,23 +332,17 @@ def list_directions(
     scope = scope or current_scope()
     on = on or today()
     prefix = require_area(bind, scope, area_code) if area_code else None
-    # Named as `DirectionRow`'s fields, which `from_row` fills from them.
     stmt = select(
-        Direction.id,
-        OrgUnit.code.label("area_code"),
-        OrgUnit.full_name.label("area_name"),
-        OrgUnit.level.label("area_level"),
+        *columns_of(
+            DirectionRow,
+            Direction,
+            computed=("status", "last_note"),
+            area_code=OrgUnit.code,
+            area_name=OrgUnit.full_name,
+            area_level=OrgUnit.level,
+            stored_status=Direction.status,
+        ),
         OrgUnit.path,
-        Direction.indicator_id,
-        Direction.year,
-        Direction.text,
-        Direction.owner,
-        Direction.due,
-        Direction.status.label("stored_status"),
-        Direction.meeting_id,
-        Direction.created_by,
-        Direction.created_at,
-        Direction.updated_at,
     ).join(OrgUnit, OrgUnit.id == Direction.org_unit_id)
     params: dict[str, object] = {}
     if prefix is not None:
@@ -359,21 +354,17 @@ def list_directions(
             return []
         stmt = stmt.where(or_(*conds))
         params.update({f"g{i}": g.path + "%" for i, g in enumerate(scope.grants)})
-    if indicator_id:
-        stmt = stmt.where(Direction.indicator_id == bindparam("ind"))
-        params["ind"] = indicator_id
-    if year is not None:
-        stmt = stmt.where(Direction.year == bindparam("year"))
-        params["year"] = int(year)
-    if due_from is not None:
-        stmt = stmt.where(Direction.due >= bindparam("due_from"))
-        params["due_from"] = due_from
-    if due_to is not None:
-        stmt = stmt.where(Direction.due <= bindparam("due_to"))
-        params["due_to"] = due_to
-    if meeting_id is not None:
-        stmt = stmt.where(Direction.meeting_id == bindparam("meeting"))
-        params["meeting"] = int(meeting_id)
+    conds, given = given_conditions(
+        (
+            Given(Direction.indicator_id, "ind", indicator_id or None),
+            Given(Direction.year, "year", year, cast=int),
+            Given(Direction.due, "due_from", due_from, operator.ge),
+            Given(Direction.due, "due_to", due_to, operator.le),
+            Given(Direction.meeting_id, "meeting", meeting_id, cast=int),
+        )
+    )
+    stmt = stmt.where(*conds)
+    params |= given
     stmt = stmt.order_by(Direction.due, Direction.id)
     wanted = {status} if isinstance(status, str) else set(status or ())
     with _connect(bind) as conn:
@@ -488,28 +479,23 @@ def list_notes(
     scope = scope or current_scope()
     prefix = require_area(bind, scope, area_code)
     stmt = (
-        select(*FigureNote.__table__.c, OrgUnit.code, OrgUnit.full_name, OrgUnit.path)
+        select(*columns_of(NoteRow, FigureNote, area_code=OrgUnit.code, area_name=OrgUnit.full_name), OrgUnit.path)
         .join(OrgUnit, OrgUnit.id == FigureNote.org_unit_id)
         .where(OrgUnit.path.like(bindparam("prefix")))
     )
-    params: dict[str, object] = {"prefix": prefix + "%"}
-    if year is not None:
-        stmt = stmt.where(FigureNote.year == bindparam("year"))
-        params["year"] = int(year)
-    if period is not None:
-        stmt = stmt.where(FigureNote.period == bindparam("period"))
-        params["period"] = period
-    if indicator_id is not None:
-        stmt = stmt.where(FigureNote.indicator_id == bindparam("ind"))
-        params["ind"] = indicator_id
+    conds, params = given_conditions(
+        (
+            Given(FigureNote.year, "year", year, cast=int),
+            Given(FigureNote.period, "period", period),
+            Given(FigureNote.indicator_id, "ind", indicator_id),
+        )
+    )
+    stmt = stmt.where(*conds)
+    params["prefix"] = prefix + "%"
     stmt = stmt.order_by(FigureNote.noted_on, FigureNote.id)
     with _connect(bind) as conn:
         rows = conn.execute(stmt, params).all()
-    return [
-        NoteRow(n.id, n.code, n.full_name, n.indicator_id, n.year, n.period, n.text, n.author, n.noted_on)
-        for n in rows
-        if scope.allows(n.path)
-    ]
+    return [from_row(NoteRow, n) for n in rows if scope.allows(n.path)]
 
 
 def notes_by_cell(notes: Iterable[NoteRow]) -> dict[tuple[str, str, int, str], list[NoteRow]]:

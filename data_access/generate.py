@@ -38,9 +38,10 @@ from data_access import db, migrations
 from data_access.models import AuditEntry, DataValue, ImportBatch, OrgUnit, OrgUnitMerger
 from data_access.seed import ensure_data_elements
 from data_access.standard_elements import STANDARD_DATA_ELEMENTS
+from data_access.targets import load_plan
 from i18n import fmt_number, t
 
-GENERATOR_VERSION = 1  # bump when the output changes, so cached benchmark databases are rebuilt
+GENERATOR_VERSION = 2  # bump when the output changes, so cached benchmark databases are rebuilt
 GENERATED_BY = "generate"
 COUNTRY_CODE = "VN"
 # Viet Nam's bounding box (lat, lon): the grid the synthetic boundaries are laid on.
@@ -475,42 +476,9 @@ def write_plan(path: Path, area: Unit, years: list[int]) -> None:
     path.write_text(plan_text(area, years), encoding="utf-8")
 
 
-# (id, vi, en, group vi, group en, numerator, denominator, unit, target) — the sample plan's shape
-_PLAN_INDICATORS = (
-    ("special_children_rate", "Tỷ lệ trẻ em có hoàn cảnh đặc biệt", "Share of children in special circumstances", "Bảo vệ trẻ em", "Child protection", "special_children", "children_total", "percent", "< 3"),
-    ("special_children_supported_rate", "Tỷ lệ trẻ em có hoàn cảnh đặc biệt được trợ giúp, chăm sóc", "Children in special circumstances who are supported", "Bảo vệ trẻ em", "Child protection", "special_children_supported", "special_children", "percent", ">= 96"),
-    ("abuse_cases", "Số trẻ em bị xâm hại (kể cả bạo lực)", "Children abused (incl. violence)", "Bảo vệ trẻ em", "Child protection", "abuse_cases", None, "count", "decrease"),
-    ("abuse_plan_rate", "Tỷ lệ vụ việc trẻ em bị xâm hại được phê duyệt kế hoạch hỗ trợ, can thiệp", "Abuse cases with an approved support plan", "Bảo vệ trẻ em", "Child protection", "abuse_cases_with_plan", "abuse_cases", "percent", ">= 100"),
-    ("child_labour_supported_rate", "Tỷ lệ trẻ em lao động, có nguy cơ được hỗ trợ, can thiệp", "Children in or at risk of child labour who are supported", "Bảo vệ trẻ em", "Child protection", "child_labour_supported", "child_labour_cases", "percent", ">= 100"),
-    ("injury_rate", "Tỷ suất trẻ em bị tai nạn thương tích", "Child injury rate", "Phòng, chống tai nạn thương tích và đuối nước", "Injury and drowning prevention", "injury_cases", "children_total", "per_1000", "< 3"),
-    ("injury_death_rate", "Tỷ suất trẻ em tử vong do tai nạn thương tích", "Child injury death rate", "Phòng, chống tai nạn thương tích và đuối nước", "Injury and drowning prevention", "injury_deaths", "children_total", "per_100000", "<= 16"),
-    ("drowning_deaths", "Số trẻ em tử vong do đuối nước", "Child drowning deaths", "Phòng, chống tai nạn thương tích và đuối nước", "Injury and drowning prevention", "drowning_deaths", None, "count", "decrease"),
-    ("swim_safe_rate", "Tỷ lệ trẻ em từ 6 đến dưới 16 tuổi biết bơi an toàn", "Children 6–15 who can swim safely", "Phòng, chống tai nạn thương tích và đuối nước", "Injury and drowning prevention", "children_swim_safe", "children_6_15", "percent", ">= 50"),
-    ("water_safety_communes_rate", "Tỷ lệ xã triển khai dạy bơi, an toàn trong môi trường nước", "Communes running water-safety programmes", "Phòng, chống tai nạn thương tích và đuối nước", "Injury and drowning prevention", "water_safety_programme", "communes", "percent", ">= 100"),
-    ("safe_home_rate", "Tỷ lệ hộ gia đình có trẻ em đạt tiêu chí \"Ngôi nhà an toàn\"", "Households meeting the \"Safe Home\" criteria", "Phòng, chống tai nạn thương tích và đuối nước", "Injury and drowning prevention", "safe_home_households", "households_with_children", "percent", ">= 80"),
-    ("safe_school_rate", "Tỷ lệ trường đạt tiêu chuẩn \"Trường học an toàn\"", "Schools meeting the \"Safe School\" standard", "Phòng, chống tai nạn thương tích và đuối nước", "Injury and drowning prevention", "safe_schools", "schools_total", "percent", ">= 90"),
-    ("ecd_access_rate", "Tỷ lệ trẻ em đến 8 tuổi được tiếp cận dịch vụ chăm sóc phát triển toàn diện", "Children up to 8 reached by early-childhood services", "Chăm sóc trẻ em", "Child care", "children_0_8_served", "children_0_8", "percent", ">= 80"),
-    ("disabled_served_rate", "Tỷ lệ trẻ em khuyết tật được tiếp cận dịch vụ", "Children with disabilities reached by services", "Chăm sóc trẻ em", "Child care", "disabled_children_served", "disabled_children", "percent", ">= 85"),
-    ("new_hiv_children", "Số trẻ em nhiễm HIV mới", "New HIV infections in children", "Chăm sóc trẻ em", "Child care", "new_hiv_children", None, "count", "== 0"),
-    ("cfc_rate", "Tỷ lệ xã phù hợp với trẻ em", "Share of communes recognised child-friendly", "Xã phù hợp với trẻ em", "Child-friendly communes", "cfc_recognised", "communes", "percent", ">= 80"),
-    ("children_consulted_rate", "Tỷ lệ trẻ em từ 7 tuổi trở lên được lấy ý kiến", "Children 7+ consulted on children's issues", "Quyền tham gia của trẻ em", "Children's participation", "children_consulted", "children_7_15", "percent", ">= 20"),
-    ("children_in_clubs_rate", "Tỷ lệ trẻ em từ 10 tuổi tham gia câu lạc bộ quyền trẻ em", "Children 10–15 in children's-rights clubs", "Quyền tham gia của trẻ em", "Children's participation", "children_in_clubs", "children_10_15", "percent", "> 50"),
-    ("families_informed_rate", "Tỷ lệ gia đình có trẻ em được cung cấp kiến thức, kỹ năng bảo vệ trẻ em", "Households given child-protection knowledge", "Truyền thông, Tổng đài 111", "Outreach and the 111 hotline", "families_informed", "households_with_children", "percent", ">= 85"),
-    ("hotline_111_reach_rate", "Tỷ lệ hộ gia đình có trẻ em được truyền thông về Tổng đài 111", "Households reached about the 111 hotline", "Truyền thông, Tổng đài 111", "Outreach and the 111 hotline", "hotline_111_households_reached", "households_with_children", "percent", ">= 70"),
-    ("hotline_111_sessions", "Số buổi truyền thông về Tổng đài 111", "Outreach sessions on the 111 hotline", "Truyền thông, Tổng đài 111", "Outreach and the 111 hotline", "hotline_111_sessions", None, "count", "increase"),
-    ("cp_staff_trained_rate", "Tỷ lệ người làm công tác bảo vệ trẻ em được tập huấn", "Child-protection staff trained", "Nguồn lực, tổ chức bộ máy", "Resources and organisation", "cp_staff_trained", "cp_staff_total", "percent", ">= 100"),
-    ("cp_board_active_rate", "Tỷ lệ xã có Ban/nhóm bảo vệ trẻ em hoạt động", "Communes with an active child-protection board", "Nguồn lực, tổ chức bộ máy", "Resources and organisation", "cp_board_active", "communes", "percent", ">= 100"),
-)  # fmt: skip
-_PLAN_CHECKS = (
-    "injury_deaths <= injury_cases",
-    "drowning_deaths <= injury_deaths",
-    "special_children_supported <= special_children",
-    "special_children <= children_total",
-    "abuse_cases_with_plan <= abuse_cases",
-    "child_labour_supported <= child_labour_cases",
-    "safe_home_households <= households_with_children",
-    "safe_schools <= schools_total",
-)
+# The sample plan is the one list of indicators: the generated plan has its indicators
+# and checks, each with the sample's first-year target in every generated year.
+SAMPLE_PLAN = db.REPO_ROOT / "targets.yaml"
 
 
 def _q(s: str) -> str:
@@ -531,25 +499,28 @@ def plan_text(area: Unit, years: list[int]) -> str:
         f"  years: [{', '.join(str(y) for y in years)}]",
         "indicators:",
     ]
-    for ind_id, vi, en, gvi, gen, num, den, unit, target in _PLAN_INDICATORS:
+    sample = load_plan(SAMPLE_PLAN)
+    for ind in sample.indicators:
+        target = ind.targets[min(ind.targets)].text
         lines += [
-            f"  - id: {ind_id}",
-            f"    name: {{vi: {_q(vi)}, en: {_q(en)}}}",
-            f"    group: {{vi: {_q(gvi)}, en: {_q(gen)}}}",
-            f"    numerator: {num}",
+            f"  - id: {ind.id}",
+            f"    name: {{vi: {_q(ind.name.vi)}, en: {_q(ind.name.en)}}}",
         ]
-        if den:
-            lines.append(f"    denominator: {den}")
-        lines.append(f"    unit: {unit}")
-        if unit == "count" and target in ("decrease", "increase"):
-            lines.append(f"    better: {'lower' if target == 'decrease' else 'higher'}")
+        if ind.group:
+            lines.append(f"    group: {{vi: {_q(ind.group.vi)}, en: {_q(ind.group.en)}}}")
+        lines.append(f"    numerator: {ind.numerator}")
+        if ind.denominator:
+            lines.append(f"    denominator: {ind.denominator}")
+        lines.append(f"    unit: {ind.unit}")
+        if ind.unit == "count" and target in ("decrease", "increase"):
+            lines.append(f"    better: {ind.better}")
         lines.append("    targets: {" + ", ".join(f"{y}: {_q(target)}" for y in years) + "}")
-        if ind_id == "injury_death_rate":
+        if not ind.applies_to_communes:
             lines.append("    applies_to: [area]")
-        if ind_id == "cfc_rate":
-            lines.append("    eligibility: {requires_zero: [drowning_deaths, abuse_cases]}")
+        if ind.requires_zero:
+            lines.append(f"    eligibility: {{requires_zero: [{', '.join(ind.requires_zero)}]}}")
     lines.append("checks:")
-    lines += [f"  - {_q(c)}" for c in _PLAN_CHECKS]
+    lines += [f"  - {_q(c.text)}" for c in sample.checks]
     return "\n".join(lines) + "\n"
 
 

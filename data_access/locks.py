@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypedDict, Unpack
 
-from sqlalchemy import Connection, Engine, bindparam, delete, insert, select
+from sqlalchemy import Connection, Engine, delete, insert, select
 
 from data_access.access import AccessScope, current_scope, require_admin, unit_paths
 from data_access.models import AuditEntry, OrgUnit, PeriodLock
+from data_access.queries import Given, columns_of, from_row, given_conditions
 from i18n import DEFAULT_LANG, Explained, fmt_date, t, to_local
 from rules.model import PERIODS
 
@@ -72,26 +73,17 @@ def _connect(bind: Engine | Connection) -> contextlib.AbstractContextManager[Con
 
 def _rows(conn: Connection, year: int | None = None, period: str | None = None) -> list[tuple[LockRow, str]]:
     stmt = select(
-        PeriodLock.year,
-        PeriodLock.period,
-        PeriodLock.locked_by,
-        PeriodLock.locked_at,
-        PeriodLock.reason,
-        OrgUnit.code,
-        OrgUnit.full_name,
+        *columns_of(LockRow, PeriodLock, area_code=OrgUnit.code, area_name=OrgUnit.full_name),
         OrgUnit.path,
     ).join(OrgUnit, OrgUnit.id == PeriodLock.org_unit_id)
-    params: dict[str, object] = {}
-    if year is not None:
-        stmt = stmt.where(PeriodLock.year == bindparam("year"))
-        params["year"] = int(year)
-    if period is not None:
-        stmt = stmt.where(PeriodLock.period == bindparam("period"))
-        params["period"] = period
+    conds, params = given_conditions(
+        (Given(PeriodLock.year, "year", year, cast=int), Given(PeriodLock.period, "period", period))
+    )
+    stmt = stmt.where(*conds)
     stmt = stmt.order_by(PeriodLock.year.desc(), PeriodLock.period, OrgUnit.code)
     out = []
     for r in conn.execute(stmt, params):
-        out.append((LockRow(r.year, r.period, r.code, r.full_name, r.locked_by, to_local(r.locked_at), r.reason), r.path))
+        out.append((from_row(LockRow, r, locked_at=to_local(r.locked_at)), r.path))
     return out
 
 

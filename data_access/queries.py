@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import functools
 import json
+import operator
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime
-from typing import TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
 from sqlalchemy import Engine, Select, bindparam, func, or_, select
@@ -40,6 +41,47 @@ def from_row(cls: type[_D], row: object, **given: object) -> _D:
     """A dataclass from a result row: each field not `given` is the row's attribute of
     the same name."""
     return cls(**{f.name: getattr(row, f.name) for f in fields(cls) if f.name not in given}, **given)  # type: ignore[call-arg]
+
+
+def columns_of(cls: type, table: object, *, computed: Iterable[str] = (), **named: Any) -> list[Any]:
+    """The SELECT's columns for the dataclass `cls`, one per field and labelled with the
+    field's name, so that `from_row` reads them back: the `named` column where a field
+    comes from another column or table, else `table`'s column of the same name; the
+    `computed` fields (filled by the caller after the query) are left out.
+
+    One list, the dataclass's, says what a query reads and what its record holds."""
+    skip = set(computed)
+    out = []
+    for f in fields(cls):
+        if f.name in skip:
+            continue
+        column = named[f.name] if f.name in named else getattr(table, f.name)
+        out.append(column if getattr(column, "key", None) == f.name else column.label(f.name))
+    return out
+
+
+class Given(NamedTuple):
+    """One optional filter of a query: `column <op> :name` when `value` is given (not
+    None), the value passed through `cast`."""
+
+    column: Any
+    name: str
+    value: object
+    op: Callable[[Any, Any], Any] = operator.eq
+    cast: Callable[[Any], object] | None = None
+
+
+def given_conditions(filters: Iterable[Given]) -> tuple[list[Any], dict[str, object]]:
+    """The WHERE conditions and bound parameters of the filters that were given: a
+    filter left empty selects everything."""
+    conds: list[Any] = []
+    params: dict[str, object] = {}
+    for g in filters:
+        if g.value is None:
+            continue
+        conds.append(g.op(g.column, bindparam(g.name)))
+        params[g.name] = g.cast(g.value) if g.cast else g.value
+    return conds, params
 
 
 def _ref(row: OrgUnit | object, parent_code: str | None = None) -> OrgUnitRef:

@@ -106,23 +106,40 @@ def backend(request) -> str:
     return request.param
 
 
-@pytest.fixture
-def seeded_url(backend, _seeded_templates, db_factory) -> str:
-    """A fresh copy of the seeded sample database, free to change."""
-    return db_factory.new(backend, template=_seeded_templates[backend])
+def _fresh_copy(name: str, templates: str, doc: str):
+    """A fixture `name`: a fresh copy, free to change, of the session's `templates`."""
+
+    def fresh(request, backend, db_factory) -> str:
+        return db_factory.new(backend, template=request.getfixturevalue(templates)[backend])
+
+    fresh.__doc__ = doc
+    return pytest.fixture(name=name)(fresh)
 
 
-@pytest.fixture(scope="session")
-def _shared_copies(_seeded_templates, db_factory) -> dict[str, str]:
-    # Tests never connect to the templates themselves: PostgreSQL copies a template
-    # only while nobody is connected to it.
-    return {b: db_factory.new(b, template=_seeded_templates[b]) for b in BACKENDS}
+def _shared(copies: str, templates: str, url: str, doc: str):
+    """Two fixtures: `copies`, one copy per backend of the session's `templates` made
+    once per run, and `url`, this backend's copy, shared by tests that only read."""
+
+    @pytest.fixture(scope="session", name=copies)
+    def each_backend(request, db_factory) -> dict[str, str]:
+        # Tests never connect to the templates themselves: PostgreSQL copies a template
+        # only while nobody is connected to it.
+        return {b: db_factory.new(b, template=request.getfixturevalue(templates)[b]) for b in BACKENDS}
+
+    def this_backend(request, backend) -> str:
+        return request.getfixturevalue(copies)[backend]
+
+    this_backend.__doc__ = doc
+    return each_backend, pytest.fixture(name=url)(this_backend)
 
 
-@pytest.fixture
-def shared_seeded_url(backend, _shared_copies) -> str:
-    """The seeded sample database for tests that only read (do not change it)."""
-    return _shared_copies[backend]
+seeded_url = _fresh_copy("seeded_url", "_seeded_templates", "A fresh copy of the seeded sample database, free to change.")
+_shared_copies, shared_seeded_url = _shared(
+    "_shared_copies",
+    "_seeded_templates",
+    "shared_seeded_url",
+    "The seeded sample database for tests that only read (do not change it).",
+)
 
 
 @pytest.fixture
@@ -151,19 +168,14 @@ def _both_samples_templates(db_factory) -> dict[str, str]:
     return _templates(db_factory, seed_samples)
 
 
-@pytest.fixture(scope="session")
-def _both_samples_copies(_both_samples_templates, db_factory) -> dict[str, str]:
-    # Never the templates themselves: PostgreSQL copies a template only while nobody is connected.
-    return {b: db_factory.new(b, template=_both_samples_templates[b]) for b in BACKENDS}
-
-
-@pytest.fixture
-def both_samples_url(backend, _both_samples_copies) -> str:
-    """Both samples in one database (as `./run.sh` has them), shared: do not change it."""
-    return _both_samples_copies[backend]
-
-
-@pytest.fixture
-def both_samples_copy(backend, _both_samples_templates, db_factory) -> str:
-    """A fresh copy of the two-sample database, free to change (accounts, imports)."""
-    return db_factory.new(backend, template=_both_samples_templates[backend])
+_both_samples_copies, both_samples_url = _shared(
+    "_both_samples_copies",
+    "_both_samples_templates",
+    "both_samples_url",
+    "Both samples in one database (as `./run.sh` has them), shared: do not change it.",
+)
+both_samples_copy = _fresh_copy(
+    "both_samples_copy",
+    "_both_samples_templates",
+    "A fresh copy of the two-sample database, free to change (accounts, imports).",
+)

@@ -185,3 +185,30 @@ def test_country_progress_has_a_pooled_row_per_province_that_protection_masks(ge
     alone_masked = protect_progress(country, sensitive)
     assert alone_masked.part_rows == () and alone_masked.parts == ()
     assert hidden or all(not now.kind((p.code, de)) for p in provinces for de in sensitive)
+
+
+def test_the_generated_plan_is_the_sample_plans_indicators_and_checks():
+    """One list of indicators: the generated plan takes the sample plan's (names, groups,
+    units, eligibility, checks) with its first-year target in every year, not a copy that
+    drifts from it (the copy had shortened names and "< 3" where the sample says "< 2")."""
+    from data_access.generate import SAMPLE_PLAN, Unit, plan_text
+    from data_access.targets import load_plan, validate_plan_text
+
+    sample = load_plan(SAMPLE_PLAN)
+    area = Unit("01", "Tỉnh Thử", "Tỉnh Thử", "Tỉnh", "province", None, (0, 0, 1, 1))
+    result = validate_plan_text(plan_text(area, [2030, 2031]), "generated.yaml")
+    assert result.ok, result.messages()
+    generated = result.plan
+    assert [i.id for i in generated.indicators] == [i.id for i in sample.indicators]
+    for mine, theirs in zip(generated.indicators, sample.indicators, strict=True):
+        first = theirs.targets[min(theirs.targets)].text
+        assert (mine.name, mine.group, mine.numerator, mine.denominator, mine.unit) == (
+            theirs.name,
+            theirs.group,
+            theirs.numerator,
+            theirs.denominator,
+            theirs.unit,
+        )
+        assert (mine.applies_to, mine.requires_zero, mine.better) == (theirs.applies_to, theirs.requires_zero, theirs.better)
+        assert {y: t.text for y, t in mine.targets.items()} == {2030: first, 2031: first}
+    assert [c.text for c in generated.checks] == [c.text for c in sample.checks]
