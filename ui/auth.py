@@ -20,6 +20,7 @@ import threading
 from typing import NoReturn
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from data_access import access, auth, db
 from data_access.access import NOBODY, AccessScope
@@ -40,9 +41,13 @@ PAGE_ROLES: dict[str, str] = {"import": "editor", "audit": "editor", "locks": "a
 
 def scope() -> AccessScope:
     """The scope of this run (NOBODY before the gate ran, never the system's)."""
+    if get_script_run_ctx(suppress_warning=True) is None:
+        # Outside a Streamlit run (plain scripts, tests): the process's scope. Bare-mode
+        # session_state answers every get with None, which read as NOBODY here.
+        return access.current_scope()
     try:
         value = st.session_state.get(SCOPE_KEY)
-    except Exception:  # outside a Streamlit run (plain scripts): the process's scope
+    except Exception:  # no session after all: the process's scope
         return access.current_scope()
     found = value if isinstance(value, AccessScope) else NOBODY
     # A fragment rerun may run in a fresh thread: keep data_access's context in step.
