@@ -27,6 +27,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from data_access import access, audit, db, followup, locks, queries, results_cache
+from data_access import auth as accounts
 from data_access.access import AccessDenied, AccessScope, require_area
 from data_access.intake import (
     ImportConflict,
@@ -64,6 +65,9 @@ Boundary = queries.Boundary
 PlanArea = tuple[OrgUnitRef, date | None]  # the plan's area and the day it was found valid on
 REPO_ROOT = db.REPO_ROOT
 DatabaseUnavailable = db.DatabaseUnavailable
+CONNECTION_LOST = db.CONNECTION_LOST  # what the driver raises when the database went away
+database_url = db.database_url
+is_embedded = db.is_embedded
 
 
 def ready_url(url: str | None = None) -> str:
@@ -217,6 +221,50 @@ class Store:
 
     def meeting_record(self, meeting_id: int, **options: object) -> bytes:
         return meeting_record(self.engine, self.viewer, meeting_id, **options)  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- the login gate
+
+
+@dataclass(frozen=True)
+class Gate:
+    """The login gate's door, used before there is a viewer to make a store for:
+    passwords, sessions, and which scope an account has. Nothing here reads a figure."""
+
+    engine: Engine
+
+    @classmethod
+    def at(cls, url: str | None = None) -> Gate:
+        """For `url` (default `DATABASE_URL`), its schema checked (`ready_url`)."""
+        return cls(db.ready_engine(url or db.database_url()))
+
+    def authenticate(self, username: str, password: str) -> accounts.LoginResult:
+        return accounts.authenticate(self.engine, username, password)
+
+    def start_session(self, username: str, mode: str = "db") -> tuple[accounts.Session, str]:
+        return accounts.start_session(self.engine, username, mode)
+
+    def resume_session(self, token: str | None) -> accounts.Session | None:
+        return accounts.resume_session(self.engine, token)
+
+    def check_session(self, session: accounts.Session) -> str | None:
+        return accounts.check_session(self.engine, session)
+
+    def end_session(self, session: accounts.Session) -> None:
+        accounts.end_session(self.engine, session)
+
+    def set_password(self, username: str, password: str) -> None:
+        accounts.set_password(self.engine, username, password)
+
+    def record_oidc_login(self, username: str) -> None:
+        accounts.record_oidc_login(self.engine, username)
+
+    def scope_for(self, username: str) -> AccessScope:
+        """The account's scope; NOBODY (named) when it is unknown or disabled."""
+        return access.scope_for_user(self.engine, username)
+
+    def user_by_email(self, email: str) -> str | None:
+        return access.user_by_email(self.engine, email)
 
 
 # --------------------------------------------------------------------------- read handles
