@@ -67,16 +67,25 @@ def _modules(layer: str) -> list[Path]:
     return sorted(p for p in (REPO / layer).rglob("*.py") if "migrations" not in p.parts)
 
 
-def _imports(path: Path) -> set[str]:
-    """Every module `path` imports, dotted, including `from x import y` as `x.y`."""
+def _imports(path: Path, named: dict[str, set[str]] | None = None) -> set[str]:
+    """Every module `path` imports, dotted, including `from x import y` as `x.y`.
+
+    With `named` (module -> names), a `from module import Name` counts only for the names
+    `named[module]` does not list, and not as the module itself:
+    `from data_access.progress import Progress` names a type, while
+    `from data_access import progress` or `from data_access.progress import compute_progress`
+    still reach the module."""
+    named = named or {}
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     found: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            found.add(node.module)
-            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+            allowed = named.get(node.module)
+            if allowed is None:
+                found.add(node.module)
+            found.update(f"{node.module}.{a.name}" for a in node.names if a.name not in (allowed or ()))
     return found
 
 
@@ -84,30 +93,10 @@ def _breaks(imported: str, rule: str) -> bool:
     return imported == rule or imported.startswith(rule + ".")
 
 
-def _imported_for_the_rules(path: Path, layer: str) -> set[str]:
-    """`_imports`, except that in ui/ a `from module import Name` of one of the types and
-    errors ui/ may name from a module behind the door (`NAMES_FROM_BEHIND`) counts only
-    for its other names: `from data_access.progress import Progress` is no breach, the
-    module itself (`from data_access import progress`) or a function of it is."""
-    if layer != "ui":
-        return _imports(path)
-    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-    found: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            allowed = NAMES_FROM_BEHIND.get(node.module)
-            if allowed is None:
-                found.add(node.module)
-            found.update(f"{node.module}.{a.name}" for a in node.names if a.name not in (allowed or ()))
-    return found
-
-
 def _layer_breaches(path: Path, layer: str) -> list[str]:
     return [
         imported
-        for imported in sorted(_imported_for_the_rules(path, layer))
+        for imported in sorted(_imports(path, NAMES_FROM_BEHIND if layer == "ui" else None))
         if any(_breaks(imported, rule) for rule in FORBIDDEN[layer])
     ]
 

@@ -47,6 +47,9 @@ from rules.quality import QualityFinding, quality_findings
 from rules.scorecard import area_history
 from ui import auth as ui_auth
 
+Periods = tuple[tuple[int, str], ...]  # (year, period) pairs, a cache key's part
+Handle = AreaReads | None  # a cached function's read handle, left out of its key ("_")
+
 
 class PlanErrors(Exception):
     def __init__(self, filename: str, issues: list[TargetsIssue]) -> None:
@@ -464,22 +467,13 @@ def _progress(
     return _reads_of(url, area_code, _reads).progress(plan, Path(plan_path), year, period, on)
 
 
-def _progress_on(
-    url: str,
-    plan_path: str,
-    plan_mtime: float,
-    year: int,
-    period: str,
-    area_code: str,
-    version: int,
-    on: date | None,
-    reads: AreaReads | None = None,
-) -> Progress:
-    """`_progress`, the day left out when it is the period's own: Streamlit keys a cache by
-    the arguments passed, so a page and the warm-up must ask in the same words."""
+def _progress_on(*key: object, on: date | None, reads: AreaReads | None = None) -> Progress:
+    """`_progress` of `key` (url, plan path and mtime, year, period, area, version), the
+    day left out when it is the period's own: Streamlit keys a cache by the arguments
+    passed, so a page and the warm-up must ask in the same words."""
     if on is None:
-        return _progress(url, plan_path, plan_mtime, year, period, area_code, version, _reads=reads)
-    return _progress(url, plan_path, plan_mtime, year, period, area_code, version, on, _reads=reads)
+        return _progress(*key, _reads=reads)
+    return _progress(*key, on, _reads=reads)
 
 
 @st.cache_data(ttl="1h", show_spinner=False, max_entries=64)
@@ -506,7 +500,7 @@ def _protected_progress(
     _reads: AreaReads | None = None,
 ) -> Progress:
     reads = _reads_of(url, area_code, _reads)
-    raw = _progress_on(url, plan_path, plan_mtime, year, period, area_code, version, on, reads)
+    raw = _progress_on(url, plan_path, plan_mtime, year, period, area_code, version, on=on, reads=reads)
     # The command line's protection too (data_access.protect.protect_in_tree), decided once here.
     return reads.protect(raw, sensitive, lambda y, p: _tree_suppression(url, y, p, sensitive, version, _reads=reads))
 
@@ -527,7 +521,7 @@ def progress(url: str, year: int, period: str, area_code: str, on: date | None =
         if day is None:
             return _protected_progress(url, path, mtime, year, period, area_code, sensitive, version, _reads=reads)
         return _protected_progress(url, path, mtime, year, period, area_code, sensitive, version, day, _reads=reads)
-    return _progress_on(url, path, mtime, year, period, area_code, version, day, reads)
+    return _progress_on(url, path, mtime, year, period, area_code, version, on=day, reads=reads)
 
 
 @st.cache_resource(ttl="1h", show_spinner=False, max_entries=32)
@@ -537,25 +531,17 @@ def _carried(  # noqa: ANN202
     years: tuple[int, ...],
     period: str,
     elements: tuple[str, ...],
-    on: date,
     version: int,
+    on: date,
     _reads: AreaReads | None = None,
 ):
     # On the communes of the viewed day, earlier years carried across mergers.
     return _reads_of(url, area_code, _reads).history([(y, period) for y in years], elements, on)
 
 
-def _history(  # noqa: ANN202
-    url: str,
-    area_code: str,
-    years: tuple[int, ...],
-    period: str,
-    elements: tuple[str, ...],
-    version: int,
-    on: date,
-    reads: AreaReads | None = None,
-):
-    return _carried(url, area_code, years, period, elements, on, version, _reads=reads).figures
+def _history(*key: object, reads: AreaReads | None = None) -> dict:
+    """The figures of `_carried` (same key: url, area, years, period, elements, version, day)."""
+    return _carried(*key, _reads=reads).figures
 
 
 def carried_sources(
@@ -568,7 +554,7 @@ def carried_sources(
         return {}
     ys = tuple(sorted(set(years)))
     day = view_day(url, viewed_year or ys[-1], period)
-    return _carried(url, area_code, ys, period, tuple(elements), day, data_version(url), _reads=reads).sources
+    return _carried(url, area_code, ys, period, tuple(elements), data_version(url), day, _reads=reads).sources
 
 
 @st.cache_resource(ttl="1h", show_spinner=False, max_entries=32)
@@ -585,7 +571,7 @@ def _protected_history(
 ) -> dict:
     reads = _reads_of(url, area_code, _reads)
     decisions = {(y, period): _tree_suppression(url, y, period, sensitive, version, _reads=reads) for y in years}
-    figures = _history(url, area_code, years, period, elements, version, on, reads)
+    figures = _history(url, area_code, years, period, elements, version, on, reads=reads)
     return reads.mask_history(figures, sensitive, decisions)
 
 
@@ -606,7 +592,7 @@ def history(
     day = view_day(url, viewed_year or max(years), period)
     if protected():
         return _protected_history(*key, access.sensitive_elements(), data_version(url), day, _reads=reads)
-    return _history(*key, data_version(url), day, reads)
+    return _history(*key, data_version(url), day, reads=reads)
 
 
 @st.cache_resource(ttl="1h", show_spinner=False, max_entries=64)
@@ -632,9 +618,9 @@ def _indicator_history(
     if sensitive:
         figures = _protected_history(url, area_code, years, period, elements, sensitive, version, on, _reads=reads)
     else:
-        figures = _history(url, area_code, years, period, elements, version, on, reads)
+        figures = _history(url, area_code, years, period, elements, version, on, reads=reads)
     later = _later_day(year, period, on)
-    raw = _progress_on(url, plan_path, plan_mtime, year, period, area_code, version, later, reads)
+    raw = _progress_on(url, plan_path, plan_mtime, year, period, area_code, version, on=later, reads=reads)
     return area_history(ind, [c.code for c in raw.communes], figures, period)
 
 
@@ -689,7 +675,7 @@ def _quality(
     def read(ys: tuple[int, ...], p: str) -> dict:
         if sensitive:
             return _protected_history(url, area_code, ys, p, elements, sensitive, version, on, _reads=reads)
-        return _history(url, area_code, ys, p, elements, version, on, reads)
+        return _history(url, area_code, ys, p, elements, version, on, reads=reads)
 
     figures = dict(read(years, period))
     figures.update(read((year,), other))
@@ -715,12 +701,7 @@ def quality(url: str, area_code: str, year: int, period: str, years: list[int]) 
 
 @st.cache_resource(ttl="1h", show_spinner=False, max_entries=8)
 def _report_counts(
-    url: str,
-    area_code: str,
-    periods: tuple[tuple[int, str], ...],
-    elements: tuple[str, ...],
-    version: int,
-    _reads: AreaReads | None = None,
+    url: str, area_code: str, periods: Periods, elements: tuple[str, ...], version: int, _reads: Handle = None
 ) -> dict[tuple[int, str], pd.Series]:
     # Shared and read-only, one integer Series per period: nationally 212,000 counts
     # held as objects and unpickled on every run (st.cache_data) cost ~1 s a run.
@@ -766,12 +747,7 @@ def reports_before_area(
 
 @st.cache_resource(ttl="1h", show_spinner=False, max_entries=8)
 def _report_received(
-    url: str,
-    area_code: str,
-    periods: tuple[tuple[int, str], ...],
-    elements: tuple[str, ...],
-    version: int,
-    _reads: AreaReads | None = None,
+    url: str, area_code: str, periods: Periods, elements: tuple[str, ...], version: int, _reads: Handle = None
 ) -> dict[tuple[int, str], dict[str, date]]:
     got = _reads_of(url, area_code, _reads).report_received(periods, elements)
     return {key: {code: to_local(at).date() for code, at in by_code.items()} for key, by_code in got.items()}
@@ -882,7 +858,7 @@ def warm_up(url: str, plan: Plan, year: int) -> threading.Thread | None:
     def work() -> None:
         try:
             for y in (year, year - 1):
-                _progress_on(url, path, mtime, y, "FY", area.code, version, days[y], reads)
+                _progress_on(url, path, mtime, y, "FY", area.code, version, on=days[y], reads=reads)
             _boundaries(url, area.code, version, _reads=reads)
         except Exception:  # a warm-up never breaks anything: the page computes it then
             logging.getLogger(__name__).exception("warm-up of %s failed", area.code)
