@@ -179,9 +179,14 @@ def choose_plan(choice: PlanChoice | None) -> None:
 def has_figures(url: str, area_code: str, year: int, period: str) -> bool:
     """Whether any commune under the area reported the period (the frame's default
     period: in December 2026 the communes have sent only their H1 reports). One element
-    every report carries is counted, so this stays cheap for a whole country."""
+    every report carries is counted, so this stays cheap for a whole country. An area
+    outside the scope has none to show (a question, not a page refused)."""
+    try:
+        reads = _reads(url, area_code)
+    except AccessDenied:
+        return False
     periods, elements = ((year, "FY"), (year, "H1")), ("children_total",)
-    counts = _report_counts(url, area_code, periods, elements, data_version(url), _reads=require_read(url, area_code))
+    counts = _report_counts(url, area_code, periods, elements, data_version(url), _reads=reads)
     return bool(len(counts.get((year, period), ())))
 
 
