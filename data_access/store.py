@@ -6,19 +6,28 @@ the run (a store cannot be made without a viewer, and `NOBODY` may do nothing).
 `ui/` and `pages/` get a store from `ui.auth.store()` and never see an engine, a query
 module or the intake's internals (tests/test_layers.py holds that).
 
-The figure reads the pages cache (progress, history, boundaries) stay behind
-`ui/data.py`, which checks the same scope before its caches.
+Reads come in two handles the store gives out after its check, so that `ui/data.py`
+can cache what they return across sessions without ever holding an engine:
+- `store.directory()`: the tree's places (data version, units and their paths, years
+  with figures, plan areas, view days), no figure; anyone but `NOBODY`.
+- `store.reads(area_code)`: one area's figures (progress, history, boundaries, report
+  counts, reporting units, small-count protection); readers of that area only.
+A handle is checked when it is made, on every page call, before any cache lookup: the
+cached values are the same for everyone who may see them, so the cache in front shares
+them, and nobody else gets a handle to reach them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 
 from sqlalchemy import Engine
 
-from data_access import audit, db, followup, locks
+from data_access import access, audit, db, followup, locks, queries, results_cache
+from data_access import auth as accounts
 from data_access.access import AccessDenied, AccessScope, require_area
 from data_access.intake import (
     ImportConflict,
@@ -30,7 +39,18 @@ from data_access.intake import (
 from data_access.intake import upload_limit_bytes as upload_limit_bytes  # the import page's size limit
 from data_access.intake.template import write_template
 from data_access.meeting_docx import meeting_record
-from rules.model import Plan
+from data_access.place_resolution import period_end
+from data_access.progress import (
+    AreaNotFound,
+    Carried,
+    Progress,
+    compute_progress,
+    history_across_reform,
+    plan_area_on,
+)
+from data_access.progress import view_day as view_day_of
+from data_access.protect import Decide, Figures, Suppression, load_tree_suppression, mask_history, protect_in_tree
+from rules.model import OrgUnitRef, Plan
 
 # What a write may refuse with, each with `.message(lang)`: the page shows it and keeps
 # what the person entered (a dry run stays confirmable after a failed write).
@@ -40,6 +60,22 @@ LockRow = locks.LockRow
 BatchRow = audit.BatchRow
 AuditPage = audit.AuditPage
 AuditRow = audit.AuditRow
+# What the pages get from the read handles, named here so they never import the modules behind.
+Boundary = queries.Boundary
+PlanArea = tuple[OrgUnitRef, date | None]  # the plan's area and the day it was found valid on
+REPO_ROOT = db.REPO_ROOT
+DatabaseUnavailable = db.DatabaseUnavailable
+CONNECTION_LOST = db.CONNECTION_LOST  # what the driver raises when the database went away
+database_url = db.database_url
+is_embedded = db.is_embedded
+
+
+def ready_url(url: str | None = None) -> str:
+    """The configured database URL (default `DATABASE_URL`), its schema checked (and the
+    embedded one migrated and seeded) once per process: the frame asks before any store."""
+    url = url or db.database_url()
+    db.ready_engine(url)
+    return url
 
 
 @dataclass(frozen=True)
@@ -48,6 +84,9 @@ class Store:
 
     engine: Engine
     viewer: AccessScope
+    # The tree's paths as the cache in front read them for this data version (code ->
+    # materialised path): a page's dozen checks then cost no query. None: read per check.
+    paths: Mapping[str, str] | None = field(default=None, compare=False, hash=False, repr=False)
 
     def __post_init__(self) -> None:
         # The viewer is explicit, always: None would mean "whoever the run is" downstream.
@@ -55,11 +94,33 @@ class Store:
             raise TypeError("Store needs the viewer's AccessScope")
 
     @classmethod
-    def at(cls, url: str, viewer: AccessScope) -> Store:
-        return cls(db.get_engine(url), viewer)
+    def at(cls, url: str, viewer: AccessScope, paths: Mapping[str, str] | None = None) -> Store:
+        return cls(db.get_engine(url), viewer, paths)
 
     def _read(self, area_code: str) -> None:
-        require_area(self.engine, self.viewer, area_code, "viewer")
+        if self.paths is None:
+            require_area(self.engine, self.viewer, area_code, "viewer")
+        elif not self.may(area_code):
+            # The same refusal as `require_area`'s: an unknown code is refused like a hidden one.
+            raise AccessDenied("access_denied_area", area=area_code)
+
+    # ------------------------------------------------------------------ reads
+
+    def may(self, code: str, role: str = "viewer") -> bool:
+        """Whether the viewer has `role` on the unit `code` (an unknown code: no)."""
+        path = self.paths.get(code) if self.paths is not None else access.unit_path(self.engine, code)
+        return self.viewer.allows(path, role)
+
+    def directory(self) -> Directory:
+        """The tree's places, for anyone the gate let in (never `NOBODY`)."""
+        if self.viewer.kind == access.NOBODY.kind:
+            raise AccessDenied("access_denied_area", area="*")
+        return Directory(self.engine)
+
+    def reads(self, area_code: str) -> AreaReads:
+        """`area_code`'s figures, for readers of the area only (`AccessDenied` otherwise)."""
+        self._read(area_code)
+        return AreaReads(self.engine, area_code)
 
     # ------------------------------------------------------------------ intake
 
@@ -160,3 +221,157 @@ class Store:
 
     def meeting_record(self, meeting_id: int, **options: object) -> bytes:
         return meeting_record(self.engine, self.viewer, meeting_id, **options)  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- the login gate
+
+
+@dataclass(frozen=True)
+class Gate:
+    """The login gate's door, used before there is a viewer to make a store for:
+    passwords, sessions, and which scope an account has. Nothing here reads a figure."""
+
+    engine: Engine
+
+    @classmethod
+    def at(cls, url: str | None = None) -> Gate:
+        """For `url` (default `DATABASE_URL`), its schema checked (`ready_url`)."""
+        return cls(db.ready_engine(url or db.database_url()))
+
+    def authenticate(self, username: str, password: str) -> accounts.LoginResult:
+        return accounts.authenticate(self.engine, username, password)
+
+    def start_session(self, username: str, mode: str = "db") -> tuple[accounts.Session, str]:
+        return accounts.start_session(self.engine, username, mode)
+
+    def resume_session(self, token: str | None) -> accounts.Session | None:
+        return accounts.resume_session(self.engine, token)
+
+    def check_session(self, session: accounts.Session) -> str | None:
+        return accounts.check_session(self.engine, session)
+
+    def end_session(self, session: accounts.Session) -> None:
+        accounts.end_session(self.engine, session)
+
+    def set_password(self, username: str, password: str) -> None:
+        accounts.set_password(self.engine, username, password)
+
+    def record_oidc_login(self, username: str) -> None:
+        accounts.record_oidc_login(self.engine, username)
+
+    def scope_for(self, username: str) -> AccessScope:
+        """The account's scope; NOBODY (named) when it is unknown or disabled."""
+        return access.scope_for_user(self.engine, username)
+
+    def user_by_email(self, email: str) -> str | None:
+        return access.user_by_email(self.engine, email)
+
+
+# --------------------------------------------------------------------------- read handles
+# Made only by a Store, after its check; plain values in and out, cached by `ui/data.py`.
+
+
+@dataclass(frozen=True)
+class Directory:
+    """The tree's places, no figure: what the scope checks and the pickers are made of."""
+
+    engine: Engine
+
+    def data_version(self) -> int:
+        """Changes whenever figures change: the key of every shared cache."""
+        return queries.data_version(self.engine)
+
+    def units(self) -> list[OrgUnitRef]:
+        return queries.list_org_units(self.engine)
+
+    def unit_paths(self) -> dict[str, str]:
+        return access.unit_paths(self.engine)
+
+    def years(self) -> list[int]:
+        return queries.years_with_data(self.engine)
+
+    def plan_area(self, plan: Plan) -> PlanArea:
+        """The plan's area and the day it was found on (`AreaNotFound` when it is not a unit)."""
+        return plan_area_on(self.engine, plan)
+
+    def plan_areas(self, plans: Sequence[Plan]) -> list[PlanArea | None]:
+        """Each plan's area (None: not a unit), from one read of the units for every plan's days."""
+        units_on = queries.units_on_days(self.engine)
+        out: list[PlanArea | None] = []
+        for plan in plans:
+            try:
+                out.append(plan_area_on(self.engine, plan, units_on))
+            except AreaNotFound:
+                out.append(None)
+        return out
+
+    def view_day(self, plan: Plan, year: int, period: str, area_on: PlanArea) -> date:
+        """The day whose units the plan's view of (year, period) shows (`progress.view_day`)."""
+        return view_day_of(self.engine, plan, year, period, area_on)
+
+
+@dataclass(frozen=True)
+class AreaReads:
+    """One area's figures, handed out by `Store.reads` once the viewer may read the area."""
+
+    engine: Engine
+    area_code: str
+
+    def progress(self, plan: Plan, plan_file: Path, year: int, period: str, on: date | None = None) -> Progress:
+        """Every indicator for the area and its communes, on the units of `on` (default the
+        period's last day), from the results file when its figures are unchanged."""
+        later = {"on": on} if on is not None and on > period_end(year, period) else {}
+        # The day is part of the question: "24" on 30/06/2025 was old Bắc Giang.
+        return results_cache.cached_progress(
+            self.engine,
+            plan_file,
+            year,
+            period,
+            f"{self.area_code}@{on.isoformat()}" if later and on else self.area_code,
+            lambda: compute_progress(self.engine, plan, year, period, self.area_code, **later),
+        )
+
+    def suppression(self, year: int, period: str, sensitive: Collection[str]) -> Suppression:
+        """Which cells are hidden in (year, period): decided once for the whole tree, so a
+        small count hidden in a province is hidden in its district's view too."""
+        return load_tree_suppression(self.engine, year, period, sensitive)
+
+    def protect(self, raw: Progress, sensitive: Collection[str], decide: Decide) -> Progress:
+        """`raw` with its small sensitive counts masked (the command line's protection too)."""
+        return protect_in_tree(raw, sensitive, decide)
+
+    def mask_history(
+        self, figures: Mapping[tuple[int, str], Figures], sensitive: Collection[str], decisions: Mapping
+    ) -> dict:
+        return mask_history(figures, sensitive, decisions)
+
+    def history(self, periods: Sequence[tuple[int, str]], elements: Sequence[str], on: date) -> Carried:
+        """Figures of several periods on the communes valid on `on`, earlier ones carried."""
+        return history_across_reform(self.engine, self.area_code, periods, elements, on=on)
+
+    def communes_on(self, day: date) -> list[OrgUnitRef]:
+        return queries.communes_in(self.engine, self.area_code, on=day)
+
+    def reporting_units(self, year: int, period: str, on: date) -> list[OrgUnitRef]:
+        return queries.reporting_units(self.engine, self.area_code, year, period, on=on)
+
+    def report_counts(
+        self, periods: Iterable[tuple[int, str]], elements: Sequence[str]
+    ) -> dict[tuple[int, str], dict[str, int]]:
+        return queries.report_counts_in(self.engine, self.area_code, periods, elements)
+
+    def carried_reports(
+        self, year: int, period: str, elements: Sequence[str], day: date
+    ) -> tuple[list[OrgUnitRef], int]:
+        """(the old communes that reported a period before the area began, how many sent every figure)."""
+        units = self.reporting_units(year, period, day)
+        counts = queries.report_counts_of_units(self.engine, units, year, period, elements)
+        return units, sum(1 for u in units if counts.get(u.code, 0) >= len(elements))
+
+    def report_received(
+        self, periods: Iterable[tuple[int, str]], elements: Sequence[str]
+    ) -> dict[tuple[int, str], dict[str, datetime]]:
+        return queries.report_received_in(self.engine, self.area_code, periods, elements)
+
+    def boundaries(self, level: str = "commune", on: date | None = None, with_points: bool = False) -> list[Boundary]:
+        return queries.boundaries_in(self.engine, self.area_code, level=level, on=on, with_points=with_points)

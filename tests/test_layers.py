@@ -21,8 +21,9 @@ UI_FRAMEWORKS = {"streamlit", "altair", "pydeck"}
 DATABASE = {"sqlalchemy", "alembic", "psycopg"}
 
 # Modules that hand out an engine's reads and writes unscoped (or scoped by the run, not
-# the viewer): only `data_access.store` (and the cache, for queries) may call them for a page.
+# the viewer): only `data_access.store` may call them for a page.
 BEHIND_THE_DOOR = (
+    "data_access.db",
     "data_access.queries",
     "data_access.models",
     "data_access.importer",
@@ -31,7 +32,16 @@ BEHIND_THE_DOOR = (
     "data_access.audit",
     "data_access.locks",
     "data_access.meeting_docx",
+    "data_access.progress",
+    "data_access.protect",
+    "data_access.results_cache",
 )
+# What ui/ may still name from those modules: types and errors, never a function that
+# takes an engine (`from data_access.progress import Progress` is a type for a signature).
+NAMES_FROM_BEHIND = {
+    "data_access.progress": {"Progress", "Predecessor"},
+    "data_access.db": {"DatabaseUnavailable"},
+}
 
 # What each layer must not import (a top-level package name, or a dotted module).
 FORBIDDEN: dict[str, set[str]] = {
@@ -42,34 +52,40 @@ FORBIDDEN: dict[str, set[str]] = {
     # The one door to the database and files never reaches up into the UI.
     "data_access": UI_FRAMEWORKS | {"ui", "pages"},
     # Pages and their building blocks go through the door (`data_access.store.Store`, made
-    # for the viewer by `ui.auth.store()`), never around it: no engine, no query module,
-    # none of the intake's, audit's or locks' functions.
+    # for the viewer by `ui.auth.store()` and by ui/data.py's cache; `Gate` for the login),
+    # never around it: no engine, no query module, no progress computation, none of the
+    # intake's, audit's or locks' functions.
     "ui": DATABASE | {"pages", *BEHIND_THE_DOOR},
     "pages": DATABASE | {"data_access", "sqlalchemy"},
 }
-# The one module of ui/ that talks to the door's read functions: the cache in front of it
-# (checks the viewer's scope, then caches per data version).
-DOOR_CACHE = "ui/data.py"
-# What only the cache may call besides the store: an engine.
+# An engine: nothing in ui/ or pages/ opens or holds one (ui/data.py's cache included).
 ENGINE_NAMES = {"get_engine", "ready_engine", "Engine"}
-# The login gate opens an engine before there is a viewer to make a store for.
-ENGINE_ALLOWED = {DOOR_CACHE: ENGINE_NAMES, "ui/auth.py": {"ready_engine"}}
+ENGINE_ALLOWED: dict[str, set[str]] = {}
 
 
 def _modules(layer: str) -> list[Path]:
     return sorted(p for p in (REPO / layer).rglob("*.py") if "migrations" not in p.parts)
 
 
-def _imports(path: Path) -> set[str]:
-    """Every module `path` imports, dotted, including `from x import y` as `x.y`."""
+def _imports(path: Path, named: dict[str, set[str]] | None = None) -> set[str]:
+    """Every module `path` imports, dotted, including `from x import y` as `x.y`.
+
+    With `named` (module -> names), a `from module import Name` counts only for the names
+    `named[module]` does not list, and not as the module itself:
+    `from data_access.progress import Progress` names a type, while
+    `from data_access import progress` or `from data_access.progress import compute_progress`
+    still reach the module."""
+    named = named or {}
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     found: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            found.add(node.module)
-            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+            allowed = named.get(node.module)
+            if allowed is None:
+                found.add(node.module)
+            found.update(f"{node.module}.{a.name}" for a in node.names if a.name not in (allowed or ()))
     return found
 
 
@@ -77,17 +93,20 @@ def _breaks(imported: str, rule: str) -> bool:
     return imported == rule or imported.startswith(rule + ".")
 
 
+def _layer_breaches(path: Path, layer: str) -> list[str]:
+    return [
+        imported
+        for imported in sorted(_imports(path, NAMES_FROM_BEHIND if layer == "ui" else None))
+        if any(_breaks(imported, rule) for rule in FORBIDDEN[layer])
+    ]
+
+
 @pytest.mark.parametrize("layer", LAYERS)
 def test_each_layer_imports_only_what_the_architecture_allows(layer):
     bad = []
     for path in _modules(layer):
         rel = path.relative_to(REPO).as_posix()
-        forbidden = set(FORBIDDEN[layer])
-        if rel == DOOR_CACHE:
-            forbidden -= {"data_access.queries"}
-        for imported in sorted(_imports(path)):
-            if any(_breaks(imported, rule) for rule in forbidden):
-                bad.append(f"{rel} imports {imported}")
+        bad += [f"{rel} imports {imported}" for imported in _layer_breaches(path, layer)]
     assert not bad, "\n".join(bad)
 
 
@@ -125,6 +144,32 @@ def test_the_engine_rule_would_catch_a_block_opening_its_own_engine(tmp_path):
     )
     assert _engine_uses(block) == {"get_engine"}
     assert any(_breaks(i, rule) for i in _imports(block) for rule in BEHIND_THE_DOOR)
+
+
+def test_the_door_rule_would_catch_the_cache_reading_around_the_store(tmp_path):
+    """What ui/data.py did before the door took its reads: an engine of its own, a query
+    module, the progress computation, the protection and the results file. A type from
+    behind the door stays nameable; a function next to it does not."""
+    cache = tmp_path / "data.py"
+    cache.write_text(
+        "from data_access import db, queries, results_cache\n"
+        "from data_access.progress import Progress, compute_progress\n"
+        "from data_access.protect import protect_in_tree\n"
+        "from data_access.db import DatabaseUnavailable\n\n"
+        "def version(url):\n    return queries.data_version(db.get_engine(url))\n",
+        encoding="utf-8",
+    )
+    breaches = _layer_breaches(cache, "ui")
+    for module in ("db", "queries", "results_cache", "progress.compute_progress", "protect.protect_in_tree"):
+        assert f"data_access.{module}" in breaches, module
+    assert "data_access.progress.Progress" not in breaches
+    assert "data_access.db.DatabaseUnavailable" not in breaches
+    assert _engine_uses(cache) == {"get_engine"}
+    assert ENGINE_ALLOWED.get("ui/data.py", set()) == set()
+    # Naming only types from a module behind the door is no breach.
+    types_only = tmp_path / "view.py"
+    types_only.write_text("from data_access.progress import Predecessor, Progress\n", encoding="utf-8")
+    assert _layer_breaches(types_only, "ui") == []
 
 
 def test_the_layer_rules_would_catch_a_page_reaching_the_database(tmp_path):

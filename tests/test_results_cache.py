@@ -231,6 +231,7 @@ def test_the_pages_cache_reads_the_file_after_a_restart_without_computing(seeded
     caches gone as after a restart, answers from the file without computing."""
     import streamlit as st
 
+    from data_access import store
     from ui import data
 
     monkeypatch.setenv("DATABASE_URL", seeded_url)
@@ -248,6 +249,6 @@ def test_the_pages_cache_reads_the_file_after_a_restart_without_computing(seeded
     def must_not_run(*args, **kwargs) -> None:
         raise AssertionError("computed although a valid file was there")
 
-    monkeypatch.setattr(data, "compute_progress", must_not_run)
+    monkeypatch.setattr(store, "compute_progress", must_not_run)  # what the store computes with
     again = data._progress(seeded_url, path, mtime, 2024, "FY", area.code, version)
     assert again is not first and digest(again) == digest(first) == digest(fresh(seeded_url, 2024, "FY"))

@@ -5,11 +5,13 @@ scope would see everything and these tests would fail."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlalchemy import func, select
 
 from data_access import db
-from data_access.access import NOBODY, AccessDenied, AccessScope, Grant
+from data_access.access import NOBODY, SYSTEM, AccessDenied, AccessScope, Grant, using_scope
 from data_access.models import DataValue
 from data_access.store import WRITE_REFUSALS, Store
 from data_access.targets import load_plan
@@ -92,3 +94,60 @@ def test_period_locks_are_the_viewers_to_close(seeded_url):
     assert not refused.ok and refused.issues[0].row == 2
     admin.reopen_period(2025, "H1", DISTRICT, "tp")
     assert admin.locks() == []
+
+
+def test_nobody_gets_no_read_handle(shared_seeded_url):
+    store = Store(db.ready_engine(shared_seeded_url), NOBODY)
+    with pytest.raises(AccessDenied):
+        store.directory()
+    with pytest.raises(AccessDenied):
+        store.reads(DISTRICT)
+
+
+@pytest.mark.parametrize("with_paths", (False, True), ids=("paths read per check", "the cache's paths"))
+def test_a_commune_viewer_reads_no_other_districts_figures(shared_seeded_url, monkeypatch, with_paths):
+    """The read handles are the store's: a commune editor's store hands out its commune's
+    figures and refuses another district's (and its own district's) progress, history,
+    report counts and boundaries, whether it checks on the table or on the cache's paths."""
+    monkeypatch.setenv("RESULTS_CACHE_DIR", "off")
+    engine = db.ready_engine(shared_seeded_url)
+    paths = Store(engine, SYSTEM).directory().unit_paths() if with_paths else None
+    store = Store(engine, EDITOR, paths)
+    for area in (OTHER_DISTRICT, DISTRICT, OTHER, "99999"):  # 99999: no such unit, refused alike
+        with pytest.raises(AccessDenied):
+            store.reads(area)
+    assert not store.may(OTHER_DISTRICT) and store.may(MINE)
+    mine = store.reads(MINE)
+    progress = mine.progress(PLAN, REPO / "targets.yaml", 2024, "FY")
+    assert {u.code for u in progress.communes} == {MINE}
+    counts = mine.report_counts([(2024, "FY")], ["children_total"])
+    assert set(counts[(2024, "FY")]) == {MINE}
+    assert set(mine.history([(2024, "FY")], ["children_total"], date(2024, 12, 31)).figures[(2024, "FY")]) == {MINE}
+    assert {b.code for b in mine.boundaries()} <= {MINE}
+
+
+def test_the_pages_cache_checks_the_viewer_on_every_call(shared_seeded_url, monkeypatch):
+    """ui/data.py shares one cached progress between everyone who may see it: what the
+    operator's page put in the cache, the commune editor's loader is refused, and the
+    editor's own commune still comes through the same loaders."""
+    import streamlit as st
+
+    from ui import data
+
+    monkeypatch.setenv("DATABASE_URL", shared_seeded_url)
+    monkeypatch.setenv("RESULTS_CACHE_DIR", "off")
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    assert data.progress(shared_seeded_url, 2024, "FY", OTHER_DISTRICT).rows  # the operator's run fills the cache
+    with using_scope(EDITOR):
+        for read in (
+            lambda: data.progress(shared_seeded_url, 2024, "FY", OTHER_DISTRICT),
+            lambda: data.history(shared_seeded_url, OTHER_DISTRICT, [2023, 2024], "FY", ["children_total"]),
+            lambda: data.report_counts(shared_seeded_url, OTHER_DISTRICT, [(2024, "FY")], ["children_total"]),
+            lambda: data.boundaries(shared_seeded_url, OTHER_DISTRICT),
+            lambda: data.communes_of(shared_seeded_url, OTHER_DISTRICT, on=date(2024, 12, 31)),
+        ):
+            with pytest.raises(AccessDenied):
+                read()
+        assert not data.can_read(shared_seeded_url, OTHER_DISTRICT)
+        assert [u.code for u in data.communes_of(shared_seeded_url, MINE, 2024, "FY")] == [MINE]

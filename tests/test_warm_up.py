@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from data_access import db
+from data_access import db, store
 from tests import sample_truth as truth
 from ui import data
 
@@ -15,13 +15,13 @@ def test_warm_up_computes_the_area_once_and_the_page_reuses_it(monkeypatch, seed
     st.cache_data.clear()
     st.cache_resource.clear()
     calls: list[tuple[int, str, str]] = []
-    real = data.compute_progress
+    real = store.compute_progress
 
     def counting(engine, plan, year, period, area_code=None):
         calls.append((year, period, area_code))
         return real(engine, plan, year, period, area_code)
 
-    monkeypatch.setattr(data, "compute_progress", counting)
+    monkeypatch.setattr(store, "compute_progress", counting)  # what the store computes with
     db.ready_engine(seeded_url)
     plan = data.load_plan_or_errors()
     area = data.plan_area(seeded_url, plan)

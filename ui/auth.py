@@ -8,8 +8,10 @@
   e-mail it returns must belong to an account, whose grants give the scope.
 
 The scope found here is stored for the run (`session_state`, and the context
-variable `data_access.access.current_scope`), so the cached loaders of `ui/data.py`,
-the importer and the exports all see it without the page passing it around.
+variable `data_access.access.current_scope`). The door to the data is made with it,
+explicitly: `store()` for the pages, and the loaders of `ui/data.py` make theirs the
+same way. Before there is a scope, the gate itself goes through `data_access.store.Gate`
+(sessions, passwords, an account's scope): no engine is held here.
 """
 
 from __future__ import annotations
@@ -20,10 +22,11 @@ import threading
 from typing import NoReturn
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from data_access import access, auth, db
+from data_access import access, auth
 from data_access.access import NOBODY, AccessScope
-from data_access.store import Store
+from data_access.store import CONNECTION_LOST, DatabaseUnavailable, Gate, Store, database_url, is_embedded
 from i18n import t
 
 SESSION_KEY = "_auth_session"
@@ -40,9 +43,13 @@ PAGE_ROLES: dict[str, str] = {"import": "editor", "audit": "editor", "locks": "a
 
 def scope() -> AccessScope:
     """The scope of this run (NOBODY before the gate ran, never the system's)."""
+    if get_script_run_ctx(suppress_warning=True) is None:
+        # Outside a Streamlit run (plain scripts, tests): the process's scope. Bare-mode
+        # session_state answers every get with None, which read as NOBODY here.
+        return access.current_scope()
     try:
         value = st.session_state.get(SCOPE_KEY)
-    except Exception:  # outside a Streamlit run (plain scripts): the process's scope
+    except Exception:  # no session after all: the process's scope
         return access.current_scope()
     found = value if isinstance(value, AccessScope) else NOBODY
     # A fragment rerun may run in a fresh thread: keep data_access's context in step.
@@ -52,7 +59,7 @@ def scope() -> AccessScope:
 
 def store(url: str | None = None) -> Store:
     """The door to the database for the person of this run (their scope passed explicitly)."""
-    return Store.at(url or db.database_url(), scope())
+    return Store.at(url or database_url(), scope())
 
 
 def current_page() -> str | None:
@@ -69,7 +76,7 @@ def _lang() -> str:
 
 # The database went away (PostgreSQL stopped, the network dropped, a file locked too
 # long): raised by the driver anywhere, in the login gate as in a page.
-OUTAGE_ERRORS: tuple[type[Exception], ...] = (*db.CONNECTION_LOST, db.DatabaseUnavailable)
+OUTAGE_ERRORS: tuple[type[Exception], ...] = (*CONNECTION_LOST, DatabaseUnavailable)
 
 
 def outage(exc: Exception, lang: str | None = None, where=None) -> NoReturn:  # noqa: ANN001 - a container
@@ -80,7 +87,7 @@ def outage(exc: Exception, lang: str | None = None, where=None) -> NoReturn:  # 
     container to say it in (the top of the page), else here."""
     lang = lang or _lang()
     box = where.container() if where is not None else st
-    if isinstance(exc, db.DatabaseUnavailable):
+    if isinstance(exc, DatabaseUnavailable):
         key = "db_needs_init" if exc.needs_init else "db_unavailable"
         box.error(t(key, lang, url=exc.url, reason=exc.reason), icon=":material/cloud_off:")
     else:
@@ -124,14 +131,14 @@ def _remember(found: AccessScope, page_key: str) -> AccessScope:
 def gate(page_key: str, lang: str) -> AccessScope:
     """The scope for this run; draws the login form (and stops) when there is none."""
     _remember(NOBODY, page_key)
-    url = db.database_url()
+    url = database_url()
     try:
         mode = auth.check_startup(url)
     except auth.ConfigError as exc:
         refuse_to_start(exc, lang)
     try:
         if mode == "none":
-            found = access.anonymous_scope(db.is_embedded(url))  # the frame shows `banner()` under its menu
+            found = access.anonymous_scope(is_embedded(url))  # the frame shows `banner()` under its menu
         elif mode == "db":
             found = _db_gate(url, lang)
         else:
@@ -188,22 +195,22 @@ def _browser_post(route: str, body: dict[str, str] | None = None) -> None:
 
 def _db_gate(url: str, lang: str) -> AccessScope:
     state = st.session_state
-    engine = db.ready_engine(url)
+    gate = Gate.at(url)
     session = state.get(SESSION_KEY)
     from_cookie = False
     if session is None and not state.get("_auth_logged_out"):
         # A reload, a new tab or a shared link: the cookie's session, if still alive.
         token = _cookie_token()
         if token:
-            session = auth.resume_session(engine, token)
+            session = gate.resume_session(token)
             from_cookie = session is not None
             if session is None:
                 state["_auth_cookie_dead"] = True
     problem = auth.session_problem(session)
     if problem is None and session.sid and not from_cookie:
-        problem = auth.check_session(engine, session)  # logout, reset or disabled elsewhere
+        problem = gate.check_session(session)  # logout, reset or disabled elsewhere
     if problem is None:
-        found = access.scope_for_user(engine, session.username)
+        found = gate.scope_for(session.username)
         if found.kind != "user":  # disabled (or removed) since the login
             state.pop(SESSION_KEY, None)
             _login_form(url, lang, t("auth_login_disabled", lang))
@@ -245,10 +252,10 @@ def _login_form(url: str, lang: str, notice: str | None = None) -> None:
         )
         submitted = st.form_submit_button(t("auth_login_button", lang), type="primary")
     if submitted:
-        result = auth.authenticate(db.ready_engine(url), name or "", password or "")
+        result = Gate.at(url).authenticate(name or "", password or "")
         st.session_state.pop("auth_password", None)
         if result.ok:
-            session, token = auth.start_session(db.ready_engine(url), result.username, "db")
+            session, token = Gate.at(url).start_session(result.username, "db")
             st.session_state[SESSION_KEY] = session
             # The next run hands the browser a one-time code for its HttpOnly cookie.
             st.session_state[COOKIE_CODE_KEY] = auth.offer_cookie(token)
@@ -274,7 +281,7 @@ def _change_password_form(url: str, username: str, lang: str) -> None:
             st.error(t("auth_password_mismatch", lang))
         else:
             try:
-                auth.set_password(db.ready_engine(url), username, first or "")
+                Gate.at(url).set_password(username, first or "")
             except auth.UserError as exc:
                 st.error(exc.message(lang))
             else:
@@ -303,8 +310,8 @@ def _oidc_gate(url: str, lang: str) -> AccessScope:
         st.button(t("auth_oidc_button", lang), on_click=st.login, type="primary", key="auth_oidc_login")
         st.stop()
     email = str(st.user.get("email") or "")
-    engine = db.ready_engine(url)
-    username = access.user_by_email(engine, email)
+    gate = Gate.at(url)
+    username = gate.user_by_email(email)
     if username is None:
         st.error(t("auth_oidc_no_account", lang, email=email), icon=":material/block:")
         st.button(t("auth_logout", lang), on_click=st.logout, key="auth_oidc_logout")
@@ -313,14 +320,14 @@ def _oidc_gate(url: str, lang: str) -> AccessScope:
     session = st.session_state.get(OIDC_SEEN_KEY)
     problem = auth.session_problem(session) if session is not None else None
     if session is None or getattr(session, "username", None) != username:
-        auth.record_oidc_login(engine, username)
+        gate.record_oidc_login(username)
         session = auth.new_session(username, "oidc")
     elif problem is not None:
         st.session_state.pop(OIDC_SEEN_KEY, None)
         st.logout()
         st.stop()
     st.session_state[OIDC_SEEN_KEY] = auth.touch(session)
-    return access.scope_for_user(engine, username)
+    return gate.scope_for(username)
 
 
 # --------------------------------------------------------------------------- who is logged in
@@ -330,7 +337,7 @@ def _logout(mode: str) -> None:
     session = st.session_state.pop(SESSION_KEY, None)
     if isinstance(session, auth.Session) and session.sid:
         # Ends it for every tab and for the cookie (cleared by the login form's next run).
-        auth.end_session(db.ready_engine(db.database_url()), session)
+        Gate.at().end_session(session)
     st.session_state.pop(OIDC_SEEN_KEY, None)
     st.session_state["_auth_logged_out"] = True
     st.session_state[SCOPE_KEY] = NOBODY
@@ -357,7 +364,7 @@ def _account_box(found: AccessScope, lang: str, mode: str) -> None:
     try:
         from ui import data
 
-        names = {u.code: u.full_name for u in data.org_units(db.database_url())}
+        names = {u.code: u.full_name for u in data.org_units(database_url())}
     except Exception:  # the names are a nicety; the codes are enough
         names = {}
     sb.text(t("auth_scope_line", lang, grants=grants_text(found, lang, names)))

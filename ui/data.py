@@ -9,6 +9,15 @@ with "_" is left OUT of the cache key, so the version is passed as `version`; an
 `st.cache_data` pickles the value on every hit, which for a national Progress (~250,000
 rows) costs seconds per page, so progress and history live in `st.cache_resource`,
 shared read-only by every session (nothing may change what they return).
+
+Nothing here holds an engine or calls a query: every read goes through the door,
+`data_access.store.Store`, made for the person of this run (`ui.auth.scope()`, passed
+explicitly). A loader asks the store for a handle first, on every call — `directory()`
+for the tree's places, `reads(area)` for an area's figures, refused outside the scope —
+and hands it to its cached function as an argument whose name starts with "_", so the
+handle is not part of the key: the cached values are the same for everyone who may see
+them (what of the viewer changes the answer, the masking of small counts, is in the key
+as `sensitive`). A cached function called without a handle makes one for this run.
 """
 
 from __future__ import annotations
@@ -24,17 +33,12 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from data_access import access, db, queries, results_cache
+from data_access import access
+from data_access.access import AccessDenied
 from data_access.place_resolution import period_end
-from data_access.progress import (
-    AreaNotFound,
-    Progress,
-    compute_progress,
-    history_across_reform,
-    plan_area_on,
-)
-from data_access.progress import view_day as _view_day_of
-from data_access.protect import load_tree_suppression, mask_history, protect_in_tree
+from data_access.progress import Progress
+from data_access.store import REPO_ROOT, AreaNotFound, AreaReads, Directory, Store, ready_url
+from data_access.store import Boundary as Boundary  # what pages get for a map
 from data_access.targets import TargetsIssue, validate_plan_file
 from i18n import to_local
 from rules import AreaValue
@@ -43,7 +47,8 @@ from rules.quality import QualityFinding, quality_findings
 from rules.scorecard import area_history
 from ui import auth as ui_auth
 
-Boundary = queries.Boundary  # what pages get for a map, without importing the query module
+Periods = tuple[tuple[int, str], ...]  # (year, period) pairs, a cache key's part
+Handle = AreaReads | None  # a cached function's read handle, left out of its key ("_")
 
 
 class PlanErrors(Exception):
@@ -76,7 +81,7 @@ def targets_file() -> Path:
 # A plan is offered when its file is valid, its area exists in the database, and the
 # person of this run may read that area; `?plan=<file stem>` carries the choice.
 
-DEFAULT_TARGETS = db.REPO_ROOT / "targets.yaml"
+DEFAULT_TARGETS = REPO_ROOT / "targets.yaml"
 _CHOSEN_PLAN = "_plan_path"
 
 
@@ -99,7 +104,7 @@ class PlanChoice:
 
 
 def plans_dir() -> Path:
-    return Path(os.environ.get("PLANS_DIR") or db.REPO_ROOT / "sample_data" / "plans")
+    return Path(os.environ.get("PLANS_DIR") or REPO_ROOT / "sample_data" / "plans")
 
 
 def plan_pinned() -> bool:
@@ -107,22 +112,39 @@ def plan_pinned() -> bool:
     return bool(os.environ.get("TARGETS_FILE"))
 
 
+# --------------------------------------------------------------------------- the door
+# Each loader's first step: a handle from the store made for the person of this run.
+
+
+def _directory(url: str) -> Directory:
+    """The tree's places, for the person of this run (the store refuses `NOBODY`)."""
+    return Store.at(url, ui_auth.scope()).directory()
+
+
+def _store(url: str) -> Store:
+    """The store for the person of this run, with the tree's paths of this data version
+    (its scope checks then read no table)."""
+    return Store.at(url, ui_auth.scope(), _paths(url))
+
+
+def _reads(url: str, area_code: str) -> AreaReads:
+    """`area_code`'s figures for the person of this run; `AccessDenied` outside their scope."""
+    return _store(url).reads(area_code)
 
 
 @st.cache_data(ttl="1h", show_spinner=False, max_entries=8)
-def _plan_choices(url: str, files: tuple[tuple[str, float], ...], version: int) -> list[PlanChoice]:
-    engine = db.get_engine(url)
-    units_on = queries.units_on_days(engine)  # one read of the units for every plan's days
+def _plan_choices(
+    url: str, files: tuple[tuple[str, float], ...], version: int, _dir: Directory | None = None
+) -> list[PlanChoice]:
+    plans = [(path, validate_plan_file(Path(path)).plan) for path, _mtime in files]
+    # An invalid file is reported when it is the pinned or default plan.
+    valid = [(path, plan) for path, plan in plans if plan is not None]
+    areas = (_dir or _directory(url)).plan_areas([plan for _, plan in valid])
     out: list[PlanChoice] = []
-    for path, _mtime in files:
-        plan = validate_plan_file(Path(path)).plan
-        if plan is None:
-            continue  # an invalid file is reported when it is the pinned or default plan
-        try:
-            area = plan_area_on(engine, plan, units_on)[0]
-        except AreaNotFound:
+    for (path, plan), found in zip(valid, areas, strict=True):
+        if found is None:
             continue
-        years = tuple(sorted(plan.years))
+        area, years = found[0], tuple(sorted(plan.years))
         out.append(PlanChoice(Path(path).stem, path, plan.title, years, area.code, area.depth, area.full_name))
     return out
 
@@ -132,7 +154,8 @@ def all_plan_choices(url: str) -> list[PlanChoice]:
     if plan_pinned():
         return []
     files = [DEFAULT_TARGETS, *sorted(plans_dir().glob("*.yaml"))]
-    return _plan_choices(url, tuple(_file_key(f) for f in files if f.is_file()), data_version(url))
+    keys = tuple(_file_key(f) for f in files if f.is_file())
+    return _plan_choices(url, keys, data_version(url), _dir=_directory(url))
 
 
 def plan_choices(url: str) -> list[PlanChoice]:
@@ -156,8 +179,14 @@ def choose_plan(choice: PlanChoice | None) -> None:
 def has_figures(url: str, area_code: str, year: int, period: str) -> bool:
     """Whether any commune under the area reported the period (the frame's default
     period: in December 2026 the communes have sent only their H1 reports). One element
-    every report carries is counted, so this stays cheap for a whole country."""
-    counts = _report_counts(url, area_code, ((year, "FY"), (year, "H1")), ("children_total",), data_version(url))
+    every report carries is counted, so this stays cheap for a whole country. An area
+    outside the scope has none to show (a question, not a page refused)."""
+    try:
+        reads = _reads(url, area_code)
+    except AccessDenied:
+        return False
+    periods, elements = ((year, "FY"), (year, "H1")), ("children_total",)
+    counts = _report_counts(url, area_code, periods, elements, data_version(url), _reads=reads)
     return bool(len(counts.get((year, period), ())))
 
 
@@ -184,32 +213,34 @@ def load_plan_or_errors() -> Plan:
 
 def database_url_ready() -> str:
     """The configured database URL, migrated (and seeded if embedded) once per process."""
-    url = db.database_url()
-    db.ready_engine(url)
-    return url
+    return ready_url()
 
 
 @st.cache_data(ttl="5s", show_spinner=False, max_entries=16)
+def _data_version(url: str, _dir: Directory | None = None) -> int:
+    return (_dir or _directory(url)).data_version()
+
+
 def data_version(url: str) -> int:
-    return queries.data_version(db.get_engine(url))
+    return _data_version(url, _dir=_directory(url))
 
 
 @st.cache_resource(ttl="1h", show_spinner=False, max_entries=16)
-def _org_units(url: str, version: int) -> list[OrgUnitRef]:
-    return queries.list_org_units(db.get_engine(url))
+def _org_units(url: str, version: int, _dir: Directory | None = None) -> list[OrgUnitRef]:
+    return (_dir or _directory(url)).units()
 
 
 def org_units(url: str) -> list[OrgUnitRef]:
-    return _org_units(url, data_version(url))
+    return _org_units(url, data_version(url), _dir=_directory(url))
 
 
 @st.cache_data(ttl="1h", show_spinner=False, max_entries=16)
-def _years(url: str, version: int) -> list[int]:
-    return queries.years_with_data(db.get_engine(url))
+def _years(url: str, version: int, _dir: Directory | None = None) -> list[int]:
+    return (_dir or _directory(url)).years()
 
 
 def year_options(url: str, plan: Plan) -> list[int]:
-    return sorted(set(_years(url, data_version(url))) | set(plan.years))
+    return sorted(set(_years(url, data_version(url), _dir=_directory(url))) | set(plan.years))
 
 
 def default_year(plan: Plan, years: list[int]) -> int:
@@ -219,17 +250,17 @@ def default_year(plan: Plan, years: list[int]) -> int:
 
 
 @st.cache_data(ttl="1h", show_spinner=False, max_entries=16)
-def _area_on(url: str, plan: Plan, version: int) -> tuple[OrgUnitRef, date | None]:
+def _area_on(url: str, plan: Plan, version: int, _dir: Directory | None = None) -> tuple[OrgUnitRef, date | None]:
     # Read once per data version for the plan's area and every view day below: with the
     # official list loaded each lookup reads 14,000 units twice (0.1–0.2 s).
     try:
-        return plan_area_on(db.get_engine(url), plan)
+        return (_dir or _directory(url)).plan_area(plan)
     except AreaNotFound as exc:
         raise PlanAreaMissing(plan.area) from exc
 
 
 def _plan_area(url: str, plan: Plan, version: int) -> OrgUnitRef:
-    return _area_on(url, plan, version)[0]
+    return _area_on(url, plan, version, _dir=_directory(url))[0]
 
 
 def plan_area(url: str, plan: Plan) -> OrgUnitRef:
@@ -238,15 +269,18 @@ def plan_area(url: str, plan: Plan) -> OrgUnitRef:
 
 
 @st.cache_data(ttl="1h", show_spinner=False, max_entries=64)
-def _view_day(url: str, plan_path: str, plan_mtime: float, year: int, period: str, version: int) -> date:
+def _view_day(
+    url: str, plan_path: str, plan_mtime: float, year: int, period: str, version: int, _dir: Directory | None = None
+) -> date:
     plan, _ = _validated_plan(plan_path, plan_mtime)
     if plan is None:
         return period_end(year, period)
+    directory = _dir or _directory(url)
     try:
-        area_on = _area_on(url, plan, version)
+        area_on = _area_on(url, plan, version, _dir=directory)
     except PlanAreaMissing:
         return period_end(year, period)  # said where the area is used
-    return _view_day_of(db.get_engine(url), plan, year, period, area_on)
+    return directory.view_day(plan, year, period, area_on)
 
 
 def _later_day(year: int, period: str, day: date) -> date | None:
@@ -260,40 +294,49 @@ def view_day(url: str, year: int, period: str) -> date:
     (`data_access.progress.view_day`): the period's last day, or the first day of a plan
     area that began later (the new Bắc Ninh viewed for 2025 H1: its 99 communes, their
     figures carried, never old Bắc Giang, whose code 24 it reused)."""
-    return _view_day(url, *_file_key(targets_file()), year, period, data_version(url))
+    return _view_day(url, *_file_key(targets_file()), year, period, data_version(url), _dir=_directory(url))
 
 
 # --------------------------------------------------------------------------- access
-# Every loader below checks the scope of this run (ui/auth.py) BEFORE its cache: the
-# cached values are the same for everyone who may see them, and nobody else reaches
-# them. Masked (small-count protected) results are cached under their own key.
+# Every loader below gets its handle from the store (which checks the scope of this
+# run) BEFORE its cache: the cached values are the same for everyone who may see them,
+# and nobody else reaches them. Masked (small-count protected) results are cached under
+# their own key.
 
 
 @st.cache_resource(ttl="1h", show_spinner=False, max_entries=16)
-def _unit_paths(url: str, version: int) -> dict[str, str]:
-    return access.unit_paths(db.get_engine(url))
+def _unit_paths(url: str, version: int, _dir: Directory | None = None) -> dict[str, str]:
+    return (_dir or _directory(url)).unit_paths()
+
+
+def _paths(url: str) -> dict[str, str]:
+    return _unit_paths(url, data_version(url), _dir=_directory(url))
 
 
 def is_unit(url: str, code: str) -> bool:
-    return code in _unit_paths(url, data_version(url))
+    return code in _paths(url)
 
 
 def can_read(url: str, code: str, role: str = "viewer") -> bool:
     """Whether the person of this run may read (`role`) the unit `code`."""
-    return ui_auth.scope().allows(_unit_paths(url, data_version(url)).get(code), role)
+    return _store(url).may(code, role)
 
 
 def readable_units(url: str, role: str = "viewer") -> list[OrgUnitRef]:
     """Every unit the person of this run may read with `role`, roots first: one scope
     check per unit on one dict (11,000 `can_read` calls took a second nationally)."""
-    scope, paths = ui_auth.scope(), _unit_paths(url, data_version(url))
-    return [u for u in org_units(url) if scope.allows(paths.get(u.code), role)]
+    store = _store(url)
+    return [u for u in org_units(url) if store.may(u.code, role)]
 
 
-def require_read(url: str, code: str) -> None:
-    """Stop the page with "không có quyền" when `code` is outside the scope."""
-    if not can_read(url, code):
+def require_read(url: str, code: str) -> AreaReads:
+    """The area's figures (the store's handle); the page stops with "không có quyền"
+    when `code` is outside the scope."""
+    try:
+        return _reads(url, code)
+    except AccessDenied:
         ui_auth.deny(code)
+        raise  # deny stops the run; outside Streamlit the refusal stands
 
 
 def protected() -> bool:
@@ -310,8 +353,8 @@ def scoped_areas(url: str, plan: Plan) -> tuple[list[OrgUnitRef], OrgUnitRef]:
     """
     # One scope check per unit on one dict: calling can_read per unit read the cached
     # paths back 2 x 11,000 times at national scale (16 s of unpickling per page).
-    scope, paths = ui_auth.scope(), _unit_paths(url, data_version(url))
-    readable = {code for code, path in paths.items() if scope.allows(path, "viewer")}
+    store = _store(url)
+    readable = {code for code in _paths(url) if store.may(code)}
     units = org_units(url)
     try:
         home: OrgUnitRef | None = plan_area(url, plan)
@@ -345,30 +388,33 @@ def communes_of(
     Since the 2025 reform a code names an old commune in 2024 and a new one in 2026:
     never a mix of the two eras under one code. Pages pass the day (`view_day`, or the
     period's last day for the units that report it); without one, the frame's period."""
-    require_read(url, area_code)
-    scope, paths = ui_auth.scope(), _unit_paths(url, data_version(url))
+    reads, store = require_read(url, area_code), _store(url)
     if year is not None and period is not None:
         units = sorted(progress(url, year, period, area_code).communes, key=lambda u: u.code)
     else:
         day = on or _frame_day(url)
-        units = _communes_on(url, area_code, day, data_version(url)) if day else _communes_of(url, area_code)
-    return [u for u in units if scope.allows(paths.get(u.code), "viewer")]
+        if day:
+            units = _communes_on(url, area_code, day, data_version(url), _reads=reads)
+        else:
+            units = _communes_of(url, area_code)
+    return [u for u in units if store.may(u.code)]
 
 
 def reporting_units(url: str, area_code: str, year: int, period: str) -> list[OrgUnitRef]:
     """The communes that report (year, period) for this view's area, the person may see
-    (`queries.reporting_units`): what an import template of that period lists — 2024's
+    (`AreaReads.reporting_units`): what an import template of that period lists — 2024's
     old communes for a 2024 period, the new ones for 2026."""
-    require_read(url, area_code)
-    scope, paths = ui_auth.scope(), _unit_paths(url, data_version(url))
+    reads, store = require_read(url, area_code), _store(url)
     day = view_day(url, year, period)
-    units = _reporting_units(url, area_code, year, period, day, data_version(url))
-    return [u for u in units if scope.allows(paths.get(u.code), "viewer")]
+    units = _reporting_units(url, area_code, year, period, day, data_version(url), _reads=reads)
+    return [u for u in units if store.may(u.code)]
 
 
 @st.cache_resource(ttl="1h", show_spinner=False, max_entries=16)
-def _reporting_units(url: str, area_code: str, year: int, period: str, day: date, version: int) -> list[OrgUnitRef]:
-    return queries.reporting_units(db.get_engine(url), area_code, year, period, on=day)
+def _reporting_units(
+    url: str, area_code: str, year: int, period: str, day: date, version: int, _reads: AreaReads | None = None
+) -> list[OrgUnitRef]:
+    return _reads_of(url, area_code, _reads).reporting_units(year, period, day)
 
 
 def _frame_day(url: str) -> date | None:
@@ -380,8 +426,10 @@ def _frame_day(url: str) -> date | None:
 
 
 @st.cache_resource(ttl="1h", show_spinner=False, max_entries=32)
-def _communes_on(url: str, area_code: str, day: date, version: int) -> list[OrgUnitRef]:
-    return queries.communes_in(db.get_engine(url), area_code, on=day)
+def _communes_on(
+    url: str, area_code: str, day: date, version: int, _reads: AreaReads | None = None
+) -> list[OrgUnitRef]:
+    return _reads_of(url, area_code, _reads).communes_on(day)
 
 
 def _communes_of(url: str, area_code: str) -> list[OrgUnitRef]:
@@ -399,6 +447,12 @@ def _communes_of(url: str, area_code: str) -> list[OrgUnitRef]:
     return sorted(out, key=lambda u: u.code)
 
 
+def _reads_of(url: str, area_code: str, reads: AreaReads | None = None) -> AreaReads:
+    """The handle a cached function was given, else one for the person of this run (a
+    test or a benchmark calling the cached function itself): the store's check either way."""
+    return reads if reads is not None else _reads(url, area_code)
+
+
 @st.cache_resource(ttl="1h", show_spinner=False, max_entries=32)
 def _progress(
     url: str,
@@ -409,38 +463,32 @@ def _progress(
     area_code: str,
     version: int,
     on: date | None = None,
+    _reads: AreaReads | None = None,
 ) -> Progress:
     plan, _ = _validated_plan(plan_path, plan_mtime)
     assert plan is not None
-    engine = db.get_engine(url)
-    later = {"on": on} if on is not None and on > period_end(year, period) else {}
     # From its file when the figures it came from are unchanged (a server restart, or an
     # import into another period); computed otherwise. data_access/results_cache.py.
-    # The day is part of the question: "24" on 30/06/2025 was old Bắc Giang.
-    return results_cache.cached_progress(
-        engine,
-        Path(plan_path),
-        year,
-        period,
-        f"{area_code}@{on.isoformat()}" if later else area_code,
-        lambda: compute_progress(engine, plan, year, period, area_code, **later),
-    )
+    return _reads_of(url, area_code, _reads).progress(plan, Path(plan_path), year, period, on)
 
 
-def _progress_on(
-    url: str, plan_path: str, plan_mtime: float, year: int, period: str, area_code: str, version: int, on: date | None
-) -> Progress:
-    """`_progress`, the day left out when it is the period's own: Streamlit keys a cache by
-    the arguments passed, so a page and the warm-up must ask in the same words."""
+def _progress_on(*key: object, on: date | None, reads: AreaReads | None = None) -> Progress:
+    """`_progress` of `key` (url, plan path and mtime, year, period, area, version), the
+    day left out when it is the period's own: Streamlit keys a cache by the arguments
+    passed, so a page and the warm-up must ask in the same words."""
     if on is None:
-        return _progress(url, plan_path, plan_mtime, year, period, area_code, version)
-    return _progress(url, plan_path, plan_mtime, year, period, area_code, version, on)
+        return _progress(*key, _reads=reads)
+    return _progress(*key, on, _reads=reads)
 
 
 @st.cache_data(ttl="1h", show_spinner=False, max_entries=64)
-def _tree_suppression(url: str, year: int, period: str, sensitive: tuple[str, ...], version: int):  # noqa: ANN202
-    """Which cells are hidden in (year, period), decided once for the whole tree."""
-    return load_tree_suppression(db.get_engine(url), year, period, sensitive)
+def _tree_suppression(  # noqa: ANN202
+    url: str, year: int, period: str, sensitive: tuple[str, ...], version: int, _reads: AreaReads | None = None
+):
+    """Which cells are hidden in (year, period), decided once for the whole tree (any
+    readable area's handle reads it; the decision is the same for every area)."""
+    assert _reads is not None, "the handle of the area being masked"
+    return _reads.suppression(year, period, sensitive)
 
 
 @st.cache_resource(ttl="1h", show_spinner=False, max_entries=32)
@@ -454,10 +502,12 @@ def _protected_progress(
     sensitive: tuple[str, ...],
     version: int,
     on: date | None = None,
+    _reads: AreaReads | None = None,
 ) -> Progress:
-    raw = _progress_on(url, plan_path, plan_mtime, year, period, area_code, version, on)
+    reads = _reads_of(url, area_code, _reads)
+    raw = _progress_on(url, plan_path, plan_mtime, year, period, area_code, version, on=on, reads=reads)
     # The command line's protection too (data_access.protect.protect_in_tree), decided once here.
-    return protect_in_tree(raw, sensitive, lambda y, p: _tree_suppression(url, y, p, sensitive, version))
+    return reads.protect(raw, sensitive, lambda y, p: _tree_suppression(url, y, p, sensitive, version, _reads=reads))
 
 
 def progress(url: str, year: int, period: str, area_code: str, on: date | None = None) -> Progress:
@@ -467,26 +517,20 @@ def progress(url: str, year: int, period: str, area_code: str, on: date | None =
     that its earlier years are this year's communes, their figures carried.
     Refused outside the person's scope; small sensitive counts masked when `protected()`.
     """
-    require_read(url, area_code)
+    reads = require_read(url, area_code)
     path, mtime = _file_key(targets_file())
     day = _later_day(year, period, on or view_day(url, year, period))
+    version = data_version(url)
     if protected():
         sensitive = access.sensitive_elements()
         if day is None:
-            return _protected_progress(url, path, mtime, year, period, area_code, sensitive, data_version(url))
-        return _protected_progress(url, path, mtime, year, period, area_code, sensitive, data_version(url), day)
-    return _progress_on(url, path, mtime, year, period, area_code, data_version(url), day)
+            return _protected_progress(url, path, mtime, year, period, area_code, sensitive, version, _reads=reads)
+        return _protected_progress(url, path, mtime, year, period, area_code, sensitive, version, day, _reads=reads)
+    return _progress_on(url, path, mtime, year, period, area_code, version, on=day, reads=reads)
 
 
 @st.cache_resource(ttl="1h", show_spinner=False, max_entries=32)
 def _carried(  # noqa: ANN202
-    url: str, area_code: str, years: tuple[int, ...], period: str, elements: tuple[str, ...], on: date, version: int
-):
-    # On the communes of the viewed day, earlier years carried across mergers.
-    return history_across_reform(db.get_engine(url), area_code, [(y, period) for y in years], elements, on=on)
-
-
-def _history(  # noqa: ANN202
     url: str,
     area_code: str,
     years: tuple[int, ...],
@@ -494,8 +538,15 @@ def _history(  # noqa: ANN202
     elements: tuple[str, ...],
     version: int,
     on: date,
+    _reads: AreaReads | None = None,
 ):
-    return _carried(url, area_code, years, period, elements, on, version).figures
+    # On the communes of the viewed day, earlier years carried across mergers.
+    return _reads_of(url, area_code, _reads).history([(y, period) for y in years], elements, on)
+
+
+def _history(*key: object, reads: AreaReads | None = None) -> dict:
+    """The figures of `_carried` (same key: url, area, years, period, elements, version, day)."""
+    return _carried(*key, _reads=reads).figures
 
 
 def carried_sources(
@@ -503,12 +554,12 @@ def carried_sources(
 ) -> dict:
     """(year, period) -> commune -> the old units whose figures stand for it in `history`
     (only the years that were carried; empty when no commune was formed since)."""
-    require_read(url, area_code)
+    reads = require_read(url, area_code)
     if not years:
         return {}
     ys = tuple(sorted(set(years)))
     day = view_day(url, viewed_year or ys[-1], period)
-    return _carried(url, area_code, ys, period, tuple(elements), day, data_version(url)).sources
+    return _carried(url, area_code, ys, period, tuple(elements), data_version(url), day, _reads=reads).sources
 
 
 @st.cache_resource(ttl="1h", show_spinner=False, max_entries=32)
@@ -521,9 +572,12 @@ def _protected_history(
     sensitive: tuple[str, ...],
     version: int,
     on: date,
+    _reads: AreaReads | None = None,
 ) -> dict:
-    decisions = {(y, period): _tree_suppression(url, y, period, sensitive, version) for y in years}
-    return mask_history(_history(url, area_code, years, period, elements, version, on), sensitive, decisions)
+    reads = _reads_of(url, area_code, _reads)
+    decisions = {(y, period): _tree_suppression(url, y, period, sensitive, version, _reads=reads) for y in years}
+    figures = _history(url, area_code, years, period, elements, version, on, reads=reads)
+    return reads.mask_history(figures, sensitive, decisions)
 
 
 def history(
@@ -536,14 +590,14 @@ def history(
     (`data_access.progress.history_across_reform`).
     Refused outside the person's scope; small sensitive counts masked when `protected()`.
     """
-    require_read(url, area_code)
+    reads = require_read(url, area_code)
     if not years:
         return {}
     key = (url, area_code, tuple(sorted(set(years))), period, tuple(elements))
     day = view_day(url, viewed_year or max(years), period)
     if protected():
-        return _protected_history(*key, access.sensitive_elements(), data_version(url), day)
-    return _history(*key, data_version(url), day)
+        return _protected_history(*key, access.sensitive_elements(), data_version(url), day, _reads=reads)
+    return _history(*key, data_version(url), day, reads=reads)
 
 
 @st.cache_resource(ttl="1h", show_spinner=False, max_entries=64)
@@ -559,18 +613,20 @@ def _indicator_history(
     sensitive: tuple[str, ...],
     version: int,
     on: date,
+    _reads: AreaReads | None = None,
 ) -> dict[int, AreaValue]:
     plan, _ = _validated_plan(plan_path, plan_mtime)
     assert plan is not None
+    reads = _reads_of(url, area_code, _reads)
     ind = plan.indicator(indicator_id)
     elements = tuple(e for e in (ind.numerator, ind.denominator, *ind.requires_zero) if e and e != COMMUNES)
     if sensitive:
-        figures = _protected_history(url, area_code, years, period, elements, sensitive, version, on)
+        figures = _protected_history(url, area_code, years, period, elements, sensitive, version, on, _reads=reads)
     else:
-        figures = _history(url, area_code, years, period, elements, version, on)
+        figures = _history(url, area_code, years, period, elements, version, on, reads=reads)
     later = _later_day(year, period, on)
-    codes = [c.code for c in _progress_on(url, plan_path, plan_mtime, year, period, area_code, version, later).communes]
-    return area_history(ind, codes, figures, period)
+    raw = _progress_on(url, plan_path, plan_mtime, year, period, area_code, version, on=later, reads=reads)
+    return area_history(ind, [c.code for c in raw.communes], figures, period)
 
 
 def indicator_history(url: str, area_code: str, indicator_id: str, year: int, years: list[int], period: str):  # noqa: ANN201
@@ -579,7 +635,7 @@ def indicator_history(url: str, area_code: str, indicator_id: str, year: int, ye
 
     Refused outside the person's scope; small sensitive counts masked when `protected()`.
     """
-    require_read(url, area_code)
+    reads = require_read(url, area_code)
     path, mtime = _file_key(targets_file())
     sensitive = access.sensitive_elements() if protected() else ()
     return _indicator_history(
@@ -594,6 +650,7 @@ def indicator_history(url: str, area_code: str, indicator_id: str, year: int, ye
         tuple(sensitive),
         data_version(url),
         view_day(url, year, period),
+        _reads=reads,
     )
 
 
@@ -609,9 +666,11 @@ def _quality(
     sensitive: tuple[str, ...],
     version: int,
     on: date,
+    _reads: AreaReads | None = None,
 ) -> tuple[bool, list[QualityFinding]]:
     plan, _ = _validated_plan(plan_path, plan_mtime)
     assert plan is not None
+    reads = _reads_of(url, area_code, _reads)
     elements = tuple(plan.used_data_elements())
     other = "FY" if period == "H1" else "H1"
 
@@ -620,8 +679,8 @@ def _quality(
     # An Châu, whose code it reused; 2025 H1's old communes have no FY of their own.
     def read(ys: tuple[int, ...], p: str) -> dict:
         if sensitive:
-            return _protected_history(url, area_code, ys, p, elements, sensitive, version, on)
-        return _history(url, area_code, ys, p, elements, version, on)
+            return _protected_history(url, area_code, ys, p, elements, sensitive, version, on, _reads=reads)
+        return _history(url, area_code, ys, p, elements, version, on, reads=reads)
 
     figures = dict(read(years, period))
     figures.update(read((year,), other))
@@ -637,21 +696,21 @@ def quality(url: str, area_code: str, year: int, period: str, years: list[int]) 
 
     Refused outside the person's scope; small sensitive counts masked when `protected()`.
     """
-    require_read(url, area_code)
+    reads = require_read(url, area_code)
     path, mtime = _file_key(targets_file())
     sensitive = tuple(access.sensitive_elements()) if protected() else ()
     ys = tuple(sorted(y for y in years if y <= year))
     day = view_day(url, year, period)
-    return _quality(url, path, mtime, area_code, year, period, ys, sensitive, data_version(url), day)
+    return _quality(url, path, mtime, area_code, year, period, ys, sensitive, data_version(url), day, _reads=reads)
 
 
 @st.cache_resource(ttl="1h", show_spinner=False, max_entries=8)
 def _report_counts(
-    url: str, area_code: str, periods: tuple[tuple[int, str], ...], elements: tuple[str, ...], version: int
+    url: str, area_code: str, periods: Periods, elements: tuple[str, ...], version: int, _reads: Handle = None
 ) -> dict[tuple[int, str], pd.Series]:
     # Shared and read-only, one integer Series per period: nationally 212,000 counts
     # held as objects and unpickled on every run (st.cache_data) cost ~1 s a run.
-    counts = queries.report_counts_in(db.get_engine(url), area_code, periods, elements)
+    counts = _reads_of(url, area_code, _reads).report_counts(periods, elements)
     return {key: pd.Series(by_code, dtype="int64") for key, by_code in counts.items()}
 
 
@@ -660,17 +719,22 @@ def report_counts(
 ) -> dict[tuple[int, str], pd.Series]:
     """(year, period) -> how many of `elements` each commune of the area has sent
     (communes with none left out), cached across sessions. Refused outside the scope."""
-    require_read(url, area_code)
-    return _report_counts(url, area_code, tuple(periods), tuple(elements), data_version(url))
+    reads = require_read(url, area_code)
+    return _report_counts(url, area_code, tuple(periods), tuple(elements), data_version(url), _reads=reads)
 
 
 @st.cache_resource(ttl="1h", show_spinner=False, max_entries=16)
 def _carried_reports(
-    url: str, area_code: str, year: int, period: str, elements: tuple[str, ...], day: date, version: int
+    url: str,
+    area_code: str,
+    year: int,
+    period: str,
+    elements: tuple[str, ...],
+    day: date,
+    version: int,
+    _reads: AreaReads | None = None,
 ) -> tuple[list[OrgUnitRef], int]:
-    units = queries.reporting_units(db.get_engine(url), area_code, year, period, on=day)
-    counts = queries.report_counts_of_units(db.get_engine(url), units, year, period, elements)
-    return units, sum(1 for u in units if counts.get(u.code, 0) >= len(elements))
+    return _reads_of(url, area_code, _reads).carried_reports(year, period, elements, day)
 
 
 def reports_before_area(
@@ -679,18 +743,18 @@ def reports_before_area(
     """For a period before the plan's area began (the new Bắc Ninh's 2025 H1): (the old
     communes that reported it, how many of them sent every figure); None for a period of
     the area's own communes. Refused outside the scope."""
-    require_read(url, area_code)
+    reads = require_read(url, area_code)
     day = view_day(url, year, period)
     if day <= period_end(year, period):
         return None
-    return _carried_reports(url, area_code, year, period, tuple(elements), day, data_version(url))
+    return _carried_reports(url, area_code, year, period, tuple(elements), day, data_version(url), _reads=reads)
 
 
 @st.cache_resource(ttl="1h", show_spinner=False, max_entries=8)
 def _report_received(
-    url: str, area_code: str, periods: tuple[tuple[int, str], ...], elements: tuple[str, ...], version: int
+    url: str, area_code: str, periods: Periods, elements: tuple[str, ...], version: int, _reads: Handle = None
 ) -> dict[tuple[int, str], dict[str, date]]:
-    got = queries.report_received_in(db.get_engine(url), area_code, periods, elements)
+    got = _reads_of(url, area_code, _reads).report_received(periods, elements)
     return {key: {code: to_local(at).date() for code, at in by_code.items()} for key, by_code in got.items()}
 
 
@@ -699,41 +763,43 @@ def report_received(
 ) -> dict[tuple[int, str], dict[str, date]]:
     """(year, period) -> the local day each commune's report got its last figure, cached
     across sessions (reporting status: "nộp muộn"). Refused outside the scope."""
-    require_read(url, area_code)
-    return _report_received(url, area_code, tuple(periods), tuple(elements), data_version(url))
+    reads = require_read(url, area_code)
+    return _report_received(url, area_code, tuple(periods), tuple(elements), data_version(url), _reads=reads)
 
 
 @st.cache_resource(ttl="1h", show_spinner=False, max_entries=16)
-def _boundaries(url: str, area_code: str, version: int) -> list[queries.Boundary]:
-    return queries.boundaries_in(db.get_engine(url), area_code)
+def _boundaries(url: str, area_code: str, version: int, _reads: AreaReads | None = None) -> list[Boundary]:
+    return _reads_of(url, area_code, _reads).boundaries()
 
 
 @st.cache_resource(ttl="1h", show_spinner=False, max_entries=16)
-def _places_on(url: str, area_code: str, on: date, version: int) -> list[queries.Boundary]:
-    return queries.boundaries_in(db.get_engine(url), area_code, on=on, with_points=True)
+def _places_on(url: str, area_code: str, on: date, version: int, _reads: AreaReads | None = None) -> list[Boundary]:
+    return _reads_of(url, area_code, _reads).boundaries(on=on, with_points=True)
 
 
-def places_on(url: str, area_code: str, on: date) -> list[queries.Boundary]:
+def places_on(url: str, area_code: str, on: date) -> list[Boundary]:
     """The communes valid on `on` with their boundary, or only their coordinates
     (geometry None) where no boundary is loaded: what a map of any place draws."""
-    require_read(url, area_code)
-    return _places_on(url, area_code, on, data_version(url))
+    reads = require_read(url, area_code)
+    return _places_on(url, area_code, on, data_version(url), _reads=reads)
 
 
-def boundaries(url: str, area_code: str) -> list[queries.Boundary]:
-    require_read(url, area_code)
-    return _boundaries(url, area_code, data_version(url))
+def boundaries(url: str, area_code: str) -> list[Boundary]:
+    reads = require_read(url, area_code)
+    return _boundaries(url, area_code, data_version(url), _reads=reads)
 
 
 @st.cache_resource(ttl="1h", show_spinner=False, max_entries=8)
-def _part_boundaries(url: str, area_code: str, level: str, version: int) -> list[queries.Boundary]:
-    return queries.boundaries_in(db.get_engine(url), area_code, level=level)
+def _part_boundaries(
+    url: str, area_code: str, level: str, version: int, _reads: AreaReads | None = None
+) -> list[Boundary]:
+    return _reads_of(url, area_code, _reads).boundaries(level=level)
 
 
-def part_boundaries(url: str, area_code: str, level: str) -> list[queries.Boundary]:
+def part_boundaries(url: str, area_code: str, level: str) -> list[Boundary]:
     """Boundaries of the area's units of one level ('province', 'district'), for maps of parts."""
-    require_read(url, area_code)
-    return _part_boundaries(url, area_code, level, data_version(url))
+    reads = require_read(url, area_code)
+    return _part_boundaries(url, area_code, level, data_version(url), _reads=reads)
 
 
 def clear_after_import() -> None:
@@ -779,19 +845,26 @@ def warm_up(url: str, plan: Plan, year: int) -> threading.Thread | None:
     with _warm_lock:
         if key in _warmed:
             return None
-        _warmed.add(key)
     try:
         area = plan_area(url, plan)
-    except PlanAreaMissing:
+        # The handle is made here, in the page's run, by the person's store: the thread
+        # has no session, and someone who may not read the plan's area warms nothing
+        # (the next reader of it will).
+        reads = _reads(url, area.code)
+    except (PlanAreaMissing, AccessDenied):
         return None
+    with _warm_lock:
+        if key in _warmed:
+            return None
+        _warmed.add(key)
     version = key[-1]
     days = {y: _later_day(y, "FY", view_day(url, y, "FY")) for y in (year, year - 1)}
 
     def work() -> None:
         try:
             for y in (year, year - 1):
-                _progress_on(url, path, mtime, y, "FY", area.code, version, days[y])
-            _boundaries(url, area.code, version)
+                _progress_on(url, path, mtime, y, "FY", area.code, version, on=days[y], reads=reads)
+            _boundaries(url, area.code, version, _reads=reads)
         except Exception:  # a warm-up never breaks anything: the page computes it then
             logging.getLogger(__name__).exception("warm-up of %s failed", area.code)
 
