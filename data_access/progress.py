@@ -61,6 +61,9 @@ class Progress:
     # whose code it reused (old Bắc Giang was "24" until 30/06/2025).
     began_on: date | None = None
     carried_now: Mapping[str, tuple[Predecessor, ...]] = field(default_factory=dict)
+    # The day whose units show the figures (`compute_progress`'s `on`): carried figures
+    # are protected by a decision taken on that day's tree (`data_access.protect`).
+    shown_on: date | None = None
 
     @property
     def area_rows(self) -> list[ProgressRow]:
@@ -299,6 +302,7 @@ def compute_progress(
         ended_on=gone.ended_on if gone is not None else None,
         began_on=began_on,
         carried_now=carried_now,
+        shown_on=day,
     )
 
 

@@ -10,8 +10,9 @@ the target, the distance to it, the previous year's value) is hidden with it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Hashable, Mapping
+from collections.abc import Callable, Collection, Hashable, Mapping, Sequence
 from dataclasses import replace
+from datetime import date
 
 from sqlalchemy import Engine, bindparam, select
 
@@ -43,6 +44,8 @@ from rules.suppression import (
 Figures = Mapping[str, Mapping[str, float]]
 # (year, period) → the whole-tree decision of that period (`load_tree_suppression`).
 Decide = Callable[[int, str], Suppression]
+# (year, period, day) → the decision of that period on the units of the day (carried).
+DecideOn = Callable[[int, str, date], Suppression]
 
 
 def _tree_values(
@@ -219,7 +222,9 @@ def protect_progress(
     return protected
 
 
-def protect_in_tree(progress: Progress, sensitive: Collection[str], decide: Decide) -> Progress:
+def protect_in_tree(
+    progress: Progress, sensitive: Collection[str], decide: Decide, decide_on: DecideOn | None = None
+) -> Progress:
     """The one protection of a progress for every reader (a page, a command's output):
     `protect_progress` with the whole-tree decisions of its period and of the same
     period a year before, each taken with the other period of its year.
@@ -227,16 +232,32 @@ def protect_in_tree(progress: Progress, sensitive: Collection[str], decide: Deci
     Protected on its own, an area would hide other cells than the page does, and FY −
     H1 or the total minus the shown cells would give a "<5" away; `decide` is how the
     caller obtains the decisions (the page from its cache, the command line from the
-    database: `protect_from_database`).
+    database: `protect_from_database`). A period whose figures were carried onto the
+    view's communes (2025 H1 of the new province, the year before of a new commune)
+    is decided by `decide_on(year, period, progress.shown_on)`, on the tree of the units
+    shown and with the other period of its year; without `decide_on`, by `decide`.
     """
     year, period = progress.year, progress.period
-    return protect_progress(progress, sensitive, decide(year, period), decide(year - 1, period))
+    now = _decision(decide, decide_on, year, period, progress.shown_on if progress.carried_now else None)
+    before = _decision(decide, decide_on, year - 1, period, progress.shown_on if progress.carried_from else None)
+    return protect_progress(progress, sensitive, now, before)
+
+
+def _decision(decide: Decide, decide_on: DecideOn | None, year: int, period: str, on: date | None) -> Suppression:
+    if on is None or decide_on is None:
+        return decide(year, period)
+    return decide_on(year, period, on)
 
 
 def protect_from_database(engine: Engine, progress: Progress, sensitive: Collection[str]) -> Progress:
     """`protect_in_tree` with the decisions read from `engine` (the command line's way)."""
     wanted = tuple(sensitive)
-    return protect_in_tree(progress, wanted, lambda year, period: load_tree_suppression(engine, year, period, wanted))
+    return protect_in_tree(
+        progress,
+        wanted,
+        lambda year, period: load_tree_suppression(engine, year, period, wanted),
+        lambda year, period, on: load_tree_suppression(engine, year, period, wanted, on),
+    )
 
 
 def _close_area_total(
@@ -358,7 +379,9 @@ def unstable(plan: Plan, row: object) -> bool:
     return unstable_rate(num, den)
 
 
-def load_tree_suppression(engine: Engine, year: int, period: str, sensitive: Collection[str]) -> Suppression:
+def load_tree_suppression(
+    engine: Engine, year: int, period: str, sensitive: Collection[str], on: date | None = None
+) -> Suppression:
     """The whole-tree decision of one (year, period) for the whole database, taken
     together with the other period of the year (`tree_decisions_for_year`), so that
     FY − H1 gives nothing away (bound parameters).
@@ -368,7 +391,14 @@ def load_tree_suppression(engine: Engine, year: int, period: str, sensitive: Col
     new one under the province, and a tree read across all days put the 2021 commune
     under today's parent, out of its district's sum, so the district's total narrowed
     its "<5" cells. Where H1 and FY were reported by different trees (the year of a
-    reform), FY − H1 is not a count of anything and each period is decided alone.
+    reform), H1 is decided alone on its own units and FY together with H1 carried onto
+FY's units (the view of the new communes shows both).
+
+    `on`: the day whose units show the figures, when later than the period's (a view
+    of today's communes with their predecessors' figures carried). The decision is then
+    taken on that day's tree and keyed by its units, H1 and FY together, both carried
+    (or reported) onto it as the view shows them: keyed by the old codes, the carried
+    2025 H1 was decided apart from 2025 FY and a "<5" came back by subtraction.
     """
     from data_access.place_resolution import is_valid_on, period_end
 
@@ -387,6 +417,10 @@ def load_tree_suppression(engine: Engine, year: int, period: str, sensitive: Col
         )
         periods = sorted({period, H1, FY} if period in (H1, FY) else {period})
         values = conn.execute(stmt, {"year": int(year), "periods": periods, "des": wanted}).all()
+        shown_on = _later_tree(rows, [period_end(int(year), p) for p in periods], period_end(int(year), period), on)
+        lineage = _lineage(conn) if shown_on is not None else []
+    if shown_on is not None:
+        return _carried_decision(rows, values, lineage, int(year), period, periods, wanted, shown_on)
     # Per period: unit id → code of the units valid on its day, and code → parent code.
     ids: dict[str, dict[int, str]] = {}
     trees: dict[str, dict[str, str | None]] = {}
@@ -402,10 +436,81 @@ def load_tree_suppression(engine: Engine, year: int, period: str, sensitive: Col
             figures[p].setdefault(code, {})[de] = float(value)
     if period not in (H1, FY):
         return tree_suppression(figures[period], trees[period], wanted)
+    if trees[H1] != trees[FY] and period == H1:
+        return tree_suppression(figures[period], trees[period], wanted)  # the old units' own view
     if trees[H1] != trees[FY]:
-        return tree_suppression(figures[period], trees[period], wanted)
+        # FY reported by new units beside H1 carried onto them (a view of the new
+        # communes shows both): one decision on FY's tree, as `on` takes it.
+        with engine.connect() as conn:
+            lineage = _lineage(conn)
+        return _carried_decision(rows, values, lineage, int(year), period, periods, wanted, period_end(int(year), FY))
     decided = tree_decisions_for_year(figures[H1], figures[FY], trees[FY], wanted, int(year))
     return decided.get((int(year), period), Suppression())
+
+
+def _later_tree(rows: Sequence, days: Sequence[date], end: date, on: date | None) -> date | None:
+    """`on` when it is after the period's `end` and its units differ from those of one
+    of the periods' own `days` (the figures are then shown carried onto its tree), else
+    None (decided as reported)."""
+    from data_access.place_resolution import is_valid_on
+
+    if on is None or on <= end:
+        return None
+    shown = {r.id for r in rows if is_valid_on(r, on)}
+    return on if any({r.id for r in rows if is_valid_on(r, day)} != shown for day in days) else None
+
+
+def _lineage(conn) -> list[tuple[int, int, float]]:  # noqa: ANN001 - a Connection
+    """Every lineage row: (old unit id, new unit id, share)."""
+    from data_access.models import OrgUnitMerger
+
+    stmt = select(OrgUnitMerger.old_unit_id, OrgUnitMerger.new_unit_id, OrgUnitMerger.share)
+    return [(int(o), int(n), float(s)) for o, n, s in conn.execute(stmt)]
+
+
+def _carried_decision(
+    rows: Sequence,
+    values: Sequence,
+    lineage: Sequence[tuple[int, int, float]],
+    year: int,
+    period: str,
+    periods: Sequence[str],
+    wanted: Sequence[str],
+    on: date,
+) -> Suppression:
+    """The decision of `load_tree_suppression(..., on=on)`: each period's figures as a
+    view on the units of `on` shows them (`data_access.progress.across_reform`: a unit's
+    own figures, else its predecessors' times their shares), decided on that tree, H1
+    and FY of the year together."""
+    from data_access.place_resolution import is_valid_on, period_end
+    from rules.lineage import Merger, carry_forward
+
+    shown = {r.id: r for r in rows if is_valid_on(r, on)}
+    tree = {r.code: _parent(r.path) for r in shown.values()}
+    by_id = {r.id: r for r in rows}
+    figures: dict[str, dict[str, dict[str, float]]] = {}
+    for p in periods:
+        day = period_end(year, p)
+        own: dict[str, dict[str, float]] = {}
+        old: dict[str, dict[str, float]] = {}
+        for unit_id, vp, de, value in values:
+            if vp != p:
+                continue
+            if unit_id in shown and is_valid_on(shown[unit_id], day):
+                own.setdefault(shown[unit_id].code, {})[de] = float(value)
+            elif unit_id in by_id and is_valid_on(by_id[unit_id], day):
+                old.setdefault(by_id[unit_id].code, {})[de] = float(value)
+        mergers = [
+            Merger(by_id[o].code, shown[n].code, share)
+            for o, n, share in lineage
+            if n in shown and o in by_id and shown[n].code not in own and is_valid_on(by_id[o], day)
+        ]
+        carried = carry_forward(old, mergers, STANDARD_DATA_ELEMENTS) if mergers else {}
+        figures[p] = {**own, **{m.new_code: carried[m.new_code] for m in mergers if carried.get(m.new_code)}}
+    if period not in (H1, FY):
+        return tree_suppression(figures[period], tree, wanted)
+    decided = tree_decisions_for_year(figures[H1], figures[FY], tree, wanted, year)
+    return decided.get((year, period), Suppression())
 
 
 def _parent(path: str) -> str | None:
