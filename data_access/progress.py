@@ -317,6 +317,15 @@ class Predecessor:
     share: float
 
 
+class ShownFigures(dict):
+    """(year, period) -> commune -> element -> value, and `shown_on`: the day whose units
+    they are keyed by (`data_access.protect.mask_history` hides them as shown there)."""
+
+    def __init__(self, figures: Mapping = (), shown_on: date | None = None) -> None:  # type: ignore[assignment]
+        super().__init__(figures)
+        self.shown_on = shown_on
+
+
 @dataclass(frozen=True)
 class Carried:
     """Figures of several periods on the viewed period's communes, and where they came from.
@@ -356,7 +365,7 @@ def across_reform(
         rows = queries.predecessors_of_codes(engine, sorted(codes), on)
     else:
         rows = [r for r in queries.predecessors_in(engine, area_code, on) if r.new_code in codes]
-    figures: dict[tuple[int, str], Mapping[str, Mapping[str, float]]] = dict(read)
+    figures: dict[tuple[int, str], Mapping[str, Mapping[str, float]]] = ShownFigures(read, on)
     sources: dict[tuple[int, str], dict[str, tuple[Predecessor, ...]]] = {}
     if not rows:
         return Carried(figures, sources)

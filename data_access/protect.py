@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Hashable, Mapping, Sequence
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import Engine, bindparam, select
 
@@ -44,8 +44,6 @@ from rules.suppression import (
 Figures = Mapping[str, Mapping[str, float]]
 # (year, period) → the whole-tree decision of that period (`load_tree_suppression`).
 Decide = Callable[[int, str], Suppression]
-# (year, period, day) → the decision of that period on the units of the day (carried).
-DecideOn = Callable[[int, str, date], Suppression]
 
 
 def _tree_values(
@@ -150,11 +148,19 @@ def mask_history(
     history: Mapping[tuple[int, str], Figures],
     sensitive: Collection[str],
     suppressions: Mapping[tuple[int, str], Suppression] | None = None,
+    on: date | None = None,
 ) -> dict[tuple[int, str], dict[str, dict[str, float]]]:
     """Each period of a history (`(year, period)` → figures) masked, with the whole-tree
-    decision of that period when given."""
+    decision of that period when given, as shown on the units of `on` (default: the
+    history's own `shown_on`, `data_access.progress.ShownFigures`): earlier years
+    carried onto today's communes are hidden by the decision keyed by them."""
     given = suppressions or {}
-    return {key: mask_figures(figures, sensitive, given.get(key))[0] for key, figures in history.items()}
+    day = on or getattr(history, "shown_on", None)
+    out = {}
+    for key, figures in history.items():
+        decided = given.get(key)
+        out[key] = mask_figures(figures, sensitive, decided.on(day) if decided is not None else None)[0]
+    return out
 
 
 def _kind(suppression: Suppression, key: tuple[str, str], sensitive: Collection[str], value: object) -> str | None:
@@ -222,9 +228,7 @@ def protect_progress(
     return protected
 
 
-def protect_in_tree(
-    progress: Progress, sensitive: Collection[str], decide: Decide, decide_on: DecideOn | None = None
-) -> Progress:
+def protect_in_tree(progress: Progress, sensitive: Collection[str], decide: Decide) -> Progress:
     """The one protection of a progress for every reader (a page, a command's output):
     `protect_progress` with the whole-tree decisions of its period and of the same
     period a year before, each taken with the other period of its year.
@@ -232,32 +236,18 @@ def protect_in_tree(
     Protected on its own, an area would hide other cells than the page does, and FY −
     H1 or the total minus the shown cells would give a "<5" away; `decide` is how the
     caller obtains the decisions (the page from its cache, the command line from the
-    database: `protect_from_database`). A period whose figures were carried onto the
-    view's communes (2025 H1 of the new province, the year before of a new commune)
-    is decided by `decide_on(year, period, progress.shown_on)`, on the tree of the units
-    shown and with the other period of its year; without `decide_on`, by `decide`.
+    database: `protect_from_database`). Each is taken as shown on the view's units
+    (`Suppression.on`): the year before of a new commune, carried from its
+    predecessors, is hidden by the decision keyed by the new communes.
     """
-    year, period = progress.year, progress.period
-    now = _decision(decide, decide_on, year, period, progress.shown_on if progress.carried_now else None)
-    before = _decision(decide, decide_on, year - 1, period, progress.shown_on if progress.carried_from else None)
-    return protect_progress(progress, sensitive, now, before)
-
-
-def _decision(decide: Decide, decide_on: DecideOn | None, year: int, period: str, on: date | None) -> Suppression:
-    if on is None or decide_on is None:
-        return decide(year, period)
-    return decide_on(year, period, on)
+    year, period, day = progress.year, progress.period, progress.shown_on
+    return protect_progress(progress, sensitive, decide(year, period).on(day), decide(year - 1, period).on(day))
 
 
 def protect_from_database(engine: Engine, progress: Progress, sensitive: Collection[str]) -> Progress:
     """`protect_in_tree` with the decisions read from `engine` (the command line's way)."""
     wanted = tuple(sensitive)
-    return protect_in_tree(
-        progress,
-        wanted,
-        lambda year, period: load_tree_suppression(engine, year, period, wanted),
-        lambda year, period, on: load_tree_suppression(engine, year, period, wanted, on),
-    )
+    return protect_in_tree(progress, wanted, lambda year, period: load_tree_suppression(engine, year, period, wanted))
 
 
 def _close_area_total(
@@ -379,9 +369,7 @@ def unstable(plan: Plan, row: object) -> bool:
     return unstable_rate(num, den)
 
 
-def load_tree_suppression(
-    engine: Engine, year: int, period: str, sensitive: Collection[str], on: date | None = None
-) -> Suppression:
+def load_tree_suppression(engine: Engine, year: int, period: str, sensitive: Collection[str]) -> Suppression:
     """The whole-tree decision of one (year, period) for the whole database, taken
     together with the other period of the year (`tree_decisions_for_year`), so that
     FY − H1 gives nothing away (bound parameters).
@@ -392,15 +380,15 @@ def load_tree_suppression(
     under today's parent, out of its district's sum, so the district's total narrowed
     its "<5" cells. Where H1 and FY were reported by different trees (the year of a
     reform), H1 is decided alone on its own units and FY together with H1 carried onto
-FY's units (the view of the new communes shows both).
+    FY's units (the view of the new communes shows both).
 
-    `on`: the day whose units show the figures, when later than the period's (a view
-    of today's communes with their predecessors' figures carried). The decision is then
-    taken on that day's tree and keyed by its units, H1 and FY together, both carried
-    (or reported) onto it as the view shows them: keyed by the old codes, the carried
-    2025 H1 was decided apart from 2025 FY and a "<5" came back by subtraction.
+    `later` holds the decision for each later tree (from the day it began): the figures
+    as a view of that day's units shows them (a unit's own, else its predecessors'
+    carried), decided on that tree, H1 and FY together, keyed by the units shown.
+    Keyed by the old codes, the carried 2025 H1 of the new communes was decided apart
+    from their 2025 FY and a "<5" came back by subtraction.
     """
-    from data_access.place_resolution import is_valid_on, period_end
+    from data_access.place_resolution import period_end
 
     wanted = sorted(set(sensitive))
     with engine.connect() as conn:
@@ -417,15 +405,34 @@ FY's units (the view of the new communes shows both).
         )
         periods = sorted({period, H1, FY} if period in (H1, FY) else {period})
         values = conn.execute(stmt, {"year": int(year), "periods": periods, "des": wanted}).all()
-        shown_on = _later_tree(rows, [period_end(int(year), p) for p in periods], period_end(int(year), period), on)
-        lineage = _lineage(conn) if shown_on is not None else []
-    if shown_on is not None:
-        return _carried_decision(rows, values, lineage, int(year), period, periods, wanted, shown_on)
+        days = [period_end(int(year), p) for p in periods]
+        later = _later_trees(rows, days, period_end(int(year), period))
+        reform_year = len({_ids_on(rows, day) for day in days}) > 1
+        lineage = _lineage(conn) if later or reform_year else []
+    decide = lambda day: _carried_decision(rows, values, lineage, int(year), period, periods, wanted, day)  # noqa: E731
+    own = _own_decision(rows, values, int(year), period, periods, wanted, decide)
+    out = tuple((day, own if same else decide(day)) for day, same in later)
+    return replace(own, later=out) if out else own
+
+
+def _own_decision(
+    rows: Sequence,
+    values: Sequence,
+    year: int,
+    period: str,
+    periods: Sequence[str],
+    wanted: Sequence[str],
+    carried: Callable[[date], Suppression],
+) -> Suppression:
+    """`load_tree_suppression` on the period's own units (`carried(day)`: the decision
+    on the units of `day`, for FY of a reform year)."""
+    from data_access.place_resolution import is_valid_on, period_end
+
     # Per period: unit id → code of the units valid on its day, and code → parent code.
     ids: dict[str, dict[int, str]] = {}
     trees: dict[str, dict[str, str | None]] = {}
     for p in periods:
-        day = period_end(int(year), p)
+        day = period_end(year, p)
         valid = [r for r in rows if is_valid_on(r, day)]
         ids[p] = {r.id: r.code for r in valid}
         trees[p] = {r.code: _parent(r.path) for r in valid}
@@ -440,24 +447,32 @@ FY's units (the view of the new communes shows both).
         return tree_suppression(figures[period], trees[period], wanted)  # the old units' own view
     if trees[H1] != trees[FY]:
         # FY reported by new units beside H1 carried onto them (a view of the new
-        # communes shows both): one decision on FY's tree, as `on` takes it.
-        with engine.connect() as conn:
-            lineage = _lineage(conn)
-        return _carried_decision(rows, values, lineage, int(year), period, periods, wanted, period_end(int(year), FY))
-    decided = tree_decisions_for_year(figures[H1], figures[FY], trees[FY], wanted, int(year))
-    return decided.get((int(year), period), Suppression())
+        # communes shows both): one decision on FY's tree, as its later views take it.
+        return carried(period_end(year, FY))
+    decided = tree_decisions_for_year(figures[H1], figures[FY], trees[FY], wanted, year)
+    return decided.get((year, period), Suppression())
 
 
-def _later_tree(rows: Sequence, days: Sequence[date], end: date, on: date | None) -> date | None:
-    """`on` when it is after the period's `end` and its units differ from those of one
-    of the periods' own `days` (the figures are then shown carried onto its tree), else
-    None (decided as reported)."""
+def _ids_on(rows: Sequence, day: date) -> frozenset[int]:
     from data_access.place_resolution import is_valid_on
 
-    if on is None or on <= end:
-        return None
-    shown = {r.id for r in rows if is_valid_on(r, on)}
-    return on if any({r.id for r in rows if is_valid_on(r, day)} != shown for day in days) else None
+    return frozenset(r.id for r in rows if is_valid_on(r, day))
+
+
+def _later_trees(rows: Sequence, days: Sequence[date], end: date) -> list[tuple[date, bool]]:
+    """The days after `end` on which the tree changed, each with whether its units are
+    those of the periods' own `days` (the figures then shown as reported)."""
+    starts = {r.valid_from for r in rows if r.valid_from is not None and r.valid_from > end}
+    starts |= {r.valid_to + timedelta(days=1) for r in rows if r.valid_to is not None and r.valid_to >= end}
+    own = {_ids_on(rows, day) for day in days}
+    out: list[tuple[date, bool]] = []
+    last = _ids_on(rows, end)
+    for day in sorted(starts):
+        ids = _ids_on(rows, day)
+        if ids != last:
+            out.append((day, own == {ids}))
+            last = ids
+    return out
 
 
 def _lineage(conn) -> list[tuple[int, int, float]]:  # noqa: ANN001 - a Connection

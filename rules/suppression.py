@@ -40,6 +40,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 
 SMALL_MIN = 1
 SMALL_MAX = 4  # "<5"
@@ -137,10 +138,26 @@ class Group:
 
 @dataclass(frozen=True)
 class Suppression:
-    """Which keys to hide: `primary` ("<5") and `secondary` ("*")."""
+    """Which keys to hide: `primary` ("<5") and `secondary` ("*").
+
+    `later`: the same period's decision as shown on the units of a later day, from that
+    day on (`(day, decision)`, oldest first): after the 2025 reform a period's figures
+    are shown carried onto the new communes, keyed by their codes, and decided with the
+    other period of the year on that tree (`on` picks the one a view needs).
+    """
 
     primary: frozenset = field(default_factory=frozenset)
     secondary: frozenset = field(default_factory=frozenset)
+    later: tuple[tuple[date, Suppression], ...] = ()
+
+    def on(self, day: date | None) -> Suppression:
+        """The decision for figures shown on the units valid on `day` (this one unless
+        a later tree had begun by then)."""
+        chosen = self
+        for start, decision in self.later:
+            if day is not None and start <= day:
+                chosen = decision
+        return chosen
 
     @property
     def hidden(self) -> frozenset:
