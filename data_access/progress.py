@@ -248,7 +248,7 @@ def compute_progress(
     """
     end = period_end(year, period)
     day = max(on or end, end)
-    gone = queries.successors_of(engine, area_code, day) if area_code else None
+    gone = _successors(engine, plan, area_code, day)
     area = queries.org_unit(engine, area_code, day) if area_code and gone is None else None
     if gone is not None:
         area = gone.area
@@ -304,6 +304,25 @@ def compute_progress(
         carried_now=carried_now,
         shown_on=day,
     )
+
+
+def _successors(engine: Engine, plan: Plan, area_code: str | None, day: date) -> queries.Successors | None:
+    """The plan's own area (or `area_code`) when it ended before `day`, with the units of
+    that day that took its communes over (places.md). The plan's area is the unit its
+    text named for the plan's first year: "Bắc Giang" of a 2024 plan is the old province
+    even where its code 24 is today's Bắc Ninh, so viewed for 2026 it stands for the new
+    communes that took over its communes, not for the province that reused its code."""
+    if area_code is not None:  # the plan's unit is looked up only where the code's unit of its time ended
+        then = queries.dated_unit(engine, area_code, plan_days(plan)[1])
+        if then is None or then.valid_to is None or then.valid_to >= day:
+            return queries.successors_of(engine, area_code, day)
+    try:
+        unit, plan_day = plan_area_on(engine, plan)
+    except AreaNotFound:
+        unit, plan_day = None, None
+    if unit is not None and plan_day is not None and area_code in (None, unit.code):
+        return queries.successors_of(engine, unit.code, day, of_day=plan_day)
+    return queries.successors_of(engine, area_code, day) if area_code else None
 
 
 @dataclass(frozen=True)

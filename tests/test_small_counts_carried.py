@@ -21,7 +21,7 @@ PLAN = load_plan(REPO / "sample_data" / "plans" / "bac_ninh_2026.yaml")
 PROVINCE = "24"
 
 
-def _views(engine, year: int, period: str):  # noqa: ANN001, ANN202
+def _views(engine, year: int, period: str):
     raw = compute_progress(engine, PLAN, year, period, PROVINCE, on=view_day(engine, PLAN, year, period))
     return raw, protect_from_database(engine, raw, DEFAULT_SENSITIVE)
 
