@@ -522,6 +522,11 @@ def _carried_decision(
         ]
         carried = carry_forward(old, mergers, STANDARD_DATA_ELEMENTS) if mergers else {}
         figures[p] = {**own, **{m.new_code: carried[m.new_code] for m in mergers if carried.get(m.new_code)}}
+    # Only the units with figures and those above them: a unit without any is a known 0
+    # in every sum, and the whole country's tree (the official list) took minutes.
+    paths = {r.code: r.path for r in shown.values()}
+    kept = {part for f in figures.values() for code in f for part in paths.get(code, "").split("/") if part}
+    tree = {code: parent for code, parent in tree.items() if code in kept}
     if period not in (H1, FY):
         return tree_suppression(figures[period], tree, wanted)
     decided = tree_decisions_for_year(figures[H1], figures[FY], tree, wanted, year)
