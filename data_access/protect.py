@@ -199,6 +199,10 @@ def protect_progress(
     """
     sensitive = tuple(sensitive)
     area = progress.area.code
+    # Each decision as shown on the view's units (`Suppression.on`): figures carried onto
+    # the new communes are hidden by the decision keyed by them, for every caller.
+    current = current.on(progress.shown_on) if current is not None else None
+    previous_period = previous_period.on(progress.shown_on) if previous_period is not None else None
     now = current if current is not None else area_suppression(progress.figures, area, sensitive)
     before = (
         previous_period if previous_period is not None else area_suppression(progress.previous_figures, area, sensitive)
@@ -236,12 +240,12 @@ def protect_in_tree(progress: Progress, sensitive: Collection[str], decide: Deci
     Protected on its own, an area would hide other cells than the page does, and FY −
     H1 or the total minus the shown cells would give a "<5" away; `decide` is how the
     caller obtains the decisions (the page from its cache, the command line from the
-    database: `protect_from_database`). Each is taken as shown on the view's units
-    (`Suppression.on`): the year before of a new commune, carried from its
-    predecessors, is hidden by the decision keyed by the new communes.
+    database: `protect_from_database`). `protect_progress` takes each as shown on the
+    view's units (`Suppression.on`): the year before of a new commune, carried from
+    its predecessors, is hidden by the decision keyed by the new communes.
     """
-    year, period, day = progress.year, progress.period, progress.shown_on
-    return protect_progress(progress, sensitive, decide(year, period).on(day), decide(year - 1, period).on(day))
+    year, period = progress.year, progress.period
+    return protect_progress(progress, sensitive, decide(year, period), decide(year - 1, period))
 
 
 def protect_from_database(engine: Engine, progress: Progress, sensitive: Collection[str]) -> Progress:
