@@ -413,8 +413,13 @@ def load_tree_suppression(engine: Engine, year: int, period: str, sensitive: Col
         later = _later_trees(rows, days, period_end(int(year), period))
         reform_year = len({_ids_on(rows, day) for day in days}) > 1
         lineage = _lineage(conn) if later or reform_year else []
-    decide = lambda day: _carried_decision(rows, values, lineage, int(year), period, periods, wanted, day)  # noqa: E731
+    own_box: list[Suppression] = []  # the old units' own decision, for the carried ones (`_carried_decision`)
+
+    def decide(day: date) -> Suppression:
+        return _carried_decision(rows, values, lineage, int(year), period, periods, wanted, day, lambda: own_box[0])
+
     own = _own_decision(rows, values, int(year), period, periods, wanted, decide)
+    own_box.append(own)
     out = tuple((day, own if same else decide(day)) for day, same in later)
     return replace(own, later=out) if out else own
 
@@ -496,11 +501,13 @@ def _carried_decision(
     periods: Sequence[str],
     wanted: Sequence[str],
     on: date,
+    old_view: Callable[[], Suppression],
 ) -> Suppression:
-    """The decision of `load_tree_suppression(..., on=on)`: each period's figures as a
-    view on the units of `on` shows them (`data_access.progress.across_reform`: a unit's
-    own figures, else its predecessors' times their shares), decided on that tree, H1
-    and FY of the year together."""
+    """The decision for a view on the units of `on`: each period's figures as it shows
+    them (`data_access.progress.across_reform`: a unit's own figures, else its
+    predecessors' times their shares), decided on that tree, H1 and FY of the year
+    together; a carried period also hides what `old_view()` (the old units' own
+    decision of the period) hides underneath."""
     from data_access.place_resolution import is_valid_on, period_end
     from rules.lineage import Merger, carry_forward
 
@@ -508,6 +515,7 @@ def _carried_decision(
     tree = {r.code: _parent(r.path) for r in shown.values()}
     by_id = {r.id: r for r in rows}
     figures: dict[str, dict[str, dict[str, float]]] = {}
+    sources: dict[str, dict[str, set[str]]] = {}  # period → shown commune → old codes behind it
     for p in periods:
         day = period_end(year, p)
         own: dict[str, dict[str, float]] = {}
@@ -526,15 +534,53 @@ def _carried_decision(
         ]
         carried = carry_forward(old, mergers, STANDARD_DATA_ELEMENTS) if mergers else {}
         figures[p] = {**own, **{m.new_code: carried[m.new_code] for m in mergers if carried.get(m.new_code)}}
+        if mergers:
+            behind = {code: {code} for code in own}
+            for m in mergers:
+                if m.new_code in figures[p] and m.new_code not in own:
+                    behind.setdefault(m.new_code, set()).add(m.old_code)
+            sources[p] = behind
     # Only the units with figures and those above them: a unit without any is a known 0
     # in every sum, and the whole country's tree (the official list) took minutes.
     paths = {r.code: r.path for r in shown.values()}
     kept = {part for f in figures.values() for code in f for part in paths.get(code, "").split("/") if part}
     tree = {code: parent for code, parent in tree.items() if code in kept}
     if period not in (H1, FY):
-        return tree_suppression(figures[period], tree, wanted)
-    decided = tree_decisions_for_year(figures[H1], figures[FY], tree, wanted, year)
-    return decided.get((year, period), Suppression())
+        decided = tree_suppression(figures[period], tree, wanted)
+    else:
+        decided = tree_decisions_for_year(figures[H1], figures[FY], tree, wanted, year).get((year, period), Suppression())
+    if period not in sources:
+        return decided
+    return _hide_what_the_old_view_hid(decided, old_view(), sources[period], tree, wanted)
+
+
+def _hide_what_the_old_view_hid(
+    decided: Suppression,
+    old_view: Suppression,
+    behind: Mapping[str, set[str]],
+    tree: Mapping[str, str | None],
+    wanted: Sequence[str],
+) -> Suppression:
+    """`decided` with every carried cell hidden ("*") whose old communes include one the
+    old units' own view hides: a new commune's (or area's) carried sum beside the old
+    view's shown cells would give the hidden one back (new Bắc Ninh's 2020 total minus
+    old Bắc Ninh's shown total is old Bắc Giang's hidden one). A cell whose old communes
+    are all shown tells nothing the old view does not."""
+    under: dict[str, set[str]] = {code: set(olds) for code, olds in behind.items()}
+    for code in list(behind):
+        parent = tree.get(code)
+        while parent is not None:
+            under.setdefault(parent, set()).update(behind[code])
+            parent = tree.get(parent)
+    extra = {
+        (code, de)
+        for de in wanted
+        for code, olds in under.items()
+        if any(old_view.kind((o, de)) for o in olds) and decided.kind((code, de)) is None
+    }
+    if not extra:
+        return decided
+    return Suppression(decided.primary, decided.secondary | extra)
 
 
 def _parent(path: str) -> str | None:
