@@ -69,6 +69,9 @@ class Progress:
     # whose code it reused (old Bắc Giang was "24" until 30/06/2025).
     began_on: date | None = None
     carried_now: Mapping[str, tuple[Predecessor, ...]] = field(default_factory=dict)
+    # The day whose units show the figures (`compute_progress`'s `on`): carried figures
+    # are protected by a decision taken on that day's tree (`data_access.protect`).
+    shown_on: date | None = None
 
     @property
     def area_rows(self) -> list[ProgressRow]:
@@ -247,7 +250,7 @@ def compute_progress(
     """
     end = period_end(year, period)
     day = max(on or end, end)
-    gone = queries.successors_of(engine, area_code, day) if area_code else None
+    gone = _successors(engine, plan, area_code, day)
     area = queries.org_unit(engine, area_code, day) if area_code and gone is None else None
     if gone is not None:
         area = gone.area
@@ -301,7 +304,27 @@ def compute_progress(
         ended_on=gone.ended_on if gone is not None else None,
         began_on=began_on,
         carried_now=carried_now,
+        shown_on=day,
     )
+
+
+def _successors(engine: Engine, plan: Plan, area_code: str | None, day: date) -> queries.Successors | None:
+    """The plan's own area (or `area_code`) when it ended before `day`, with the units of
+    that day that took its communes over (places.md). The plan's area is the unit its
+    text named for the plan's first year: "Bắc Giang" of a 2024 plan is the old province
+    even where its code 24 is today's Bắc Ninh, so viewed for 2026 it stands for the new
+    communes that took over its communes, not for the province that reused its code."""
+    if area_code is not None:  # the plan's unit is looked up only where the code's unit of its time ended
+        then = queries.dated_unit(engine, area_code, plan_days(plan)[1])
+        if then is None or then.valid_to is None or then.valid_to >= day:
+            return queries.successors_of(engine, area_code, day)
+    try:
+        unit, plan_day = plan_area_on(engine, plan)
+    except AreaNotFound:
+        unit, plan_day = None, None
+    if unit is not None and plan_day is not None and area_code in (None, unit.code):
+        return queries.successors_of(engine, unit.code, day, of_day=plan_day)
+    return queries.successors_of(engine, area_code, day) if area_code else None
 
 
 @dataclass(frozen=True)
@@ -313,6 +336,15 @@ class Predecessor:
     full_name: str
     type: str  # from the tree: xã, phường, thị trấn ...
     share: float
+
+
+class ShownFigures(dict):
+    """(year, period) -> commune -> element -> value, and `shown_on`: the day whose units
+    they are keyed by (`data_access.protect.mask_history` hides them as shown there)."""
+
+    def __init__(self, figures: Mapping = (), shown_on: date | None = None) -> None:  # type: ignore[assignment]
+        super().__init__(figures)
+        self.shown_on = shown_on
 
 
 @dataclass(frozen=True)
@@ -354,7 +386,7 @@ def across_reform(
         rows = queries.predecessors_of_codes(engine, sorted(codes), on)
     else:
         rows = [r for r in queries.predecessors_in(engine, area_code, on) if r.new_code in codes]
-    figures: dict[tuple[int, str], Mapping[str, Mapping[str, float]]] = dict(read)
+    figures: dict[tuple[int, str], Mapping[str, Mapping[str, float]]] = ShownFigures(read, on)
     sources: dict[tuple[int, str], dict[str, tuple[Predecessor, ...]]] = {}
     if not rows:
         return Carried(figures, sources)

@@ -10,8 +10,9 @@ the target, the distance to it, the previous year's value) is hidden with it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Hashable, Mapping
+from collections.abc import Callable, Collection, Hashable, Mapping, Sequence
 from dataclasses import replace
+from datetime import date, timedelta
 
 from sqlalchemy import Engine, bindparam, select
 
@@ -147,11 +148,19 @@ def mask_history(
     history: Mapping[tuple[int, str], Figures],
     sensitive: Collection[str],
     suppressions: Mapping[tuple[int, str], Suppression] | None = None,
+    on: date | None = None,
 ) -> dict[tuple[int, str], dict[str, dict[str, float]]]:
     """Each period of a history (`(year, period)` → figures) masked, with the whole-tree
-    decision of that period when given."""
+    decision of that period when given, as shown on the units of `on` (default: the
+    history's own `shown_on`, `data_access.progress.ShownFigures`): earlier years
+    carried onto today's communes are hidden by the decision keyed by them."""
     given = suppressions or {}
-    return {key: mask_figures(figures, sensitive, given.get(key))[0] for key, figures in history.items()}
+    day = on or getattr(history, "shown_on", None)
+    out = {}
+    for key, figures in history.items():
+        decided = given.get(key)
+        out[key] = mask_figures(figures, sensitive, decided.on(day) if decided is not None else None)[0]
+    return out
 
 
 def _kind(suppression: Suppression, key: tuple[str, str], sensitive: Collection[str], value: object) -> str | None:
@@ -190,6 +199,10 @@ def protect_progress(
     """
     sensitive = tuple(sensitive)
     area = progress.area.code
+    # Each decision as shown on the view's units (`Suppression.on`): figures carried onto
+    # the new communes are hidden by the decision keyed by them, for every caller.
+    current = current.on(progress.shown_on) if current is not None else None
+    previous_period = previous_period.on(progress.shown_on) if previous_period is not None else None
     now = current if current is not None else area_suppression(progress.figures, area, sensitive)
     before = (
         previous_period if previous_period is not None else area_suppression(progress.previous_figures, area, sensitive)
@@ -227,7 +240,9 @@ def protect_in_tree(progress: Progress, sensitive: Collection[str], decide: Deci
     Protected on its own, an area would hide other cells than the page does, and FY −
     H1 or the total minus the shown cells would give a "<5" away; `decide` is how the
     caller obtains the decisions (the page from its cache, the command line from the
-    database: `protect_from_database`).
+    database: `protect_from_database`). `protect_progress` takes each as shown on the
+    view's units (`Suppression.on`): the year before of a new commune, carried from
+    its predecessors, is hidden by the decision keyed by the new communes.
     """
     year, period = progress.year, progress.period
     return protect_progress(progress, sensitive, decide(year, period), decide(year - 1, period))
@@ -368,9 +383,16 @@ def load_tree_suppression(engine: Engine, year: int, period: str, sensitive: Col
     new one under the province, and a tree read across all days put the 2021 commune
     under today's parent, out of its district's sum, so the district's total narrowed
     its "<5" cells. Where H1 and FY were reported by different trees (the year of a
-    reform), FY − H1 is not a count of anything and each period is decided alone.
+    reform), H1 is decided alone on its own units and FY together with H1 carried onto
+    FY's units (the view of the new communes shows both).
+
+    `later` holds the decision for each later tree (from the day it began): the figures
+    as a view of that day's units shows them (a unit's own, else its predecessors'
+    carried), decided on that tree, H1 and FY together, keyed by the units shown.
+    Keyed by the old codes, the carried 2025 H1 of the new communes was decided apart
+    from their 2025 FY and a "<5" came back by subtraction.
     """
-    from data_access.place_resolution import is_valid_on, period_end
+    from data_access.place_resolution import period_end
 
     wanted = sorted(set(sensitive))
     with engine.connect() as conn:
@@ -387,11 +409,39 @@ def load_tree_suppression(engine: Engine, year: int, period: str, sensitive: Col
         )
         periods = sorted({period, H1, FY} if period in (H1, FY) else {period})
         values = conn.execute(stmt, {"year": int(year), "periods": periods, "des": wanted}).all()
+        days = [period_end(int(year), p) for p in periods]
+        later = _later_trees(rows, days, period_end(int(year), period))
+        reform_year = len({_ids_on(rows, day) for day in days}) > 1
+        lineage = _lineage(conn) if later or reform_year else []
+    own_box: list[Suppression] = []  # the old units' own decision, for the carried ones (`_carried_decision`)
+
+    def decide(day: date) -> Suppression:
+        return _carried_decision(rows, values, lineage, int(year), period, periods, wanted, day, lambda: own_box[0])
+
+    own = _own_decision(rows, values, int(year), period, periods, wanted, decide)
+    own_box.append(own)
+    out = tuple((day, own if same else decide(day)) for day, same in later)
+    return replace(own, later=out) if out else own
+
+
+def _own_decision(
+    rows: Sequence,
+    values: Sequence,
+    year: int,
+    period: str,
+    periods: Sequence[str],
+    wanted: Sequence[str],
+    carried: Callable[[date], Suppression],
+) -> Suppression:
+    """`load_tree_suppression` on the period's own units (`carried(day)`: the decision
+    on the units of `day`, for FY of a reform year)."""
+    from data_access.place_resolution import is_valid_on, period_end
+
     # Per period: unit id → code of the units valid on its day, and code → parent code.
     ids: dict[str, dict[int, str]] = {}
     trees: dict[str, dict[str, str | None]] = {}
     for p in periods:
-        day = period_end(int(year), p)
+        day = period_end(year, p)
         valid = [r for r in rows if is_valid_on(r, day)]
         ids[p] = {r.id: r.code for r in valid}
         trees[p] = {r.code: _parent(r.path) for r in valid}
@@ -402,10 +452,135 @@ def load_tree_suppression(engine: Engine, year: int, period: str, sensitive: Col
             figures[p].setdefault(code, {})[de] = float(value)
     if period not in (H1, FY):
         return tree_suppression(figures[period], trees[period], wanted)
+    if trees[H1] != trees[FY] and period == H1:
+        return tree_suppression(figures[period], trees[period], wanted)  # the old units' own view
     if trees[H1] != trees[FY]:
-        return tree_suppression(figures[period], trees[period], wanted)
-    decided = tree_decisions_for_year(figures[H1], figures[FY], trees[FY], wanted, int(year))
-    return decided.get((int(year), period), Suppression())
+        # FY reported by new units beside H1 carried onto them (a view of the new
+        # communes shows both): one decision on FY's tree, as its later views take it.
+        return carried(period_end(year, FY))
+    decided = tree_decisions_for_year(figures[H1], figures[FY], trees[FY], wanted, year)
+    return decided.get((year, period), Suppression())
+
+
+def _ids_on(rows: Sequence, day: date) -> frozenset[int]:
+    from data_access.place_resolution import is_valid_on
+
+    return frozenset(r.id for r in rows if is_valid_on(r, day))
+
+
+def _later_trees(rows: Sequence, days: Sequence[date], end: date) -> list[tuple[date, bool]]:
+    """The days after `end` on which the tree changed, each with whether its units are
+    those of the periods' own `days` (the figures then shown as reported)."""
+    starts = {r.valid_from for r in rows if r.valid_from is not None and r.valid_from > end}
+    starts |= {r.valid_to + timedelta(days=1) for r in rows if r.valid_to is not None and r.valid_to >= end}
+    own = {_ids_on(rows, day) for day in days}
+    out: list[tuple[date, bool]] = []
+    last = _ids_on(rows, end)
+    for day in sorted(starts):
+        ids = _ids_on(rows, day)
+        if ids != last:
+            out.append((day, own == {ids}))
+            last = ids
+    return out
+
+
+def _lineage(conn) -> list[tuple[int, int, float]]:  # noqa: ANN001 - a Connection
+    """Every lineage row: (old unit id, new unit id, share)."""
+    from data_access.models import OrgUnitMerger
+
+    stmt = select(OrgUnitMerger.old_unit_id, OrgUnitMerger.new_unit_id, OrgUnitMerger.share)
+    return [(int(o), int(n), float(s)) for o, n, s in conn.execute(stmt)]
+
+
+def _carried_decision(
+    rows: Sequence,
+    values: Sequence,
+    lineage: Sequence[tuple[int, int, float]],
+    year: int,
+    period: str,
+    periods: Sequence[str],
+    wanted: Sequence[str],
+    on: date,
+    old_view: Callable[[], Suppression],
+) -> Suppression:
+    """The decision for a view on the units of `on`: each period's figures as it shows
+    them (`data_access.progress.across_reform`: a unit's own figures, else its
+    predecessors' times their shares), decided on that tree, H1 and FY of the year
+    together; a carried period also hides what `old_view()` (the old units' own
+    decision of the period) hides underneath."""
+    from data_access.place_resolution import is_valid_on, period_end
+    from rules.lineage import Merger, carry_forward
+
+    shown = {r.id: r for r in rows if is_valid_on(r, on)}
+    tree = {r.code: _parent(r.path) for r in shown.values()}
+    by_id = {r.id: r for r in rows}
+    figures: dict[str, dict[str, dict[str, float]]] = {}
+    sources: dict[str, dict[str, set[str]]] = {}  # period → shown commune → old codes behind it
+    for p in periods:
+        day = period_end(year, p)
+        own: dict[str, dict[str, float]] = {}
+        old: dict[str, dict[str, float]] = {}
+        for unit_id, vp, de, value in values:
+            if vp != p:
+                continue
+            if unit_id in shown and is_valid_on(shown[unit_id], day):
+                own.setdefault(shown[unit_id].code, {})[de] = float(value)
+            elif unit_id in by_id and is_valid_on(by_id[unit_id], day):
+                old.setdefault(by_id[unit_id].code, {})[de] = float(value)
+        mergers = [
+            Merger(by_id[o].code, shown[n].code, share)
+            for o, n, share in lineage
+            if n in shown and o in by_id and shown[n].code not in own and is_valid_on(by_id[o], day)
+        ]
+        carried = carry_forward(old, mergers, STANDARD_DATA_ELEMENTS) if mergers else {}
+        figures[p] = {**own, **{m.new_code: carried[m.new_code] for m in mergers if carried.get(m.new_code)}}
+        if mergers:
+            behind = {code: {code} for code in own}
+            for m in mergers:
+                if m.new_code in figures[p] and m.new_code not in own:
+                    behind.setdefault(m.new_code, set()).add(m.old_code)
+            sources[p] = behind
+    # Only the units with figures and those above them: a unit without any is a known 0
+    # in every sum, and the whole country's tree (the official list) took minutes.
+    paths = {r.code: r.path for r in shown.values()}
+    kept = {part for f in figures.values() for code in f for part in paths.get(code, "").split("/") if part}
+    tree = {code: parent for code, parent in tree.items() if code in kept}
+    if period not in (H1, FY):
+        decided = tree_suppression(figures[period], tree, wanted)
+    else:
+        decided = tree_decisions_for_year(figures[H1], figures[FY], tree, wanted, year).get((year, period), Suppression())
+    if period not in sources:
+        return decided
+    return _hide_what_the_old_view_hid(decided, old_view(), sources[period], tree, wanted)
+
+
+def _hide_what_the_old_view_hid(
+    decided: Suppression,
+    old_view: Suppression,
+    behind: Mapping[str, set[str]],
+    tree: Mapping[str, str | None],
+    wanted: Sequence[str],
+) -> Suppression:
+    """`decided` with every carried cell hidden ("*") whose old communes include one the
+    old units' own view hides: a new commune's (or area's) carried sum beside the old
+    view's shown cells would give the hidden one back (new Bắc Ninh's 2020 total minus
+    old Bắc Ninh's shown total is old Bắc Giang's hidden one). A cell whose old communes
+    are all shown tells nothing the old view does not."""
+    under: dict[str, set[str]] = {code: set(olds) for code, olds in behind.items()}
+    for code in list(behind):
+        parent = tree.get(code)
+        while parent is not None:
+            under.setdefault(parent, set()).update(behind[code])
+            parent = tree.get(parent)
+    extra = {
+        (code, de)
+        for de in wanted
+        for code, olds in under.items()
+        if any(old_view.kind((o, de)) for o in olds) and decided.kind((code, de)) is None
+    }
+    if not extra:
+        return decided
+    return Suppression(decided.primary, decided.secondary | extra)
 
 
 def _parent(path: str) -> str | None:

@@ -216,16 +216,19 @@ class Successors:
     communes: tuple[OrgUnitRef, ...]
 
 
-def successors_of(engine: Engine, area_code: str, on: date) -> Successors | None:
+def successors_of(engine: Engine, area_code: str, on: date, of_day: date | None = None) -> Successors | None:
     """None while a unit of `area_code` is valid on `on` (the usual case, a code reused
     by a new unit included); otherwise the latest unit of that code, ended before `on`,
     with the communes valid on `on` into which its communes merged (places.md: a 2024
     district plan viewed for 2025 FY shows the new communes that replaced the district).
-    """
+    `of_day`: the unit meant is the one valid that day (a 2024 plan's "24" is old Bắc
+    Giang, ended, though today's Bắc Ninh reuses the code)."""
     from data_access.models import OrgUnitMerger
 
     with engine.connect() as conn:
         units = conn.execute(select(OrgUnit).where(OrgUnit.code == area_code)).all()
+        if of_day is not None:
+            units = [u for u in units if is_valid_on(u, of_day)]
         if not units or any(is_valid_on(u, on) for u in units):
             return None
         ended = [u for u in units if u.valid_to is not None and u.valid_to < on]

@@ -40,6 +40,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 
 SMALL_MIN = 1
 SMALL_MAX = 4  # "<5"
@@ -137,10 +138,26 @@ class Group:
 
 @dataclass(frozen=True)
 class Suppression:
-    """Which keys to hide: `primary` ("<5") and `secondary` ("*")."""
+    """Which keys to hide: `primary` ("<5") and `secondary` ("*").
+
+    `later`: the same period's decision as shown on the units of a later day, from that
+    day on (`(day, decision)`, oldest first): after the 2025 reform a period's figures
+    are shown carried onto the new communes, keyed by their codes, and decided with the
+    other period of the year on that tree (`on` picks the one a view needs).
+    """
 
     primary: frozenset = field(default_factory=frozenset)
     secondary: frozenset = field(default_factory=frozenset)
+    later: tuple[tuple[date, Suppression], ...] = ()
+
+    def on(self, day: date | None) -> Suppression:
+        """The decision for figures shown on the units valid on `day` (this one unless
+        a later tree had begun by then)."""
+        chosen = self
+        for start, decision in self.later:
+            if day is not None and start <= day:
+                chosen = decision
+        return chosen
 
     @property
     def hidden(self) -> frozenset:
@@ -340,18 +357,32 @@ def _domain(intervals: Collection[Interval]) -> Domain:
     return tuple((lo, hi) for lo, hi in out)
 
 
+def _one(lo: float, hi: float) -> Domain:
+    """`_domain([(lo, hi)])` without the sort: most domains are one interval, and a whole
+    tree's two periods call these a million times."""
+    lo = max(0, lo)
+    return ((lo, hi),) if hi >= lo else ()
+
+
 def domain_add(a: Domain, b: Domain) -> Domain:
     """Every sum of a value of `a` and a value of `b` (exact for integer intervals)."""
+    if len(a) == 1 and len(b) == 1:
+        return _one(a[0][0] + b[0][0], a[0][1] + b[0][1])
     return _domain([(x0 + y0, x1 + y1) for x0, x1 in a for y0, y1 in b])
 
 
 def domain_sub(a: Domain, b: Domain) -> Domain:
     """Every non-negative difference of a value of `a` minus a value of `b`."""
+    if len(a) == 1 and len(b) == 1:
+        return _one(a[0][0] - b[0][1], a[0][1] - b[0][0])
     return _domain([(x0 - y1, x1 - y0) for x0, x1 in a for y0, y1 in b])
 
 
 def domain_meet(a: Domain, b: Domain) -> Domain:
     """The values in both."""
+    if len(a) == 1 and len(b) == 1:
+        lo, hi = max(a[0][0], b[0][0]), min(a[0][1], b[0][1])
+        return _one(lo, hi)
     return _domain([(max(x0, y0), min(x1, y1)) for x0, x1 in a for y0, y1 in b if max(x0, y0) <= min(x1, y1)])
 
 

@@ -126,6 +126,30 @@ def test_the_cli_area_code_still_means_that_years_unit(both_samples_url):
     assert {c.code for c in progress.communes} == _old_bac_giang_communes()
 
 
+@pytest.mark.parametrize("area_code", [None, "24"])
+@pytest.mark.parametrize("year, period", [(2026, "H1"), (2025, "FY")])
+def test_a_2024_plan_of_old_bac_giang_viewed_later_shows_the_communes_that_took_it_over(
+    both_samples_url, tmp_path, area_code, year, period
+):
+    """places.md: an area that no longer exists on the viewed day stands for the communes
+    that took over its communes (and the page says so: `ended_on`). Its code 24 is today's
+    Bắc Ninh, and its name a ward's (Phường Bắc Giang): neither is what the plan meant."""
+    from data_access.progress import compute_progress, view_day
+
+    text = (REPO / "sample_data" / "plans" / "thang_2024.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "bac_giang_2024.yaml"
+    path.write_text(re.sub(r"(?m)^  area: .*$", '  area: "Bắc Giang"', text), encoding="utf-8")
+    plan = load_plan(path)
+    engine = db.get_engine(both_samples_url)
+    progress = compute_progress(engine, plan, year, period, area_code, on=view_day(engine, plan, year, period))
+    old = _old_bac_giang_communes()
+    took_over = {new for new, parts in _lineage().items() if any(o in old for o, _ in parts)}
+    assert (progress.area.code, progress.area.full_name) == ("24", "Tỉnh Bắc Giang")
+    assert progress.ended_on == date(2025, 6, 30)
+    assert {c.code for c in progress.communes} == took_over
+    assert 0 < len(took_over) < len(_new_communes())  # not the whole new province
+
+
 @pytest.fixture
 def sqlite_both(_both_samples_copies) -> str:
     return _both_samples_copies["sqlite"]

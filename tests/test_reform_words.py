@@ -53,3 +53,21 @@ def test_an_area_counts_new_and_old_units():
     communes = [_unit("N1", "xã"), _unit("N2", "phường"), _unit("N3", "xã")]
     [(text, _)] = reform.area_lines(sources, communes, "vi")
     assert text == "2024: số liệu của 1 xã, 1 phường mới cộng từ 2 xã, 1 thị trấn cũ"
+
+
+def _area(code: str, full_name: str, level: str = "province") -> OrgUnitRef:
+    return OrgUnitRef(code=code, name=full_name.split(" ", 1)[-1], full_name=full_name, type="tỉnh", level=level)
+
+
+def test_the_area_picker_names_a_reused_code_by_the_unit_of_the_view_s_day():
+    """Code 24 was Tỉnh Bắc Giang until 30/06/2025 and is today's Tỉnh Bắc Ninh: a 2024
+    view names it by its 2024 unit, a 2026 view by today's (issue 12, last edges, item 2)."""
+    today = [_area("24", "Tỉnh Bắc Ninh"), _area("20", "Tỉnh Lạng Sơn")]
+    areas = [_area("220", "Huyện Sơn Động", "district"), *today]  # the picker's list (today's names)
+    in_2024 = [_area("24", "Tỉnh Bắc Giang"), _area("27", "Tỉnh Bắc Ninh"), _area("220", "Huyện Sơn Động", "district")]
+    assert reform.area_labels(areas, in_2024) == {"220": "Huyện Sơn Động", "24": "Tỉnh Bắc Giang", "20": "Tỉnh Lạng Sơn"}
+    assert reform.area_labels(areas, today)["24"] == "Tỉnh Bắc Ninh"
+    assert reform.area_labels(areas, today)["220"] == "Huyện Sơn Động"  # not valid that day: its own name
+    # Two areas of one name that day (the old and the new Tỉnh Bắc Ninh) keep apart by code.
+    both = [_area("24", "Tỉnh Bắc Ninh"), _area("27", "Tỉnh Bắc Ninh")]
+    assert reform.area_labels(both, []) == {"24": "Tỉnh Bắc Ninh (24)", "27": "Tỉnh Bắc Ninh (27)"}

@@ -125,6 +125,18 @@ def area_lines(sources: Sources, communes: Sequence[OrgUnitRef], lang: str) -> l
 # --------------------------------------------------------------------------- Streamlit blocks
 
 
+def area_labels(areas: Sequence[OrgUnitRef], on_day: Iterable[OrgUnitRef]) -> dict[str, str]:
+    """The area picker's label of each area code: the unit that code meant on the view's
+    day (`on_day`: the units valid that day, e.g. `data_access.progress.view_day`'s), so
+    "24" of a 2024 view is Tỉnh Bắc Giang, of a 2026 view Tỉnh Bắc Ninh; an area not
+    valid that day keeps its own name. Two labels alike get the code beside them:
+    Streamlit tells options apart by their label, and picking one would open the other."""
+    then = {u.code: u.full_name for u in on_day}
+    names = {a.code: then.get(a.code, a.full_name) for a in areas}
+    seen = Counter(names.values())
+    return {code: name if seen[name] == 1 else f"{name} ({code})" for code, name in names.items()}
+
+
 def show_lines(lines: Sequence[tuple[str, str]]) -> None:
     """Each sentence as a caption, the old units' names on hover (the ⓘ beside it)."""
     for text, names in lines:
