@@ -281,8 +281,9 @@ class Directory:
         """Changes whenever figures change: the key of every shared cache."""
         return queries.data_version(self.engine)
 
-    def units(self) -> list[OrgUnitRef]:
-        return queries.list_org_units(self.engine)
+    def units(self, on: date | None = None) -> list[OrgUnitRef]:
+        """Every unit (roots first); with `on`, those valid that day (a reused code: its unit then)."""
+        return queries.list_org_units(self.engine, on)
 
     def unit_paths(self) -> dict[str, str]:
         return access.unit_paths(self.engine)

@@ -338,3 +338,18 @@ def test_the_completeness_page_says_who_reported_a_period_before_the_province_be
     summary = at.dataframe[0].value
     assert "6 tháng đầu năm 2025" not in summary.iloc[:, 0].tolist()
     assert set(summary.iloc[:, -1]) == {str(len(_new_communes()))}
+
+
+# --------------------------------------------------------------------------- the area picker
+
+
+
+@pytest.mark.parametrize(("year", "named", "gone"), [("2024", "Tỉnh Bắc Giang", "Tỉnh Bắc Ninh (24)"), ("2025", "Tỉnh Bắc Ninh (24)", "Tỉnh Bắc Giang")])
+def test_the_area_picker_names_code_24_by_the_unit_of_the_year_viewed(monkeypatch, sqlite_both, year, named, gone):
+    """Code 24 was Tỉnh Bắc Giang until 30/06/2025; today's Tỉnh Bắc Ninh reuses it. The
+    2024 view of the Sơn Động plan offers "Tỉnh Bắc Giang"; the 2025 FY view offers the new
+    province, told apart from the old Tỉnh Bắc Ninh (27) by its code."""
+    at = run_app(monkeypatch, sqlite_both, plan="targets", year=year, period="FY", timeout=180)
+    labels = list(at.sidebar.selectbox(key="w_area").options)
+    assert named in labels, labels
+    assert gone not in labels, labels

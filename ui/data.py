@@ -234,6 +234,17 @@ def org_units(url: str) -> list[OrgUnitRef]:
     return _org_units(url, data_version(url), _dir=_directory(url))
 
 
+@st.cache_resource(ttl="1h", show_spinner=False, max_entries=16)
+def _units_on(url: str, version: int, day: date, _dir: Directory | None = None) -> list[OrgUnitRef]:
+    return (_dir or _directory(url)).units(day)
+
+
+def units_on(url: str, day: date) -> list[OrgUnitRef]:
+    """The units valid on `day`: a code of both eras names its unit of that day (24 is
+    Tỉnh Bắc Giang in 2024, Tỉnh Bắc Ninh in 2026), for the area picker's labels."""
+    return _units_on(url, data_version(url), day, _dir=_directory(url))
+
+
 @st.cache_data(ttl="1h", show_spinner=False, max_entries=16)
 def _years(url: str, version: int, _dir: Directory | None = None) -> list[int]:
     return (_dir or _directory(url)).years()
@@ -363,7 +374,12 @@ def scoped_areas(url: str, plan: Plan) -> tuple[list[OrgUnitRef], OrgUnitRef]:
             raise
         home = None
     options = [u for u in ([home] if home else []) + [u for u in units if u.level != "commune"] if u.code in readable]
-    options = list({u.code: u for u in options}.values())
+    # The plan's own area (first) keeps its code's place and name: today's unit of a
+    # reused code must not stand in for the area the plan was written for.
+    firsts: dict[str, OrgUnitRef] = {}
+    for u in options:
+        firsts.setdefault(u.code, u)
+    options = list(firsts.values())
     if not options:
         options = [u for u in access.top_units(units, readable)]
     if not options:

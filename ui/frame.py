@@ -23,6 +23,7 @@ from rules.model import Indicator, OrgUnitRef, Plan
 from rules.scorecard import indicator_numbers
 from ui import auth as ui_auth
 from ui import data
+from ui.reform import area_labels
 
 
 @dataclass(frozen=True)
@@ -261,7 +262,7 @@ def _choose_plan(lang: str, sidebar: bool) -> str | None:
 
 
 def _sidebar_filters(
-    lang: str, plan: Plan, years: list[int], areas: list[OrgUnitRef], default_area: str, default_period: str
+    url: str, lang: str, plan: Plan, years: list[int], areas: list[OrgUnitRef], default_area: str, default_period: str
 ) -> None:
     sb = st.sidebar
     url_widget(
@@ -274,8 +275,8 @@ def _sidebar_filters(
         horizontal=True,
     )
     lang = current_lang()
-    url_widget(sb.selectbox, t("filter_year", lang), years, "year", data.default_year(plan, years))
-    url_widget(
+    year = url_widget(sb.selectbox, t("filter_year", lang), years, "year", data.default_year(plan, years))
+    period = url_widget(
         sb.radio,
         t("filter_period", lang),
         PERIODS,
@@ -292,10 +293,9 @@ def _sidebar_filters(
         COMPARE_PREVIOUS,
         format_func=lambda v: t("filter_compare_previous", lang) if v == COMPARE_PREVIOUS else v,
     )
-    # Streamlit tells options apart by their label: two units of one name (the old and the
-    # new "Tỉnh Bắc Ninh") get their code beside it, or picking one would open the other.
-    seen_names = [a.full_name for a in areas]
-    names = {a.code: a.full_name if seen_names.count(a.full_name) == 1 else f"{a.full_name} ({a.code})" for a in areas}
+    # Each code by the unit it meant on the view's day (a reused code: 24 of 2024 is Tỉnh
+    # Bắc Giang), two alike with their code beside (`ui.reform.area_labels`).
+    names = area_labels(areas, data.units_on(url, data.view_day(url, year, period)))
     url_widget(
         sb.selectbox,
         t("filter_area", lang),
@@ -390,7 +390,7 @@ def page_context(page_key: str) -> PageContext:
             ui_auth.deny(raw)
     default_period = _default_period(url, plan, years, default_area.code)
     if page_key != "projector":
-        _sidebar_filters(lang, plan, years, areas, default_area.code, default_period)
+        _sidebar_filters(url, lang, plan, years, areas, default_area.code, default_period)
     else:
         _filters_from_url_only(plan, years, areas, default_area.code, default_period)
     state = st.session_state
