@@ -32,9 +32,12 @@ PRINT_CSS = """<style>
 
 # The button lives in a tiny iframe (the only way to run `print()` from Streamlit); it
 # prints the parent page. Its label is catalogue text, escaped for HTML.
-_BUTTON = """<button id="print" type="button" onclick="window.parent.print()"
- style="font: 14px 'Source Sans Pro', sans-serif; padding: 4px 12px; border: 1px solid #bbb;
- border-radius: 8px; background: #fff; color: #111; cursor: pointer;">{label}</button>"""
+# Sized like Streamlit's own buttons beside it (38 px high, 14 px text, the same border),
+# with the machine's sans-serif: the iframe cannot reach the app's bundled font.
+_BUTTON = """<body style="margin: 0"><button id="print" type="button" onclick="window.parent.print()"
+ style="font: 14px 'Source Sans 3', 'Source Sans Pro', sans-serif; height: 38px; padding: 0 12px;
+ border: 1px solid rgba(49, 51, 63, 0.2); border-radius: 8px; background: #fff; color: #31333f;
+ cursor: pointer;">{label}</button></body>"""
 
 
 BUTTON_WIDTH = 250  # px: the English label, the longer one, on one line
