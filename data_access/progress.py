@@ -421,19 +421,22 @@ def history_across_reform(
     periods: Sequence[tuple[int, str]],
     data_elements: Sequence[str],
     on: date | None = None,
+    meant_on: date | None = None,
 ) -> Carried:
     """Figures of several periods (a trend, a commune's history) on the communes valid
     on `on` (default: the last period's last day), earlier ones carried across mergers.
 
     Read by code alone, a 2026 view of `07615` would take Thị trấn An Châu's 2024
     figures for the whole of Xã Sơn Động; read on the day, they come from all of its
-    predecessors.
+    predecessors. `meant_on`: the day whose unit `area_code` names (a 2024 plan's "24"
+    is old Bắc Giang, ended: its history is that of the communes that took it over, as
+    its progress is, not that of today's Bắc Ninh, which reused the code).
     """
     wanted = sorted(set(periods))
     if not wanted:
         return Carried({}, {})
     day = on or period_end(*wanted[-1])
-    gone = queries.successors_of(engine, area_code, day)
+    gone = queries.successors_of(engine, area_code, day, of_day=meant_on)
     if gone is not None:  # an abolished district: the history of the communes that replaced it
         codes = [c.code for c in gone.communes]
         read = queries.figures_for_codes(engine, codes, wanted, list(data_elements) or None, valid_on=day)

@@ -346,9 +346,12 @@ class AreaReads:
     ) -> dict:
         return mask_history(figures, sensitive, decisions)
 
-    def history(self, periods: Sequence[tuple[int, str]], elements: Sequence[str], on: date) -> Carried:
-        """Figures of several periods on the communes valid on `on`, earlier ones carried."""
-        return history_across_reform(self.engine, self.area_code, periods, elements, on=on)
+    def history(
+        self, periods: Sequence[tuple[int, str]], elements: Sequence[str], on: date, meant_on: date | None = None
+    ) -> Carried:
+        """Figures of several periods on the communes valid on `on`, earlier ones carried
+        (`meant_on`: the day whose unit the area's code names, for a plan's ended area)."""
+        return history_across_reform(self.engine, self.area_code, periods, elements, on=on, meant_on=meant_on)
 
     def communes_on(self, day: date) -> list[OrgUnitRef]:
         return queries.communes_in(self.engine, self.area_code, on=day)

@@ -150,6 +150,30 @@ def test_a_2024_plan_of_old_bac_giang_viewed_later_shows_the_communes_that_took_
     assert 0 < len(took_over) < len(_new_communes())  # not the whole new province
 
 
+def test_the_trend_of_that_plan_is_the_history_of_the_communes_that_took_it_over(both_samples_url, tmp_path):
+    """Its trend and commune history read like its progress: the new communes that took
+    over old Bắc Giang's communes, their earlier years carried; read by code alone they
+    would be today's Bắc Ninh (99 communes), which reused 24."""
+    from data_access.progress import history_across_reform, plan_area_on
+
+    text = (REPO / "sample_data" / "plans" / "thang_2024.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "bac_giang_2024.yaml"
+    path.write_text(re.sub(r"(?m)^  area: .*$", '  area: "Bắc Giang"', text), encoding="utf-8")
+    engine = db.get_engine(both_samples_url)
+    unit, meant = plan_area_on(engine, load_plan(path))
+    assert unit.code == "24" and meant is not None and meant < date(2025, 7, 1)
+    old = _old_bac_giang_communes()
+    took_over = {new for new, parts in _lineage().items() if any(o in old for o, _ in parts)}
+    periods = [(2024, "H1"), (2026, "H1")]
+    day = date(2026, 6, 30)
+    carried = history_across_reform(engine, "24", periods, ["injury_cases"], on=day, meant_on=meant)
+    assert set(carried.figures[(2026, "H1")]) <= took_over
+    assert set(carried.figures[(2024, "H1")]) <= took_over
+    assert len(carried.figures[(2026, "H1")]) > len(took_over) // 2
+    by_code = history_across_reform(engine, "24", periods, ["injury_cases"], on=day)
+    assert len(by_code.figures[(2026, "H1")]) > len(took_over)  # today's whole province
+
+
 @pytest.fixture
 def sqlite_both(_both_samples_copies) -> str:
     return _both_samples_copies["sqlite"]

@@ -554,14 +554,28 @@ def _carried(  # noqa: ANN202
     elements: tuple[str, ...],
     version: int,
     on: date,
+    meant_on: date | None = None,
     _reads: AreaReads | None = None,
 ):
-    # On the communes of the viewed day, earlier years carried across mergers.
-    return _reads_of(url, area_code, _reads).history([(y, period) for y in years], elements, on)
+    # On the communes of the viewed day, earlier years carried across mergers; the plan's
+    # own area as the plan meant it (an ended province whose code was reused: its successors).
+    return _reads_of(url, area_code, _reads).history([(y, period) for y in years], elements, on, meant_on)
+
+
+def meant_on(url: str, area_code: str) -> date | None:
+    """The day whose unit the plan's area code names, when `area_code` is the plan's area."""
+    plan, _ = _validated_plan(*_file_key(targets_file()))
+    if plan is None:
+        return None
+    try:
+        unit, day = _area_on(url, plan, data_version(url), _dir=_directory(url))
+    except PlanAreaMissing:
+        return None
+    return day if unit.code == area_code else None
 
 
 def _history(*key: object, reads: AreaReads | None = None) -> dict:
-    """The figures of `_carried` (same key: url, area, years, period, elements, version, day)."""
+    """The figures of `_carried` (same key: url, area, years, period, elements, version, day, meant_on)."""
     return _carried(*key, _reads=reads).figures
 
 
@@ -575,7 +589,8 @@ def carried_sources(
         return {}
     ys = tuple(sorted(set(years)))
     day = view_day(url, viewed_year or ys[-1], period)
-    return _carried(url, area_code, ys, period, tuple(elements), data_version(url), day, _reads=reads).sources
+    meant = meant_on(url, area_code)
+    return _carried(url, area_code, ys, period, tuple(elements), data_version(url), day, meant, _reads=reads).sources
 
 
 @st.cache_resource(ttl="1h", show_spinner=False, max_entries=32)
@@ -588,11 +603,12 @@ def _protected_history(
     sensitive: tuple[str, ...],
     version: int,
     on: date,
+    meant: date | None = None,
     _reads: AreaReads | None = None,
 ) -> dict:
     reads = _reads_of(url, area_code, _reads)
     decisions = {(y, period): _tree_suppression(url, y, period, sensitive, version, _reads=reads) for y in years}
-    figures = _history(url, area_code, years, period, elements, version, on, reads=reads)
+    figures = _history(url, area_code, years, period, elements, version, on, meant, reads=reads)
     return reads.mask_history(figures, sensitive, decisions)
 
 
@@ -611,9 +627,10 @@ def history(
         return {}
     key = (url, area_code, tuple(sorted(set(years))), period, tuple(elements))
     day = view_day(url, viewed_year or max(years), period)
+    meant = meant_on(url, area_code)
     if protected():
-        return _protected_history(*key, access.sensitive_elements(), data_version(url), day, _reads=reads)
-    return _history(*key, data_version(url), day, reads=reads)
+        return _protected_history(*key, access.sensitive_elements(), data_version(url), day, meant, _reads=reads)
+    return _history(*key, data_version(url), day, meant, reads=reads)
 
 
 @st.cache_resource(ttl="1h", show_spinner=False, max_entries=64)
@@ -636,10 +653,11 @@ def _indicator_history(
     reads = _reads_of(url, area_code, _reads)
     ind = plan.indicator(indicator_id)
     elements = tuple(e for e in (ind.numerator, ind.denominator, *ind.requires_zero) if e and e != COMMUNES)
+    meant = meant_on(url, area_code)
     if sensitive:
-        figures = _protected_history(url, area_code, years, period, elements, sensitive, version, on, _reads=reads)
+        figures = _protected_history(url, area_code, years, period, elements, sensitive, version, on, meant, _reads=reads)
     else:
-        figures = _history(url, area_code, years, period, elements, version, on, reads=reads)
+        figures = _history(url, area_code, years, period, elements, version, on, meant, reads=reads)
     later = _later_day(year, period, on)
     raw = _progress_on(url, plan_path, plan_mtime, year, period, area_code, version, on=later, reads=reads)
     return area_history(ind, [c.code for c in raw.communes], figures, period)
