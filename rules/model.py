@@ -133,6 +133,13 @@ class Plan:
                 return ind
         raise KeyError(indicator_id)
 
+    def indicator_counting(self, element: str) -> Indicator | None:
+        """The indicator whose numerator is `element`: a count first, else a rate on it
+        (the projector's trend of drownings reads the count's pooled, protected total)."""
+        found = [ind for ind in self.indicators if ind.numerator == element]
+        found.sort(key=lambda ind: ind.unit != "count")
+        return found[0] if found else None
+
     def groups(self) -> list[LocalText]:
         """Sections in the order the plan first uses them."""
         seen: list[LocalText] = []

@@ -9,6 +9,8 @@ wrong layer, or the architecture changed and ARCHITECTURE.md must say so.
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -195,3 +197,66 @@ def test_every_module_is_named_in_the_architecture(layer):
         if p.name not in ("__init__.py", "__main__.py") and p.name not in ARCHITECTURE
     ]
     assert not missing, f"not in docs/ARCHITECTURE.md: {missing}"
+
+
+# pydeck (and its JSON serialiser) only where a map deck is built: the overview shares the
+# projector's choice of communes (`ui.selections`), never its decks.
+DECK_BUILDERS = {"ui/map.py", "ui/projector_deck.py"}
+OVERVIEW = ("pages/overview.py", "ui/leader.py")
+
+
+def _module_file(dotted: str) -> Path | None:
+    """The repository file a dotted import names (a module or a package), else None."""
+    base = REPO.joinpath(*dotted.split("."))
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _reached(start: Path) -> set[str]:
+    """Every repository module `start` imports, directly or through others (lazy imports
+    inside functions included), as paths relative to the repository."""
+    seen: set[str] = set()
+    todo = [start]
+    while todo:
+        path = todo.pop()
+        rel = path.relative_to(REPO).as_posix()
+        if rel in seen:
+            continue
+        seen.add(rel)
+        todo += [f for f in map(_module_file, _imports(path)) if f is not None]
+    return seen
+
+
+def test_pydeck_is_imported_only_where_a_deck_is_built():
+    users = {
+        p.relative_to(REPO).as_posix()
+        for layer in ("ui", "pages")
+        for p in _modules(layer)
+        if any(_breaks(i, "pydeck") for i in _imports(p))
+    }
+    assert users <= DECK_BUILDERS, users - DECK_BUILDERS
+
+
+@pytest.mark.parametrize("start", OVERVIEW)
+def test_the_overview_never_loads_pydeck(start):
+    """The leader's first screen draws no map: loading pydeck (and the projector's decks)
+    for it cost the overview's first run an import it never used."""
+    builders = _reached(REPO / start) & DECK_BUILDERS
+    assert not builders, f"{start} reaches {sorted(builders)}"
+
+
+def test_the_pydeck_rule_would_catch_the_overview_borrowing_from_the_projector():
+    """Before the split, ui/leader.py took `communes_off_track` from ui/projector.py,
+    whose slides import the decks."""
+    assert "ui/projector_deck.py" in _reached(REPO / "ui" / "projector.py")
+    assert "ui/map.py" in _reached(REPO / "ui" / "projector.py")
+
+
+def test_importing_the_overview_leaves_pydeck_unloaded():
+    """The same, as Python sees it: a fresh interpreter imports the overview's blocks."""
+    code = "import sys, ui.leader, ui.followup_view, ui.scorecard; print('pydeck' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"

@@ -242,7 +242,7 @@ def test_the_pages_cache_reads_the_file_after_a_restart_without_computing(seeded
     area = data.plan_area(seeded_url, plan)
     path, mtime = data._file_key(data.targets_file())
     version = data.data_version(seeded_url)
-    first = data._progress(seeded_url, path, mtime, 2024, "FY", area.code, version)
+    first = data._progress(data.AreaView(seeded_url, area.code, 2024, "FY", version), (path, mtime))
     assert len(stored_files(cache_dir)) == 1
     st.cache_resource.clear()  # a restart: nothing in memory
 
@@ -250,5 +250,5 @@ def test_the_pages_cache_reads_the_file_after_a_restart_without_computing(seeded
         raise AssertionError("computed although a valid file was there")
 
     monkeypatch.setattr(store, "compute_progress", must_not_run)  # what the store computes with
-    again = data._progress(seeded_url, path, mtime, 2024, "FY", area.code, version)
+    again = data._progress(data.AreaView(seeded_url, area.code, 2024, "FY", version), (path, mtime))
     assert again is not first and digest(again) == digest(first) == digest(fresh(seeded_url, 2024, "FY"))

@@ -27,7 +27,7 @@ from data_access.targets import load_plan
 from i18n import t
 from tests.apptest_util import REPO, all_text, run_app
 from ui.map import MAX_POLYGONS
-from ui.projector import MAP_SIZES, MAX_LABELS, MAX_SYMBOLS, commune_dots
+from ui.projector_deck import MAP_SIZES, MAX_LABELS, MAX_SYMBOLS, commune_dots
 from ui.status import STATUS_RGB, STATUS_SYMBOL
 
 COMMUNES = 1100

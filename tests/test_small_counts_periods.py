@@ -194,9 +194,8 @@ def test_the_command_line_hides_what_the_page_hides(monkeypatch, capsys, seeded_
         for period in (H1, FY):
             args = ["--year", str(year), "--period", period, "--area", DISTRICT, "--targets", plan_path]
             records = json.loads(_cli_records(capsys, *args, "--format", "json"))
-            page = data._protected_progress(
-                seeded_url, plan_path, mtime, year, period, DISTRICT, DEFAULT_SENSITIVE, version
-            )
+            view = data.AreaView(seeded_url, DISTRICT, year, period, version, sensitive=DEFAULT_SENSITIVE)
+            page = data._protected_progress(view, (plan_path, mtime))
             differs += [(year, period)] if records != progress_records(page) else []
             masked_cells += sum(r[c] in MASKS for r in records for c in ("value", "numerator", "previous_value"))
             shown[period] = _sensitive_cells(records)
@@ -255,9 +254,10 @@ def test_an_abolished_district_viewed_after_the_reform_keeps_its_small_counts(mo
     plan_path, mtime = data._file_key(REPO / "targets.yaml")
     args = ["--year", "2025", "--period", FY, "--area", DISTRICT, "--targets", plan_path, "--format", "json"]
     records = json.loads(_cli_records(capsys, *args))
-    page = data._protected_progress(
-        both_samples_copy, plan_path, mtime, 2025, FY, DISTRICT, DEFAULT_SENSITIVE, data.data_version(both_samples_copy)
+    view = data.AreaView(
+        both_samples_copy, DISTRICT, 2025, FY, data.data_version(both_samples_copy), sensitive=DEFAULT_SENSITIVE
     )
+    page = data._protected_progress(view, (plan_path, mtime))
     assert records == progress_records(page)
     shown = _sensitive_cells(records)
     pinned, small = [], 0

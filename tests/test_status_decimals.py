@@ -8,7 +8,7 @@ from dataclasses import replace
 from rules import ProgressRow
 from rules.model import Indicator, LocalText
 from rules.suppression import SmallCount
-from ui import projector
+from ui import projector_slides as projector
 from ui.map import paint_communes
 
 RATE = Indicator(id="rate", name=LocalText("Tỷ lệ", "Rate"), numerator="a", denominator="b", unit="percent")

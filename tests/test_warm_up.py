@@ -34,7 +34,7 @@ def test_warm_up_computes_the_area_once_and_the_page_reuses_it(monkeypatch, seed
     # What a page asks for is already there, and it is the right answer.
     path, mtime = data._file_key(data.targets_file())
     version = data.data_version(seeded_url)
-    progress = data._progress(seeded_url, path, mtime, 2024, "FY", area.code, version)
+    progress = data._progress(data.AreaView(seeded_url, area.code, 2024, "FY", version), (path, mtime))
     assert len(calls) == 2
     cfc = progress.row("cfc_rate")
     expected = next(r for r in truth.rows(2024, "FY") if r.is_area and r.indicator_id == "cfc_rate")

@@ -26,7 +26,7 @@ import logging
 import os
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -475,32 +475,40 @@ def _reads_of(url: str, area_code: str, reads: AreaReads | None = None) -> AreaR
     return reads if reads is not None else _reads(url, area_code)
 
 
-@st.cache_resource(ttl="1h", show_spinner=False, max_entries=32)
-def _progress(
-    url: str,
-    plan_path: str,
-    plan_mtime: float,
-    year: int,
-    period: str,
-    area_code: str,
-    version: int,
-    on: date | None = None,
-    _reads: AreaReads | None = None,
-) -> Progress:
-    plan, _ = _validated_plan(plan_path, plan_mtime)
+@dataclass(frozen=True)
+class AreaView:
+    """One view of an area, the shared caches' key: the database at a data version, the
+    area, the year and period viewed, the day whose units it shows, and the sensitive
+    elements whose small counts it masks (none unless `protected()`). Compared by value:
+    a page, the warm-up and a test that build the same view share one cached value.
+
+    `on` is the day a read is keyed by: for a progress only a day later than the
+    period's last (`_later_day`, else None), for a history or a finding the view day."""
+
+    url: str
+    area_code: str
+    year: int
+    period: str
+    version: int
+    on: date | None = None
+    sensitive: tuple[str, ...] = ()
+
+
+PlanFile = tuple[str, float]  # a plan's path and modification time (`_file_key`)
+
+
+def _plan_of(plan_file: PlanFile) -> Plan:
+    plan, _ = _validated_plan(*plan_file)
     assert plan is not None
+    return plan
+
+
+@st.cache_resource(ttl="1h", show_spinner=False, max_entries=32)
+def _progress(view: AreaView, plan_file: PlanFile, _reads: Handle = None) -> Progress:
     # From its file when the figures it came from are unchanged (a server restart, or an
     # import into another period); computed otherwise. data_access/results_cache.py.
-    return _reads_of(url, area_code, _reads).progress(plan, Path(plan_path), year, period, on)
-
-
-def _progress_on(*key: object, on: date | None, reads: AreaReads | None = None) -> Progress:
-    """`_progress` of `key` (url, plan path and mtime, year, period, area, version), the
-    day left out when it is the period's own: Streamlit keys a cache by the arguments
-    passed, so a page and the warm-up must ask in the same words."""
-    if on is None:
-        return _progress(*key, _reads=reads)
-    return _progress(*key, on, _reads=reads)
+    reads = _reads_of(view.url, view.area_code, _reads)
+    return reads.progress(_plan_of(plan_file), Path(plan_file[0]), view.year, view.period, view.on)
 
 
 @st.cache_data(ttl="1h", show_spinner=False, max_entries=64)
@@ -513,23 +521,28 @@ def _tree_suppression(  # noqa: ANN202
     return _reads.suppression(year, period, sensitive)
 
 
+def _decided(view: AreaView, reads: AreaReads):  # noqa: ANN202
+    """`_tree_suppression` of the view's sensitive elements, for any (year, period)."""
+    return lambda y, p: _tree_suppression(view.url, y, p, view.sensitive, view.version, _reads=reads)
+
+
 @st.cache_resource(ttl="1h", show_spinner=False, max_entries=32)
-def _protected_progress(
-    url: str,
-    plan_path: str,
-    plan_mtime: float,
-    year: int,
-    period: str,
-    area_code: str,
-    sensitive: tuple[str, ...],
-    version: int,
-    on: date | None = None,
-    _reads: AreaReads | None = None,
-) -> Progress:
-    reads = _reads_of(url, area_code, _reads)
-    raw = _progress_on(url, plan_path, plan_mtime, year, period, area_code, version, on=on, reads=reads)
+def _protected_progress(view: AreaView, plan_file: PlanFile, _reads: Handle = None) -> Progress:
+    reads = _reads_of(view.url, view.area_code, _reads)
+    raw = _progress(replace(view, sensitive=()), plan_file, _reads=reads)
     # The command line's protection too (data_access.protect.protect_in_tree), decided once here.
-    return reads.protect(raw, sensitive, lambda y, p: _tree_suppression(url, y, p, sensitive, version, _reads=reads))
+    return reads.protect(raw, view.sensitive, _decided(view, reads))
+
+
+def _view(url: str, area_code: str, year: int, period: str, on: date | None = None) -> AreaView:
+    """The view of this run (masked when `protected()`), on the units of `on`."""
+    sensitive = tuple(access.sensitive_elements()) if protected() else ()
+    return AreaView(url, area_code, year, period, data_version(url), on, sensitive)
+
+
+def _any_progress(view: AreaView, plan_file: PlanFile, reads: AreaReads) -> Progress:
+    cached = _protected_progress if view.sensitive else _progress
+    return cached(view, plan_file, _reads=reads)
 
 
 def progress(url: str, year: int, period: str, area_code: str, on: date | None = None) -> Progress:
@@ -540,32 +553,19 @@ def progress(url: str, year: int, period: str, area_code: str, on: date | None =
     Refused outside the person's scope; small sensitive counts masked when `protected()`.
     """
     reads = require_read(url, area_code)
-    path, mtime = _file_key(targets_file())
     day = _later_day(year, period, on or view_day(url, year, period))
-    version = data_version(url)
-    if protected():
-        sensitive = access.sensitive_elements()
-        if day is None:
-            return _protected_progress(url, path, mtime, year, period, area_code, sensitive, version, _reads=reads)
-        return _protected_progress(url, path, mtime, year, period, area_code, sensitive, version, day, _reads=reads)
-    return _progress_on(url, path, mtime, year, period, area_code, version, on=day, reads=reads)
+    return _any_progress(_view(url, area_code, year, period, day), _file_key(targets_file()), reads)
 
 
 @st.cache_resource(ttl="1h", show_spinner=False, max_entries=32)
 def _carried(  # noqa: ANN202
-    url: str,
-    area_code: str,
-    years: tuple[int, ...],
-    period: str,
-    elements: tuple[str, ...],
-    version: int,
-    on: date,
-    meant_on: date | None = None,
-    _reads: AreaReads | None = None,
+    view: AreaView, years: tuple[int, ...], elements: tuple[str, ...], meant_on: date | None, _reads: Handle = None
 ):
     # On the communes of the viewed day, earlier years carried across mergers; the plan's
     # own area as the plan meant it (an ended province whose code was reused: its successors).
-    return _reads_of(url, area_code, _reads).history([(y, period) for y in years], elements, on, meant_on)
+    assert view.on is not None, "the viewed year's day"
+    reads = _reads_of(view.url, view.area_code, _reads)
+    return reads.history([(y, view.period) for y in years], elements, view.on, meant_on)
 
 
 def meant_on(url: str, area_code: str) -> date | None:
@@ -580,9 +580,10 @@ def meant_on(url: str, area_code: str) -> date | None:
     return day if unit.code == area_code else None
 
 
-def _history(*key: object, reads: AreaReads | None = None) -> dict:
-    """The figures of `_carried` (same key: url, area, years, period, elements, version, day, meant_on)."""
-    return _carried(*key, _reads=reads).figures
+def _history_view(url: str, area_code: str, years: list[int], period: str, viewed_year: int | None) -> AreaView:
+    """The view a history is keyed by: the viewed year (default the last of `years`) on its day."""
+    year = viewed_year or max(years)
+    return _view(url, area_code, year, period, view_day(url, year, period))
 
 
 def carried_sources(
@@ -593,29 +594,28 @@ def carried_sources(
     reads = require_read(url, area_code)
     if not years:
         return {}
+    view = _history_view(url, area_code, years, period, viewed_year).reading(sensitive=())
     ys = tuple(sorted(set(years)))
-    day = view_day(url, viewed_year or ys[-1], period)
-    meant = meant_on(url, area_code)
-    return _carried(url, area_code, ys, period, tuple(elements), data_version(url), day, meant, _reads=reads).sources
+    return _carried(view, ys, tuple(elements), meant_on(url, area_code), _reads=reads).sources
 
 
 @st.cache_resource(ttl="1h", show_spinner=False, max_entries=32)
 def _protected_history(
-    url: str,
-    area_code: str,
-    years: tuple[int, ...],
-    period: str,
-    elements: tuple[str, ...],
-    sensitive: tuple[str, ...],
-    version: int,
-    on: date,
-    meant: date | None = None,
-    _reads: AreaReads | None = None,
+    view: AreaView, years: tuple[int, ...], elements: tuple[str, ...], meant: date | None, _reads: Handle = None
 ) -> dict:
-    reads = _reads_of(url, area_code, _reads)
-    decisions = {(y, period): _tree_suppression(url, y, period, sensitive, version, _reads=reads) for y in years}
-    figures = _history(url, area_code, years, period, elements, version, on, meant, reads=reads)
-    return reads.mask_history(figures, sensitive, decisions)
+    reads = _reads_of(view.url, view.area_code, _reads)
+    decisions = {(y, view.period): _decided(view, reads)(y, view.period) for y in years}
+    figures = _carried(replace(view, sensitive=()), years, elements, meant, _reads=reads).figures
+    return reads.mask_history(figures, view.sensitive, decisions)
+
+
+def _any_history(
+    view: AreaView, years: tuple[int, ...], elements: tuple[str, ...], meant: date | None, reads: AreaReads
+) -> dict:
+    """The figures of `years` in the view's period (masked when the view is)."""
+    if view.sensitive:
+        return _protected_history(view, years, elements, meant, _reads=reads)
+    return _carried(view, years, elements, meant, _reads=reads).figures
 
 
 def history(
@@ -631,42 +631,22 @@ def history(
     reads = require_read(url, area_code)
     if not years:
         return {}
-    key = (url, area_code, tuple(sorted(set(years))), period, tuple(elements))
-    day = view_day(url, viewed_year or max(years), period)
-    meant = meant_on(url, area_code)
-    if protected():
-        return _protected_history(*key, access.sensitive_elements(), data_version(url), day, meant, _reads=reads)
-    return _history(*key, data_version(url), day, meant, reads=reads)
+    view = _history_view(url, area_code, years, period, viewed_year)
+    return _any_history(view, tuple(sorted(set(years))), tuple(elements), meant_on(url, area_code), reads)
 
 
 @st.cache_resource(ttl="1h", show_spinner=False, max_entries=64)
 def _indicator_history(
-    url: str,
-    plan_path: str,
-    plan_mtime: float,
-    area_code: str,
-    indicator_id: str,
-    year: int,
-    years: tuple[int, ...],
-    period: str,
-    sensitive: tuple[str, ...],
-    version: int,
-    on: date,
-    _reads: AreaReads | None = None,
+    view: AreaView, plan_file: PlanFile, indicator_id: str, years: tuple[int, ...], _reads: Handle = None
 ) -> dict[int, AreaValue]:
-    plan, _ = _validated_plan(plan_path, plan_mtime)
-    assert plan is not None
-    reads = _reads_of(url, area_code, _reads)
-    ind = plan.indicator(indicator_id)
+    reads = _reads_of(view.url, view.area_code, _reads)
+    ind = _plan_of(plan_file).indicator(indicator_id)
     elements = tuple(e for e in (ind.numerator, ind.denominator, *ind.requires_zero) if e and e != COMMUNES)
-    meant = meant_on(url, area_code)
-    if sensitive:
-        figures = _protected_history(url, area_code, years, period, elements, sensitive, version, on, meant, _reads=reads)
-    else:
-        figures = _history(url, area_code, years, period, elements, version, on, meant, reads=reads)
-    later = _later_day(year, period, on)
-    raw = _progress_on(url, plan_path, plan_mtime, year, period, area_code, version, on=later, reads=reads)
-    return area_history(ind, [c.code for c in raw.communes], figures, period)
+    figures = _any_history(view, years, elements, meant_on(view.url, view.area_code), reads)
+    assert view.on is not None, "the viewed year's day"
+    later = replace(view, on=_later_day(view.year, view.period, view.on), sensitive=())
+    raw = _progress(later, plan_file, _reads=reads)
+    return area_history(ind, [c.code for c in raw.communes], figures, view.period)
 
 
 def indicator_history(url: str, area_code: str, indicator_id: str, year: int, years: list[int], period: str):  # noqa: ANN201
@@ -676,57 +656,28 @@ def indicator_history(url: str, area_code: str, indicator_id: str, year: int, ye
     Refused outside the person's scope; small sensitive counts masked when `protected()`.
     """
     reads = require_read(url, area_code)
-    path, mtime = _file_key(targets_file())
-    sensitive = access.sensitive_elements() if protected() else ()
-    return _indicator_history(
-        url,
-        path,
-        mtime,
-        area_code,
-        indicator_id,
-        year,
-        tuple(sorted(years)),
-        period,
-        tuple(sensitive),
-        data_version(url),
-        view_day(url, year, period),
-        _reads=reads,
-    )
+    view = _view(url, area_code, year, period, view_day(url, year, period))
+    return _indicator_history(view, _file_key(targets_file()), indicator_id, tuple(sorted(years)), _reads=reads)
 
 
 @st.cache_resource(ttl="1h", show_spinner=False, max_entries=16)
 def _quality(
-    url: str,
-    plan_path: str,
-    plan_mtime: float,
-    area_code: str,
-    year: int,
-    period: str,
-    years: tuple[int, ...],
-    sensitive: tuple[str, ...],
-    version: int,
-    on: date,
-    _reads: AreaReads | None = None,
+    view: AreaView, plan_file: PlanFile, years: tuple[int, ...], _reads: Handle = None
 ) -> tuple[bool, list[QualityFinding]]:
-    plan, _ = _validated_plan(plan_path, plan_mtime)
-    assert plan is not None
-    reads = _reads_of(url, area_code, _reads)
+    plan = _plan_of(plan_file)
+    reads = _reads_of(view.url, view.area_code, _reads)
     elements = tuple(plan.used_data_elements())
-    other = "FY" if period == "H1" else "H1"
+    other = "FY" if view.period == "H1" else "H1"
 
-    # Every period on the viewed period's communes (`on`), earlier ones carried: 2025 FY's
-    # Xã Sơn Động is compared with its old communes' 2025 H1 summed, never with Thị trấn
-    # An Châu, whose code it reused; 2025 H1's old communes have no FY of their own.
-    def read(ys: tuple[int, ...], p: str) -> dict:
-        if sensitive:
-            return _protected_history(url, area_code, ys, p, elements, sensitive, version, on, _reads=reads)
-        return _history(url, area_code, ys, p, elements, version, on, reads=reads)
-
-    figures = dict(read(years, period))
-    figures.update(read((year,), other))
-    if not figures.get((year, period)):
+    # Every period on the viewed period's communes (`view.on`), earlier ones carried: 2025
+    # FY's Xã Sơn Động is compared with its old communes' 2025 H1 summed, never with Thị
+    # trấn An Châu, whose code it reused; 2025 H1's old communes have no FY of their own.
+    # No `meant_on`: the findings read an ended area's own figures (the trends pass it).
+    figures = dict(_any_history(view, years, elements, None, reads))
+    figures.update(_any_history(replace(view, period=other), (view.year,), elements, None, reads))
+    if not figures.get((view.year, view.period)):
         return False, []
-    return True, quality_findings(plan, figures, year, period)
+    return True, quality_findings(plan, figures, view.year, view.period)
 
 
 def quality(url: str, area_code: str, year: int, period: str, years: list[int]) -> tuple[bool, list[QualityFinding]]:
@@ -737,11 +688,9 @@ def quality(url: str, area_code: str, year: int, period: str, years: list[int]) 
     Refused outside the person's scope; small sensitive counts masked when `protected()`.
     """
     reads = require_read(url, area_code)
-    path, mtime = _file_key(targets_file())
-    sensitive = tuple(access.sensitive_elements()) if protected() else ()
+    view = _view(url, area_code, year, period, view_day(url, year, period))
     ys = tuple(sorted(y for y in years if y <= year))
-    day = view_day(url, year, period)
-    return _quality(url, path, mtime, area_code, year, period, ys, sensitive, data_version(url), day, _reads=reads)
+    return _quality(view, _file_key(targets_file()), ys, _reads=reads)
 
 
 @st.cache_resource(ttl="1h", show_spinner=False, max_entries=8)
@@ -903,7 +852,7 @@ def warm_up(url: str, plan: Plan, year: int) -> threading.Thread | None:
     def work() -> None:
         try:
             for y in (year, year - 1):
-                _progress_on(url, path, mtime, y, "FY", area.code, version, on=days[y], reads=reads)
+                _progress(AreaView(url, area.code, y, "FY", version, days[y]), (path, mtime), _reads=reads)
             _boundaries(url, area.code, version, _reads=reads)
         except Exception:  # a warm-up never breaks anything: the page computes it then
             logging.getLogger(__name__).exception("warm-up of %s failed", area.code)

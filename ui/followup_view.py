@@ -25,6 +25,7 @@ from rules.scorecard import indicator_numbers
 from ui import auth as ui_auth
 from ui import data
 from ui.frame import PageContext
+from ui.selections import communes_off_track
 
 # How people see the statuses: overdue first, then open, then closed.
 STATUS_ORDER = ("overdue", "in_progress", "done", "cancelled")
@@ -303,8 +304,6 @@ def overdue_banner(ctx: PageContext) -> None:
 def assign_row(ctx: PageContext, progress) -> None:  # noqa: ANN001 - data_access.progress.Progress
     """Under the projector's slides: "Giao việc" for the communes most behind, each
     pre-filled with the commune's worst indicator (one click from the meeting room)."""
-    from ui.projector import communes_off_track
-
     if not can_edit(ctx):
         return
     lagging = communes_off_track(progress, limit=4)

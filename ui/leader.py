@@ -22,8 +22,8 @@ from i18n import escape_md, fmt_date, fmt_number
 from rules.scorecard import off_track_worst_first, status_counts
 from ui import data, followup_view, reform
 from ui.frame import PageContext
-from ui.projector import communes_off_track
 from ui.scorecard import fmt_result, fmt_target, gap_text, shows_parts, when_text
+from ui.selections import communes_off_track
 from ui.status import STATUS_ORDER, STATUS_SYMBOL
 
 # How many indicators need direction on the first screen (3-5 in the issue; four fit
