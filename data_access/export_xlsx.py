@@ -59,6 +59,53 @@ LIGHT_GREY = "F2F2F2"  # the area's own row
 FONT = "Times New Roman"
 PACE_FILL = {"on_track": "CCEBDF", "accelerate": "F8E3BC", "unlikely": "F4D0BC"}  # as the pages
 
+# The appendix's tables, column by column: (catalogue key of the header, width in characters).
+Columns = Sequence[tuple[str, int]]
+SUMMARY_COLUMNS: Columns = (
+    ("reports_col_no", 5),
+    ("reports_xlsx_col_group", 22),
+    ("reports_xlsx_col_id", 16),
+    ("reports_col_indicator", 48),
+    ("reports_xlsx_col_unit", 12),
+    ("reports_col_result", 12),  # {period}: the period's short name
+    ("reports_col_target", 15),
+    ("reports_col_status", 16),
+    ("reports_col_same_period", 12),  # {year}: the year before
+    ("reports_xlsx_col_numerator", 12),
+    ("reports_xlsx_col_denominator", 12),
+    ("reports_col_communes_met", 10),
+    ("reports_xlsx_col_reported", 10),
+    ("reports_xlsx_col_note", 40),
+)
+# The raw figures and the pace: a row per (indicator, unit), the same first columns.
+PER_UNIT: Columns = (
+    ("reports_xlsx_col_id", 16),
+    ("reports_col_indicator", 40),
+    ("reports_xlsx_col_code", 9),
+    ("reports_col_commune", 24),
+)
+RAW_COLUMNS: Columns = (
+    *PER_UNIT,
+    ("reports_xlsx_col_numerator_name", 36),
+    ("reports_xlsx_col_numerator", 12),
+    ("reports_xlsx_col_denominator_name", 30),
+    ("reports_xlsx_col_denominator", 12),
+    ("reports_xlsx_col_value", 11),
+    ("reports_xlsx_col_unit", 12),
+    ("reports_col_status", 16),
+    ("reports_xlsx_col_note", 36),
+)
+PACE_COLUMNS: Columns = (
+    *PER_UNIT,
+    ("pace_col_h1", 11),
+    ("pace_col_projected", 12),
+    ("pace_col_target", 13),
+    ("pace_col_needed", 13),
+    ("pace_col_status", 15),
+    ("pace_col_method", 36),
+    ("reports_xlsx_col_note", 36),
+)
+
 
 @dataclass(frozen=True)
 class CellStyle:
@@ -235,6 +282,12 @@ class AppendixWriter(DocumentWriter):
             ),
         ]
 
+    def table_head(self, ws: Worksheet, what: str, columns: Columns, height: int, **values: object) -> int:
+        """The sheet's title (`what`, a catalogue key) and its table's header row with the
+        columns' widths; `values` fill the placeholders of both. Returns the header's row."""
+        _title(ws, self.headings(self.t(what, **values)), len(columns))
+        return _header_row(ws, [(self.t(key, **values), width) for key, width in columns], height=height)
+
     def build(self) -> bytes:
         self.summary(self.wb.active)
         for k, (group, indicators) in enumerate(indicators_by_group(self.plan), start=1):
@@ -254,27 +307,8 @@ class AppendixWriter(DocumentWriter):
     def summary(self, ws: Worksheet) -> None:
         ws.title = _sheet_name(0, self.t("reports_xlsx_sheet_summary"), self.used_names).split(". ", 1)[1]
         y1 = self.i.year - 1
-        cols = [
-            (self.t("reports_col_no"), 5),
-            (self.t("reports_xlsx_col_group"), 22),
-            (self.t("reports_xlsx_col_id"), 16),
-            (self.t("reports_col_indicator"), 48),
-            (self.t("reports_xlsx_col_unit"), 12),
-            (
-                self.t("reports_col_result", period=self.t(f"reports_short_period_{self.i.period}", year=self.i.year)),
-                12,
-            ),
-            (self.t("reports_col_target"), 15),
-            (self.t("reports_col_status"), 16),
-            (self.t("reports_col_same_period", year=y1), 12),
-            (self.t("reports_xlsx_col_numerator"), 12),
-            (self.t("reports_xlsx_col_denominator"), 12),
-            (self.t("reports_col_communes_met"), 10),
-            (self.t("reports_xlsx_col_reported"), 10),
-            (self.t("reports_xlsx_col_note"), 40),
-        ]
-        _title(ws, self.headings(self.t("reports_xlsx_what_summary")), len(cols))
-        hr = r = _header_row(ws, cols, height=45)
+        short = self.t(f"reports_short_period_{self.i.period}", year=self.i.year)
+        hr = r = self.table_head(ws, "reports_xlsx_what_summary", SUMMARY_COLUMNS, 45, period=short, year=y1)
         for k, ind in enumerate(self.plan.indicators, start=1):
             row = self.i.row(ind.id)
             r += 1
@@ -300,7 +334,7 @@ class AppendixWriter(DocumentWriter):
                 (self.note(ind, row), None),
             ]
             _put_row(ws, r, values, wrap=(2, 4, 7, 14), fills={8: status_tint(row.status, 0.35)})
-        _close_table(ws, hr, r, len(cols))
+        _close_table(ws, hr, r, len(SUMMARY_COLUMNS))
 
     def note(self, ind: Indicator, row: ProgressRow) -> str:
         parts = []
@@ -377,22 +411,7 @@ class AppendixWriter(DocumentWriter):
 
     def raw_sheet(self) -> None:
         ws = self.named_sheet("reports_xlsx_sheet_raw")
-        cols = [
-            (self.t("reports_xlsx_col_id"), 16),
-            (self.t("reports_col_indicator"), 40),
-            (self.t("reports_xlsx_col_code"), 9),
-            (self.t("reports_col_commune"), 24),
-            (self.t("reports_xlsx_col_numerator_name"), 36),
-            (self.t("reports_xlsx_col_numerator"), 12),
-            (self.t("reports_xlsx_col_denominator_name"), 30),
-            (self.t("reports_xlsx_col_denominator"), 12),
-            (self.t("reports_xlsx_col_value"), 11),
-            (self.t("reports_xlsx_col_unit"), 12),
-            (self.t("reports_col_status"), 16),
-            (self.t("reports_xlsx_col_note"), 36),
-        ]
-        _title(ws, self.headings(self.t("reports_xlsx_what_raw")), len(cols))
-        hr = r = _header_row(ws, cols, height=32)
+        hr = r = self.table_head(ws, "reports_xlsx_what_raw", RAW_COLUMNS, 32)
         des = self.plan.data_elements
         for ind in self.plan.indicators:
             num_name = des[ind.numerator].name.get(self.lang) if ind.numerator in des else ind.numerator
@@ -424,7 +443,7 @@ class AppendixWriter(DocumentWriter):
                     (note, None),
                 ]
                 _put_row(ws, r, values, wrap=(2, 5, 7, 12), bold=is_area, fill=fill)
-        _close_table(ws, hr, r, len(cols))
+        _close_table(ws, hr, r, len(RAW_COLUMNS))
 
     def commune_note(self, row: ProgressRow) -> str:
         from data_access.exports import blocking_text
@@ -448,21 +467,7 @@ class AppendixWriter(DocumentWriter):
         projected year, the year's target, what H2 must add, the status and how it was
         projected (rules.pace, the pages' rule and words)."""
         ws = self.named_sheet("reports_xlsx_sheet_pace")
-        cols = [
-            (self.t("reports_xlsx_col_id"), 16),
-            (self.t("pace_col_name"), 40),
-            (self.t("reports_xlsx_col_code"), 9),
-            (self.t("reports_col_commune"), 24),
-            (self.t("pace_col_h1"), 11),
-            (self.t("pace_col_projected"), 12),
-            (self.t("pace_col_target"), 13),
-            (self.t("pace_col_needed"), 13),
-            (self.t("pace_col_status"), 15),
-            (self.t("pace_col_method"), 36),
-            (self.t("reports_xlsx_col_note"), 36),
-        ]
-        _title(ws, self.headings(self.t("reports_xlsx_what_pace", year=self.i.year)), len(cols))
-        hr = r = _header_row(ws, cols, height=32)
+        hr = r = self.table_head(ws, "reports_xlsx_what_pace", PACE_COLUMNS, 32, year=self.i.year)
         communes = [] if self.i.area.level == "commune" else list(self.i.progress.communes)
         for ind in self.plan.indicators:
             units = [(self.i.area, None)]
@@ -492,7 +497,7 @@ class AppendixWriter(DocumentWriter):
                 ]
                 fill = LIGHT_GREY if is_area else None
                 _put_row(ws, r, values, wrap=(2, 10, 11), bold=is_area, fill=fill, fills={9: PACE_FILL[x.pace.status]})
-        _close_table(ws, hr, r, len(cols))
+        _close_table(ws, hr, r, len(PACE_COLUMNS))
 
     # ------------------------------------------------------------------ key
 

@@ -19,6 +19,7 @@ import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Literal, get_args
 
 from rules.checks import flow_consistency, run_checks
 from rules.indicators import EPS, Figures, figure_value
@@ -28,7 +29,8 @@ OUTLIER_FACTOR = 3.0
 # Small stocks swing a lot in relative terms (2 -> 7 children is normal); only look at
 # stocks whose usual size makes a threefold change implausible.
 OUTLIER_MIN_SIZE = 10.0
-SEVERITIES: tuple[str, ...] = ("error", "warning")
+Severity = Literal["error", "warning"]  # errors first
+SEVERITIES: tuple[Severity, ...] = get_args(Severity)
 
 
 # --------------------------------------------------------------------------- outliers
@@ -163,8 +165,8 @@ class QualityFinding:
     the check's text, the indicator id, or the median for an outlier.
     """
 
-    severity: str  # "error" | "warning"
-    kind: str
+    severity: Severity
+    kind: Literal["check", "flow", "rate", "outlier"]
     commune_code: str
     year: int
     period: str

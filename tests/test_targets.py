@@ -223,17 +223,18 @@ def test_utf8_bom_is_accepted(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("old", "new", "typo", "suggestion"),
+    ("old", "new", "suggestion"),  # the misspelt key is the one `new` ends with
     [
-        ("    numerator: injury_cases", "    numerater: injury_cases", "numerater", "numerator"),
-        ("  years: [2024, 2025]", "  yeras: [2024, 2025]", "yeras", "years"),
-        ("    kind: stock", "    knid: stock", "knid", "kind"),
-        ("      requires_zero:", "      require_zero:", "require_zero", "requires_zero"),
-        ("checks:", "chekcs:", "chekcs", "checks"),
-        ("  - id: cfc_rate", "  - id: cfc_rate\n    sourse: 'KH'", "sourse", "source"),
+        ("    numerator: injury_cases", "    numerater: injury_cases", "numerator"),
+        ("  years: [2024, 2025]", "  yeras: [2024, 2025]", "years"),
+        ("    kind: stock", "    knid: stock", "kind"),
+        ("      requires_zero:", "      require_zero:", "requires_zero"),
+        ("checks:", "chekcs:", "checks"),
+        ("  - id: cfc_rate", "  - id: cfc_rate\n    sourse: 'KH'", "source"),
     ],
 )
-def test_unknown_key_at_every_level_with_did_you_mean(old, new, typo, suggestion):
+def test_unknown_key_at_every_level_with_did_you_mean(old, new, suggestion):
+    typo = new.splitlines()[-1].split(":")[0].strip()
     issue = error_on_line(edit(old, new), f"{typo}:")
     assert issue.key == "targets_unknown_key_hint"
     assert issue.params == {"key": typo, "suggestion": suggestion}

@@ -594,7 +594,7 @@ def carried_sources(
     reads = require_read(url, area_code)
     if not years:
         return {}
-    view = _history_view(url, area_code, years, period, viewed_year).reading(sensitive=())
+    view = replace(_history_view(url, area_code, years, period, viewed_year), sensitive=())
     ys = tuple(sorted(set(years)))
     return _carried(view, ys, tuple(elements), meant_on(url, area_code), _reads=reads).sources
 

@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql as pg_dialect
 from data_access.access import AccessScope
 from data_access.db import REPO_ROOT
 from data_access.intake.issues import MAX_ISSUES, ImportIssue, ProgressCallback
-from data_access.intake.read import read_report
+from data_access.intake.read import FileKind, read_report
 from data_access.intake.validate import _EPS, _consistency, _permission_issues, _unique, _Unit, _validate
 from data_access.models import DataElementRow, DataValue, ImportBatch, OrgUnit
 from i18n import DEFAULT_LANG, fmt_number, local_today, t
@@ -58,7 +58,7 @@ class ImportPreview:
     filename: str
     sha256: str
     size: int
-    kind: str
+    kind: FileKind = "unknown"  # until the file is read
     encoding: str | None = None
     delimiter: str | None = None
     figures_read: int = 0
@@ -244,7 +244,7 @@ def _prepare(
 ) -> ImportPreview:
     report = on_progress or (lambda _f, _k: None)
     limit = max_bytes if max_bytes is not None else upload_limit_bytes()
-    preview = ImportPreview(filename=filename, sha256=hashlib.sha256(data).hexdigest(), size=len(data), kind="unknown")
+    preview = ImportPreview(filename=filename, sha256=hashlib.sha256(data).hexdigest(), size=len(data))
     if len(data) > limit:
         preview.issues.append(
             ImportIssue(

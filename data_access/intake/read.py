@@ -18,6 +18,7 @@ import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
+from typing import Literal
 
 from data_access.intake.issues import ImportIssue
 from i18n import from_spreadsheet_text
@@ -64,9 +65,13 @@ class RawFigure:
     element_column: str
 
 
+# What a report file is, from its first bytes ("unknown": empty, nothing to read).
+FileKind = Literal["csv", "xlsx", "xls", "unknown"]
+
+
 @dataclass
 class ParsedFile:
-    kind: str  # "csv" | "xlsx" | "unknown"
+    kind: FileKind
     figures: list[RawFigure] = field(default_factory=list)
     issues: list[ImportIssue] = field(default_factory=list)
     encoding: str | None = None
@@ -75,7 +80,7 @@ class ParsedFile:
     columns: dict[str, str] = field(default_factory=dict)  # field -> column label, for messages
 
 
-def file_kind(data: bytes) -> str:
+def file_kind(data: bytes) -> FileKind:
     """'xlsx' (a ZIP container), 'xls' (old binary Excel), 'csv' (anything textual)."""
     if data[:4] == b"PK\x03\x04":
         return "xlsx"
