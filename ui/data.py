@@ -604,7 +604,8 @@ def _protected_history(
     view: AreaView, years: tuple[int, ...], elements: tuple[str, ...], meant: date | None, _reads: Handle = None
 ) -> dict:
     reads = _reads_of(view.url, view.area_code, _reads)
-    decisions = {(y, view.period): _decided(view, reads)(y, view.period) for y in years}
+    decide = _decided(view, reads)
+    decisions = {(y, view.period): decide(y, view.period) for y in years}
     figures = _carried(replace(view, sensitive=()), years, elements, meant, _reads=reads).figures
     return reads.mask_history(figures, view.sensitive, decisions)
 
