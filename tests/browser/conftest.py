@@ -97,6 +97,20 @@ def page_text(page) -> str:
     return page.inner_text('[data-testid="stApp"]')
 
 
+def text_with(page, *phrases: str, timeout: float = 20_000) -> str:
+    """The page's text once it says every one of `phrases`; on a slow or cold server the
+    first run can end before a rerun (the URL's filters applied) has drawn the rest.
+    Fails with the whole text, so a wrong figure is seen, not a cut-off one."""
+    deadline = time.monotonic() + timeout / 1000
+    text = page_text(page)
+    while not all(p in text for p in phrases) and time.monotonic() < deadline:
+        page.wait_for_timeout(250)
+        text = page_text(page)
+    missing = [p for p in phrases if p not in text]
+    assert not missing, f"missing {missing} in:\n{text}"
+    return text
+
+
 def assert_no_error(page) -> None:
     """No exception box and no traceback on the page."""
     assert page.locator('[data-testid="stException"]').count() == 0, page_text(page)[:2000]

@@ -10,7 +10,7 @@ import pytest
 
 from rules.scorecard import off_track_key
 from tests import sample_truth as truth
-from tests.browser.conftest import VIEWPORTS, assert_no_error, open_page, page_text, screenshot, wait_ready
+from tests.browser.conftest import VIEWPORTS, assert_no_error, open_page, page_text, screenshot, text_with, wait_ready
 from ui.scorecard import COMPACT_CELL_WIDTH, COUNT_CELL_WIDTH
 
 pytestmark = pytest.mark.browser
@@ -139,10 +139,12 @@ def test_indicator_deep_link_on_a_fresh_server(browser, fresh_server):
     eligible = sum(
         1 for f in figures.values() if f["cfc_recognised"] == 1 and f["drowning_deaths"] == 0 and f["abuse_cases"] == 0
     )
-    text = page_text(page)
-    assert "4.1. Tỷ lệ xã, thị trấn phù hợp với trẻ em" in text
-    assert f"{truth.vi_number(eligible / 17 * 100)} %" in text
-    assert f"Cần thêm {math.ceil(0.8 * 17) - eligible} xã được công nhận phù hợp với trẻ em" in text
+    text_with(
+        page,
+        "4.1. Tỷ lệ xã, thị trấn phù hợp với trẻ em",
+        f"{truth.vi_number(eligible / 17 * 100)} %",
+        f"Cần thêm {math.ceil(0.8 * 17) - eligible} xã được công nhận phù hợp với trẻ em",
+    )
     assert page.get_by_test_id("stVegaLiteChart").count() == 2
     shoot(page, "indicator")
     shoot(page, "indicator_lists", scroll_to="Xã chưa đạt")
