@@ -17,6 +17,7 @@ from tests.browser.conftest import (
     says_and_shoot,
     screenshot,
     shoot_both,
+    text_with,
     wait_ready,
 )
 from ui.map import bounds_of, fit_view, polygons_of, project
@@ -100,10 +101,7 @@ def test_clicking_a_commune_on_the_map_opens_it_and_the_way_back_stays(browser, 
 
 def test_commune_deep_link_and_screenshots(browser, fresh_server):
     page = open_checked(browser, f"{fresh_server.url}/commune?commune=07654&year=2024")
-    text = page_text(page)
-    assert "Xã Lệ Viễn" in text
-    assert "1 trẻ em tử vong do đuối nước năm 2024" in text
-    assert "Xếp hạng" in text
+    text_with(page, "Xã Lệ Viễn", "1 trẻ em tử vong do đuối nước năm 2024", "Xếp hạng")
     shoot_both(page, "commune", 800)
     page.close()
 
