@@ -29,6 +29,9 @@ CHROMIUM_ARGS = [
 ]
 # The app is shown and idle: Streamlit marks its root once the script has finished running.
 READY = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+# Streamlit draws a grey placeholder while a widget's code is still loading (React.lazy):
+# on a busy machine the script has finished but the menu and the buttons are not there yet.
+NO_PLACEHOLDER = """() => !document.querySelector('[data-testid="stSkeleton"]')"""
 
 
 def free_port() -> int:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.browser import CHROMIUM, CHROMIUM_ARGS, READY, StreamlitServer
+from benchmarks.browser import CHROMIUM, CHROMIUM_ARGS, NO_PLACEHOLDER, READY, StreamlitServer
 
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
@@ -84,6 +84,7 @@ def wait_ready(page, timeout: float = 30_000) -> None:
     # A rerun can start right after the first run ends (bound widgets syncing the URL).
     page.wait_for_timeout(400)
     page.wait_for_selector(READY, timeout=timeout)
+    page.wait_for_function(NO_PLACEHOLDER, timeout=timeout)
 
 
 def screenshot(page, name: str) -> Path:
