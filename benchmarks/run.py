@@ -38,7 +38,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from benchmarks.browser import CHROMIUM, CHROMIUM_ARGS, READY, StreamlitServer  # noqa: E402 (after the path)
+from benchmarks.browser import CHROMIUM, CHROMIUM_ARGS, NO_PLACEHOLDER, READY, StreamlitServer  # noqa: E402 (after the path)
 
 WORK = REPO / "benchmarks" / "work"
 RESULTS_MD = REPO / "benchmarks" / "RESULTS.md"
@@ -47,9 +47,15 @@ PG_ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgr
 READY_WATCH = """
 window.__lastReady = null;
 window.__deckAt = null;
+window.__placeholders = false;
+window.__placeholdersGone = 0;
 new MutationObserver(() => {
   const app = document.querySelector('[data-testid="stApp"]');
   if (app && app.getAttribute('data-test-script-state') === 'notRunning') window.__lastReady = performance.now();
+  // A widget whose code is still loading is a grey placeholder: not shown yet.
+  const placeholders = document.querySelector('[data-testid="stSkeleton"]') !== null;
+  if (window.__placeholders && !placeholders) window.__placeholdersGone = performance.now();
+  window.__placeholders = placeholders;
   if (window.__deckAt === null && document.querySelector('[data-testid="stDeckGlJsonChart"] canvas')) {
     window.__deckAt = performance.now();
   }
@@ -635,7 +641,8 @@ def _open(where, server: Server, page_key: str, params: dict[str, str], timeout_
         tab.wait_for_selector(READY, timeout=timeout_s * 1000)
         tab.wait_for_timeout(300)  # a rerun may follow at once (URL-bound widgets, a deep link's reroute)
         tab.wait_for_selector(READY, timeout=timeout_s * 1000)
-        shown = tab.evaluate("() => window.__lastReady")
+        tab.wait_for_function(NO_PLACEHOLDER, timeout=timeout_s * 1000)
+        shown = tab.evaluate("() => Math.max(window.__lastReady, window.__placeholdersGone)")
         out["shown_s"] = round(shown / 1000, 2)
         if tab.locator('[data-testid="stDeckGlJsonChart"]').count():
             # drawn: a visible deck.gl canvas is there (the projector keeps one rendering
@@ -661,11 +668,12 @@ CLICK_WAIT = """
 async ([t0]) => {
   const app = () => document.querySelector('[data-testid="stApp"]');
   const done = () => window.__lastReady !== null && window.__lastReady > t0
-    && app() && app().getAttribute('data-test-script-state') === 'notRunning';
+    && app() && app().getAttribute('data-test-script-state') === 'notRunning'
+    && !document.querySelector('[data-testid="stSkeleton"]');
   while (!done()) await new Promise(r => setTimeout(r, 20));
   await new Promise(r => setTimeout(r, 300));   // a rerun may follow at once
   while (!done()) await new Promise(r => setTimeout(r, 20));
-  return window.__lastReady - t0;
+  return Math.max(window.__lastReady, window.__placeholdersGone) - t0;
 }
 """
 
@@ -676,7 +684,9 @@ def _click(tab, selector: str, timeout_s: float = PAGE_TIMEOUT_S) -> float | Non
     try:
         link = tab.locator(selector).first
         link.wait_for(state="visible", timeout=timeout_s * 1000)
-        t0 = tab.evaluate("() => { window.__lastReady = null; return performance.now(); }")
+        t0 = tab.evaluate(
+            "() => { window.__lastReady = null; window.__placeholdersGone = 0; return performance.now(); }"
+        )
         link.click()
         ms = tab.evaluate(CLICK_WAIT, [t0])
     except Exception:  # a page that never settles: recorded as missing, the run goes on
