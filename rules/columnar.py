@@ -414,6 +414,13 @@ def area_value_columnar(ind: Indicator, communes: Sequence[str], figures: Figure
     return hide_if_masked(ind, codes, figures, _area_value(ind, pools, 0, len(codes), not_reported, ineligible))
 
 
+# A commune row's own fields, in the order `CommuneRows.rows_at` zips its columns.
+_PER_ROW = (
+    "area_code", "area_name", "value", "status", "numerator", "denominator", "reported", "previous_value",
+    "expected", "gap", "blocking", "tolerance", "units_to_target",
+)  # fmt: skip
+
+
 @dataclass(frozen=True, eq=False)
 class CommuneRows:
     """One indicator's commune rows held as columns (NaN = None), one entry per commune
@@ -484,26 +491,13 @@ class CommuneRows:
         )
         new, put = object.__new__, object.__setattr__
         out = []
-        for code, name, v, s, nu, de, r, p, e, g, bl, tol, u in zip(
+        per_row = zip(
             codes, names, values, status_names, nums, dens, reported, prevs, expected, gaps, blocks, tols, units,
             strict=True,
-        ):  # fmt: skip
+        )  # fmt: skip
+        for own in per_row:
             fields = shared.copy()
-            fields.update(
-                area_code=code,
-                area_name=name,
-                value=v,
-                status=s,
-                numerator=nu,
-                denominator=de,
-                reported=r,
-                previous_value=p,
-                expected=e,
-                gap=g,
-                blocking=bl,
-                tolerance=tol,
-                units_to_target=u,
-            )
+            fields.update(zip(_PER_ROW, own, strict=True))
             row = new(ProgressRow)
             put(row, "__dict__", fields)
             out.append(row)
