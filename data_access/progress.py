@@ -133,6 +133,22 @@ class Progress:
             return seg.rows[1:] if seg is not None else ()
         return self._by_indicator.get(indicator_id, ())
 
+    def commune_statuses_of(self, indicator_id: str) -> list[str]:
+        """The status of each commune row of one indicator (as `commune_rows_of`), read
+        from the columns when there are: the overview counts 23 indicators' communes met."""
+        if isinstance(self.rows, PlanRows):
+            seg = self.rows.of_indicator(indicator_id)
+            return seg.status_names() if seg is not None else []
+        return [r.status for r in self.commune_rows_of(indicator_id)]
+
+    def blocked_commune_rows_of(self, indicator_id: str) -> list[ProgressRow]:
+        """The commune rows of one indicator whose `blocking` is not empty (made alone
+        from the columns when there are)."""
+        if isinstance(self.rows, PlanRows):
+            seg = self.rows.of_indicator(indicator_id)
+            return seg.blocked_rows() if seg is not None else []
+        return [r for r in self.commune_rows_of(indicator_id) if r.blocking]
+
     def rows_of_commune(self, code: str) -> tuple[ProgressRow, ...]:
         """One commune's rows, in plan order (indexed once)."""
         if isinstance(self.rows, PlanRows):  # one row per indicator made, kept by the rows

@@ -552,11 +552,20 @@ class LazyRows(Sequence[ProgressRow]):
             self._position = {c: i for i, c in enumerate(self.codes)}
         return self._position.get(code)
 
+    def blocked_rows(self) -> list[ProgressRow]:
+        """The commune rows with a blocking element (`blocking` not empty), by code,
+        made alone: the overview explains those, among 10,600."""
+        mask = np.zeros(len(self.codes), dtype=bool)
+        for _de, blocks, _v in self.commune.blockers:
+            mask |= blocks
+        return [self._row_at(i) for i in np.flatnonzero(mask).tolist()]
+
     def commune_row(self, code: str) -> ProgressRow | None:
         """One commune's row, built alone unless all are built already (then that one)."""
         i = self.position_of(code)
-        if i is None:
-            return None
+        return None if i is None else self._row_at(i)
+
+    def _row_at(self, i: int) -> ProgressRow:
         if self._rows is not None:
             return self._rows[1 + i]
         found = self._one.get(i)

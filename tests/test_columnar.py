@@ -333,6 +333,10 @@ def test_rows_asked_one_by_one_from_the_columns_are_the_reference_rows(generated
                 assert repr(new.row(ind.id, c.code)) == repr(old.row(ind.id, c.code))
         for ind in plan.indicators:
             assert repr(new.row(ind.id)) == repr(old.row(ind.id))
+            # the overview's "communes met" and its blocked communes, from the columns
+            assert new.commune_statuses_of(ind.id) == [r.status for r in old.commune_rows_of(ind.id)]
+            _same(new.blocked_commune_rows_of(ind.id), [r for r in old.commune_rows_of(ind.id) if r.blocking])
+        assert any(new.blocked_commune_rows_of(ind.id) for ind in plan.indicators)
         assert all(seg._rows is None for seg in new.rows.segments)  # none made all at once
         ind = plan.indicators[0].id
         _same(list(new.commune_rows_of(ind)), list(old.commune_rows_of(ind)))
