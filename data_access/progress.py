@@ -7,7 +7,7 @@ one query, then hands plain data to `rules.evaluate_plan`.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from functools import cached_property
 
@@ -19,7 +19,7 @@ from data_access.standard_elements import STANDARD_DATA_ELEMENTS
 from data_access.targets import LEVEL_RANK, match_area
 from i18n import local_today
 from rules import AreaValue, ProgressRow, Question, evaluate_plan_with_groups
-from rules.columnar import FigureMatrix, area_value_columnar, plan_rows_columnar
+from rules.columnar import FigureMatrix, PlanRows, area_value_columnar, plan_rows_columnar
 from rules.lineage import Merger, carry_forward
 from rules.model import OrgUnitRef, Plan
 
@@ -47,7 +47,9 @@ class Progress:
     period: str
     area: OrgUnitRef
     communes: tuple[OrgUnitRef, ...]
-    rows: tuple[ProgressRow, ...]
+    # A `rules.columnar.PlanRows` (commune rows held as columns, made when read) unless
+    # computed with `reference=True` or masked by `protect`: then a tuple.
+    rows: Sequence[ProgressRow]
     # commune -> element -> value; a `rules.columnar.FigureMatrix` (read-only) unless
     # computed with `reference=True` or masked by `protect`.
     figures: Mapping[str, Mapping[str, float]]
@@ -73,8 +75,15 @@ class Progress:
     # are protected by a decision taken on that day's tree (`data_access.protect`).
     shown_on: date | None = None
 
+    def __getstate__(self) -> dict:
+        # The fields only: the indexes and pools below are rebuilt when asked (a stored
+        # progress would otherwise carry every commune row they made).
+        return {f.name: self.__dict__[f.name] for f in fields(self)}
+
     @property
     def area_rows(self) -> list[ProgressRow]:
+        if isinstance(self.rows, PlanRows):
+            return list(self.rows.area_rows())
         return list(self._split_rows[0])
 
     @property
@@ -84,6 +93,8 @@ class Progress:
     @cached_property
     def _split_rows(self) -> tuple[tuple[ProgressRow, ...], tuple[ProgressRow, ...]]:
         # Split once: pages ask for the commune rows per indicator, ~250,000 rows nationally.
+        if isinstance(self.rows, PlanRows):
+            return self.rows.area_rows(), tuple(r for seg in self.rows.segments for r in seg.rows[1:])
         return tuple(r for r in self.rows if r.is_area), tuple(r for r in self.rows if not r.is_area)
 
     @property
@@ -95,18 +106,53 @@ class Progress:
 
     def row(self, indicator_id: str, area_code: str | None = None) -> ProgressRow:
         code = area_code or self.area.code
+        if isinstance(self.rows, PlanRows):  # one row made, not the indicator's 10,600
+            found = self._lazy_row(indicator_id, code, area_only=area_code is None)
+            if found is None:
+                raise KeyError((indicator_id, code))
+            return found
         index = self._row_index[0 if area_code is not None else 1]
         found = index.get((indicator_id, code))
         if found is None:
             raise KeyError((indicator_id, code))
         return found
 
+    def _lazy_row(self, indicator_id: str, code: str, area_only: bool) -> ProgressRow | None:
+        """`row()` over `PlanRows`: the first row of (indicator, code), the area row first."""
+        seg = self.rows.of_indicator(indicator_id)  # type: ignore[attr-defined]
+        if seg is None:
+            return None
+        if seg.area_row.area_code == code:
+            return seg.area_row
+        return None if area_only else seg.commune_row(code)
+
     def commune_rows_of(self, indicator_id: str) -> tuple[ProgressRow, ...]:
         """The commune rows of one indicator, by commune code (indexed once)."""
+        if isinstance(self.rows, PlanRows):  # that indicator's rows only
+            seg = self.rows.of_indicator(indicator_id)
+            return seg.rows[1:] if seg is not None else ()
         return self._by_indicator.get(indicator_id, ())
+
+    def commune_statuses_of(self, indicator_id: str) -> list[str]:
+        """The status of each commune row of one indicator (as `commune_rows_of`), read
+        from the columns when there are: the overview counts 23 indicators' communes met."""
+        if isinstance(self.rows, PlanRows):
+            seg = self.rows.of_indicator(indicator_id)
+            return seg.status_names() if seg is not None else []
+        return [r.status for r in self.commune_rows_of(indicator_id)]
+
+    def blocked_commune_rows_of(self, indicator_id: str) -> list[ProgressRow]:
+        """The commune rows of one indicator whose `blocking` is not empty (made alone
+        from the columns when there are)."""
+        if isinstance(self.rows, PlanRows):
+            seg = self.rows.of_indicator(indicator_id)
+            return seg.blocked_rows() if seg is not None else []
+        return [r for r in self.commune_rows_of(indicator_id) if r.blocking]
 
     def rows_of_commune(self, code: str) -> tuple[ProgressRow, ...]:
         """One commune's rows, in plan order (indexed once)."""
+        if isinstance(self.rows, PlanRows):  # one row per indicator made, kept by the rows
+            return self.rows.of_commune(code)
         return self._by_commune.get(code, ())
 
     @cached_property
@@ -294,7 +340,7 @@ def compute_progress(
         period=period,
         area=area,
         communes=tuple(communes),
-        rows=tuple(rows),
+        rows=rows if isinstance(rows, PlanRows) else tuple(rows),
         figures=current,
         previous_figures=previous,
         latest_update=latest,

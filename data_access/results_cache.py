@@ -58,7 +58,9 @@ if TYPE_CHECKING:
 
     from data_access.progress import Progress
 
-FORMAT = b"CPD-RESULTS-1\n"
+# 2: commune rows stored as columns (`rules.columnar.PlanRows`), not as row objects; a
+# file of format 1 is ignored (and replaced), never unpickled.
+FORMAT = b"CPD-RESULTS-2\n"
 _DIGEST = 32
 _LOG = logging.getLogger(__name__)
 # The modules whose code decides what a Progress holds: a change to any invalidates every file.
@@ -262,7 +264,7 @@ def load(path: Path, expected: str, key: bytes) -> Progress | None:
 
 
 def store(path: Path, fp: str, key: bytes, progress: Progress) -> None:
-    body = fp.encode("ascii") + pickle.dumps(progress, protocol=pickle.HIGHEST_PROTOCOL)
+    body = fp.encode("ascii") + pickle.dumps(progress, protocol=5)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".progress-")
     try:
         with os.fdopen(fd, "wb") as out:

@@ -18,7 +18,7 @@ array where NaN means "not reported" (never 0), as `rules.figure_value` reads a 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -74,6 +74,10 @@ class FigureMatrix(Mapping[str, Mapping[str, float]]):
         self._rows.update({c: i for i, c in enumerate(self.codes)})
         self._cols.update({e: j for j, e in enumerate(self.elements)})
         self.array.flags.writeable = False  # shared read-only across sessions
+
+    def __reduce__(self) -> tuple:
+        # The figures only: the indexes and the per-commune dicts a page made are rebuilt.
+        return FigureMatrix, (self.codes, self.elements, self.array)
 
     @staticmethod
     def empty(elements: Sequence[str] = ()) -> FigureMatrix:
@@ -410,24 +414,128 @@ def area_value_columnar(ind: Indicator, communes: Sequence[str], figures: Figure
     return hide_if_masked(ind, codes, figures, _area_value(ind, pools, 0, len(codes), not_reported, ineligible))
 
 
-class LazyRows(Sequence[ProgressRow]):
-    """One indicator's rows (the area row, then the communes by code) whose commune
-    rows are built on first use; `codes` and `statuses` are there without them."""
+# A commune row's own fields, in the order `CommuneRows.rows_at` zips its columns.
+_PER_ROW = (
+    "area_code", "area_name", "value", "status", "numerator", "denominator", "reported", "previous_value",
+    "expected", "gap", "blocking", "tolerance", "units_to_target",
+)  # fmt: skip
 
-    def __init__(
-        self,
-        area_row: ProgressRow,
-        codes: Sequence[str],
-        statuses: np.ndarray,
-        values: np.ndarray,
-        build: Callable[[], list[ProgressRow]],
-    ) -> None:
+
+@dataclass(frozen=True, eq=False)
+class CommuneRows:
+    """One indicator's commune rows held as columns (NaN = None), one entry per commune
+    in `codes`: what a `ProgressRow` of a commune carries, without the 10,600 objects.
+
+    Rows are made only when asked (`rows_at`): a page showing a handful pays for a
+    handful, and the results cache pickles these arrays (compact with protocol 5)
+    instead of a quarter of a million row objects. `codes` and `names` are the same
+    lists for every indicator of a plan (pickled once)."""
+
+    indicator_id: str
+    year: int
+    period: str
+    target_text: str
+    prorated: bool
+    codes: list[str]
+    names: list[str]
+    status: np.ndarray  # int8 codes into STATUSES
+    value: np.ndarray
+    numerator: np.ndarray
+    denominator: np.ndarray
+    previous_value: np.ndarray
+    expected: np.ndarray
+    gap: np.ndarray
+    tolerance: np.ndarray
+    units_to_target: np.ndarray
+    reported: np.ndarray  # bool
+    blockers: tuple[tuple[str, np.ndarray, np.ndarray], ...]  # (element, blocks?, its value)
+
+    def rows_at(self, at: Sequence[int] | None = None) -> list[ProgressRow]:
+        """The rows of the communes at these positions (every commune when None)."""
+        idx = np.arange(len(self.codes)) if at is None else np.asarray(at, dtype=np.intp)
+        positions = idx.tolist()
+        codes = self.codes if at is None else [self.codes[i] for i in positions]
+        names = self.names if at is None else [self.names[i] for i in positions]
+        status_names = [_STATUS_NAMES[s] for s in self.status[idx].tolist()]
+        values, nums, dens, prevs = (
+            _none(self.value[idx]),
+            _none(self.numerator[idx]),
+            _none(self.denominator[idx]),
+            _none(self.previous_value[idx]),
+        )
+        expected, gaps, tols = _none(self.expected[idx]), _none(self.gap[idx]), _none(self.tolerance[idx])
+        units = _none(self.units_to_target[idx])
+        reported = [1 if r else 0 for r in self.reported[idx].tolist()]
+        blocking: dict[int, list[tuple[str, float | None]]] = {}
+        for de, blocks, v in self.blockers:
+            for k in np.flatnonzero(blocks[idx]).tolist():
+                x = float(v[idx[k]])
+                blocking.setdefault(k, []).append((de, None if x != x else x))
+        blocks = [tuple(blocking.get(k, ())) for k in range(len(codes))] if blocking else [()] * len(codes)
+        # What every row of this indicator shares; the rest is filled per row below. Rows
+        # are built by setting their __dict__ (as `_frozen` does, without its per-row merge
+        # and check): 245,000 national rows, the largest cost left in this module.
+        shared = dict(
+            area_level="commune",
+            indicator_id=self.indicator_id,
+            year=self.year,
+            period=self.period,
+            target_text=self.target_text,
+            total=1,
+            communes_met=None,
+            communes_with_target=None,
+            is_area=False,
+            prorated=self.prorated,
+            not_reported=(),
+            ineligible=(),
+        )
+        new, put = object.__new__, object.__setattr__
+        out = []
+        per_row = zip(
+            codes, names, values, status_names, nums, dens, reported, prevs, expected, gaps, blocks, tols, units,
+            strict=True,
+        )  # fmt: skip
+        for own in per_row:
+            fields = shared.copy()
+            fields.update(zip(_PER_ROW, own, strict=True))
+            row = new(ProgressRow)
+            put(row, "__dict__", fields)
+            out.append(row)
+        if out and set(out[0].__dict__) != _FIELD_NAMES[ProgressRow]:
+            raise TypeError("ProgressRow fields changed: update rules.columnar.CommuneRows")
+        return out
+
+
+class LazyRows(Sequence[ProgressRow]):
+    """One indicator's rows (the area row, then the communes by code) over its
+    `CommuneRows`: all commune rows are built on first iteration, a single one
+    (`commune_row`) on its own; `codes` and `statuses` are there without any. Pickles
+    as the columns only (the rows built so far are left out)."""
+
+    def __init__(self, area_row: ProgressRow, commune: CommuneRows) -> None:
         self.area_row = area_row
-        self.codes = list(codes)
-        self.statuses = statuses  # int8 codes, one per commune in `codes`
-        self.values = values  # each commune's value (NaN = None), as on its row
-        self._build: Callable[[], list[ProgressRow]] | None = build
+        self.commune = commune
         self._rows: tuple[ProgressRow, ...] | None = None
+        self._one: dict[int, ProgressRow] = {}
+        self._position: dict[str, int] | None = None
+
+    def __getstate__(self) -> dict:
+        return {"area_row": self.area_row, "commune": self.commune}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(state["area_row"], state["commune"])  # type: ignore[misc]
+
+    @property
+    def codes(self) -> list[str]:
+        return self.commune.codes
+
+    @property
+    def statuses(self) -> np.ndarray:
+        return self.commune.status  # int8 codes, one per commune in `codes`
+
+    @property
+    def values(self) -> np.ndarray:
+        return self.commune.value  # each commune's value (NaN = None), as on its row
 
     def status_names(self) -> list[str]:
         return [_STATUS_NAMES[s] for s in self.statuses.tolist()]
@@ -435,11 +543,41 @@ class LazyRows(Sequence[ProgressRow]):
     def value_list(self) -> list[float | None]:
         return _none(self.values)
 
+    def share_positions(self, position: dict[str, int]) -> None:
+        """Use this code -> position index (the plan's indicators share one list of codes)."""
+        self._position = position
+
+    def position_of(self, code: str) -> int | None:
+        if self._position is None:
+            self._position = {c: i for i, c in enumerate(self.codes)}
+        return self._position.get(code)
+
+    def blocked_rows(self) -> list[ProgressRow]:
+        """The commune rows with a blocking element (`blocking` not empty), by code,
+        made alone: the overview explains those, among 10,600."""
+        mask = np.zeros(len(self.codes), dtype=bool)
+        for _de, blocks, _v in self.commune.blockers:
+            mask |= blocks
+        return [self._row_at(i) for i in np.flatnonzero(mask).tolist()]
+
+    def commune_row(self, code: str) -> ProgressRow | None:
+        """One commune's row, built alone unless all are built already (then that one)."""
+        i = self.position_of(code)
+        return None if i is None else self._row_at(i)
+
+    def _row_at(self, i: int) -> ProgressRow:
+        if self._rows is not None:
+            return self._rows[1 + i]
+        found = self._one.get(i)
+        if found is None:
+            found = self._one[i] = self.commune.rows_at([i])[0]
+        return found
+
     @property
     def rows(self) -> tuple[ProgressRow, ...]:
         if self._rows is None:
-            self._rows = (self.area_row, *self._build())  # type: ignore[misc]
-            self._build = None
+            self._rows = (self.area_row, *self.commune.rows_at())
+            self._one = {}
         return self._rows
 
     def __len__(self) -> int:
@@ -463,6 +601,75 @@ class LazyRows(Sequence[ProgressRow]):
 
     def __repr__(self) -> str:
         return f"LazyRows({self.area_row.indicator_id}, {len(self)} rows)"
+
+
+class PlanRows(Sequence[ProgressRow]):
+    """A plan's rows as `rules.evaluate_plan_with_groups` orders them (per indicator:
+    the area row, then the communes by code), one `LazyRows` per indicator: iterating
+    builds every row, `area_rows`, `of_indicator` and `of_commune` only what they give.
+    Reads like the tuple it replaces (`+` and `*` give tuples)."""
+
+    def __init__(self, segments: Sequence[LazyRows]) -> None:
+        self.segments = tuple(segments)
+        self._by_indicator: dict[str, LazyRows] = {}
+        for seg in self.segments:
+            self._by_indicator.setdefault(seg.area_row.indicator_id, seg)
+        shared: dict[int, dict[str, int]] = {}  # one code index per list of codes
+        for seg in self.segments:
+            key = id(seg.codes)
+            if key not in shared:
+                shared[key] = {c: i for i, c in enumerate(seg.codes)}
+            seg.share_positions(shared[key])
+
+    def __getstate__(self) -> dict:
+        return {"segments": self.segments}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(state["segments"])  # type: ignore[misc]
+
+    def area_rows(self) -> tuple[ProgressRow, ...]:
+        return tuple(seg.area_row for seg in self.segments)
+
+    def of_indicator(self, indicator_id: str) -> LazyRows | None:
+        return self._by_indicator.get(indicator_id)
+
+    def of_commune(self, code: str) -> tuple[ProgressRow, ...]:
+        """The commune's row of each indicator, in plan order (one row built each)."""
+        return tuple(r for seg in self.segments if (r := seg.commune_row(code)) is not None)
+
+    def __len__(self) -> int:
+        return sum(len(seg) for seg in self.segments)
+
+    def __getitem__(self, i):  # noqa: ANN001, ANN204 - Sequence's int | slice
+        if isinstance(i, slice):
+            return tuple(self)[i]
+        k = i + len(self) if i < 0 else i
+        for seg in self.segments:
+            if 0 <= k < len(seg):
+                return seg[k]
+            k -= len(seg)
+        raise IndexError(i)
+
+    def __iter__(self) -> Iterator[ProgressRow]:
+        for seg in self.segments:
+            yield from seg.rows
+
+    def __add__(self, other: Sequence[ProgressRow]) -> tuple[ProgressRow, ...]:
+        return (*self, *other)
+
+    def __mul__(self, n: int) -> tuple[ProgressRow, ...]:
+        return tuple(self) * n
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence):
+            return tuple(self) == tuple(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return f"PlanRows({len(self.segments)} indicators, {len(self)} rows)"
 
 
 def _matrix(figures: Figures | None) -> FigureMatrix:
@@ -503,8 +710,8 @@ def _indicator_rows(
     accumulates = accumulates_over_year(ind, des)
     cols = commune_columns(ind, scope.codes, now)
     prev_cols = commune_columns(ind, scope.codes, before)
-    build, statuses = _commune_rows(ind, year, period, scope.codes, scope.names, cols, prev_cols, accumulates, des)
-    pools = scope.grouping.pools(cols, statuses)
+    commune = _commune_rows(ind, year, period, scope.codes, scope.names, cols, prev_cols, accumulates, des)
+    pools = scope.grouping.pools(cols, commune.status)
     prev_pools = scope.grouping.pools(prev_cols, None)
     ineligible_mask = cols.reported & ~cols.eligible
     rows: list[ProgressRow] = []
@@ -516,7 +723,7 @@ def _indicator_rows(
         met, judged = int(pools.met[g]), int(pools.judged[g])
         row = pooled_row(ind, year, period, unit, av, prev, met, judged, accumulates, des)
         (rows if g == 0 else group_out).append(row)
-    return LazyRows(rows[0], scope.codes, statuses, cols.value, build) if lazy else [*rows, *build()]
+    return LazyRows(rows[0], commune) if lazy else [*rows, *commune.rows_at()]
 
 
 def indicator_rows_columnar(
@@ -535,20 +742,21 @@ def indicator_rows_columnar(
     return _indicator_rows(_Scope(q), ind, q.year, q.period, *_matrices(q), des, group_out, lazy)
 
 
-def plan_rows_columnar(plan: Plan, q: Question) -> tuple[list[ProgressRow], list[ProgressRow]]:
+def plan_rows_columnar(plan: Plan, q: Question) -> tuple[Sequence[ProgressRow], list[ProgressRow]]:
     """`rules.evaluate_plan_with_groups`, computed as columns: the same rows, in the
     same order (per indicator: the area row, then the communes by code; a pooled row
-    per part and indicator, parts in the order given)."""
+    per part and indicator, parts in the order given). The rows are a `PlanRows`:
+    commune rows are made when read."""
     if q.area.level == "commune":  # one row per indicator: nothing to vectorise
         return evaluate_plan_with_groups(plan, q)
     des = q.elements_of(plan)
     now, before = _matrices(q)
     scope = _Scope(q)
-    rows: list[ProgressRow] = []
     part_rows: list[ProgressRow] = []
-    for ind in plan.indicators:
-        rows.extend(_indicator_rows(scope, ind, q.year, q.period, now, before, des, part_rows))
-    return rows, part_rows
+    segments = [
+        _indicator_rows(scope, ind, q.year, q.period, now, before, des, part_rows, True) for ind in plan.indicators
+    ]
+    return PlanRows(segments), part_rows  # type: ignore[arg-type]
 
 
 def commune_statuses(
@@ -589,87 +797,16 @@ def _commune_rows(
     prev_cols: CommuneColumns,
     accumulates: bool,
     des: Mapping[str, DataElement],
-) -> tuple[Callable[[], list[ProgressRow]], np.ndarray]:
-    """What builds the commune rows of one indicator (when asked), and their status
-    codes (for the pools, and for a what-if's flipped communes, without any row)."""
+) -> CommuneRows:
+    """The commune rows of one indicator as columns (their status codes for the pools,
+    and for a what-if's flipped communes, without any row)."""
     ev, status, blocked = commune_statuses(ind, year, period, cols, prev_cols, accumulates)
     wants = ~blocked & (status != _MET) & (status != _NO_DATA) & (status != _NO_TARGET) & (status != _NOT_APPLICABLE)
     to_target = np.full(len(codes), np.nan)
     if wants.any():
         to_target = np.where(wants, commune_units_to_target(ind, year, cols, ev, prev_cols.value, des), np.nan)
-    blocking: dict[int, list[tuple[str, float | None]]] = {}
-    for de, blocks, v in cols.blockers:
-        for i in np.flatnonzero(blocks).tolist():
-            x = float(v[i])
-            blocking.setdefault(i, []).append((de, None if x != x else x))
-
-    def build() -> list[ProgressRow]:
-        status_names = [_STATUS_NAMES[s] for s in status.tolist()]
-        values, nums, dens, prevs = (
-            _none(cols.value),
-            _none(cols.numerator),
-            _none(cols.denominator),
-            _none(prev_cols.value),
-        )
-        expected, gaps, tols, units = _none(ev.expected), _none(ev.gap), _none(ev.tolerance), _none(to_target)
-        reported = [1 if r else 0 for r in cols.reported.tolist()]
-        blocks = [tuple(blocking.get(i, ())) for i in range(len(codes))] if blocking else [()] * len(codes)
-        # What every row of this indicator shares; the rest is filled per row below. Rows
-        # are built by setting their __dict__ (as `_frozen` does, without its per-row merge
-        # and check): 245,000 national rows, the largest cost left in this module.
-        shared = dict(
-            area_level="commune",
-            indicator_id=ind.id,
-            year=year,
-            period=period,
-            target_text=ev.target_text,
-            total=1,
-            communes_met=None,
-            communes_with_target=None,
-            is_area=False,
-            prorated=ev.prorated,
-            not_reported=(),
-            ineligible=(),
-        )
-        new, put = object.__new__, object.__setattr__
-        out = []
-        for code, name, v, s, nu, de, r, p, e, g, bl, tol, u in zip(
-            codes,
-            names,
-            values,
-            status_names,
-            nums,
-            dens,
-            reported,
-            prevs,
-            expected,
-            gaps,
-            blocks,
-            tols,
-            units,
-            strict=True,
-        ):
-            fields = shared.copy()
-            fields.update(
-                area_code=code,
-                area_name=name,
-                value=v,
-                status=s,
-                numerator=nu,
-                denominator=de,
-                reported=r,
-                previous_value=p,
-                expected=e,
-                gap=g,
-                blocking=bl,
-                tolerance=tol,
-                units_to_target=u,
-            )
-            row = new(ProgressRow)
-            put(row, "__dict__", fields)
-            out.append(row)
-        if out and set(out[0].__dict__) != _FIELD_NAMES[ProgressRow]:
-            raise TypeError("ProgressRow fields changed: update rules.columnar._commune_rows")
-        return out
-
-    return build, status
+    return CommuneRows(
+        ind.id, year, period, ev.target_text, ev.prorated, codes, names, status,  # type: ignore[arg-type]
+        cols.value, cols.numerator, cols.denominator, prev_cols.value, ev.expected, ev.gap, ev.tolerance,
+        to_target, cols.reported, cols.blockers,
+    )  # fmt: skip

@@ -164,13 +164,16 @@ def communes_met(rows: Iterable[ProgressRow]) -> tuple[int, int]:
     A commune without data (not reported, or a denominator of 0) is neither, so
     "1/1" for a rate only one commune could have is not shown as "1/17".
     """
+    return statuses_met(r.status for r in rows if not r.is_area)
+
+
+def statuses_met(statuses: Iterable[str]) -> tuple[int, int]:
+    """`communes_met` over the commune rows' statuses alone (`Progress.commune_statuses_of`)."""
     met = assessed = 0
-    for r in rows:
-        if r.is_area:
-            continue
-        if r.status in ("met", "at_risk", "not_met"):
+    for s in statuses:
+        if s in ("met", "at_risk", "not_met"):
             assessed += 1
-            met += r.status == "met"
+            met += s == "met"
     return met, assessed
 
 

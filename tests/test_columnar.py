@@ -11,6 +11,7 @@ counts, eligibility blockers, H1 pro-rating, trends, tolerance 0, area-only targ
 from __future__ import annotations
 
 import math
+import pickle
 from dataclasses import replace
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from data_access.place_resolution import period_end
 from data_access.progress import compute_progress, progress_records
 from data_access.targets import load_plan
 from rules import Question, area_value, evaluate_plan_with_groups
-from rules.columnar import FigureMatrix, plan_rows_columnar
+from rules.columnar import FigureMatrix, PlanRows, plan_rows_columnar
 from rules.model import Plan, Target
 from rules.suppression import Hidden, SmallCount
 
@@ -309,3 +310,41 @@ def test_communes_reported_counts_as_the_dicts_do(shared_seeded_url: str) -> Non
         counts[year] = (cols.communes_reported, len(cols.communes))
     # the sample's 2025 H1: one commune has not reported yet (sample_data/README.md)
     assert counts[2025][0] == counts[2025][1] - 1 and counts[2024][0] == counts[2024][1]
+
+
+# --------------------------------------------------------------------------- rows held as columns
+
+
+@pytest.mark.parametrize("backend_name", ["sqlite", "postgresql"])
+def test_rows_asked_one_by_one_from_the_columns_are_the_reference_rows(generated: dict, backend_name: str) -> None:
+    """What a page asks of a progress (one commune's rows, one indicator's, one row, the
+    area's) comes from the columns without making every row, and is the reference's row
+    for every commune and indicator; pickled (as the results cache stores it) the rows
+    are the columns, the same before and after every row was made."""
+    engine, plan = generated[backend_name]
+    for year, period in ((2025, "FY"), (2024, "H1")):
+        old, new = _both_ways(engine, plan, year, period)
+        assert isinstance(new.rows, PlanRows)
+        stored = pickle.dumps(new, protocol=5)
+        _same(new.area_rows, old.area_rows)
+        for c in old.communes:
+            _same(list(new.rows_of_commune(c.code)), list(old.rows_of_commune(c.code)))
+            for ind in plan.indicators:
+                assert repr(new.row(ind.id, c.code)) == repr(old.row(ind.id, c.code))
+        for ind in plan.indicators:
+            assert repr(new.row(ind.id)) == repr(old.row(ind.id))
+            # the overview's "communes met" and its blocked communes, from the columns
+            assert new.commune_statuses_of(ind.id) == [r.status for r in old.commune_rows_of(ind.id)]
+            _same(new.blocked_commune_rows_of(ind.id), [r for r in old.commune_rows_of(ind.id) if r.blocking])
+        assert any(new.blocked_commune_rows_of(ind.id) for ind in plan.indicators)
+        assert all(seg._rows is None for seg in new.rows.segments)  # none made all at once
+        ind = plan.indicators[0].id
+        _same(list(new.commune_rows_of(ind)), list(old.commune_rows_of(ind)))
+        _same(list(new.rows), list(old.rows))
+        again = pickle.loads(pickle.dumps(new, protocol=5))
+        assert len(pickle.dumps(new, protocol=5)) == len(stored)  # the rows made are not kept
+        _same(list(again.rows), list(old.rows))
+        _same(list(again.part_rows), list(old.part_rows))
+        assert again.figures == old.figures and again.previous_figures == old.previous_figures
+        with pytest.raises(KeyError):
+            new.row(ind, "no such commune")

@@ -8,17 +8,21 @@ from __future__ import annotations
 import gc
 import json
 import os
+import pickle
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
 from data_access import db, results_cache
+from data_access.generate import generate
 from data_access.intake import apply_import, prepare_import
-from data_access.progress import Progress, compute_progress, resolve_area
+from data_access.progress import Progress, compute_progress, progress_records, resolve_area
 from data_access.targets import load_plan
+from rules.columnar import PlanRows
 
 REPO = Path(__file__).resolve().parent.parent
 PLAN_FILE = REPO / "targets.yaml"
@@ -252,3 +256,96 @@ def test_the_pages_cache_reads_the_file_after_a_restart_without_computing(seeded
     monkeypatch.setattr(store, "compute_progress", must_not_run)  # what the store computes with
     again = data._progress(data.AreaView(seeded_url, area.code, 2024, "FY", version), (path, mtime))
     assert again is not first and digest(again) == digest(first) == digest(fresh(seeded_url, 2024, "FY"))
+
+
+# --------------------------------------------------------------------------- rows stored as columns
+
+
+def _unbuilt(p: Progress) -> bool:
+    """No commune row has been made yet: the rows are still the stored columns."""
+    return isinstance(p.rows, PlanRows) and all(seg._rows is None for seg in p.rows.segments)
+
+
+def test_a_stored_progress_reads_back_as_columns_with_the_same_rows(shared_seeded_url, cache_dir):
+    """The file holds the commune rows as columns; read back, a page asking for one
+    commune gets its rows without every row being made, and every row, part row and
+    exported note equals a fresh evaluation's and the reference's."""
+    url = shared_seeded_url
+    assert asked(url, 2024, "FY")[0] == "computed"
+    source, p = asked(url, 2024, "FY")
+    assert source == "file" and _unbuilt(p)
+    truth = fresh(url, 2024, "FY")
+    engine = db.get_engine(url)
+    reference = compute_progress(engine, load_plan(PLAN_FILE), 2024, "FY", truth.area.code, reference=True)
+    code = truth.communes[3].code
+    assert [repr(r) for r in p.rows_of_commune(code)] == [repr(r) for r in reference.rows_of_commune(code)]
+    assert [repr(r) for r in p.area_rows] == [repr(r) for r in reference.area_rows]
+    assert _unbuilt(p)  # one commune's rows and the area's: no commune row of the others made
+    assert [repr(r) for r in p.rows] == [repr(r) for r in reference.rows]
+    assert [repr(r) for r in p.part_rows] == [repr(r) for r in reference.part_rows]
+    assert progress_records(p) == progress_records(reference)  # value, status, note as exported
+    assert digest(p) == digest(truth)
+
+
+def test_a_changed_figure_makes_the_stored_rows_stale(seeded_url, cache_dir):
+    """A figure changed in the database (no import, no new stamp: only its value) is
+    never answered from the file: the commune's row shows the new value."""
+    engine = db.get_engine(seeded_url)
+    plan = load_plan(PLAN_FILE)
+    ind = next(i for i in plan.indicators if i.denominator and i.denominator != "communes")
+    assert asked(seeded_url, 2024, "FY")[0] == "computed"
+    code = fresh(seeded_url, 2024, "FY").communes[0].code
+    old = asked(seeded_url, 2024, "FY")[1].row(ind.id, code)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "UPDATE data_value SET value = value + 5 WHERE year = 2024 AND period = 'FY' "
+                "AND data_element_id = :de AND org_unit_id = (SELECT id FROM org_unit WHERE code = :c)"
+            ),
+            {"c": code, "de": ind.numerator},
+        )
+    source, p = asked(seeded_url, 2024, "FY")
+    assert source == "computed"
+    assert p.row(ind.id, code).numerator == old.numerator + 5
+    assert digest(p) == digest(fresh(seeded_url, 2024, "FY"))
+
+
+def test_a_file_of_the_row_objects_format_is_never_read(shared_seeded_url, cache_dir):
+    """A well-signed file of format 1 (the row objects), even under today's fingerprint,
+    is ignored and replaced by one of today's format."""
+    url = shared_seeded_url
+    assert asked(url, 2024, "FY")[0] == "computed"
+    (path,) = stored_files(cache_dir)
+    key = (cache_dir / "key").read_bytes()
+    engine = db.get_engine(url)
+    fp = results_cache.fingerprint(engine, PLAN_FILE.read_bytes(), 2024, "FY", fresh(url, 2024, "FY").area.code)
+    p = fresh(url, 2024, "FY")
+    body = fp.encode() + pickle.dumps(replace(p, rows=tuple(p.rows)), protocol=5)
+    path.write_bytes(b"CPD-RESULTS-1\n" + results_cache._sign(key, body) + body)
+    assert asked(url, 2024, "FY")[0] == "computed"
+    assert path.read_bytes().startswith(results_cache.FORMAT) and asked(url, 2024, "FY")[0] == "file"
+
+
+def test_the_stored_file_is_far_smaller_than_the_row_objects(db_factory, tmp_path, cache_dir, backend):
+    """A generated country of 2,000 communes: the stored file (columns) against the same
+    progress pickled with its rows as objects, as the cache stored it before."""
+    url = db_factory.new(backend)
+    engine = db.get_engine(url)
+    plan_file = tmp_path / "targets.yaml"
+    generate(engine, 2_000, (2024, 2025), plan_path=plan_file)
+    plan = load_plan(plan_file)
+    area = resolve_area(engine, plan.area)
+    p = results_cache.cached_progress(
+        engine, plan_file, 2025, "FY", area.code, lambda: compute_progress(engine, plan, 2025, "FY", area.code)
+    )
+    (path,) = stored_files(cache_dir)
+    as_objects = len(pickle.dumps(replace(p, rows=tuple(p.rows)), protocol=5))
+    stored = path.stat().st_size
+    assert len(p.rows) > 2_000 * len(plan.indicators)
+    assert stored < as_objects / 2, (stored, as_objects)
+    seen: list[str] = []
+    again = results_cache.cached_progress(
+        engine, plan_file, 2025, "FY", area.code, lambda: compute_progress(engine, plan, 2025, "FY", area.code),
+        on_source=seen.append,
+    )  # fmt: skip
+    assert seen == ["file"] and [repr(r) for r in again.rows] == [repr(r) for r in p.rows]

@@ -27,13 +27,13 @@ from rules import AreaValue, ProgressRow, area_value
 from rules.model import COMMUNES, Indicator, LocalText, OrgUnitRef, Plan, Target
 from rules.scorecard import (
     change_between,
-    communes_met,
     decimals_needed,
     indicator_numbers,
     indicators_in_group,
     ineligible_recognised,
     off_track_key,
     status_counts,
+    statuses_met,
 )
 from rules.suppression import is_masked
 from ui import data, plan_text, reform
@@ -217,10 +217,10 @@ def ineligible_reason(ind: Indicator, row: ProgressRow, plan: Plan, figures: Map
 
 def communes_met_text(progress: Progress, indicator_id: str, lang: str) -> str:
     """'12/17': communes meeting the target out of those assessed (a status other than no data)."""
-    rows = progress.commune_rows_of(indicator_id)
-    if not any(r.status != "no_target" for r in rows):
+    statuses = progress.commune_statuses_of(indicator_id)  # from the columns: no 10,600 rows made
+    if not any(s != "no_target" for s in statuses):
         return t("scorecard_area_only", lang)
-    met, assessed = communes_met(rows)
+    met, assessed = statuses_met(statuses)
     return f"{fmt_number(met, lang=lang)}/{fmt_number(assessed, lang=lang)}"
 
 
@@ -668,7 +668,7 @@ def ineligible_note(ctx: PageContext, progress: Progress) -> None:
     """Communes recognised but not counted, in words, under the grid."""
     lines = []
     for ind in ctx.plan.indicators:
-        for r in ineligible_recognised(ind, progress.commune_rows_of(ind.id), progress.figures):
+        for r in ineligible_recognised(ind, progress.blocked_commune_rows_of(ind.id), progress.figures):
             lines.append(ineligible_reason(ind, r, ctx.plan, progress.figures, ctx.lang))
     if lines:
         more = len(lines) - INELIGIBLE_LINES
