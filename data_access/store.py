@@ -293,8 +293,11 @@ class Directory:
         return queries.years_with_data(self.engine)
 
     def unit_table(self) -> UnitTable:
-        """The whole tree in one read, for a cache to derive a data version's pickers from."""
-        return queries.read_unit_table(self.engine)
+        """The whole tree in one read, for a cache to derive a data version's pickers from.
+        Built with the collector paused: 14,000 rows' objects made in a server's heap set
+        off full collections, measured at 0.4 s of the table's 0.6 s cold (AppTest)."""
+        with results_cache.gc_paused():
+            return queries.read_unit_table(self.engine)
 
     def plan_area(self, plan: Plan, table: UnitTable | None = None) -> PlanArea:
         """The plan's area and the day it was found on (`AreaNotFound` when it is not a unit);
