@@ -294,8 +294,8 @@ class Directory:
 
     def unit_table(self) -> UnitTable:
         """The whole tree in one read, for a cache to derive a data version's pickers from.
-        Built with the collector paused: 14,000 rows' objects made in a server's heap set
-        off full collections, measured at 0.4 s of the table's 0.6 s cold (AppTest)."""
+        Built with the collector paused, as `results_cache` does: 14,000 rows' objects made
+        in a server's heap may set off full collections, each walking every live object."""
         with results_cache.gc_paused():
             return queries.read_unit_table(self.engine)
 
