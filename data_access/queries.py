@@ -6,10 +6,10 @@ province or the whole country without a list of ten thousand codes.
 
 from __future__ import annotations
 
-import functools
 import json
 import operator
-from collections import defaultdict
+import unicodedata
+from collections import Counter, defaultdict, namedtuple
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime
@@ -26,6 +26,7 @@ from data_access.models import (
     OrgUnit,
 )
 from data_access.place_resolution import is_valid_on, period_end
+from data_access.targets import TYPE_PREFIXES, _fold
 from i18n import local_today
 from rules.columnar import FigureMatrix
 from rules.model import OrgUnitRef
@@ -95,22 +96,28 @@ def _parent_code(path: str) -> str | None:
     return parts[-2] if len(parts) > 1 and parts[-2] else None
 
 
-def _pick(rows: Sequence, on: date | None) -> list:
-    """One unit per code: the one valid on `on` (today when None), else the latest.
+def _picked(rows: Sequence, on: date | None) -> list[int]:
+    """The positions in `rows` of one unit per code: the one valid on `on` (today when
+    None), else the latest, in the order of each code's first row.
 
     Since the 2025 reform a code may name a unit of each era (migration 0004).
     """
     day = on or local_today()
-    by_code: dict[str, list] = {}
-    for r in rows:
-        by_code.setdefault(r.code, []).append(r)
+    by_code: dict[str, list[int]] = {}
+    for i, r in enumerate(rows):
+        by_code.setdefault(r.code, []).append(i)
     out = []
     for found in by_code.values():
         if len(found) > 1:
-            valid = [r for r in found if is_valid_on(r, day)]
-            found = valid or [max(found, key=lambda r: r.valid_from or date.min)]
+            valid = [i for i in found if is_valid_on(rows[i], day)]
+            found = valid or [max(found, key=lambda i: rows[i].valid_from or date.min)]
         out.append(found[0])
     return out
+
+
+def _pick(rows: Sequence, on: date | None) -> list:
+    """One unit per code (`_picked`)."""
+    return [rows[i] for i in _picked(rows, on)]
 
 
 def list_org_units(engine: Engine, on: date | None = None) -> list[OrgUnitRef]:
@@ -124,19 +131,111 @@ def list_org_units(engine: Engine, on: date | None = None) -> list[OrgUnitRef]:
     return [_ref(r, _parent_code(r.path)) for r in _pick(rows, on)]
 
 
-def units_on_days(engine: Engine) -> Callable[[date], list[OrgUnitRef]]:
-    """`list_org_units(engine, day)` for any number of days from one read of the table:
-    the plan picker resolves every plan of the deployment on its first year's two days,
-    and with the official list each read is 14,000 units."""
+# The unit table's columns: OrgUnitRef's fields (its parent_code read from the path),
+# then what a day's choice and the scope checks need. One tuple, one record type.
+_REF_FIELDS = tuple(f.name for f in fields(OrgUnitRef))
+UNIT_TABLE_COLUMNS = (*_REF_FIELDS, "path", "valid_from", "valid_to")
+UnitTableRow = namedtuple("UnitTableRow", UNIT_TABLE_COLUMNS)
+_PARENT = _REF_FIELDS.index("parent_code")
+
+
+def _name_key(text: str) -> str:
+    """`targets._fold(text)` with whatever is still not ASCII dropped: equal for any two
+    texts `_fold` finds equal, and all in C (28,000 names with the official list took
+    `_fold`'s loop per character 0.5 s)."""
+    spaced = " ".join(unicodedata.normalize("NFC", text).casefold().split())
+    return unicodedata.normalize("NFD", spaced).replace("đ", "d").encode("ascii", "ignore").decode()
+
+
+class UnitTable:
+    """The org_unit table read once (a data version's, cached by `ui/data.py`): the units
+    valid on any day, the area a text names, without going back to the database.
+
+    With the whole official list that is 14,000 rows; `list_org_units` per day and
+    `match_area` over all of them per plan made the frame's pickers cost 1.3 s cold.
+    The lists handed out are shared: nothing may change them.
+    """
+
+    def __init__(self, rows: Sequence[UnitTableRow]) -> None:
+        self.rows = tuple(rows)  # ordered as `list_org_units` reads them
+        self.refs = tuple(OrgUnitRef(*r[: len(_REF_FIELDS)]) for r in self.rows)
+        self._days: dict[object, tuple[list[int], list[OrgUnitRef]]] = {}
+        self._spans = tuple((r.valid_from or date.min, r.valid_to or date.max) for r in self.rows)
+        codes = Counter(r.code for r in self.rows)
+        self._reused = {code for code, n in codes.items() if n > 1}
+        # Each row under its code and its folded name and full name: every unit
+        # `match_area` could pick for a text is under one of the text's keys.
+        texts = {t for r in self.rows for t in (r.name, r.full_name)}
+        folded = {t: _name_key(t) for t in texts}  # 17,000 distinct of 28,000 names: half the work
+        self._keys: dict[str, list[int]] = {}
+        for i, r in enumerate(self.rows):
+            for k in {r.code, folded[r.name], folded[r.full_name]}:
+                self._keys.setdefault(k, []).append(i)
+
+    def _on(self, day: date | None) -> tuple[list[int], list[OrgUnitRef]]:
+        # None: every unit, a reused code's by today (the day changes, the table not).
+        key = day if day is not None else ("every", local_today())
+        if key not in self._days:
+            positions = self._every() if day is None else self._valid_on(day)
+            self._days[key] = positions, [self.refs[i] for i in positions]
+        return self._days[key]
+
+    def _every(self) -> list[int]:
+        """`_picked(self.rows, None)`, choosing among the rows of reused codes only."""
+        reused = [i for i, r in enumerate(self.rows) if r.code in self._reused]
+        chosen = {self.rows[reused[j]].code: reused[j] for j in _picked([self.rows[i] for i in reused], None)}
+        out = []
+        for i, r in enumerate(self.rows):
+            if r.code not in self._reused:
+                out.append(i)
+            elif (pick := chosen.pop(r.code, None)) is not None:  # at the code's first row
+                out.append(pick)
+        return out
+
+    def _valid_on(self, day: date) -> list[int]:
+        """`_picked` of the rows valid on `day`: the first of a code's valid rows, in the
+        order of each code's first, looking for a code's others only where it has some."""
+        seen: set[str] = set()
+        out = []
+        for i, (start, end) in enumerate(self._spans):
+            if start <= day <= end:
+                code = self.rows[i].code
+                if code in self._reused:
+                    if code in seen:
+                        continue
+                    seen.add(code)
+                out.append(i)
+        return out
+
+    def on(self, day: date | None = None) -> list[OrgUnitRef]:
+        """`list_org_units(engine, day)`: every unit (None), or those valid on `day`."""
+        return self._on(day)[1]
+
+    def named(self, text: str, day: date | None = None) -> list[OrgUnitRef]:
+        """The units of `on(day)` that `text` could name (by code, name, full name, or a
+        type prefix and name; `match_area`'s rules), in `on(day)`'s order: `match_area`
+        over these gives what it gives over all of `on(day)`."""
+        query = (text or "").strip()
+        folded = _fold(query)
+        keys = {query, _name_key(folded)}
+        for prefix in TYPE_PREFIXES:
+            p = _fold(prefix)
+            if folded.startswith(p + " "):
+                keys.add(_name_key(folded[len(p) + 1 :]))
+        hits = {i for k in keys for i in self._keys.get(k, ())}
+        if not hits:
+            return []
+        positions, _ = self._on(day)
+        return [self.refs[i] for i in positions if i in hits]
+
+
+def read_unit_table(engine: Engine) -> UnitTable:
+    """The whole org_unit table in one read, as plain rows (no ORM objects)."""
+    columns = [OrgUnit.path if n == "parent_code" else getattr(OrgUnit, n) for n in UNIT_TABLE_COLUMNS]
+    stmt = select(*columns).order_by(OrgUnit.depth, OrgUnit.code, OrgUnit.id)
     with engine.connect() as conn:
-        rows = conn.execute(select(OrgUnit).order_by(OrgUnit.depth, OrgUnit.code)).all()
-
-    @functools.lru_cache(maxsize=16)
-    def on(day: date) -> list[OrgUnitRef]:
-        valid = [r for r in rows if is_valid_on(r, day)]
-        return [_ref(r, _parent_code(r.path)) for r in _pick(valid, day)]
-
-    return on
+        rows = conn.execute(stmt).all()
+    return UnitTable([UnitTableRow(*r[:_PARENT], _parent_code(r[_PARENT]), *r[_PARENT + 1 :]) for r in rows])
 
 
 def org_unit(engine: Engine, code: str, on: date | None = None) -> OrgUnitRef | None:

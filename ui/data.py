@@ -37,7 +37,7 @@ from data_access import access
 from data_access.access import AccessDenied
 from data_access.place_resolution import period_end
 from data_access.progress import Progress
-from data_access.store import REPO_ROOT, AreaNotFound, AreaReads, Directory, Store, ready_url
+from data_access.store import REPO_ROOT, AreaNotFound, AreaReads, Directory, Store, UnitTable, ready_url
 from data_access.store import Boundary as Boundary  # what pages get for a map
 from data_access.targets import TargetsIssue, validate_plan_file
 from i18n import to_local
@@ -139,7 +139,9 @@ def _plan_choices(
     plans = [(path, validate_plan_file(Path(path)).plan) for path, _mtime in files]
     # An invalid file is reported when it is the pinned or default plan.
     valid = [(path, plan) for path, plan in plans if plan is not None]
-    areas = (_dir or _directory(url)).plan_areas([plan for _, plan in valid])
+    directory = _dir or _directory(url)
+    table = _unit_table(url, version, _dir=directory)
+    areas = directory.plan_areas([plan for _, plan in valid], table)
     out: list[PlanChoice] = []
     for (path, plan), found in zip(valid, areas, strict=True):
         if found is None:
@@ -226,23 +228,26 @@ def data_version(url: str) -> int:
 
 
 @st.cache_resource(ttl="1h", show_spinner=False, max_entries=16)
-def _org_units(url: str, version: int, _dir: Directory | None = None) -> list[OrgUnitRef]:
-    return (_dir or _directory(url)).units()
+def _unit_table(url: str, version: int, _dir: Directory | None = None) -> UnitTable:
+    # The tree read once per data version: the units of any day and the plans' areas
+    # come from it (with the official list, 14,000 rows read per day and per plan cost
+    # the frame's pickers 1.3 s cold).
+    return (_dir or _directory(url)).unit_table()
+
+
+def _table(url: str) -> UnitTable:
+    return _unit_table(url, data_version(url), _dir=_directory(url))
 
 
 def org_units(url: str) -> list[OrgUnitRef]:
-    return _org_units(url, data_version(url), _dir=_directory(url))
-
-
-@st.cache_resource(ttl="1h", show_spinner=False, max_entries=16)
-def _units_on(url: str, version: int, day: date, _dir: Directory | None = None) -> list[OrgUnitRef]:
-    return (_dir or _directory(url)).units(day)
+    """Every unit, roots first (a reused code: today's unit). Shared: do not change it."""
+    return _table(url).on()
 
 
 def units_on(url: str, day: date) -> list[OrgUnitRef]:
     """The units valid on `day`: a code of both eras names its unit of that day (24 is
     Tỉnh Bắc Giang in 2024, Tỉnh Bắc Ninh in 2026), for the area picker's labels."""
-    return _units_on(url, data_version(url), day, _dir=_directory(url))
+    return _table(url).on(day)
 
 
 @st.cache_data(ttl="1h", show_spinner=False, max_entries=16)
@@ -271,7 +276,8 @@ def _area_on(url: str, plan: Plan, version: int, _dir: Directory | None = None) 
     # Read once per data version for the plan's area and every view day below: with the
     # official list loaded each lookup reads 14,000 units twice (0.1–0.2 s).
     try:
-        return (_dir or _directory(url)).plan_area(plan)
+        directory = _dir or _directory(url)
+        return directory.plan_area(plan, _unit_table(url, version, _dir=directory))
     except AreaNotFound as exc:
         raise PlanAreaMissing(plan.area) from exc
 
@@ -368,10 +374,10 @@ def scoped_areas(url: str, plan: Plan) -> tuple[list[OrgUnitRef], OrgUnitRef]:
     The plan's area and the units above commune level they may read; a person whose
     scope is one commune (or a few) gets those communes as areas.
     """
-    # One scope check per unit on one dict: calling can_read per unit read the cached
-    # paths back 2 x 11,000 times at national scale (16 s of unpickling per page).
+    # The scope is checked for the units above commune level only (~800 of 14,000 with
+    # the official list), on one dict: calling can_read per unit read the cached paths
+    # back 2 x 11,000 times at national scale (16 s of unpickling per page).
     store = _store(url)
-    readable = {code for code in _paths(url) if store.may(code)}
     units = org_units(url)
     try:
         home: OrgUnitRef | None = plan_area(url, plan)
@@ -379,18 +385,20 @@ def scoped_areas(url: str, plan: Plan) -> tuple[list[OrgUnitRef], OrgUnitRef]:
         if ui_auth.scope().whole_tree:
             raise
         home = None
-    options = [u for u in ([home] if home else []) + [u for u in units if u.level != "commune"] if u.code in readable]
+    above = [u for u in units if u.level != "commune"]
+    options = [u for u in ([home] if home else []) + above if store.may(u.code)]
     # The plan's own area (first) keeps its code's place and name: today's unit of a
     # reused code must not stand in for the area the plan was written for.
     firsts: dict[str, OrgUnitRef] = {}
     for u in options:
         firsts.setdefault(u.code, u)
     options = list(firsts.values())
-    if not options:
+    if not options:  # a scope of communes only: every unit's check, once
+        readable = {code for code in _paths(url) if store.may(code)}
         options = [u for u in access.top_units(units, readable)]
     if not options:
         return [], home or units[0]
-    default = home if home is not None and home.code in readable else options[0]
+    default = home if home is not None and store.may(home.code) else options[0]
     return options, default
 
 
@@ -797,7 +805,7 @@ def clear_after_import() -> None:
     st.cache_data.clear()
     for shared in (
         _part_boundaries,
-        _org_units,
+        _unit_table,
         _communes_on,
         _reporting_units,
         _unit_paths,
