@@ -51,14 +51,16 @@ def test_the_overview_in_h1_says_which_indicators_will_reach_the_year_target(mon
     ind, expected = _expected(shared_seeded_url, ACCUMULATING)
     assert accumulates_over_year(ind, plan.data_elements)
     row = _row(at, numbers[ACCUMULATING])
-    assert row["Dự kiến cả năm"] == fmt_result(expected.projected, ind, "vi")
+    assert row["Dự kiến cả năm"] == fmt_result(expected.projected, ind, "vi", ind.targets[YEAR].number)
     assert row["Tiến độ"].endswith(
         {"on_track": "Đúng tiến độ", "accelerate": "Cần tăng tốc", "unlikely": "Khó đạt"}[expected.status]
     )
     assert expected.share != 0.5 and "các năm trước" in row["Cách dự kiến"]  # the earlier years' share, not x 2
     ind, expected = _expected(shared_seeded_url, RATIO)
     row = _row(at, numbers[RATIO])
-    assert row["Dự kiến cả năm"] == row["6 tháng"] == fmt_result(expected.projected, ind, "vi")
+    assert (
+        row["Dự kiến cả năm"] == row["6 tháng"] == fmt_result(expected.projected, ind, "vi", ind.targets[YEAR].number)
+    )
     assert row["Cách dự kiến"] == "tỷ lệ: giữ mức 6 tháng"
 
 
@@ -68,8 +70,17 @@ def test_pace_only_in_h1_and_on_the_indicator_commune_and_help_pages(monkeypatch
     ind, expected = _expected(shared_seeded_url, ACCUMULATING)
     at = run_app(monkeypatch, shared_seeded_url, page="indicator", year=str(YEAR), period="H1", indicator=ACCUMULATING)
     text = all_text(at)
-    assert f"dự kiến cả năm {fmt_result(expected.projected, ind, 'vi')}" in text
+    assert f"dự kiến cả năm {fmt_result(expected.projected, ind, 'vi', ind.targets[YEAR].number)}" in text
     at = run_app(monkeypatch, shared_seeded_url, page="commune", year=str(YEAR), period="H1", commune="07654")
     assert "Tiến độ đến báo cáo năm 2025" in all_text(at) and len(_pace_table(at))
     at = run_app(monkeypatch, shared_seeded_url, page="help")
     assert "6 tháng × 2" in all_text(at) and "0,75 ≤ r < 1" in all_text(at)
+
+
+def test_a_projection_beside_its_target_shows_the_decimals_that_tell_them_apart():
+    from ui.pace_view import against_target
+
+    ind = load_plan(REPO / "targets.yaml").indicator("special_children_rate")  # "< 2" (%)
+    year = next(y for y, t in ind.targets.items() if t.number == 2)
+    assert against_target(1.98, ind, year, "vi") == "1,98 %"  # not "2,0 %" beside "< 2 %"
+    assert against_target(1.5, ind, year, "vi") == "1,5 %"

@@ -90,8 +90,8 @@ def table(ctx: PageContext, lines: list[PaceLine], *, key: str) -> None:
                 cols["no"]: numbers[x.ind.id],
                 cols["name"]: x.ind.name.get(ctx.lang),
                 cols["status"]: status_text(ctx, x.pace.status),
-                cols["h1"]: fmt_result(x.h1, x.ind, ctx.lang),
-                cols["projected"]: fmt_result(x.pace.projected, x.ind, ctx.lang),
+                cols["h1"]: against_target(x.h1, x.ind, ctx.year, ctx.lang),
+                cols["projected"]: against_target(x.pace.projected, x.ind, ctx.year, ctx.lang),
                 cols["target"]: fmt_target(x.ind, x.ind.targets.get(ctx.year), ctx.lang),
                 cols["needed"]: fmt_amount(x.pace.needed_h2, x.ind.unit, ctx.lang)
                 if x.pace.needed_h2 is not None
@@ -145,6 +145,13 @@ def section(ctx: PageContext, progress: Progress, codes: Sequence[str], *, key: 
     st.page_link("pages/help.py", label=ctx.t("pace_how"), icon=":material/help:", query_params=ctx.link_params())
 
 
+def against_target(value: float | None, ind: Indicator, year: int, lang: str) -> str:
+    """A value beside the year's target, with the decimals that tell them apart: a
+    projection of 1,98 % "on track" against "< 2 %" must not read "2,0 %"."""
+    target = ind.targets.get(year)
+    return fmt_result(value, ind, lang, target.number if target is not None else None)
+
+
 def indicator_line(ctx: PageContext, ind: Indicator, progress: Progress) -> None:
     """The indicator page in H1: one sentence of pace for the area."""
     if ctx.period != "H1":
@@ -159,7 +166,7 @@ def indicator_line(ctx: PageContext, ind: Indicator, progress: Progress) -> None
     text = ctx.t(
         "pace_sentence",
         status=status_text(ctx, x.pace.status),
-        projected=fmt_result(x.pace.projected, ind, ctx.lang),
+        projected=against_target(x.pace.projected, ind, ctx.year, ctx.lang),
         target=fmt_target(ind, ind.targets.get(ctx.year), ctx.lang),
         method=method_text(ctx, x),
     )
