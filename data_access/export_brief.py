@@ -87,9 +87,7 @@ class ChairmanBrief(DocumentWriter):
                 total=len(then.area_rows),
             )
         shown = [s for s in STATUSES if counts[s] or s in JUDGED_STATUSES]
-        cells = [
-            _p(f"{STATUS_SYMBOL[s]} {counts[s]} {self.t('status_' + s).lower()}", self.cell_c) for s in shown
-        ]
+        cells = [_p(f"{STATUS_SYMBOL[s]} {counts[s]} {self.t('status_' + s).lower()}", self.cell_c) for s in shown]
         boxes = Table([cells], colWidths=[self.width / len(shown)] * len(shown))
         style = [("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("BOX", (0, 0), (-1, -1), 0.5, GRID)]
         style += [("BACKGROUND", (c, 0), (c, 0), _tint(s)) for c, s in enumerate(shown)]
@@ -139,7 +137,8 @@ class ChairmanBrief(DocumentWriter):
     def communes(self) -> list:
         progress = self.i.progress
         out = self.section("brief_communes_title")
-        everyone = communes_off_track(progress.commune_rows, ((c.code, c.full_name) for c in progress.communes))
+        off = progress.commune_rows_with_status("not_met", "at_risk")  # only these count
+        everyone = communes_off_track(off, ((c.code, c.full_name) for c in progress.communes))
         if not everyone:
             return [*out, _p(self.t("lead_communes_none"), self.body)]
         counts = [f"{STATUS_SYMBOL[s]} {self.t(f'status_{s}')}" for s in ("not_met", "at_risk")]

@@ -141,6 +141,13 @@ class Progress:
             return seg.status_names() if seg is not None else []
         return [r.status for r in self.commune_rows_of(indicator_id)]
 
+    def commune_rows_with_status(self, *statuses: str) -> list[ProgressRow]:
+        """Every indicator's commune rows whose status is one of `statuses`, in plan
+        order (made alone from the columns when there are): the communes off track."""
+        if isinstance(self.rows, PlanRows):
+            return [r for seg in self.rows.segments for r in seg.rows_with_status(statuses)]
+        return [r for r in self._split_rows[1] if r.status in statuses]
+
     def blocked_commune_rows_of(self, indicator_id: str) -> list[ProgressRow]:
         """The commune rows of one indicator whose `blocking` is not empty (made alone
         from the columns when there are)."""

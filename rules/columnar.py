@@ -552,6 +552,13 @@ class LazyRows(Sequence[ProgressRow]):
             self._position = {c: i for i, c in enumerate(self.codes)}
         return self._position.get(code)
 
+    def rows_with_status(self, statuses: Iterable[str]) -> list[ProgressRow]:
+        """The commune rows whose status is one of `statuses`, by code, made alone: the
+        communes off track are a few of the area's, and a leader screen needs no more."""
+        wanted = [_STATUS_NAMES.index(s) for s in statuses]
+        mask = np.isin(self.statuses, np.asarray(wanted, dtype=self.statuses.dtype))
+        return [self._row_at(i) for i in np.flatnonzero(mask).tolist()]
+
     def blocked_rows(self) -> list[ProgressRow]:
         """The commune rows with a blocking element (`blocking` not empty), by code,
         made alone: the overview explains those, among 10,600."""

@@ -337,6 +337,10 @@ def test_rows_asked_one_by_one_from_the_columns_are_the_reference_rows(generated
             assert new.commune_statuses_of(ind.id) == [r.status for r in old.commune_rows_of(ind.id)]
             _same(new.blocked_commune_rows_of(ind.id), [r for r in old.commune_rows_of(ind.id) if r.blocking])
         assert any(new.blocked_commune_rows_of(ind.id) for ind in plan.indicators)
+        # the leader screen's communes off track: only the rows not met or at risk made
+        off = new.commune_rows_with_status("not_met", "at_risk")
+        _same(off, [r for r in old.commune_rows if r.status in ("not_met", "at_risk")])
+        assert off and len(off) < len(old.commune_rows)
         assert all(seg._rows is None for seg in new.rows.segments)  # none made all at once
         ind = plan.indicators[0].id
         _same(list(new.commune_rows_of(ind)), list(old.commune_rows_of(ind)))

@@ -13,9 +13,25 @@ from ui.map import paint_communes
 
 RATE = Indicator(id="rate", name=LocalText("Tỷ lệ", "Rate"), numerator="a", denominator="b", unit="percent")
 ROW = ProgressRow(
-    area_code="07645", area_name="An Lạc", area_level="commune", indicator_id="rate", year=2025, period="FY",
-    value=2.04, target_text="< 2", status="at_risk", numerator=51, denominator=2500, reported=1, total=1,
-    previous_value=None, expected=2.0, gap=0.04, communes_met=None, communes_with_target=None, blocking=(),
+    area_code="07645",
+    area_name="An Lạc",
+    area_level="commune",
+    indicator_id="rate",
+    year=2025,
+    period="FY",
+    value=2.04,
+    target_text="< 2",
+    status="at_risk",
+    numerator=51,
+    denominator=2500,
+    reported=1,
+    total=1,
+    previous_value=None,
+    expected=2.0,
+    gap=0.04,
+    communes_met=None,
+    communes_with_target=None,
+    blocking=(),
     is_area=False,
 )
 
@@ -58,3 +74,23 @@ def test_a_small_real_change_is_not_written_as_zero():
     assert delta_text(rate, 0.004, None, "vi") == "0,004 điểm %"
     assert delta_text(rate, -0.04, None, "vi") == "0,04 điểm %"
     assert delta_text(rate, 1.26, None, "vi") == "1,3 điểm %"
+
+
+def test_trend_labels_show_why_a_year_missed_the_line():
+    """The indicator page's trend: 1,98 % beside the "< 2 %" line reads "1,98 %" (the
+    status said met; "2,0 %" looked like a miss), a value far from it keeps one decimal,
+    a count none, and the target line's own label stays "2,0 %"."""
+    import pandas as pd
+
+    from ui.charts import trend_chart
+
+    frame = pd.DataFrame({"year": [2023, 2024, 2025], "value": [1.98, 2.04, 2.5], "target": [2.0, 2.0, 2.0]})
+    spec = trend_chart(frame, "percent", None, "vi").to_dict()
+    rows = next(iter(spec["datasets"].values()))
+    texts = {(r["series"], r["year"]): r["text"] for r in rows}
+    assert texts[("Kết quả", "2023")] == "1,98 %"
+    assert texts[("Kết quả", "2024")] == "2,04 %"
+    assert texts[("Kết quả", "2025")] == "2,5 %"
+    assert {texts[(s, y)] for s, y in texts if s != "Kết quả"} == {"2,0 %"}
+    counts = trend_chart(pd.DataFrame({"year": [2024], "value": [3.0]}), "count", 2.0, "vi").to_dict()
+    assert next(iter(counts["datasets"].values()))[0]["text"] == "3"

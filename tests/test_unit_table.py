@@ -42,12 +42,18 @@ def test_units_on_a_day_are_the_querys(official_url):
     assert sum(u.parent_code == "20" and u.level == "commune" for u in table.on(date(2026, 12, 31))) == 65
     for day in DAYS:
         assert table.on(day) == queries.list_org_units(engine, day), day
+        # the area picker's labels: that day's units of the codes asked, nothing else
+        codes = {"24", "07615", "220", "20", "no such code"}
+        assert table.on_with_codes(day, codes) == [u for u in table.on(day) if u.code in codes], day
     # Without a day: every code once, a reused code by today's unit (07615: Xã Sơn Động).
     every = table.on()
     assert every == queries.list_org_units(engine)
     assert next(u for u in every if u.code == "07615").full_name == "Xã Sơn Động"
     old = next(u for u in table.on(date(2024, 12, 31)) if u.code == "07615")
     assert old.full_name == "Thị trấn An Châu"
+    # The area picker's choices: every unit above commune level, in the same order.
+    assert table.above_commune() == [u for u in every if u.level != "commune"]
+    assert {u.level for u in table.above_commune()} == {"province", "district"}
 
 
 def test_a_text_names_what_match_area_over_every_unit_names(official_url):
@@ -71,12 +77,16 @@ def test_a_text_names_what_match_area_over_every_unit_names(official_url):
     for u in units[::40]:
         texts += [u.code, u.name, u.full_name, f"{u.type} {u.name}", places.fold(u.full_name)]
     found = 0
-    for day in (date(2024, 12, 31), date(2026, 12, 31)):
+    for day in DAYS:
         every = table.on(day)
+        # a table that has listed no day yet answers from the text's rows alone
+        fresh = queries.read_unit_table(db.get_engine(official_url))
         for text in texts:
             expected = match_area(text, every)
             assert match_area(text, table.named(text, day)) == expected, (text, day)
+            assert fresh.named(text, day) == table.named(text, day), (text, day)
             found += expected is not None
+        assert day not in fresh._positions
     assert found > len(texts)  # most texts name a unit on one day at least
 
 
@@ -118,3 +128,13 @@ def test_plan_picker_areas_equal_the_old_per_plan_match(official_url):
     assert by_area[("Xã Sơn Động", (2026,))][0].full_name == "Xã Sơn Động"
     assert by_area[("Lạng Sơn", (2026,))][0].level == "province"
     assert by_area[("Nowhere", (2026,))] is None
+
+
+def test_names_keyed_together_are_keyed_as_one_by_one():
+    """The table keys 17,000 names in one Unicode pass (`queries._name_keys`): each key
+    must be what the name alone gives, whatever its case, spaces or composed letters."""
+    names = ["Thị trấn An Châu", "  XÃ   sơn động ", "Đặc khu Vân Đồn", "Phường Bắc Giang\t",
+             "Tỉnh Bắc Ninh", "Straße", "Xã Ea H'leo", "", "Xa\u0303 Sơn Đô\u0323ng", "line\nbreak"]  # fmt: skip
+    assert queries._name_keys(names) == [queries._name_key(n) for n in names]
+    assert queries._name_keys(names[:-1]) == [queries._name_key(n) for n in names[:-1]]
+    assert queries._name_keys(["Xã Sơn Động"])[0] == queries._name_keys(["xa son dong"])[0] == "xa son dong"

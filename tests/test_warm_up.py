@@ -39,3 +39,25 @@ def test_warm_up_computes_the_area_once_and_the_page_reuses_it(monkeypatch, seed
     cfc = progress.row("cfc_rate")
     expected = next(r for r in truth.rows(2024, "FY") if r.is_area and r.indicator_id == "cfc_rate")
     assert (cfc.value, cfc.status) == (expected.value, expected.status)
+
+
+def test_a_run_that_imported_modules_leaves_them_out_of_later_collections(monkeypatch, seeded_url):
+    """What a page's first visit imported (Streamlit, pandas, ours: ~270,000 objects) is
+    moved out of the collector's reach (`gc.freeze`): a full collection walking it again
+    was ~0.1 s of a cold page. A run that imported nothing new freezes nothing."""
+    import gc
+
+    from tests.apptest_util import run_app
+    from ui import frame
+
+    gc.unfreeze()
+    monkeypatch.setattr(frame, "_frozen_at_modules", 0)
+    assert gc.get_freeze_count() == 0
+    at = run_app(monkeypatch, seeded_url, "help")
+    assert not at.exception
+    frozen = gc.get_freeze_count()
+    assert frozen > 100_000
+    run_app(monkeypatch, seeded_url, "help")  # may import what the first run put off
+    frozen = gc.get_freeze_count()
+    run_app(monkeypatch, seeded_url, "help")
+    assert gc.get_freeze_count() <= frozen  # nothing new imported: nothing more kept

@@ -16,6 +16,7 @@ import altair as alt
 import pandas as pd
 
 from i18n import fmt_value, t
+from rules.scorecard import decimals_needed
 from ui.status import STATUS_COLOR, STATUS_ORDER, STATUS_SYMBOL, status_label
 
 FONT = 14
@@ -92,7 +93,9 @@ def ranked_bars(
     y = alt.Y("name:N", title=None, sort=data["name"].tolist(), axis=alt.Axis(labelFontSize=FONT))
     tooltip = [
         # The kind of unit as the tree names it ("Xã, phường"), given by the caller.
-        alt.Tooltip("name:N", title=t("charts_commune", lang, units=name_title or t("reform_type_xa", lang).capitalize())),
+        alt.Tooltip(
+            "name:N", title=t("charts_commune", lang, units=name_title or t("reform_type_xa", lang).capitalize())
+        ),
         alt.Tooltip("value_text:N", title=t("charts_value", lang)),
         alt.Tooltip("status_label:N", title=t("charts_status", lang)),
     ]
@@ -145,10 +148,13 @@ def trend_chart(
     rows = []
     for rec in df.to_dict("records"):
         year = int(rec["year"])
+        tv = rec.get("target", target) if "target" in df.columns else target
         if _finite(rec.get("value")):
             v = float(rec["value"])
-            rows.append({"year": str(year), "series": value_label, "value": v, "text": fmt_value(v, unit, lang)})
-        tv = rec.get("target", target) if "target" in df.columns else target
+            # 1,98 % beside the "< 2 %" line reads "1,98 %", not "2,0 %" (its status is right)
+            places = decimals_needed(v, float(tv)) if unit != "count" and _finite(tv) else None
+            text = fmt_value(v, unit, lang, decimals=places)
+            rows.append({"year": str(year), "series": value_label, "value": v, "text": text})
         if _finite(tv):
             tv = float(tv)
             rows.append({"year": str(year), "series": target_label, "value": tv, "text": fmt_value(tv, unit, lang)})

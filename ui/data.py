@@ -250,6 +250,11 @@ def units_on(url: str, day: date) -> list[OrgUnitRef]:
     return _table(url).on(day)
 
 
+def areas_on(url: str, day: date, areas: Sequence[OrgUnitRef]) -> list[OrgUnitRef]:
+    """`units_on(day)` of the `areas`' codes only (the area picker's labels)."""
+    return _table(url).on_with_codes(day, (a.code for a in areas))
+
+
 @st.cache_data(ttl="1h", show_spinner=False, max_entries=16)
 def _years(url: str, version: int, _dir: Directory | None = None) -> list[int]:
     return (_dir or _directory(url)).years()
@@ -378,14 +383,13 @@ def scoped_areas(url: str, plan: Plan) -> tuple[list[OrgUnitRef], OrgUnitRef]:
     # the official list), on one dict: calling can_read per unit read the cached paths
     # back 2 x 11,000 times at national scale (16 s of unpickling per page).
     store = _store(url)
-    units = org_units(url)
     try:
         home: OrgUnitRef | None = plan_area(url, plan)
     except PlanAreaMissing:
         if ui_auth.scope().whole_tree:
             raise
         home = None
-    above = [u for u in units if u.level != "commune"]
+    above = _table(url).above_commune()  # no commune's unit made: 800 of 14,000
     options = [u for u in ([home] if home else []) + above if store.may(u.code)]
     # The plan's own area (first) keeps its code's place and name: today's unit of a
     # reused code must not stand in for the area the plan was written for.
@@ -395,9 +399,9 @@ def scoped_areas(url: str, plan: Plan) -> tuple[list[OrgUnitRef], OrgUnitRef]:
     options = list(firsts.values())
     if not options:  # a scope of communes only: every unit's check, once
         readable = {code for code in _paths(url) if store.may(code)}
-        options = [u for u in access.top_units(units, readable)]
+        options = [u for u in access.top_units(org_units(url), readable)]
     if not options:
-        return [], home or units[0]
+        return [], home or org_units(url)[0]
     default = home if home is not None and store.may(home.code) else options[0]
     return options, default
 
@@ -405,7 +409,7 @@ def scoped_areas(url: str, plan: Plan) -> tuple[list[OrgUnitRef], OrgUnitRef]:
 def area_options(url: str, plan: Plan) -> list[OrgUnitRef]:
     """The plan's area first, then every other unit above commune level."""
     home = plan_area(url, plan)
-    others = [u for u in org_units(url) if u.level != "commune" and u.code != home.code]
+    others = [u for u in _table(url).above_commune() if u.code != home.code]
     return [home, *others]
 
 
@@ -567,13 +571,19 @@ def progress(url: str, year: int, period: str, area_code: str, on: date | None =
 
 @st.cache_resource(ttl="1h", show_spinner=False, max_entries=32)
 def _carried(  # noqa: ANN202
-    view: AreaView, years: tuple[int, ...], elements: tuple[str, ...], meant_on: date | None, _reads: Handle = None
+    view: AreaView,
+    years: tuple[int, ...],
+    elements: tuple[str, ...],
+    meant_on: date | None,
+    _reads: Handle = None,
+    periods: tuple[str, ...] = (),
 ):
     # On the communes of the viewed day, earlier years carried across mergers; the plan's
     # own area as the plan meant it (an ended province whose code was reused: its successors).
+    # `periods`: those years' H1 and FY read together (the pace), default the view's period.
     assert view.on is not None, "the viewed year's day"
     reads = _reads_of(view.url, view.area_code, _reads)
-    return reads.history([(y, view.period) for y in years], elements, view.on, meant_on)
+    return reads.history([(y, p) for y in years for p in periods or (view.period,)], elements, view.on, meant_on)
 
 
 def meant_on(url: str, area_code: str) -> date | None:
@@ -609,22 +619,32 @@ def carried_sources(
 
 @st.cache_resource(ttl="1h", show_spinner=False, max_entries=32)
 def _protected_history(
-    view: AreaView, years: tuple[int, ...], elements: tuple[str, ...], meant: date | None, _reads: Handle = None
+    view: AreaView,
+    years: tuple[int, ...],
+    elements: tuple[str, ...],
+    meant: date | None,
+    _reads: Handle = None,
+    periods: tuple[str, ...] = (),
 ) -> dict:
     reads = _reads_of(view.url, view.area_code, _reads)
     decide = _decided(view, reads)
-    decisions = {(y, view.period): decide(y, view.period) for y in years}
-    figures = _carried(replace(view, sensitive=()), years, elements, meant, _reads=reads).figures
+    decisions = {(y, p): decide(y, p) for y in years for p in periods or (view.period,)}
+    figures = _carried(replace(view, sensitive=()), years, elements, meant, _reads=reads, periods=periods).figures
     return reads.mask_history(figures, view.sensitive, decisions)
 
 
 def _any_history(
-    view: AreaView, years: tuple[int, ...], elements: tuple[str, ...], meant: date | None, reads: AreaReads
+    view: AreaView,
+    years: tuple[int, ...],
+    elements: tuple[str, ...],
+    meant: date | None,
+    reads: AreaReads,
+    periods: tuple[str, ...] = (),
 ) -> dict:
-    """The figures of `years` in the view's period (masked when the view is)."""
+    """The figures of `years` in the view's period, or in `periods` (masked when the view is)."""
     if view.sensitive:
-        return _protected_history(view, years, elements, meant, _reads=reads)
-    return _carried(view, years, elements, meant, _reads=reads).figures
+        return _protected_history(view, years, elements, meant, _reads=reads, periods=periods)
+    return _carried(view, years, elements, meant, _reads=reads, periods=periods).figures
 
 
 def history(
@@ -642,6 +662,21 @@ def history(
         return {}
     view = _history_view(url, area_code, years, period, viewed_year)
     return _any_history(view, tuple(sorted(set(years))), tuple(elements), meant_on(url, area_code), reads)
+
+
+def history_of_periods(
+    url: str, area_code: str, years: list[int], periods: tuple[str, ...], elements: list[str], view: tuple[int, str]
+) -> dict:
+    """`history` of several periods read together ((year, period) -> commune -> element ->
+    value), on the communes of the (year, period) `view` shows: the H1 pace's earlier
+    halves and years in one read of the old communes' figures instead of one per period."""
+    reads = require_read(url, area_code)
+    if not years:
+        return {}
+    year, period = view
+    shown = _view(url, area_code, year, period, view_day(url, year, period))
+    ys = tuple(sorted(set(years)))
+    return _any_history(shown, ys, tuple(elements), meant_on(url, area_code), reads, periods=tuple(periods))
 
 
 @st.cache_resource(ttl="1h", show_spinner=False, max_entries=64)

@@ -50,11 +50,9 @@ def pace_lines(ctx: PageContext, progress: Progress, codes: Sequence[str]) -> li
     plan, year = ctx.plan, ctx.year
     elements = rules_pace.history_elements(plan, year)
     earlier = [y for y in data.year_options(ctx.db_url, plan) if y < year][-HISTORY_YEARS:] if elements else []
-    past = {
-        p: data.history(ctx.db_url, ctx.area.code, earlier, p, elements, viewed_year=ctx.year) if earlier else {}
-        for p in ("H1", "FY")
-    }
-    before = [(past["H1"].get((y, "H1"), {}), past["FY"].get((y, "FY"), {})) for y in earlier]
+    # Both halves of the earlier years in one read, on the communes this H1 view shows.
+    past = data.history_of_periods(ctx.db_url, ctx.area.code, earlier, ("H1", "FY"), elements, (year, ctx.period))
+    before = [(past.get((y, "H1"), {}), past.get((y, "FY"), {})) for y in earlier]
     out = []
     for ind in plan.indicators:
         x = rules_pace.indicator_pace(ind, year, codes, progress.figures, before, plan.data_elements)

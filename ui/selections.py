@@ -17,7 +17,9 @@ from rules.scorecard import communes_off_track as rules_off_track
 
 def communes_off_track(progress: Progress, limit: int = 6) -> list[OffTrack]:
     """Communes with the most indicators not met (then at risk), most first."""
-    return rules_off_track(progress.commune_rows, ((c.code, c.name) for c in progress.communes), limit)
+    # Only the rows not met or at risk count (rules.scorecard), made alone from the columns.
+    off = progress.commune_rows_with_status("not_met", "at_risk")
+    return rules_off_track(off, ((c.code, c.name) for c in progress.communes), limit)
 
 
 def headline_indicator(plan: Plan, progress: Progress) -> Indicator:
