@@ -7,6 +7,8 @@ Numbers come from the progress rows and `rules`; words from the catalogue.
 
 from __future__ import annotations
 
+import html
+
 import pandas as pd
 import streamlit as st
 
@@ -18,7 +20,7 @@ from rules.scorecard import communes_met, communes_reported, ineligible_recognis
 from ui import charts, data, reform
 from ui import scorecard as sc
 from ui.frame import PageContext
-from ui.status import STATUS_BADGE_COLOR, STATUS_ORDER, status_label
+from ui.status import STATUS_INK, STATUS_ORDER, status_label
 
 # Lagging communes, worst first: this many in the page's table at its full height, then
 # "và N xã khác" with their names, and up to OFF_TRACK_ROWS in an expander.
@@ -63,6 +65,18 @@ def definition(ctx: PageContext, ind: Indicator) -> None:
     st.markdown("\n".join(f"- {sc.escape_md(x)}" for x in lines))
 
 
+def figure_like_metric(label: str, value: str, colour: str = "#262730", weight: int = 400) -> None:
+    """A label over a large value, on the line of the `st.metric`s beside it (a caption and
+    a subheader sat 20 px lower), its text wrapping instead of being cut."""
+    st.markdown(
+        f'<div style="font-size:0.875rem;line-height:1.6;color:#31333F;min-height:1.5rem;padding-top:2px">'
+        f"{html.escape(label)}</div>"
+        f'<div style="font-size:2.25rem;line-height:1.25;padding-bottom:0.25rem;color:{colour};'
+        f'font-weight:{weight}">{html.escape(value)}</div>',
+        unsafe_allow_html=True,
+    )
+
+
 def standing(ctx: PageContext, ind: Indicator, progress: Progress, change: str) -> None:
     """Value, target, status, communes met, communes reported; then the gap in words."""
     lang = ctx.lang
@@ -72,12 +86,10 @@ def standing(ctx: PageContext, ind: Indicator, progress: Progress, change: str) 
     target = sc.fmt_target(ind, ind.targets.get(ctx.year), lang, row.expected, row.prorated, ctx.year)
     with cols[1]:
         # Words ("Giảm so với cùng kỳ 2023") wrap here, where a metric would cut them.
-        st.caption(t("indicator_metric_target", lang, year=ctx.year))
-        st.subheader(target, anchor=False)
+        figure_like_metric(t("indicator_metric_target", lang, year=ctx.year), target)
     with cols[2]:
         # Symbol, word and colour, as large as the numbers beside it.
-        st.caption(t("scorecard_col_status", lang))
-        st.subheader(f":{STATUS_BADGE_COLOR[row.status]}[{status_label(row.status, lang)}]", anchor=False)
+        figure_like_metric(t("scorecard_col_status", lang), status_label(row.status, lang), STATUS_INK[row.status], 600)
     rows = progress.commune_rows_of(ind.id)
     if any(r.status != "no_target" for r in rows):
         met, assessed = communes_met(rows)
@@ -223,7 +235,9 @@ def _off_track_table(ctx: PageContext, ind: Indicator, progress: Progress, rows:
     for r in rows:
         records.append(
             {
-                t("scorecard_grid_commune", lang, units=reform.unit_words(progress.communes, lang, capital=True)): r.area_name,
+                t(
+                    "scorecard_grid_commune", lang, units=reform.unit_words(progress.communes, lang, capital=True)
+                ): r.area_name,
                 t("scorecard_col_value", lang): sc.commune_value(ind, r, ctx.plan, progress.figures, lang),
                 t("scorecard_col_status", lang): status_label(r.status, lang),
                 t("indicator_col_reason", lang): sc.commune_reason(ind, r, ctx.plan, progress.figures, lang),
@@ -235,7 +249,9 @@ def _off_track_table(ctx: PageContext, ind: Indicator, progress: Progress, rows:
         row_height=sc.WRAP_ROW_HEIGHT,  # long reasons wrap instead of being cut
         height=min(sc.ROW_HEIGHT + sc.WRAP_ROW_HEIGHT * len(rows) + 3, OFF_TRACK_MAX_HEIGHT),
         column_config={
-            t("scorecard_grid_commune", lang, units=reform.unit_words(progress.communes, lang, capital=True)): st.column_config.TextColumn(width=130),
+            t(
+                "scorecard_grid_commune", lang, units=reform.unit_words(progress.communes, lang, capital=True)
+            ): st.column_config.TextColumn(width=130),
             t("scorecard_col_value", lang): st.column_config.TextColumn(width=90),
             t("scorecard_col_status", lang): st.column_config.TextColumn(width=120),
             t("indicator_col_reason", lang): st.column_config.TextColumn(width=440),
@@ -247,9 +263,7 @@ def _parts_off_track(ctx: PageContext, ind: Indicator, progress: Progress) -> No
     """The provinces (districts) off track, each judged as an area, with how many of
     their communes meet the target."""
     lang = ctx.lang
-    rows = [
-        r for u in progress.parts if (r := progress.part_row(ind.id, u.code)) and r.status in OFF_TRACK
-    ]
+    rows = [r for u in progress.parts if (r := progress.part_row(ind.id, u.code)) and r.status in OFF_TRACK]
     rows.sort(key=lambda r: (STATUS_ORDER.index(r.status), r.area_name))
     level = progress.parts[0].level
     level_word = t(f"scorecard_part_{level}" if level in ("province", "district") else "scorecard_part", lang)

@@ -10,6 +10,7 @@ from i18n.looks import STATUS_COLOR, STATUS_ORDER, STATUS_RGB, STATUS_SYMBOL, st
 __all__ = [
     "STATUS_BADGE_COLOR",
     "STATUS_COLOR",
+    "STATUS_INK",
     "STATUS_MATERIAL_ICON",
     "STATUS_ORDER",
     "STATUS_RGB",
@@ -34,6 +35,17 @@ STATUS_BADGE_COLOR = {
     "no_data": "gray",
     "no_target": "blue",
     "not_applicable": "violet",
+}
+
+# The status word as large text on white: the fills above are too light to read as
+# letters (#E69F00 is 2.1:1), these are at least 6:1 and keep each status's hue.
+STATUS_INK = {
+    "met": "#00704F",
+    "at_risk": "#8A5A00",
+    "not_met": "#A33D00",
+    "no_data": "#5C5C5C",
+    "no_target": "#1B5E86",
+    "not_applicable": "#8B3A6E",
 }
 
 
