@@ -421,9 +421,18 @@ def test_sql_is_written_with_bound_parameters_only():
 def test_data_is_never_passed_as_html():
     """`unsafe_allow_html` / `st.html` only with static CSS or escaped text (reviewed list)."""
     # leader.py and printing.py: static CSS constants only (the print label is html.escape-d);
-    # auth.py: a fetch of a fixed route with a json.dumps-ed one-time code.
+    # auth.py: a fetch of a fixed route with a json.dumps-ed one-time code;
+    # indicator_view.py: a label and a value html.escape-d, a colour from STATUS_INK.
     reviewed = {
-        "ui/auth.py", "ui/map.py", "ui/import_view.py", "ui/projector.py", "ui/frame.py", "ui/whatif_view.py", "ui/leader.py", "ui/printing.py",
+        "ui/auth.py",
+        "ui/map.py",
+        "ui/import_view.py",
+        "ui/projector.py",
+        "ui/frame.py",
+        "ui/whatif_view.py",
+        "ui/leader.py",
+        "ui/printing.py",
+        "ui/indicator_view.py",
     }
     users = set()
     for folder in ("ui", "pages"):
@@ -482,7 +491,6 @@ def test_parallel_guesses_are_counted_and_locked_atomically(engine, monkeypatch)
     assert auth.authenticate(engine, "an", GOOD).reason == "locked"
 
 
-
 def test_reset_ends_the_accounts_open_sessions(engine):
     """After `user reset`, a session opened before it (another tab, a stolen cookie) is over."""
     auth.add_user(engine, "binh", GOOD)
@@ -530,7 +538,9 @@ def test_the_cookie_routes_of_server_py():
     assert answer.status_code == 204
     set_cookie = answer.headers["set-cookie"]
     assert set_cookie.startswith(f"{auth.SESSION_COOKIE}=the-random-token;")
-    assert "HttpOnly" in set_cookie and "SameSite=lax" in set_cookie and "Path=/" in set_cookie and "Secure" in set_cookie
+    assert (
+        "HttpOnly" in set_cookie and "SameSite=lax" in set_cookie and "Path=/" in set_cookie and "Secure" in set_cookie
+    )
     assert _post(server.claim, body, {}).status_code == 400  # once only
     plain = _post(server.claim, json.dumps({"code": auth.offer_cookie("t2")}).encode(), {})
     assert plain.status_code == 204 and "Secure" not in plain.headers["set-cookie"]

@@ -129,3 +129,20 @@ def test_unknown_indicator_in_the_url_falls_back_to_the_first(monkeypatch, _shar
     at = run_app(monkeypatch, _shared_copies["sqlite"], page="indicator", year="2024", indicator="no_such_thing")
     first = truth.plan().indicators[0]
     assert at.title[0].value == f"1.1. {first.name.vi}"
+
+
+def test_target_and_status_sit_with_the_metrics_as_escaped_text(monkeypatch, shared_seeded_url):
+    """The target and the status are drawn as a label over a large value, like the
+    metrics beside them (a caption and a subheader sat 20 px lower); the plan's "< 2"
+    reaches the page as text, never as a tag, and the status keeps its symbol and word."""
+    at = run_app(
+        monkeypatch, shared_seeded_url, page="indicator", year="2024", period="FY", indicator="special_children_rate"
+    )
+    assert not at.exception
+    figures = [
+        str(m.value) for m in at.markdown if "Mức kế hoạch năm 2024" in str(m.value) or "Đánh giá" in str(m.value)
+    ]
+    target, status = figures
+    assert "&lt; 2" in target and "<" not in target.replace("<div", "").replace("</div>", "")
+    assert any(word in status for word in ("✔ Đạt", "▲ Có nguy cơ", "✖ Chưa đạt")), status
+    assert not [h for h in at.subheader if "Đạt" in str(h.value)]  # no longer a subheader
